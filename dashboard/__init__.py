@@ -1,0 +1,1 @@
+"""Dashboard: the Dash app that shows plans, studies and nightly runs."""

@@ -1,0 +1,1 @@
+"""Optimizer: the daily planning MILP, baselines, plan verification and annual studies."""

@@ -1,0 +1,395 @@
+"""What a site is: location, IT fleet, cooling plant, PV, wind, battery, grid and climate.
+
+Every model is a frozen pydantic model that forbids unknown keys; every field's docstring ends with
+its unit in square brackets, as pvlib does. Validation that spans fields (tariff coverage, setpoint
+levels inside the ASHRAE allowable range) lives here too, so a site that loads is a site that works.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+#: ASHRAE TC9.9 (2021) allowable server inlet ranges by equipment class [deg C].
+ASHRAE_ALLOWABLE_C: dict[str, tuple[float, float]] = {
+    "A1": (15.0, 32.0),
+    "A2": (10.0, 35.0),
+    "A3": (5.0, 40.0),
+    "A4": (5.0, 45.0),
+}
+#: ASHRAE TC9.9 (2021) recommended inlet range for classes A1-A4 [deg C].
+ASHRAE_RECOMMENDED_C = (18.0, 27.0)
+
+Status = Literal["measured", "published", "estimate", "stand-in", "illustrative", "default"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class Provenance(_Model):
+    """Where one fact in the site file comes from, and how much to trust it."""
+
+    fact: str
+    """Dotted path of the fact in the site file, e.g. ``climate.temp_mean_c``. [-]"""
+    source: str
+    """Citation: publisher, table or page, year. [-]"""
+    status: Status = "published"
+    """measured / published figure, or an estimate, a stand-in from another place, illustrative. [-]"""
+    note: str = ""
+    """Anything a user should know, e.g. how a stand-in differs from the site. [-]"""
+
+
+class Location(_Model):
+    """Identity and position of the site."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    """Short id used on the command line and in folder names. [-]"""
+    name: str
+    """Human-readable name. [-]"""
+    province: str = ""
+    """Province or region. [-]"""
+    hub: str = ""
+    """National computing hub the site belongs to, if any. [-]"""
+    climate: str = ""
+    """Short climate label, e.g. 'cold semi-arid (BSk)'. [-]"""
+    latitude: float = Field(ge=-90, le=90)
+    """Latitude, north positive. [deg]"""
+    longitude: float = Field(ge=-180, le=180)
+    """Longitude, east positive. [deg]"""
+    altitude_m: float = Field(ge=-500, le=9000)
+    """Altitude above sea level. [m]"""
+    timezone: str = "Asia/Shanghai"
+    """IANA timezone of local clock time, used for tariffs and plan days. [-]"""
+    currency: str = "CNY"
+    """Currency of every price in the file. [-]"""
+    pue_target: float | None = Field(default=None, ge=1.0, le=3.0)
+    """Policy PUE target for the site, if one applies. [-]"""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r}; use an IANA name such as 'Asia/Shanghai'") from exc
+        return value
+
+
+class ITFleet(_Model):
+    """The IT load: GPU nodes for training and a firm inference / storage load."""
+
+    nodes: int = Field(gt=0)
+    """GPU nodes available to training batches. [-]"""
+    gpus_per_node: int = Field(default=8, gt=0)
+    """GPUs per node. [-]"""
+    node_busy_kw: float = Field(gt=0)
+    """Electric power of one node running training. [kW]"""
+    node_idle_kw: float = Field(ge=0)
+    """Electric power of one idle node. [kW]"""
+    firm_load_kw: float = Field(ge=0)
+    """Always-on IT load (inference, storage, network), served at every step. [kW]"""
+    firm_load_profile: list[float] = Field(default_factory=lambda: [1.0] * 24, min_length=24, max_length=24)
+    """Hourly multiplier of the firm load by local hour 0..23 (mean about 1). [-]"""
+    electrical_loss_frac: float = Field(default=0.04, ge=0, le=0.3)
+    """UPS, transformer and lighting losses as a share of IT power. [-]"""
+
+    @model_validator(mode="after")
+    def _idle_below_busy(self) -> ITFleet:
+        if self.node_idle_kw > self.node_busy_kw:
+            raise ValueError("node_idle_kw must not exceed node_busy_kw")
+        return self
+
+    @property
+    def max_it_kw(self) -> float:
+        """Nameplate IT power: every node busy plus the firm load at its highest hour. [kW]"""
+        return self.nodes * self.node_busy_kw + self.firm_load_kw * max(self.firm_load_profile)
+
+
+class CoolingPlant(_Model):
+    """The cooling plant: chiller, economiser, fans and pumps, and the supply-air setpoints it may use."""
+
+    plant: Literal["water_cooled_chiller", "air_cooled_chiller"] = "water_cooled_chiller"
+    """Chiller type; selects the DOE-2 EIR curve set. [-]"""
+    economiser: Literal["water_side", "none"] = "water_side"
+    """Free-cooling path: water-side economiser through the cooling tower and a heat exchanger. [-]"""
+    ashrae_class: Literal["A1", "A2", "A3", "A4"] = "A1"
+    """ASHRAE TC9.9 equipment class that bounds the allowable inlet range. [-]"""
+    setpoint_levels_c: list[float] = Field(default_factory=lambda: [18.0, 21.0, 24.0, 27.0], min_length=1)
+    """Allowed supply-air (server inlet) setpoint levels, ascending. [deg C]"""
+    baseline_setpoint_c: float | None = None
+    """Today's fixed setpoint, used by the baseline; default the lowest level. [deg C]"""
+    max_setpoint_change_c_per_h: float = Field(default=5.0, gt=0)
+    """Largest setpoint change per hour (ASHRAE thermal guideline: 5 deg C/h). [deg C/h]"""
+    chw_supply_offset_c: float = Field(default=8.0, ge=2, le=20)
+    """Supply-air setpoint minus chilled-water supply temperature (coil approach + rise). [K]"""
+    tower_approach_c: float = Field(default=3.5, ge=0.5, le=10)
+    """Cooling-tower approach: leaving water minus outdoor wet-bulb. [K]"""
+    hx_approach_c: float = Field(default=1.5, ge=0.2, le=10)
+    """Plate heat-exchanger approach of the water-side economiser. [K]"""
+    condenser_approach_c: float = Field(default=5.0, ge=0.5, le=20)
+    """Entering condenser water minus outdoor wet-bulb (water-cooled) for the chiller curve. [K]"""
+    chiller_cop_ref: float = Field(default=6.03, gt=1, le=12)
+    """Chiller COP at the curve's reference conditions. [-]"""
+    chiller_plr: float = Field(default=0.8, gt=0.1, le=1.0)
+    """Typical chiller part-load ratio used with the EIR(PLR) curve. [-]"""
+    pump_kw_per_kw: float = Field(default=0.03, ge=0, le=0.3)
+    """Chilled- and condenser-water pump power per kW of heat removed. [kW/kW]"""
+    tower_fan_kw_per_kw: float = Field(default=0.057, ge=0, le=0.3)
+    """Cooling-tower fan power per kW of heat rejected (about 0.2 kW/ton). [kW/kW]"""
+    air_fan_kw_per_kw: float = Field(default=0.04, ge=0, le=0.3)
+    """Computer-room air handler fan power per kW of heat removed. [kW/kW]"""
+    it_fan_uplift_per_c: float = Field(default=0.004, ge=0, le=0.05)
+    """Server fan power rise per deg C of inlet above the knee (about 0.35-0.5 %/deg C). [1/K]"""
+    it_fan_knee_c: float = Field(default=23.0, ge=10, le=35)
+    """Inlet temperature above which server fans speed up. [deg C]"""
+    water_l_per_kwh_rejected: float = Field(default=1.6, ge=0, le=5)
+    """Tower evaporation and blow-down per kWh of heat rejected through the tower. [L/kWh]"""
+
+    @field_validator("setpoint_levels_c")
+    @classmethod
+    def _ascending(cls, levels: list[float]) -> list[float]:
+        if any(b <= a for a, b in zip(levels, levels[1:], strict=False)):
+            raise ValueError("setpoint_levels_c must be strictly ascending")
+        return levels
+
+    @model_validator(mode="after")
+    def _within_ashrae(self) -> CoolingPlant:
+        low, high = ASHRAE_ALLOWABLE_C[self.ashrae_class]
+        for level in self.setpoint_levels_c:
+            if not low <= level <= high:
+                raise ValueError(
+                    f"setpoint_levels_c: {level} deg C is outside the ASHRAE {self.ashrae_class} "
+                    f"allowable range {low:g}-{high:g} deg C"
+                )
+        if self.baseline_setpoint_c is not None and self.baseline_setpoint_c not in self.setpoint_levels_c:
+            raise ValueError("baseline_setpoint_c must be one of setpoint_levels_c")
+        return self
+
+    @property
+    def baseline_c(self) -> float:
+        """The baseline's fixed setpoint. [deg C]"""
+        return self.baseline_setpoint_c if self.baseline_setpoint_c is not None else self.setpoint_levels_c[0]
+
+
+class PV(_Model):
+    """An optional photovoltaic array."""
+
+    kwp: float = Field(ge=0)
+    """DC nameplate capacity. [kWp]"""
+    tilt_deg: float = Field(default=30.0, ge=0, le=90)
+    """Module tilt from horizontal. [deg]"""
+    azimuth_deg: float = Field(default=180.0, ge=0, lt=360)
+    """Module azimuth, clockwise from north (180 = south). [deg]"""
+    losses_pct: float = Field(default=14.0, ge=0, lt=100)
+    """System losses (soiling, wiring, mismatch, availability), PVWatts convention. [%]"""
+    gamma_pdc_per_c: float = Field(default=-0.0035, ge=-0.01, le=0)
+    """Power temperature coefficient. [1/K]"""
+    inverter_efficiency: float = Field(default=0.97, gt=0.5, le=1)
+    """Nominal inverter efficiency. [-]"""
+    dc_ac_ratio: float = Field(default=1.2, ge=1, le=2)
+    """DC nameplate over inverter AC rating. [-]"""
+
+
+class Wind(_Model):
+    """An optional wind farm."""
+
+    turbine_type: str = "E-82/2350"
+    """Turbine type from windpowerlib's shipped OEDB power curves. [-]"""
+    hub_height_m: float = Field(default=100.0, gt=10, le=250)
+    """Hub height. [m]"""
+    count: int = Field(ge=0)
+    """Number of turbines. [-]"""
+    availability: float = Field(default=0.95, gt=0, le=1)
+    """Technical availability times wake and electrical efficiency. [-]"""
+    roughness_length_m: float = Field(default=0.1, gt=0, le=3)
+    """Surface roughness length for the logarithmic wind profile. [m]"""
+
+
+class Battery(_Model):
+    """An optional battery."""
+
+    energy_kwh: float = Field(ge=0)
+    """Usable energy capacity. [kWh]"""
+    power_kw: float = Field(ge=0)
+    """Charge and discharge power limit. [kW]"""
+    charge_efficiency: float = Field(default=0.95, gt=0, le=1)
+    """Share of grid-side charging energy stored. [-]"""
+    discharge_efficiency: float = Field(default=0.95, gt=0, le=1)
+    """Share of stored energy delivered on discharge. [-]"""
+    initial_soc_frac: float = Field(default=0.5, ge=0, le=1)
+    """State of charge at the start of a plan, as a share of capacity. [-]"""
+    min_soc_frac: float = Field(default=0.05, ge=0, le=1)
+    """Lowest allowed state of charge as a share of capacity. [-]"""
+
+    @model_validator(mode="after")
+    def _soc_order(self) -> Battery:
+        if self.initial_soc_frac < self.min_soc_frac:
+            raise ValueError("initial_soc_frac must be at least min_soc_frac")
+        return self
+
+
+class TariffPeriod(_Model):
+    """One time-of-use period: a price and the local clock-time windows it applies to."""
+
+    name: str
+    """Period name, e.g. peak, flat, valley, critical. [-]"""
+    price_per_kwh: float = Field(ge=-5, le=20)
+    """Energy price in this period. [currency/kWh]"""
+    windows: list[str] = Field(min_length=1)
+    """Local clock-time windows 'HH:MM-HH:MM' (end exclusive, 24:00 allowed), 15-minute aligned. [-]"""
+    months: list[int] = Field(default_factory=lambda: list(range(1, 13)))
+    """Months (1-12) in which the period applies. [-]"""
+
+    @field_validator("windows")
+    @classmethod
+    def _parse_windows(cls, windows: list[str]) -> list[str]:
+        for window in windows:
+            parse_window(window)
+        return windows
+
+    @field_validator("months")
+    @classmethod
+    def _valid_months(cls, months: list[int]) -> list[int]:
+        if not months or any(m < 1 or m > 12 for m in months):
+            raise ValueError("months must be integers 1-12")
+        return months
+
+
+def parse_window(window: str) -> tuple[int, int]:
+    """Minutes of day [start, end) of a 'HH:MM-HH:MM' window; raises ValueError otherwise."""
+    try:
+        start_s, end_s = window.split("-")
+        start = _minutes(start_s)
+        end = _minutes(end_s)
+    except ValueError:
+        raise ValueError(f"window {window!r} is not 'HH:MM-HH:MM' with 15-minute steps up to 24:00") from None
+    if not 0 <= start < end <= 1440:
+        raise ValueError(f"window {window!r} must start before it ends, within 00:00-24:00")
+    return start, end
+
+
+def _minutes(text: str) -> int:
+    hours, minutes = text.strip().split(":")
+    value = int(hours) * 60 + int(minutes)
+    if int(minutes) % 15 or not 0 <= int(minutes) < 60:
+        raise ValueError(text)
+    return value
+
+
+class Grid(_Model):
+    """The grid connection: limits, tariff, demand charge, export and carbon."""
+
+    import_limit_kw: float = Field(gt=0)
+    """Largest import from the grid. [kW]"""
+    export_limit_kw: float = Field(default=0.0, ge=0)
+    """Largest export to the grid; 0 forbids export. [kW]"""
+    export_price_per_kwh: float = Field(default=0.0, ge=-5, le=20)
+    """Price paid for exported energy. [currency/kWh]"""
+    demand_charge_per_kw_month: float = Field(default=0.0, ge=0)
+    """Capacity (demand) charge on the month's peak import. [currency/kW-month]"""
+    tariff_label: str = "illustrative"
+    """What the tariff is: 'illustrative' for a built-in default, or the tariff's official name. [-]"""
+    tariff: list[TariffPeriod] = Field(min_length=1)
+    """Time-of-use periods; together they price every minute of every day exactly once. [-]"""
+    emission_factor_kg_per_kwh: float = Field(ge=0, le=2)
+    """Annual average grid emission factor. [kgCO2/kWh]"""
+    emission_series_file: str | None = None
+    """Optional CSV of hourly intensity (columns time, carbon_kg_per_kwh), relative to the site file. [-]"""
+    emission_shape: Literal["flat", "solar_dip"] = "solar_dip"
+    """Hourly shape applied to the annual factor when no series file is given. [-]"""
+
+    @model_validator(mode="after")
+    def _tariff_covers_every_minute(self) -> Grid:
+        for month in range(1, 13):
+            covered = [0] * (24 * 4)
+            for period in self.tariff:
+                if month not in period.months:
+                    continue
+                for window in period.windows:
+                    start, end = parse_window(window)
+                    for q in range(start // 15, end // 15):
+                        covered[q] += 1
+            for q, count in enumerate(covered):
+                if count != 1:
+                    when = f"{q // 4:02d}:{q % 4 * 15:02d}"
+                    problem = "is not priced" if count == 0 else "is priced by more than one period"
+                    raise ValueError(
+                        f"tariff: {when} in month {month} {problem}; periods must cover 00:00-24:00 exactly once"
+                    )
+        return self
+
+
+class Climate(_Model):
+    """Monthly climate normals (January..December) for the synthetic typical year."""
+
+    temp_mean_c: list[float] = Field(min_length=12, max_length=12)
+    """Monthly mean air temperature. [deg C]"""
+    temp_max_c: list[float] = Field(min_length=12, max_length=12)
+    """Monthly mean of daily maximum temperature. [deg C]"""
+    temp_min_c: list[float] = Field(min_length=12, max_length=12)
+    """Monthly mean of daily minimum temperature. [deg C]"""
+    rh_pct: list[float] = Field(min_length=12, max_length=12)
+    """Monthly mean relative humidity. [%]"""
+    sunshine_h: list[float] = Field(min_length=12, max_length=12)
+    """Monthly sunshine duration. [h]"""
+    wind_speed_ms: list[float] = Field(min_length=12, max_length=12)
+    """Monthly mean wind speed at wind_height_m. [m/s]"""
+    wind_height_m: float = Field(default=10.0, gt=0)
+    """Height of the wind-speed normals. [m]"""
+    weibull_k: float = Field(default=2.0, gt=0.5, le=5)
+    """Weibull shape of hourly wind speed. [-]"""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Climate:
+        for m in range(12):
+            if not self.temp_min_c[m] <= self.temp_mean_c[m] <= self.temp_max_c[m]:
+                raise ValueError(f"month {m + 1}: need temp_min_c <= temp_mean_c <= temp_max_c")
+            if not 0 < self.rh_pct[m] <= 100:
+                raise ValueError(f"rh_pct month {m + 1}: must be in (0, 100]")
+            if not 0 <= self.sunshine_h[m] <= 450:
+                raise ValueError(f"sunshine_h month {m + 1}: must be in 0-450 h")
+            if self.wind_speed_ms[m] < 0:
+                raise ValueError(f"wind_speed_ms month {m + 1}: must not be negative")
+        return self
+
+
+class Site(_Model):
+    """A data-centre site: everything greendc needs to plan it or simulate a year of it."""
+
+    site: Location
+    """Identity and position. [-]"""
+    it: ITFleet
+    """IT fleet. [-]"""
+    cooling: CoolingPlant
+    """Cooling plant. [-]"""
+    grid: Grid
+    """Grid connection, tariff and carbon. [-]"""
+    climate: Climate
+    """Monthly climate normals. [-]"""
+    pv: PV | None = None
+    """Optional PV array. [-]"""
+    wind: Wind | None = None
+    """Optional wind farm. [-]"""
+    battery: Battery | None = None
+    """Optional battery. [-]"""
+    provenance: list[Provenance] = Field(default_factory=list)
+    """Sources of the facts in this file. [-]"""
+
+    @model_validator(mode="after")
+    def _provenance_names_facts(self) -> Site:
+        sections = {"site": Location, "it": ITFleet, "cooling": CoolingPlant, "grid": Grid,
+                    "climate": Climate, "pv": PV, "wind": Wind, "battery": Battery}
+        for entry in self.provenance:
+            section, _, field = entry.fact.partition(".")
+            model = sections.get(section)
+            if model is None or (field and field not in model.model_fields):
+                raise ValueError(f"provenance: fact {entry.fact!r} names no field of the site file")
+        return self
+
+    @property
+    def id(self) -> str:
+        """The site id. [-]"""
+        return self.site.id
