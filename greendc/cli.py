@@ -22,6 +22,18 @@ def _register() -> None:
     from greendc.commands import sites as sites_cmd
 
     app.add_typer(sites_cmd.app, name="sites")
+    from greendc.commands import dashboard as dashboard_cmd
+
+    app.command("dashboard")(dashboard_cmd.dashboard)
+    from greendc.commands import weather as weather_cmd
+
+    app.add_typer(weather_cmd.app, name="weather")
+    from greendc.commands import runs as runs_cmd
+
+    app.command("runs")(runs_cmd.runs)
+    from greendc.commands import nightly as nightly_cmd
+
+    app.command("nightly")(nightly_cmd.nightly)
 
 
 def main(argv: list[str] | None = None) -> int:

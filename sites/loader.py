@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
+import types
+import typing
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from sites.model import Site
 from weather.errors import InputError
@@ -50,7 +53,7 @@ def parse_site(data: bytes | str, *, file: str | Path = "<string>") -> Site:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"malformed TOML: {exc}", file=file) from None
+        raise InputError(f"malformed TOML: {exc}", file=file, key=_key_at_error(text, str(exc))) from None
     try:
         return Site.model_validate(raw)
     except ValidationError as exc:
@@ -58,16 +61,64 @@ def parse_site(data: bytes | str, *, file: str | Path = "<string>") -> Site:
 
 
 def validation_to_input_error(exc: ValidationError, file: str | Path) -> InputError:
-    """The first pydantic error as one InputError line: file, dotted key, what is allowed."""
-    error = exc.errors()[0]
+    """The most telling pydantic error as one InputError line: file, dotted key, what is allowed."""
+    errors = exc.errors()
+    # A misspelt key shows up as unknown *and* as missing: name the misspelling first.
+    error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     key = ".".join(str(part) for part in error["loc"]) or "(top level)"
     kind = error["type"]
+    allowed = _allowed_keys(error["loc"][:-1])
     if kind == "extra_forbidden":
-        message = "unknown key; check the spelling against docs/file-formats.md"
+        message = f"unknown key; allowed keys here: {allowed} (docs/file-formats.md)"
     elif kind == "missing":
-        message = "required key is missing"
+        message = f"required key is missing (keys here: {allowed})"
     else:
         message = str(error["msg"]).removeprefix("Value error, ")
         if "input" in error and kind not in {"value_error"} and not isinstance(error["input"], dict | list):
             message = f"{message} (got {error['input']!r})"
     return InputError(message, file=file, key=key)
+
+
+def _allowed_keys(loc: tuple[int | str, ...]) -> str:
+    """Comma-separated field names of the model (table) found at loc inside a site file."""
+    model: type[BaseModel] | None = Site
+    for part in loc:
+        if model is None:
+            break
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        model = _model_in(field.annotation) if field is not None else None
+    return ", ".join(model.model_fields) if model is not None else "see docs/file-formats.md"
+
+
+def _model_in(annotation: object) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation such as ``X``, ``X | None`` or ``list[X]``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) in (typing.Union, list):
+        for arg in typing.get_args(annotation):
+            found = _model_in(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def _key_at_error(text: str, message: str) -> str | None:
+    """Dotted key of the line a TOML error points at ('(at line N, column M)'), if it has one."""
+    match = re.search(r"at line (\d+)", message)
+    if match is None:
+        return None
+    lines = text.splitlines()
+    number = int(match.group(1))
+    if not 1 <= number <= len(lines):
+        return None
+    table = ""
+    for line in lines[:number - 1]:
+        header = re.match(r"\s*\[\[?\s*([^\]]+?)\s*\]\]?", line)
+        if header:
+            table = header.group(1)
+    name = re.match(r"\s*([A-Za-z0-9_.-]+)\s*=", lines[number - 1])
+    if name is None:
+        return table or None
+    return f"{table}.{name.group(1)}" if table else name.group(1)

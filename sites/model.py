@@ -7,10 +7,11 @@ levels inside the ASHRAE allowable range) lives here too, so a site that loads i
 
 from __future__ import annotations
 
+import itertools
 import zoneinfo
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 #: ASHRAE TC9.9 (2021) allowable server inlet ranges by equipment class [deg C].
 ASHRAE_ALLOWABLE_C: dict[str, tuple[float, float]] = {
@@ -96,11 +97,20 @@ class ITFleet(_Model):
     electrical_loss_frac: float = Field(default=0.04, ge=0, le=0.3)
     """UPS, transformer and lighting losses as a share of IT power. [-]"""
 
-    @model_validator(mode="after")
-    def _idle_below_busy(self) -> ITFleet:
-        if self.node_idle_kw > self.node_busy_kw:
-            raise ValueError("node_idle_kw must not exceed node_busy_kw")
-        return self
+    @field_validator("node_idle_kw")
+    @classmethod
+    def _idle_below_busy(cls, idle_kw: float, info: ValidationInfo) -> float:
+        busy_kw = info.data.get("node_busy_kw")
+        if busy_kw is not None and idle_kw > busy_kw:
+            raise ValueError(f"must not exceed node_busy_kw ({busy_kw:g} kW)")
+        return idle_kw
+
+    @field_validator("firm_load_profile")
+    @classmethod
+    def _non_negative_profile(cls, profile: list[float]) -> list[float]:
+        if any(v < 0 for v in profile):
+            raise ValueError("hourly multipliers must not be negative")
+        return profile
 
     @property
     def max_it_kw(self) -> float:
@@ -113,22 +123,28 @@ class CoolingPlant(_Model):
 
     plant: Literal["water_cooled_chiller", "air_cooled_chiller"] = "water_cooled_chiller"
     """Chiller type; selects the DOE-2 EIR curve set. [-]"""
-    economiser: Literal["water_side", "none"] = "water_side"
-    """Free-cooling path: water-side economiser through the cooling tower and a heat exchanger. [-]"""
+    economiser: Literal["water_side", "dry_cooler", "none"] = "water_side"
+    """Free-cooling path: 'water_side' (cooling tower + plate heat exchanger, limited by wet-bulb),
+    'dry_cooler' (closed air-cooled coil, limited by dry-bulb; for water-scarce sites) or 'none'. [-]"""
     ashrae_class: Literal["A1", "A2", "A3", "A4"] = "A1"
     """ASHRAE TC9.9 equipment class that bounds the allowable inlet range. [-]"""
     setpoint_levels_c: list[float] = Field(default_factory=lambda: [18.0, 21.0, 24.0, 27.0], min_length=1)
-    """Allowed supply-air (server inlet) setpoint levels, ascending. [deg C]"""
+    """Allowed supply-air (server inlet) setpoints, ascending, inside the class's allowable range. [deg C]"""
     baseline_setpoint_c: float | None = None
-    """Today's fixed setpoint, used by the baseline; default the lowest level. [deg C]"""
+    """Today's fixed setpoint, used by the baseline; one of the levels; default the lowest level. [deg C]"""
+
     max_setpoint_change_c_per_h: float = Field(default=5.0, gt=0)
     """Largest setpoint change per hour (ASHRAE thermal guideline: 5 deg C/h). [deg C/h]"""
     chw_supply_offset_c: float = Field(default=8.0, ge=2, le=20)
     """Supply-air setpoint minus chilled-water supply temperature (coil approach + rise). [K]"""
+    chw_range_c: float = Field(default=6.0, ge=1, le=20)
+    """Chilled-water range: return minus supply temperature at design load. [K]"""
     tower_approach_c: float = Field(default=3.5, ge=0.5, le=10)
     """Cooling-tower approach: leaving water minus outdoor wet-bulb. [K]"""
     hx_approach_c: float = Field(default=1.5, ge=0.2, le=10)
-    """Plate heat-exchanger approach of the water-side economiser. [K]"""
+    """Plate heat-exchanger approach of the economiser (water-side or dry-cooler loop). [K]"""
+    dry_cooler_approach_c: float = Field(default=6.0, ge=1, le=20)
+    """Dry-cooler approach: leaving fluid minus outdoor dry-bulb (economiser 'dry_cooler'). [K]"""
     condenser_approach_c: float = Field(default=5.0, ge=0.5, le=20)
     """Entering condenser water minus outdoor wet-bulb (water-cooled) for the chiller curve. [K]"""
     chiller_cop_ref: float = Field(default=6.03, gt=1, le=12)
@@ -138,7 +154,7 @@ class CoolingPlant(_Model):
     pump_kw_per_kw: float = Field(default=0.03, ge=0, le=0.3)
     """Chilled- and condenser-water pump power per kW of heat removed. [kW/kW]"""
     tower_fan_kw_per_kw: float = Field(default=0.057, ge=0, le=0.3)
-    """Cooling-tower fan power per kW of heat rejected (about 0.2 kW/ton). [kW/kW]"""
+    """Cooling-tower (or dry-cooler) fan power per kW of heat rejected (about 0.2 kW/ton). [kW/kW]"""
     air_fan_kw_per_kw: float = Field(default=0.04, ge=0, le=0.3)
     """Computer-room air handler fan power per kW of heat removed. [kW/kW]"""
     it_fan_uplift_per_c: float = Field(default=0.004, ge=0, le=0.05)
@@ -150,23 +166,24 @@ class CoolingPlant(_Model):
 
     @field_validator("setpoint_levels_c")
     @classmethod
-    def _ascending(cls, levels: list[float]) -> list[float]:
-        if any(b <= a for a, b in zip(levels, levels[1:], strict=False)):
-            raise ValueError("setpoint_levels_c must be strictly ascending")
+    def _levels_ascending_within_ashrae(cls, levels: list[float], info: ValidationInfo) -> list[float]:
+        if any(b <= a for a, b in itertools.pairwise(levels)):
+            raise ValueError("setpoint levels must be strictly ascending")
+        ashrae_class = info.data.get("ashrae_class", "A1")
+        low, high = ASHRAE_ALLOWABLE_C[ashrae_class]
+        for level in levels:
+            if not low <= level <= high:
+                raise ValueError(f"{level:g} deg C is outside the ASHRAE {ashrae_class} "
+                                 f"allowable range {low:g}-{high:g} deg C")
         return levels
 
-    @model_validator(mode="after")
-    def _within_ashrae(self) -> CoolingPlant:
-        low, high = ASHRAE_ALLOWABLE_C[self.ashrae_class]
-        for level in self.setpoint_levels_c:
-            if not low <= level <= high:
-                raise ValueError(
-                    f"setpoint_levels_c: {level} deg C is outside the ASHRAE {self.ashrae_class} "
-                    f"allowable range {low:g}-{high:g} deg C"
-                )
-        if self.baseline_setpoint_c is not None and self.baseline_setpoint_c not in self.setpoint_levels_c:
-            raise ValueError("baseline_setpoint_c must be one of setpoint_levels_c")
-        return self
+    @field_validator("baseline_setpoint_c")
+    @classmethod
+    def _baseline_is_a_level(cls, value: float | None, info: ValidationInfo) -> float | None:
+        levels = info.data.get("setpoint_levels_c")
+        if value is not None and levels is not None and value not in levels:
+            raise ValueError(f"must be one of setpoint_levels_c {levels}")
+        return value
 
     @property
     def baseline_c(self) -> float:
@@ -224,11 +241,13 @@ class Battery(_Model):
     min_soc_frac: float = Field(default=0.05, ge=0, le=1)
     """Lowest allowed state of charge as a share of capacity. [-]"""
 
-    @model_validator(mode="after")
-    def _soc_order(self) -> Battery:
-        if self.initial_soc_frac < self.min_soc_frac:
-            raise ValueError("initial_soc_frac must be at least min_soc_frac")
-        return self
+    @field_validator("min_soc_frac")
+    @classmethod
+    def _soc_order(cls, min_frac: float, info: ValidationInfo) -> float:
+        initial = info.data.get("initial_soc_frac")
+        if initial is not None and initial < min_frac:
+            raise ValueError(f"must not exceed initial_soc_frac ({initial:g})")
+        return min_frac
 
 
 class TariffPeriod(_Model):
@@ -299,13 +318,17 @@ class Grid(_Model):
     emission_series_file: str | None = None
     """Optional CSV of hourly intensity (columns time, carbon_kg_per_kwh), relative to the site file. [-]"""
     emission_shape: Literal["flat", "solar_dip"] = "solar_dip"
-    """Hourly shape applied to the annual factor when no series file is given. [-]"""
+    """Hourly shape applied to the annual factor when no series file is given (see docs/sites.md). [-]"""
+    emission_dip_frac: float = Field(default=0.15, ge=0, lt=1)
+    """Depth of the 'solar_dip' shape: intensity at solar noon is about this much below the
+    night-time level before the daily mean is rescaled to the annual factor. [-]"""
 
-    @model_validator(mode="after")
-    def _tariff_covers_every_minute(self) -> Grid:
+    @field_validator("tariff")
+    @classmethod
+    def _tariff_covers_every_minute(cls, tariff: list[TariffPeriod]) -> list[TariffPeriod]:
         for month in range(1, 13):
             covered = [0] * (24 * 4)
-            for period in self.tariff:
+            for period in tariff:
                 if month not in period.months:
                     continue
                 for window in period.windows:
@@ -317,9 +340,9 @@ class Grid(_Model):
                     when = f"{q // 4:02d}:{q % 4 * 15:02d}"
                     problem = "is not priced" if count == 0 else "is priced by more than one period"
                     raise ValueError(
-                        f"tariff: {when} in month {month} {problem}; periods must cover 00:00-24:00 exactly once"
+                        f"{when} in month {month} {problem}; periods must cover 00:00-24:00 exactly once"
                     )
-        return self
+        return tariff
 
 
 class Climate(_Model):
@@ -342,18 +365,42 @@ class Climate(_Model):
     weibull_k: float = Field(default=2.0, gt=0.5, le=5)
     """Weibull shape of hourly wind speed. [-]"""
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Climate:
-        for m in range(12):
-            if not self.temp_min_c[m] <= self.temp_mean_c[m] <= self.temp_max_c[m]:
-                raise ValueError(f"month {m + 1}: need temp_min_c <= temp_mean_c <= temp_max_c")
-            if not 0 < self.rh_pct[m] <= 100:
-                raise ValueError(f"rh_pct month {m + 1}: must be in (0, 100]")
-            if not 0 <= self.sunshine_h[m] <= 450:
-                raise ValueError(f"sunshine_h month {m + 1}: must be in 0-450 h")
-            if self.wind_speed_ms[m] < 0:
-                raise ValueError(f"wind_speed_ms month {m + 1}: must not be negative")
-        return self
+    @field_validator("temp_min_c")
+    @classmethod
+    def _ordered(cls, temp_min_c: list[float], info: ValidationInfo) -> list[float]:
+        means, maxima = info.data.get("temp_mean_c"), info.data.get("temp_max_c")
+        if means is None or maxima is None:
+            return temp_min_c
+        for m, (low, mean, high) in enumerate(zip(temp_min_c, means, maxima, strict=True)):
+            if not low <= mean <= high:
+                raise ValueError(f"month {m + 1}: need temp_min_c <= temp_mean_c <= temp_max_c, "
+                                 f"got {low:g} / {mean:g} / {high:g}")
+        return temp_min_c
+
+    @field_validator("rh_pct")
+    @classmethod
+    def _rh_range(cls, values: list[float]) -> list[float]:
+        return _check_months(values, 0.0, 100.0, "%", low_open=True)
+
+    @field_validator("sunshine_h")
+    @classmethod
+    def _sunshine_range(cls, values: list[float]) -> list[float]:
+        return _check_months(values, 0.0, 450.0, "h")
+
+    @field_validator("wind_speed_ms")
+    @classmethod
+    def _wind_range(cls, values: list[float]) -> list[float]:
+        return _check_months(values, 0.0, 40.0, "m/s")
+
+
+def _check_months(values: list[float], low: float, high: float, unit: str,
+                  low_open: bool = False) -> list[float]:
+    """Raise naming the first month whose value lies outside [low, high] (or (low, high])."""
+    for m, value in enumerate(values):
+        if value > high or value < low or (low_open and value == low):
+            bracket = "(" if low_open else "["
+            raise ValueError(f"month {m + 1}: {value:g} {unit} is outside {bracket}{low:g}, {high:g}]")
+    return values
 
 
 class Site(_Model):
@@ -378,18 +425,25 @@ class Site(_Model):
     provenance: list[Provenance] = Field(default_factory=list)
     """Sources of the facts in this file. [-]"""
 
-    @model_validator(mode="after")
-    def _provenance_names_facts(self) -> Site:
-        sections = {"site": Location, "it": ITFleet, "cooling": CoolingPlant, "grid": Grid,
-                    "climate": Climate, "pv": PV, "wind": Wind, "battery": Battery}
-        for entry in self.provenance:
+    @field_validator("provenance")
+    @classmethod
+    def _provenance_names_facts(cls, provenance: list[Provenance]) -> list[Provenance]:
+        for entry in provenance:
             section, _, field = entry.fact.partition(".")
-            model = sections.get(section)
+            model = SECTIONS.get(section)
             if model is None or (field and field not in model.model_fields):
-                raise ValueError(f"provenance: fact {entry.fact!r} names no field of the site file")
-        return self
+                raise ValueError(f"fact {entry.fact!r} names no field of the site file; "
+                                 f"use 'section.key' with a section among {', '.join(SECTIONS)}")
+        return provenance
 
     @property
     def id(self) -> str:
         """The site id. [-]"""
         return self.site.id
+
+
+#: The sections of a site file and the model of each (for provenance checks and error messages).
+SECTIONS: dict[str, type[BaseModel]] = {
+    "site": Location, "it": ITFleet, "cooling": CoolingPlant, "grid": Grid, "climate": Climate,
+    "pv": PV, "wind": Wind, "battery": Battery,
+}

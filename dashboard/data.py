@@ -1,0 +1,232 @@
+"""All file access of the dashboard: plans, studies and the nightly history under one data folder.
+
+Only files under the data folder are ever read. Every name that reaches this module from a URL, a
+dropdown or any other input is checked against a strict pattern, joined to the data folder,
+resolved (following symbolic links) and refused unless it is still inside the folder. Problems with
+a folder's content (missing file, bad JSON, missing columns, a half-written plan) raise
+``DataError`` so a page can show an error card instead of crashing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from optimizer.types import RUN_COLUMNS, STEP_COLUMNS
+from weather.errors import InputError
+
+#: Folder and file names allowed in a data-folder path: no separators, no leading dot.
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$")
+
+PLANS = "plans"
+STUDIES = "studies"
+RUNS_DB = "runs.sqlite"
+PLAN_FILES = ("plan.json", "steps.csv", "jobs.csv")
+STUDY_TABLES = ("kpis.csv", "ranking.csv")
+#: Columns of the nightly history the Runs page relies on (greendc/history.py, docs/file-formats.md).
+RUNS_TABLE = "site_runs"
+RUN_SITE = "site"
+RUN_DATE = "plan_date"
+RUN_STARTED = "started_utc"
+RUN_STATUS = "status"
+#: History columns shown on the Runs page, in order (the rest: digests, raw KPI JSON, stay in the file).
+RUN_SHOWN = (
+    "site", "plan_date", "status", "solver_status", "gap", "objective_total", "energy_kwh", "carbon_kg",
+    "pue", "cost_saving", "carbon_saving_kg", "wall_s", "build_s", "solve_s", "reason", "error",
+    "started_utc", "run_id",
+)
+
+
+class DataError(InputError):
+    """A data-folder path that is refused, or a plan / study / history that cannot be read."""
+
+
+@dataclass(frozen=True)
+class PlanData:
+    """A saved plan folder as the pages use it."""
+
+    site: str
+    """Site id (folder name under plans/). [-]"""
+    date: str
+    """Plan date folder name (YYYY-MM-DD). [-]"""
+    folder: Path
+    """Resolved plan folder, inside the data folder. [-]"""
+    meta: dict[str, Any]
+    """plan.json as a dict. [-]"""
+    steps: pd.DataFrame
+    """steps.csv with ``time`` parsed as UTC. [-]"""
+    runs: pd.DataFrame
+    """jobs.csv (one row per run interval) with ``start``/``end`` parsed as UTC. [-]"""
+
+
+@dataclass(frozen=True)
+class StudyData:
+    """A saved study folder of ``greendc compare``."""
+
+    name: str
+    """Study folder name under studies/. [-]"""
+    folder: Path
+    """Resolved study folder, inside the data folder. [-]"""
+    kpis: pd.DataFrame
+    """kpis.csv: one row per site and scenario. [-]"""
+    ranking: pd.DataFrame
+    """ranking.csv: sites by the study's score. [-]"""
+
+
+def safe_path(data_dir: Path | str, *parts: str) -> Path:
+    """The resolved path of ``parts`` under ``data_dir``; refuses any name or link that leaves it."""
+    root = Path(data_dir).resolve()
+    for part in parts:
+        if not isinstance(part, str) or not _NAME.fullmatch(part) or ".." in part:
+            raise DataError(
+                "refused: names may contain only letters, digits, '_', '-', '+', '.' (no '..' or '/')",
+                file=str(root), key=repr(part)[:80],
+            )
+    path = root.joinpath(*parts).resolve()
+    if not path.is_relative_to(root):
+        raise DataError("refused: the path leaves the data folder", file=str(root), key="/".join(parts))
+    return path
+
+
+def _child_names(folder: Path, root: Path) -> list[str]:
+    """Names of the sub-folders of ``folder`` that are safe names and resolve inside ``root``."""
+    if not folder.is_dir():
+        return []
+    names = []
+    for child in folder.iterdir():
+        if _NAME.fullmatch(child.name) and ".." not in child.name and child.is_dir() \
+                and child.resolve().is_relative_to(root):
+            names.append(child.name)
+    return sorted(names)
+
+
+def plan_sites(data_dir: Path | str) -> list[str]:
+    """Site ids that have at least one saved plan folder."""
+    root = Path(data_dir).resolve()
+    return [s for s in _child_names(root / PLANS, root) if plan_dates(root, s)]
+
+
+def plan_dates(data_dir: Path | str, site: str) -> list[str]:
+    """Plan folder names of one site, newest first (``latest`` pointers are left out)."""
+    root = Path(data_dir).resolve()
+    folder = safe_path(root, PLANS, site)
+    dates = [d for d in _child_names(folder, root) if d != "latest" and not d.startswith(".")]
+    return sorted(dates, reverse=True)
+
+
+def study_names(data_dir: Path | str) -> list[str]:
+    """Study folder names, sorted."""
+    root = Path(data_dir).resolve()
+    return [n for n in _child_names(root / STUDIES, root) if (root / STUDIES / n / "kpis.csv").is_file()]
+
+
+def is_empty(data_dir: Path | str) -> bool:
+    """True when the data folder has no plan, no study and no history yet."""
+    root = Path(data_dir).resolve()
+    return not plan_sites(root) and not study_names(root) and not (root / RUNS_DB).is_file()
+
+
+def _read_csv(path: Path, columns: tuple[str, ...], time_columns: tuple[str, ...]) -> pd.DataFrame:
+    """A CSV of the plan folder with its required columns checked and its times parsed as UTC."""
+    if not path.is_file():
+        raise DataError("missing file (the folder may be half-written)", file=str(path))
+    try:
+        frame = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        raise DataError(f"unreadable CSV: {exc}", file=str(path)) from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataError(f"missing columns {', '.join(missing)}", file=str(path))
+    for column in time_columns:
+        try:
+            frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+        except (ValueError, TypeError) as exc:
+            raise DataError(f"times are not ISO 8601: {exc}", file=str(path), key=column) from None
+    return frame
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    """plan.json as a dict; a missing, truncated or non-object file is a DataError."""
+    if not path.is_file():
+        raise DataError("missing file (the folder may be half-written)", file=str(path))
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(f"not valid JSON: {exc}", file=str(path)) from None
+    if not isinstance(value, dict):
+        raise DataError("expected a JSON object", file=str(path))
+    return value
+
+
+def load_plan(data_dir: Path | str, site: str, date: str) -> PlanData:
+    """The plan folder ``plans/<site>/<date>/`` read and checked against the plan folder contract."""
+    folder = safe_path(data_dir, PLANS, site, date)
+    if not folder.is_dir():
+        raise DataError("no such plan folder", file=str(folder))
+    meta = _read_json(folder / "plan.json")
+    steps = _read_csv(folder / "steps.csv", STEP_COLUMNS, ("time",))
+    runs = _read_csv(folder / "jobs.csv", RUN_COLUMNS, ("start", "end"))
+    if steps.empty:
+        raise DataError("no steps", file=str(folder / "steps.csv"))
+    return PlanData(site=site, date=date, folder=folder, meta=meta, steps=steps, runs=runs)
+
+
+def plan_file(data_dir: Path | str, site: str, date: str, name: str) -> Path:
+    """One downloadable file of a plan folder (steps.csv, jobs.csv, plan.json, report.html)."""
+    if name not in (*PLAN_FILES, "report.html"):
+        raise DataError(f"only {', '.join((*PLAN_FILES, 'report.html'))} may be downloaded", key=name)
+    path = safe_path(data_dir, PLANS, site, date, name)
+    if not path.is_file():
+        raise DataError("missing file", file=str(path))
+    return path
+
+
+def load_study(data_dir: Path | str, name: str) -> StudyData:
+    """The study folder ``studies/<name>/`` (kpis.csv and ranking.csv)."""
+    folder = safe_path(data_dir, STUDIES, name)
+    if not folder.is_dir():
+        raise DataError("no such study folder", file=str(folder))
+    kpis = _read_csv(folder / "kpis.csv", ("site", "scenario"), ())
+    ranking = _read_csv(folder / "ranking.csv", ("site",), ())
+    return StudyData(name=name, folder=folder, kpis=kpis, ranking=ranking)
+
+
+def study_results_path(data_dir: Path | str, name: str) -> Path:
+    """The study's results.nc (checked to exist), for figures that need the time series."""
+    path = safe_path(data_dir, STUDIES, name, "results.nc")
+    if not path.is_file():
+        raise DataError("missing file", file=str(path))
+    return path
+
+
+def runs_db_path(data_dir: Path | str) -> Path:
+    """The nightly history database inside the data folder."""
+    return safe_path(data_dir, RUNS_DB)
+
+
+def read_runs(data_dir: Path | str) -> pd.DataFrame:
+    """The per-site rows of the nightly history (RUN_SHOWN columns), opened read-only; empty if none."""
+    path = runs_db_path(data_dir)
+    if not path.is_file():
+        return pd.DataFrame(columns=list(RUN_SHOWN))
+    try:
+        with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=5.0)) as connection:
+            present = {row[1] for row in connection.execute(f"PRAGMA table_info({RUNS_TABLE})")}
+            if not present:
+                return pd.DataFrame(columns=list(RUN_SHOWN))
+            columns = [c for c in RUN_SHOWN if c in present]
+            missing = {RUN_SITE, RUN_DATE, RUN_STATUS} - present
+            if missing:
+                raise DataError(f"history table lacks columns {', '.join(sorted(missing))}", file=str(path),
+                                key=RUNS_TABLE)
+            sql = f"SELECT {', '.join(columns)} FROM {RUNS_TABLE}"
+            return pd.read_sql_query(sql, connection)
+    except (sqlite3.Error, pd.errors.DatabaseError) as exc:
+        raise DataError(f"cannot read the history: {exc}", file=str(path), key=RUNS_TABLE) from None

@@ -1,0 +1,78 @@
+"""Small building blocks shared by the pages: cards, error cards, the empty-folder guide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from dash import dcc, html
+from dash.dash_table.DataTable import DataTable
+
+#: Shown when the data folder has nothing in it yet.
+FIRST_PLAN_COMMANDS = (
+    "greendc plan --site zhongwei --out {data_dir}/plans/zhongwei/$(date -d tomorrow +%F)",
+    "greendc compare --sites all --out {data_dir}/studies/default",
+    "greendc nightly --fleet examples/fleet.toml",
+)
+
+
+def error_card(title: str, message: str) -> html.Div:
+    """A red card that says what could not be shown and why, instead of a crash."""
+    return html.Div([html.H4(title), html.P(message, className="error-text")], className="card error-card")
+
+
+def empty_card(data_dir: str, what: str) -> html.Div:
+    """How to make a first plan (or study, or run), shown when the data folder has none."""
+    commands = "\n".join(c.format(data_dir=data_dir) for c in FIRST_PLAN_COMMANDS)
+    return html.Div(
+        [
+            html.H4(f"No {what} yet in {data_dir}"),
+            html.P("Make a first plan, a study and a nightly run with:"),
+            html.Pre(commands, className="commands"),
+            html.P("then reload this page."),
+        ],
+        className="card empty-card",
+    )
+
+
+def kpi_card(label: str, value: str, detail: str = "", *, card_id: str | None = None) -> html.Div:
+    """One KPI: a label, a big value and a small detail line (e.g. the baseline and the saving)."""
+    props: dict[str, Any] = {"className": "card kpi-card"}
+    if card_id is not None:
+        props["id"] = card_id
+    return html.Div(
+        [html.Div(label, className="kpi-label"), html.Div(value, className="kpi-value"),
+         html.Div(detail, className="kpi-detail")],
+        **props,
+    )
+
+
+def graph(graph_id: str, figure: Any) -> dcc.Graph:
+    """A plotly figure in a Graph that never reaches out to a CDN (no mathjax, no topojson fetch)."""
+    return dcc.Graph(id=graph_id, figure=figure, config={"displaylogo": False, "responsive": True},
+                     mathjax=False)
+
+
+def options(values: list[str]) -> list[dict[str, str]]:
+    """Dropdown options whose label is the value."""
+    return [{"label": v, "value": v} for v in values]
+
+
+def records(frame: pd.DataFrame) -> list[Any]:
+    """DataFrame rows as JSON-ready dicts, NaN as None."""
+    result: list[Any] = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return result
+
+
+def table(table_id: str, frame: pd.DataFrame, *, page_size: int = 20, markdown: tuple[str, ...] = (),
+          **extra: Any) -> DataTable:
+    """A sortable, filterable table of a DataFrame; columns named in ``markdown`` render links."""
+    columns: list[Any] = [{"name": c, "id": c, "presentation": "markdown"} if c in markdown
+                          else {"name": c, "id": c} for c in frame.columns]
+    return DataTable(
+        id=table_id, columns=columns, data=records(frame), sort_action="native", filter_action="native",
+        page_size=page_size, style_table={"overflowX": "auto"},
+        style_cell={"fontFamily": "inherit", "fontSize": "13px", "padding": "4px 8px", "maxWidth": "420px",
+                    "whiteSpace": "normal"},
+        **extra,
+    )

@@ -1,0 +1,150 @@
+"""Plan page: one saved plan of one site: KPIs against the baseline, Gantt, power, cooling, signals, jobs.
+
+Callbacks only connect the controls to pure functions of this module (``site_choice``,
+``date_choice``, ``plan_body``, ``download``), which the unit tests call directly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dash
+from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash.dash_table.DataTable import DataTable
+
+from dashboard import data, figures_plan, ids
+from dashboard.pages._common import empty_card, error_card, graph, kpi_card, options, table
+
+PATH = "/plan"
+
+
+def layout(site: str | None = None, date: str | None = None, **_query: Any) -> html.Div:
+    """The page frame; ``?site=..&date=..`` in the URL preselects a plan (e.g. from the Runs page)."""
+    return html.Div(
+        [
+            dcc.Store(id=ids.PLAN_QUERY, data={"site": site, "date": date}),
+            html.Div(
+                [
+                    html.Label(["Site", dcc.Dropdown(id=ids.PLAN_SITE, clearable=False)],
+                               className="control"),
+                    html.Label(["Plan", dcc.Dropdown(id=ids.PLAN_DATE, clearable=False)],
+                               className="control"),
+                    html.Button("steps.csv", id=ids.PLAN_DOWNLOAD_STEPS_BTN, className="button"),
+                    html.Button("jobs.csv", id=ids.PLAN_DOWNLOAD_JOBS_BTN, className="button"),
+                    dcc.Download(id=ids.PLAN_DOWNLOAD),
+                ],
+                className="controls",
+            ),
+            dcc.Loading(html.Div(id=ids.PLAN_BODY), type="dot"),
+        ]
+    )
+
+
+def site_choice(data_dir: Path, wanted: str | None) -> tuple[list[dict[str, str]], str | None]:
+    """Sites with plans as dropdown options, and the one to select (the wanted one if it has plans)."""
+    sites = data.plan_sites(data_dir)
+    return options(sites), (wanted if wanted in sites else (sites[0] if sites else None))
+
+
+def date_choice(
+    data_dir: Path, site: str | None, wanted: str | None
+) -> tuple[list[dict[str, str]], str | None]:
+    """Plan dates of a site, newest first, and the one to select."""
+    if not site:
+        return [], None
+    try:
+        dates = data.plan_dates(data_dir, site)
+    except data.DataError:
+        return [], None
+    return options(dates), (wanted if wanted in dates else (dates[0] if dates else None))
+
+
+def _money(value: float, currency: str) -> str:
+    """A currency amount with thousands separators."""
+    return f"{value:,.0f} {currency}"
+
+
+def _saving(plan_value: float, baseline_value: float | None) -> str:
+    """'baseline X, saves Y %' for a KPI where smaller is better."""
+    if baseline_value is None or baseline_value == 0:
+        return ""
+    share = 100.0 * (baseline_value - plan_value) / abs(baseline_value)
+    return f"baseline {baseline_value:,.3g} · saves {share:.1f} %"
+
+
+def kpi_row(meta: dict[str, Any]) -> html.Div:
+    """KPI cards: cost, carbon, PUE, renewable share and savings against the baseline, from plan.json."""
+    kpis = figures_plan.plan_kpis(meta)
+    cards = [kpi_card(k.label, k.value, k.detail, card_id=f"kpi-{k.key}") for k in kpis]
+    return html.Div(cards, id=ids.PLAN_KPIS, className="kpis")
+
+
+def job_table(plan: data.PlanData) -> DataTable:
+    """A sortable, filterable table of the job run intervals with their status and lateness."""
+    frame = figures_plan.job_rows(plan.runs, plan.meta, plan.steps)
+    return table(ids.PLAN_JOB_TABLE, frame)
+
+
+def plan_body(data_dir: Path, site: str | None, date: str | None) -> html.Div:
+    """Everything shown for one plan, an error card when it cannot be read, a guide when there is none."""
+    if not site or not date:
+        if data.is_empty(data_dir) or not data.plan_sites(data_dir):
+            return empty_card(str(data_dir), "plans")
+        return html.Div("Choose a site and a plan.", className="hint")
+    try:
+        plan = data.load_plan(data_dir, site, date)
+        return html.Div(
+            [
+                kpi_row(plan.meta),
+                graph(ids.PLAN_GANTT, figures_plan.figure_gantt(plan.runs, plan.meta)),
+                graph(ids.PLAN_POWER, figures_plan.figure_power(plan.steps)),
+                graph(ids.PLAN_COOLING, figures_plan.figure_cooling(plan.steps)),
+                graph(ids.PLAN_SIGNALS, figures_plan.figure_signals(plan.steps)),
+                html.H3("Jobs"),
+                job_table(plan),
+            ]
+        )
+    except (data.DataError, KeyError, ValueError, TypeError) as exc:
+        return error_card(f"The plan {site}/{date} cannot be shown", str(exc))
+
+
+def download(data_dir: Path, site: str | None, date: str | None, name: str) -> dict[str, Any] | None:
+    """The dcc.Download payload of one plan file, or None when nothing is selected or it is refused."""
+    if not site or not date:
+        return None
+    try:
+        path = data.plan_file(data_dir, site, date, name)
+    except data.DataError:
+        return None
+    return dcc.send_file(str(path), filename=f"{site}-{date}-{name}")
+
+
+def register(app: Dash, data_dir: Path) -> None:
+    """Register the page and connect its controls to this module's functions."""
+    dash.register_page(__name__, path=PATH, name="Plan", title="greendc · plan", layout=layout, order=0)
+    # the home page is the plan page (a redirect would drop the ?site=..&date=.. query)
+    dash.register_page(f"{__name__}.home", path="/", name="Home", title="greendc", layout=layout, order=4)
+
+    @app.callback(Output(ids.PLAN_SITE, "options"), Output(ids.PLAN_SITE, "value"),
+                  Input(ids.PLAN_QUERY, "data"))
+    def _sites(query: dict[str, Any] | None) -> tuple[list[dict[str, str]], str | None]:
+        return site_choice(data_dir, (query or {}).get("site"))
+
+    @app.callback(Output(ids.PLAN_DATE, "options"), Output(ids.PLAN_DATE, "value"),
+                  Input(ids.PLAN_SITE, "value"), State(ids.PLAN_QUERY, "data"))
+    def _dates(site: str | None, query: dict[str, Any] | None) -> tuple[list[dict[str, str]], str | None]:
+        return date_choice(data_dir, site, (query or {}).get("date"))
+
+    @app.callback(Output(ids.PLAN_BODY, "children"), Input(ids.PLAN_SITE, "value"),
+                  Input(ids.PLAN_DATE, "value"))
+    def _body(site: str | None, date: str | None) -> html.Div:
+        return plan_body(data_dir, site, date)
+
+    @app.callback(Output(ids.PLAN_DOWNLOAD, "data"), Input(ids.PLAN_DOWNLOAD_STEPS_BTN, "n_clicks"),
+                  Input(ids.PLAN_DOWNLOAD_JOBS_BTN, "n_clicks"), State(ids.PLAN_SITE, "value"),
+                  State(ids.PLAN_DATE, "value"), prevent_initial_call=True)
+    def _download(_steps: int | None, _jobs: int | None, site: str | None, date: str | None) -> Any:
+        name = "jobs.csv" if dash.ctx.triggered_id == ids.PLAN_DOWNLOAD_JOBS_BTN else "steps.csv"
+        result = download(data_dir, site, date, name)
+        return no_update if result is None else result

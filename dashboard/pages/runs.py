@@ -1,0 +1,105 @@
+"""Runs page: the nightly job's history (per site and night), newest first, each row linking to its plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dash
+import pandas as pd
+from dash import Dash, Input, Output, dcc, html
+from dash.dash_table.DataTable import DataTable
+
+from dashboard import data, ids
+from dashboard.pages._common import empty_card, error_card, options, table
+
+PATH = "/runs"
+#: Choices of how many nights to show.
+LAST_CHOICES = (20, 50, 200, 1000)
+#: Row colours of the statuses that need attention.
+STATUS_COLOURS = {"failed": "#fee2e2", "fallback": "#fef3c7", "kept_previous": "#fef3c7"}
+
+
+def layout(site: str | None = None, **_query: Any) -> html.Div:
+    """The page frame: a site filter, how many rows, and the history table."""
+    return html.Div(
+        [
+            dcc.Store(id=ids.RUNS_QUERY, data={"site": site}),
+            html.Div(
+                [
+                    html.Label(["Site", dcc.Dropdown(id=ids.RUNS_SITE, placeholder="all sites")],
+                               className="control"),
+                    html.Label(["Rows", dcc.Dropdown(id=ids.RUNS_LAST, options=[
+                        {"label": str(n), "value": n} for n in LAST_CHOICES], value=LAST_CHOICES[1],
+                        clearable=False)], className="control"),
+                ],
+                className="controls",
+            ),
+            dcc.Loading(html.Div(id=ids.RUNS_BODY), type="dot"),
+        ]
+    )
+
+
+def history_view(history: pd.DataFrame, site: str | None, last: int) -> pd.DataFrame:
+    """The rows to show: one site (or all), newest first, at most ``last``, with a link to each plan."""
+    if history.empty:
+        return history
+    frame = history.copy()
+    if site:
+        frame = frame[frame[data.RUN_SITE] == site]
+    order = [c for c in (data.RUN_DATE, data.RUN_STARTED) if c in frame.columns]
+    frame = frame.sort_values(order, ascending=False, kind="stable").head(last)
+    frame.insert(0, "plan", [
+        f"[{s}/{d}](/plan?site={s}&date={d})" if isinstance(d, str) and d else ""
+        for s, d in zip(frame[data.RUN_SITE], frame[data.RUN_DATE], strict=True)
+    ])
+    return frame
+
+
+def runs_table(frame: pd.DataFrame) -> DataTable:
+    """A sortable table of history rows whose first column links to the plan, problems highlighted."""
+    return table(
+        ids.RUNS_TABLE, frame, page_size=25, markdown=("plan",), markdown_options={"link_target": "_self"},
+        style_data_conditional=[
+            {"if": {"filter_query": f'{{{data.RUN_STATUS}}} = "{status}"'}, "backgroundColor": colour}
+            for status, colour in STATUS_COLOURS.items()
+        ],
+    )
+
+
+def site_options(data_dir: Path) -> list[dict[str, str]]:
+    """Sites that appear in the history."""
+    try:
+        history = data.read_runs(data_dir)
+    except data.DataError:
+        return []
+    return options(sorted(history[data.RUN_SITE].unique())) if not history.empty else []
+
+
+def runs_body(data_dir: Path, site: str | None, last: int | None) -> html.Div:
+    """The history table, an error card when the database cannot be read, a guide when there is none."""
+    try:
+        history = data.read_runs(data_dir)
+    except data.DataError as exc:
+        return error_card("The nightly history cannot be read", str(exc))
+    if history.empty:
+        return empty_card(str(data_dir), "nightly runs")
+    frame = history_view(history, site, int(last or LAST_CHOICES[1]))
+    return html.Div([html.P(f"{len(frame)} of {len(history)} nights", className="hint"), runs_table(frame)])
+
+
+def register(app: Dash, data_dir: Path) -> None:
+    """Register the page and connect its controls to this module's functions."""
+    dash.register_page(__name__, path=PATH, name="Runs", title="greendc · runs", layout=layout, order=3)
+
+    @app.callback(Output(ids.RUNS_SITE, "options"), Output(ids.RUNS_SITE, "value"),
+                  Input(ids.RUNS_QUERY, "data"))
+    def _sites(query: dict[str, Any] | None) -> tuple[list[dict[str, str]], str | None]:
+        choices = site_options(data_dir)
+        wanted = (query or {}).get("site")
+        return choices, wanted if wanted in {c["value"] for c in choices} else None
+
+    @app.callback(Output(ids.RUNS_BODY, "children"), Input(ids.RUNS_SITE, "value"),
+                  Input(ids.RUNS_LAST, "value"))
+    def _body(site: str | None, last: int | None) -> html.Div:
+        return runs_body(data_dir, site, last)

@@ -1,0 +1,107 @@
+"""Sites page: the built-in catalogue on an offline map of China, its climate, and a saved study's results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dash
+from dash import Dash, Input, Output, dcc, html
+
+from dashboard import data, figures_sites, figures_study, geo, ids
+from dashboard.pages._common import error_card, graph, options, table
+from sites import builtin_ids, load_site
+from sites.model import Site
+
+PATH = "/sites"
+
+
+def layout(study: str | None = None, **_query: Any) -> html.Div:
+    """The page frame: a study chooser, the map and catalogue table, the climate, the study's results."""
+    return html.Div(
+        [
+            dcc.Store(id=ids.SITES_QUERY, data={"study": study}),
+            html.Div([html.Label(["Study", dcc.Dropdown(id=ids.SITES_STUDY, placeholder="no study")],
+                                 className="control")], className="controls"),
+            dcc.Loading(html.Div(id=ids.SITES_BODY), type="dot"),
+            dcc.Loading(html.Div(id=ids.SITES_STUDY_BODY), type="dot"),
+        ]
+    )
+
+
+def catalogue() -> list[Site]:
+    """The built-in sites (package files chosen by id, never a path from the browser)."""
+    return [load_site(site_id) for site_id in builtin_ids()]
+
+
+def load_study_or_none(data_dir: Path, name: str | None) -> data.StudyData | None:
+    """The chosen study, or None when none is chosen."""
+    return data.load_study(data_dir, name) if name else None
+
+
+def scenario_of(study: data.StudyData | None) -> str | None:
+    """The scenario whose KPIs go into the catalogue table: the first of the ranking, else of the KPIs."""
+    if study is None:
+        return None
+    for frame in (study.ranking, study.kpis):
+        if "scenario" in frame.columns and len(frame):
+            return str(frame["scenario"].iloc[0])
+    return None
+
+
+def sites_body(data_dir: Path, study_name: str | None) -> html.Div:
+    """The map and the catalogue table (with the study's annual KPIs when a study is chosen)."""
+    sites = catalogue()
+    frame = figures_sites.catalogue_frame(sites)
+    try:
+        study = load_study_or_none(data_dir, study_name)
+    except data.DataError as exc:
+        study = None
+        problem: html.Div | None = error_card(f"The study {study_name} cannot be read", str(exc))
+    else:
+        problem = None
+    catalogue_frame = figures_sites.with_study_kpis(frame, study.kpis if study else None, scenario_of(study))
+    return html.Div(
+        [
+            *([problem] if problem else []),
+            graph(ids.SITES_MAP, geo.figure_site_map(frame)),
+            html.H3("Catalogue"),
+            table(ids.SITES_TABLE, catalogue_frame),
+            graph(ids.SITES_CLIMATE, figures_sites.figure_climate(sites)),
+        ]
+    )
+
+
+def study_body(data_dir: Path, study_name: str | None) -> html.Div:
+    """A saved study: ranking table, Pareto front, monthly PUE and optimal sizes; or how to make one."""
+    if not study_name:
+        return html.Div(["No study chosen. Make one with ", html.Code("greendc compare --sites all"), "."],
+                        className="hint")
+    try:
+        study = data.load_study(data_dir, study_name)
+        results = data.study_results_path(data_dir, study_name)
+        figures = figures_study.study_figures(study.kpis, study.ranking, results)
+    except (data.DataError, KeyError, ValueError, OSError) as exc:
+        return error_card(f"The study {study_name} cannot be shown", str(exc))
+    return html.Div(
+        [html.H3(f"Study {study_name}"),
+         table(ids.SITES_RANKING, study.ranking),
+         *[graph(f"sites-study-{name}", figure) for name, figure in figures.items()]]
+    )
+
+
+def register(app: Dash, data_dir: Path) -> None:
+    """Register the page and connect its controls to this module's functions."""
+    dash.register_page(__name__, path=PATH, name="Sites", title="greendc · sites", layout=layout, order=2)
+
+    @app.callback(Output(ids.SITES_STUDY, "options"), Output(ids.SITES_STUDY, "value"),
+                  Input(ids.SITES_QUERY, "data"))
+    def _studies(query: dict[str, Any] | None) -> tuple[list[dict[str, str]], str | None]:
+        names = data.study_names(data_dir)
+        wanted = (query or {}).get("study")
+        return options(names), wanted if wanted in names else (names[-1] if names else None)
+
+    @app.callback(Output(ids.SITES_BODY, "children"), Output(ids.SITES_STUDY_BODY, "children"),
+                  Input(ids.SITES_STUDY, "value"))
+    def _body(study: str | None) -> tuple[html.Div, html.Div]:
+        return sites_body(data_dir, study), study_body(data_dir, study)

@@ -1,0 +1,196 @@
+"""What-if page: change the carbon price, the allowed setpoints, the battery or the deadline slack, re-plan.
+
+The re-plan is a real optimiser run (``optimizer.plan.make_plan`` on the profile of
+``sites.profile.site_profile``) in a Dash background callback, so the server stays responsive and the
+page shows a progress bar; the new plan is shown beside the saved one with the differences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import dash
+from dash import Dash, Input, Output, State, dcc, html
+
+from dashboard import data, figures_plan, ids, replan
+from dashboard.pages._common import empty_card, error_card, graph, options
+
+PATH = "/whatif"
+#: Carbon-price slider range and marks [CNY/tCO2]; EU ETS traded at 60-100 EUR/t in 2023-2025.
+CARBON_MAX = 1000
+CARBON_MARKS = {v: str(v) for v in (0, 100, 200, 400, 600, 800, 1000)}
+#: Extra deadline slack for preemptible jobs [h].
+SLACK_MAX_H = 24
+
+
+def layout(site: str | None = None, date: str | None = None, **_query: Any) -> html.Div:
+    """The page frame: the plan to start from, the what-if controls, progress, results."""
+    return html.Div(
+        [
+            dcc.Store(id=ids.WHATIF_QUERY, data={"site": site, "date": date}),
+            dcc.Store(id=ids.WHATIF_START),
+            html.Div(
+                [
+                    html.Label(["Site", dcc.Dropdown(id=ids.WHATIF_SITE, clearable=False)],
+                               className="control"),
+                    html.Label(["Saved plan", dcc.Dropdown(id=ids.WHATIF_DATE, clearable=False)],
+                               className="control"),
+                ],
+                className="controls",
+            ),
+            html.Div(
+                [
+                    html.Label(["Carbon price [CNY/tCO2]",
+                                dcc.Slider(id=ids.WHATIF_CARBON_PRICE, min=0, max=CARBON_MAX, step=10,
+                                           value=0, marks=CARBON_MARKS, updatemode="mouseup")],
+                               className="control control-wide"),
+                    html.Label(["Allowed setpoints [°C]",
+                                dcc.RangeSlider(id=ids.WHATIF_SETPOINT_RANGE, min=15, max=32, step=1,
+                                                value=[15, 32], updatemode="mouseup",
+                                                marks={v: str(v) for v in range(15, 33, 3)})],
+                               className="control control-wide"),
+                    html.Label(["Deadline slack of preemptible jobs [h]",
+                                dcc.Slider(id=ids.WHATIF_SLACK, min=0, max=SLACK_MAX_H, step=1, value=0,
+                                           updatemode="mouseup",
+                                           marks={v: str(v) for v in range(0, SLACK_MAX_H + 1, 6)})],
+                               className="control control-wide"),
+                    dcc.Checklist(id=ids.WHATIF_BATTERY, options=[{"label": " battery", "value": "on"}],
+                                  value=["on"], className="control"),
+                    html.Button("Re-plan", id=ids.WHATIF_RUN, className="button button-primary"),
+                    html.Button("Cancel", id=ids.WHATIF_CANCEL, className="button"),
+                ],
+                className="controls",
+            ),
+            html.Div([html.Progress(id=ids.WHATIF_PROGRESS, value="0", max=str(len(replan.STAGES)),
+                                    className="progress"),
+                      html.Span(id=ids.WHATIF_STATUS, className="status")], className="controls"),
+            html.Div(id=ids.WHATIF_SAVED),
+            html.Div(id=ids.WHATIF_RESULT),
+        ]
+    )
+
+
+def saved_summary(data_dir: Path, site: str | None, date: str | None) -> tuple[html.Div, dict[str, Any]]:
+    """The saved plan's headline and the control values it was made with (carbon price, setpoints...)."""
+    if not site or not date:
+        if not data.plan_sites(data_dir):
+            return empty_card(str(data_dir), "plans"), {}
+        return html.Div("Choose a saved plan to start from.", className="hint"), {}
+    try:
+        plan = data.load_plan(data_dir, site, date)
+        start = replan.controls_of(plan)
+    except (data.DataError, KeyError, ValueError, TypeError) as exc:
+        return error_card(f"The plan {site}/{date} cannot be used", str(exc)), {}
+    return html.Div(f"Saved plan {site}/{date}: carbon price {start['carbon_price']:g} CNY/t, "
+                    f"setpoints {start['setpoints'][0]:g}-{start['setpoints'][1]:g} °C, "
+                    f"battery {'on' if start['battery'] else 'off/none'}.", className="hint"), start
+
+
+def comparison(saved: data.PlanData, result: replan.Replan) -> html.Div:
+    """The new plan beside the saved one: a KPI difference table and both Gantt and power charts."""
+    rows = replan.kpi_differences(saved, result)
+    table = html.Table(
+        [html.Thead(html.Tr([html.Th(h) for h in ("KPI", "saved", "what-if", "difference")]))]
+        + [html.Tr([html.Td(r.label), html.Td(r.saved), html.Td(r.new, className="whatif-value",
+                                                               id=f"whatif-kpi-{r.key}"),
+                    html.Td(r.diff, className=r.css)]) for r in rows],
+        id=ids.WHATIF_DIFF, className="card diff-table",
+    )
+    return html.Div(
+        [
+            html.H3("What-if against the saved plan"),
+            table,
+            html.Div(
+                [graph("whatif-gantt-saved", figures_plan.figure_gantt(saved.runs, saved.meta)),
+                 graph("whatif-gantt-new", figures_plan.figure_gantt(result.runs, result.meta))],
+                className="columns",
+            ),
+            html.Div(
+                [graph("whatif-power-saved", figures_plan.figure_power(saved.steps)),
+                 graph("whatif-power-new", figures_plan.figure_power(result.steps))],
+                className="columns",
+            ),
+        ]
+    )
+
+
+def unchanged(start: dict[str, Any] | None, carbon_price: float, setpoints: list[float],
+              battery: list[str] | None, slack_h: float) -> bool:
+    """True when the controls still hold the saved plan's own settings (nothing to re-plan)."""
+    if not start:
+        return True
+    return (float(carbon_price) == float(start["carbon_price"])
+            and [float(v) for v in setpoints] == [float(v) for v in start["setpoints"]]
+            and ("on" in (battery or [])) == bool(start["battery"]) and float(slack_h) == 0.0)
+
+
+def run_whatif(data_dir: Path, site: str | None, date: str | None, carbon_price: float,
+               setpoints: list[float], battery: list[str] | None, slack_h: float,
+               progress: Callable[[int, str], None] | None = None) -> html.Div:
+    """Re-plan the saved plan with the what-if settings and show the comparison, or an error card."""
+    if not site or not date:
+        return html.Div()
+    try:
+        saved = data.load_plan(data_dir, site, date)
+        settings = replan.WhatIf(carbon_price_per_t=float(carbon_price), setpoint_min_c=float(setpoints[0]),
+                                 setpoint_max_c=float(setpoints[1]), battery="on" in (battery or []),
+                                 slack_h=float(slack_h))
+        result = replan.replan(saved, settings, progress=progress)
+    except (data.DataError, ValueError, KeyError, TypeError) as exc:
+        return error_card("The what-if plan could not be made", str(exc))
+    return comparison(saved, result)
+
+
+def register(app: Dash, data_dir: Path) -> None:
+    """Register the page; the re-plan runs as a background callback with progress and cancel."""
+    dash.register_page(__name__, path=PATH, name="What-if", title="greendc · what-if", layout=layout, order=1)
+
+    @app.callback(Output(ids.WHATIF_SITE, "options"), Output(ids.WHATIF_SITE, "value"),
+                  Input(ids.WHATIF_QUERY, "data"))
+    def _sites(query: dict[str, Any] | None) -> tuple[list[dict[str, str]], str | None]:
+        sites = data.plan_sites(data_dir)
+        wanted = (query or {}).get("site")
+        return options(sites), wanted if wanted in sites else (sites[0] if sites else None)
+
+    @app.callback(Output(ids.WHATIF_DATE, "options"), Output(ids.WHATIF_DATE, "value"),
+                  Input(ids.WHATIF_SITE, "value"), State(ids.WHATIF_QUERY, "data"))
+    def _dates(site: str | None, query: dict[str, Any] | None) -> tuple[list[dict[str, str]], str | None]:
+        dates = data.plan_dates(data_dir, site) if site else []
+        wanted = (query or {}).get("date")
+        return options(dates), wanted if wanted in dates else (dates[0] if dates else None)
+
+    @app.callback(Output(ids.WHATIF_SAVED, "children"), Output(ids.WHATIF_START, "data"),
+                  Output(ids.WHATIF_CARBON_PRICE, "value"), Output(ids.WHATIF_SETPOINT_RANGE, "value"),
+                  Output(ids.WHATIF_BATTERY, "value"), Output(ids.WHATIF_SLACK, "value"),
+                  Input(ids.WHATIF_DATE, "value"), State(ids.WHATIF_SITE, "value"))
+    def _saved(date: str | None, site: str | None) -> tuple[Any, ...]:
+        summary, start = saved_summary(data_dir, site, date)
+        if not start:
+            return summary, None, dash.no_update, dash.no_update, dash.no_update, dash.no_update
+        return (summary, start, start["carbon_price"], start["setpoints"],
+                ["on"] if start["battery"] else [], 0)
+
+    @app.callback(
+        Output(ids.WHATIF_RESULT, "children"),
+        Input(ids.WHATIF_RUN, "n_clicks"), Input(ids.WHATIF_CARBON_PRICE, "value"),
+        Input(ids.WHATIF_SETPOINT_RANGE, "value"), Input(ids.WHATIF_BATTERY, "value"),
+        Input(ids.WHATIF_SLACK, "value"),
+        State(ids.WHATIF_SITE, "value"), State(ids.WHATIF_DATE, "value"), State(ids.WHATIF_START, "data"),
+        background=True,
+        running=[(Output(ids.WHATIF_RUN, "disabled"), True, False),
+                 (Output(ids.WHATIF_CANCEL, "disabled"), False, True),
+                 (Output(ids.WHATIF_STATUS, "children"), "re-planning with HiGHS…", "")],
+        progress=[Output(ids.WHATIF_PROGRESS, "value"), Output(ids.WHATIF_STATUS, "title")],
+        cancel=[Input(ids.WHATIF_CANCEL, "n_clicks")],
+        prevent_initial_call=True,
+    )
+    def _replan(set_progress: Callable[[tuple[str, str]], None], _clicks: int | None, carbon: float,
+                setpoints: list[float], battery: list[str] | None, slack: float, site: str | None,
+                date: str | None, start: dict[str, Any] | None) -> html.Div:
+        forced = dash.ctx.triggered_id == ids.WHATIF_RUN
+        if not forced and unchanged(start, carbon, setpoints, battery, slack):
+            raise dash.exceptions.PreventUpdate  # the controls were just set to the saved plan's values
+        return run_whatif(data_dir, site, date, carbon, setpoints, battery, slack,
+                          progress=lambda stage, text: set_progress((str(stage), text)))

@@ -1,0 +1,1 @@
+"""Workflows that wire the packages together: plan, compare, nightly."""

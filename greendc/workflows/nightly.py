@@ -1,0 +1,398 @@
+"""The nightly batch: re-plan every site of a fleet in parallel, each isolated, published atomically.
+
+Processes::
+
+    orchestrator (this process): fleet file, run lock, history, publishing, JSON log on stderr
+      └─ Dask local cluster: worker processes, one site at a time each
+           └─ one child per site: `python -m greendc.workflows.nightly SPEC_DIR`, in its own process
+              group, killed with SIGKILL at the site's wall-clock limit
+
+A crash or a hang in a site's child costs only that site. The child writes its plan into the site's
+``.staging`` folder and a ``result.json``; only the orchestrator, holding the lock, publishes (see
+greendc/atomic.py), so a child orphaned by a killed run can never switch a pointer.
+
+Statuses (greendc/history.py): optimal; fallback (the solver gave no plan in time or the process
+died, so the flagged heuristic plan; or the forecast was missing and the synthetic year was used);
+kept_previous (inputs unusable, the last plan stays); failed (no plan could be made or kept).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from greendc import atomic, history
+from greendc import fleet as fleet_file
+from greendc.fleet import SiteTask
+from weather.errors import InputError
+
+EXIT_OPTIMAL = 0
+EXIT_DEGRADED = 1
+EXIT_FLEET_UNUSABLE = 2
+EXIT_LOCKED = 3
+#: Wall-clock limit of the heuristic-only retry after a site's process was killed or crashed. [s]
+HEURISTIC_WALL_S = 90.0
+_STDERR_TAIL_CHARS = 600
+
+
+def utc_now() -> str:
+    """Current UTC time, ISO 8601 with milliseconds (logs and history only, never plan files)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def emit(event: str, **fields: object) -> None:
+    """One JSON log line on stderr per event: ``ts``, ``event`` and the event's fields."""
+    sys.stderr.write(json.dumps({"ts": utc_now(), "event": event, **fields}, default=str) + "\n")
+    sys.stderr.flush()
+
+
+def default_plan_date(today: date | None = None) -> date:
+    """Tomorrow on this machine's local calendar: a run at 22:00 plans the next day."""
+    return (today or date.today()) + timedelta(days=1)
+
+
+# --------------------------------------------------------------------------------------------------
+# In the site's own process
+
+
+def _exit_when_orphaned(poll_s: float = 0.5) -> None:
+    """Exit at once if the parent (the Dask worker) dies, so a killed run leaves no planner behind."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll_s)
+            if os.getppid() != parent:
+                os._exit(70)
+
+    threading.Thread(target=watch, daemon=True, name="orphan-watch").start()
+
+
+def site_main(spec_dir: Path) -> int:
+    """Plan one site as the spec says; write ``result.json`` (planned or unusable inputs).
+
+    Anything other than bad input escapes with its traceback (on stderr, kept by the worker) and a
+    non-zero exit, which the orchestrator reports as a crash.
+    """
+    _exit_when_orphaned()
+    spec = json.loads((spec_dir / "spec.json").read_text())
+    task = SiteTask(**spec["task"])
+    from greendc.workflows import nightly_site
+
+    try:
+        result = nightly_site.plan_site_task(task, spec_dir / "plan", heuristic_only=spec["heuristic_only"])
+    except InputError as exc:
+        result = {"kind": "unusable", "error": str(exc)}
+    tmp = spec_dir / "result.json.tmp"
+    tmp.write_text(json.dumps(result, sort_keys=True, default=str))
+    os.replace(tmp, spec_dir / "result.json")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------
+# In a Dask worker
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one site's process ended, as the Dask task returns it (plain data, picklable)."""
+
+    label: str
+    ended: str
+    """result (result.json written), timeout (killed at the wall limit), crash (died without one). [-]"""
+    wall_s: float
+    started_utc: str
+    finished_utc: str
+    heuristic_only: bool
+    result: dict[str, Any] | None = None
+    returncode: int | None = None
+    stderr_tail: str = ""
+
+
+def run_site_process(task: dict[str, Any], spec_dir: str, heuristic_only: bool = False) -> Outcome:
+    """Run one site in a child process of its own group; SIGKILL the whole group at the wall limit."""
+    folder = Path(spec_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "spec.json").write_text(json.dumps({"task": task, "heuristic_only": heuristic_only}))
+    limit_s = min(task["wall_limit_s"], HEURISTIC_WALL_S) if heuristic_only else task["wall_limit_s"]
+    started, t0 = utc_now(), time.perf_counter()
+    with open(folder / "stderr.txt", "wb") as log:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "greendc.workflows.nightly", str(folder)],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+        )
+        try:
+            returncode: int | None = child.wait(timeout=limit_s)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            returncode, timed_out = None, True
+    wall_s = time.perf_counter() - t0
+    result_file = folder / "result.json"
+    result = json.loads(result_file.read_text()) if result_file.is_file() and not timed_out else None
+    ended = "result" if result is not None else ("timeout" if timed_out else "crash")
+    tail = (folder / "stderr.txt").read_text(errors="replace")[-_STDERR_TAIL_CHARS:]
+    return Outcome(
+        label=task["label"], ended=ended, wall_s=round(wall_s, 3),
+        started_utc=started, finished_utc=utc_now(),
+        heuristic_only=heuristic_only, result=result, returncode=returncode, stderr_tail=tail,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# In the orchestrator
+
+
+@dataclass
+class Verdict:
+    """What the orchestrator makes of a site's outcome."""
+
+    status: str
+    reason: str = ""
+    error: str = ""
+    publish: bool = False
+
+
+def judge(outcome: Outcome, has_previous: bool, first_failure: str = "") -> Verdict:
+    """Status of a site from how its process ended; ``first_failure`` says why a retry was needed.
+
+    planned -> optimal, or fallback when the plan is flagged (heuristic, synthetic weather) or came
+    from a heuristic retry; unusable inputs, or no plan from the retry -> kept_previous when a plan is
+    in place, else failed.
+    """
+    result = outcome.result
+    if outcome.ended == "result" and result is not None and result["kind"] == "planned":
+        reasons = [first_failure, *result.get("fallback_reasons", [])]
+        reason = "; ".join(r for r in reasons if r)
+        return Verdict("fallback" if reason else "optimal", reason=reason, publish=True)
+    if outcome.ended == "result" and result is not None:
+        error = str(result.get("error", ""))
+    elif outcome.ended == "timeout":
+        error = f"killed at the wall-clock limit after {outcome.wall_s:.1f} s"
+    else:
+        error = f"site process died (exit code {outcome.returncode}): {_last_line(outcome.stderr_tail)}"
+    error = "; ".join(e for e in (first_failure, error) if e)
+    if has_previous:
+        return Verdict("kept_previous", reason="previous plan kept", error=error)
+    return Verdict("failed", reason="no previous plan to keep", error=error)
+
+
+def needs_heuristic_retry(outcome: Outcome) -> bool:
+    """A killed or crashed optimisation gets one heuristic-only try; bad input does not."""
+    return outcome.ended in {"timeout", "crash"} and not outcome.heuristic_only
+
+
+def _last_line(text: str) -> str:
+    """The last non-empty line of a stderr tail (the exception line of a traceback)."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "no output"
+
+
+def site_dir(task: SiteTask) -> Path:
+    """The site's folder under the data folder: ``plans/<site>``."""
+    return Path(task.output_root) / "plans" / task.label
+
+
+@dataclass
+class RunContext:
+    """One nightly run's identity and where it writes."""
+
+    run_id: str
+    root: Path
+    plan_date: date
+    tasks: list[SiteTask]
+    statuses: dict[str, str] = field(default_factory=dict)
+
+
+def new_run_id() -> str:
+    """A run id that sorts by start time and is unique per process: ``20261130T220000Z-12345``."""
+    return f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{os.getpid()}"
+
+
+def run_nightly(
+    fleet_path: Path,
+    plan_date: date | None = None,
+    *,
+    dry_run: bool = False,
+    echo: Callable[[str], None] = print,
+) -> int:
+    """Re-plan every site of the fleet for ``plan_date`` (default tomorrow); return the exit code.
+
+    0 every site optimal; 1 some fell back, kept the previous plan or failed; 2 the fleet file is
+    unusable (InputError raised after its log line); 3 another run holds the lock.
+    """
+    night = plan_date or default_plan_date()
+    try:
+        fleet = fleet_file.load_fleet(fleet_path)
+        tasks = fleet_file.resolve(fleet, fleet_path, night)
+    except InputError as exc:
+        emit("fleet_unusable", fleet=str(fleet_path), error=str(exc))
+        raise
+    root = fleet_file.output_root(fleet, fleet_path)
+    if dry_run:
+        from greendc.workflows import nightly_site
+
+        return nightly_site.dry_run(tasks, root, echo)
+    context = RunContext(new_run_id(), root, night, tasks)
+    try:
+        with atomic.run_lock(root):
+            return _locked_run(context, fleet, fleet_path)
+    except atomic.LockHeldError as exc:
+        emit("lock_held", fleet=str(fleet_path), message=str(exc))
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_LOCKED
+
+
+def _locked_run(context: RunContext, fleet: fleet_file.Fleet, fleet_path: Path) -> int:
+    """The run proper, under the lock: history row, cluster, results as they come, exit code."""
+    t0 = time.perf_counter()
+    emit("run_start", run_id=context.run_id, fleet=str(fleet_path), plan_date=context.plan_date.isoformat(),
+         sites=[t.label for t in context.tasks], output_root=str(context.root))
+    for task in context.tasks:
+        for leftover in atomic.clean_staging(site_dir(task)):
+            emit("staging_removed", site=task.label, path=str(leftover))
+    with history.connect(history.default_path(context.root)) as conn:
+        digest = fleet_file.fleet_digest(fleet_path)
+        history.start_run(conn, context.run_id, str(fleet_path.resolve()), digest, utc_now())
+        with dask_client(fleet.fleet.workers, len(context.tasks), fleet.fleet.scheduler) as client:
+            _collect(client, context, conn)
+        code = exit_code(context.statuses.values())
+        history.finish_run(conn, context.run_id, utc_now(), code)
+    counts = {s: list(context.statuses.values()).count(s) for s in history.STATUSES}
+    wall_s = round(time.perf_counter() - t0, 2)
+    emit("run_done", run_id=context.run_id, exit_code=code, wall_s=wall_s, **counts)
+    return code
+
+
+def exit_code(statuses: Any) -> int:
+    """0 when every site is optimal, else 1."""
+    return EXIT_OPTIMAL if all(s == "optimal" for s in statuses) else EXIT_DEGRADED
+
+
+def _collect(client: Any, context: RunContext, conn: Any) -> None:
+    """Submit every site, then judge, retry, publish and record each as its process ends."""
+    from distributed import as_completed
+
+    by_label = {t.label: t for t in context.tasks}
+    futures = [_submit(client, context, task, heuristic_only=False) for task in context.tasks]
+    first_failure: dict[str, str] = {}
+    pending = as_completed(futures)
+    for future in pending:
+        outcome: Outcome = future.result()
+        task = by_label[outcome.label]
+        if needs_heuristic_retry(outcome):
+            first_failure[task.label] = judge(outcome, has_previous=True).error + "; heuristic plan"
+            emit("site_retry", site=task.label, reason=first_failure[task.label])
+            pending.add(_submit(client, context, task, heuristic_only=True))
+            continue
+        _finish_site(context, conn, task, outcome, first_failure.get(task.label, ""))
+
+
+def _spec_dir(context: RunContext, task: SiteTask, heuristic_only: bool) -> Path:
+    """The staging folder of one attempt at one site: spec, result, stderr and the plan being written."""
+    return site_dir(task) / atomic.STAGING / f"{context.run_id}-{'heuristic' if heuristic_only else 'plan'}"
+
+
+def _submit(client: Any, context: RunContext, task: SiteTask, *, heuristic_only: bool) -> Any:
+    """One site's process as a Dask task (not pure: every call runs)."""
+    attempt = "heuristic" if heuristic_only else "plan"
+    spec_dir = _spec_dir(context, task, heuristic_only)
+    emit("site_submit", site=task.label, attempt=attempt, wall_limit_s=task.wall_limit_s)
+    return client.submit(
+        run_site_process, asdict(task), str(spec_dir), heuristic_only,
+        key=f"nightly-{context.run_id}-{task.label}-{attempt}", pure=False, retries=0,
+    )
+
+
+def _finish_site(
+    context: RunContext, conn: Any, task: SiteTask, outcome: Outcome, first_failure: str
+) -> None:
+    """Judge, publish if there is a plan, write the history row and the log line."""
+    folder = site_dir(task)
+    verdict = judge(outcome, atomic.current_plan(folder) is not None, first_failure)
+    result = outcome.result or {}
+    plan_path = ""
+    if verdict.publish:
+        try:
+            version = atomic.publish(Path(str(result["plan_dir"])), folder, task.plan_date)
+            plan_path = str(version)
+            emit("publish", site=task.label, plan_date=task.plan_date, path=str(folder / task.plan_date),
+                 version=version.name)
+        except OSError as exc:  # a full disk or a permission problem: keep what is there
+            verdict = replace(verdict, status="kept_previous" if atomic.current_plan(folder) else "failed",
+                              error=f"publishing failed: {exc}", publish=False)
+    if not plan_path:
+        kept = atomic.current_plan(folder)
+        plan_path = str(kept) if kept is not None else ""
+    context.statuses[task.label] = verdict.status
+    if outcome.ended == "result":  # keep a crashed or killed site's stderr.txt until the next run
+        shutil.rmtree(_spec_dir(context, task, outcome.heuristic_only), ignore_errors=True)
+    row = site_run_row(context.run_id, task, outcome, verdict, plan_path)
+    history.record(conn, row)
+    for warning in result.get("warnings", []):
+        emit("site_warning", site=task.label, warning=warning)
+    emit("site_done", site=task.label, status=verdict.status, reason=verdict.reason, error=verdict.error,
+         wall_s=outcome.wall_s, solver_status=row.solver_status, gap=row.gap, plan=plan_path)
+
+
+def site_run_row(
+    run_id: str, task: SiteTask, outcome: Outcome, verdict: Verdict, plan_path: str
+) -> history.SiteRun:
+    """The history row of one site: status and text from the verdict, numbers from the result."""
+    result = outcome.result or {}
+    planned = verdict.publish
+    kpis = result.get("kpis", {}) if planned else {}
+    digests = result.get("digests", {})
+    return history.SiteRun(
+        run_id=run_id, site=task.label, plan_date=task.plan_date, status=verdict.status,
+        wall_s=outcome.wall_s, started_utc=outcome.started_utc, finished_utc=outcome.finished_utc,
+        solver_status=str(result.get("solver_status", "")) if planned else "",
+        gap=result.get("gap") if planned else None,
+        objective_total=kpis.get("objective_total"), energy_kwh=kpis.get("energy_kwh"),
+        carbon_kg=kpis.get("carbon_kg"), pue=kpis.get("pue"), cost_saving=kpis.get("cost_saving"),
+        carbon_saving_kg=kpis.get("carbon_saving_kg"), kpis=kpis,
+        build_s=result.get("build_s") if planned else None,
+        solve_s=result.get("solve_s") if planned else None,
+        site_digest=digests.get("site", ""), jobs_digest=digests.get("jobs", ""),
+        weather_digest=digests.get("weather", ""),
+        plan_path=plan_path, plan_digest=Path(plan_path).name.rsplit("-", 1)[-1] if plan_path else "",
+        reason=verdict.reason, error=verdict.error,
+    )
+
+
+@contextlib.contextmanager
+def dask_client(workers: int, n_tasks: int, scheduler: str | None) -> Iterator[Any]:
+    """A Dask client on a local cluster of processes (one thread each), or on a given scheduler.
+
+    Dask's own INFO logging is turned down first: it would break the one-JSON-line-per-event log.
+    """
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client
+        return
+    n_workers = max(1, min(workers, n_tasks))
+    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    with cluster, Client(cluster) as client:
+        yield client
+
+
+if __name__ == "__main__":
+    sys.exit(site_main(Path(sys.argv[1])))

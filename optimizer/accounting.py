@@ -1,0 +1,139 @@
+"""Cost and KPI accounting of a plan from its own tables (steps.csv and the job status).
+
+Every number a plan reports is recomputed here from the columns of the steps table alone, so a plan
+folder can be audited without the model: the solver's objective, the baseline and the verifier all
+use these functions. Energy per step is power times the step length (kW x h = kWh).
+
+The job status table carries, per job, ``lateness_h`` [h] and ``penalty_per_h`` [currency/h], the
+penalty rate the plan applied to that job (the job's own ``penalty_per_h_late`` or the settings'
+default); the lateness penalty is their product, summed.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+
+import pandas as pd
+
+from optimizer.types import OBJECTIVE_TERMS
+
+#: Columns of the job status table (Plan.job_status), in order.
+JOB_STATUS_COLUMNS: tuple[str, ...] = (
+    "job_id",
+    "status",
+    "finish",
+    "lateness_h",
+    "penalty_per_h",
+    "reason",
+)
+
+
+@dataclass(frozen=True)
+class Rates:
+    """The rates that turn a plan's flows into money, recorded in plan.json to recompute its cost."""
+
+    step_h: float
+    """Length of a time step. [h]"""
+    demand_charge_per_kw_horizon: float
+    """Demand charge on the horizon's peak import: monthly charge x demand_share_of_month. [currency/kW]"""
+    demand_share_of_month: float
+    """Share of the month's demand charge borne by this horizon (horizon hours / month hours). [-]"""
+    carbon_price_per_t: float
+    """Price on emitted CO2. [currency/tCO2]"""
+
+
+def demand_share_of_month(start_local: pd.Timestamp, horizon_h: float) -> float:
+    """Share of a monthly demand charge borne by a horizon: its hours over the hours of its month. [-]
+
+    A monthly capacity charge is billed on the month's peak; spreading it evenly over the month's hours
+    charges each daily plan its own slice (a 24 h plan in a 30-day month bears 1/30).
+    """
+    days = calendar.monthrange(start_local.year, start_local.month)[1]
+    return horizon_h / (24.0 * days)
+
+
+def make_rates(
+    step_minutes: int, demand_charge_per_kw_month: float, share_of_month: float, carbon_price_per_t: float
+) -> Rates:
+    """Rates from the site's monthly demand charge, the horizon's share of the month and the carbon price."""
+    return Rates(
+        step_h=step_minutes / 60.0,
+        demand_charge_per_kw_horizon=demand_charge_per_kw_month * share_of_month,
+        demand_share_of_month=share_of_month,
+        carbon_price_per_t=carbon_price_per_t,
+    )
+
+
+def objective_terms(steps: pd.DataFrame, job_status: pd.DataFrame, rates: Rates) -> dict[str, float]:
+    """Each objective term and the total, recomputed from the steps and job status tables. [currency]
+
+    energy_cost = sum_t import_t price_t dt; demand_charge = d_h max_t import_t;
+    export_revenue = sum_t export_t export_price_t dt; carbon_cost = P_c/1000 sum_t import_t c_t dt
+    (kg -> t); lateness_penalty = sum_j lateness_h_j penalty_per_h_j;
+    total = energy + demand - export + carbon + lateness.
+    """
+    dt = rates.step_h
+    imp = steps["grid_import_kw"].to_numpy(dtype=float)
+    exp = steps["grid_export_kw"].to_numpy(dtype=float)
+    terms = {
+        "energy_cost": float((imp * steps["price_per_kwh"].to_numpy(dtype=float)).sum() * dt),
+        "demand_charge": float(rates.demand_charge_per_kw_horizon * (imp.max() if len(imp) else 0.0)),
+        "export_revenue": float((exp * steps["export_price_per_kwh"].to_numpy(dtype=float)).sum() * dt),
+        "carbon_cost": float(rates.carbon_price_per_t / 1000.0 * carbon_kg(steps, dt)),
+        "lateness_penalty": lateness_penalty(job_status),
+    }
+    assert tuple(terms) == OBJECTIVE_TERMS
+    terms["total"] = (
+        terms["energy_cost"]
+        + terms["demand_charge"]
+        - terms["export_revenue"]
+        + terms["carbon_cost"]
+        + terms["lateness_penalty"]
+    )
+    return terms
+
+
+def lateness_penalty(job_status: pd.DataFrame) -> float:
+    """Soft-deadline penalty: sum_j lateness_h_j [h] x penalty_per_h_j [currency/h]. [currency]"""
+    if job_status.empty:
+        return 0.0
+    return float((job_status["lateness_h"].astype(float) * job_status["penalty_per_h"].astype(float)).sum())
+
+
+def carbon_kg(steps: pd.DataFrame, step_h: float) -> float:
+    """Emissions of the grid import: sum_t import_t [kW] x intensity_t [kg/kWh] x dt [h]. [kgCO2]"""
+    return float((steps["grid_import_kw"] * steps["carbon_kg_per_kwh"]).sum() * step_h)
+
+
+def plan_kpis(steps: pd.DataFrame, step_h: float) -> dict[str, float]:
+    """Energy KPIs of a plan from its steps table: kWh by use, PUE, carbon, renewables, peak import.
+
+    PUE = facility kWh / IT kWh (The Green Grid, WP#49, 2012). Renewable share is the on-site
+    renewable energy used on site (PV + wind - curtailed - exported, not below zero) over the facility
+    energy, capped at 1; battery losses are not attributed to a source.
+    """
+    kwh = {name: float(steps[col].sum() * step_h) for name, col in _ENERGY_COLUMNS.items()}
+    renewable_used = max(0.0, kwh["pv_kwh"] + kwh["wind_kwh"] - kwh["curtailed_kwh"] - kwh["grid_export_kwh"])
+    facility = kwh["facility_kwh"]
+    return {
+        **kwh,
+        "pue": facility / kwh["it_kwh"] if kwh["it_kwh"] > 0 else float("nan"),
+        "carbon_kg": carbon_kg(steps, step_h),
+        "renewable_share": min(1.0, renewable_used / facility) if facility > 0 else 0.0,
+        "peak_import_kw": float(steps["grid_import_kw"].max()) if len(steps) else 0.0,
+    }
+
+
+_ENERGY_COLUMNS = {
+    "facility_kwh": "facility_kw",
+    "it_kwh": "it_kw",
+    "cooling_kwh": "cooling_kw",
+    "grid_import_kwh": "grid_import_kw",
+    "grid_export_kwh": "grid_export_kw",
+    "pv_kwh": "pv_kw",
+    "wind_kwh": "wind_kw",
+    "curtailed_kwh": "curtailed_kw",
+    "battery_charge_kwh": "battery_charge_kw",
+    "battery_discharge_kwh": "battery_discharge_kw",
+}

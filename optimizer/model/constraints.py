@@ -1,0 +1,209 @@
+"""Constraint families of the planning MILP: one function per family, its maths and source in the docstring.
+
+Notation: dt step length [h], N site nodes, P_idle idle node power [kW], p_j busy node power of job j
+[kW], a_j its nodes, c[t,k] cooling kW per nominal IT kW at level k, u_k server-fan uplift, lambda
+electrical loss share. Each function adds indexed components over whole sets (fast Pyomo build).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pyomo.environ as pyo
+
+from optimizer.model.data import ModelData
+
+
+def _jobs_by_step(m: pyo.ConcreteModel) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+    """Preemptible jobs and block groups that may run at each step."""
+    pre: dict[int, list[int]] = defaultdict(list)
+    blk: dict[int, list[int]] = defaultdict(list)
+    for j, t in m.JT:
+        pre[t].append(j)
+    for g, t in m.GT:
+        blk[t].append(g)
+    return pre, blk
+
+
+def preemptible_work(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """Each preemptible job gets its run time, or reports the shortfall as unplanned work.
+
+    sum_{t >= r_j} x[j,t] dt + u_j = H_j, u_j the hours not planned in the horizon. A preemptible job may
+    pause at step boundaries and run a share of a step (fluid relaxation of step-level preemption,
+    the standard model for malleable batch work: Brucker, *Scheduling Algorithms*, 2007, ch. 5).
+    """
+    pre = data.preemptible
+    steps: dict[int, list[int]] = defaultdict(list)
+    for j, t in m.JT:
+        steps[j].append(t)
+    dt = data.step_h
+    m.c_work = pyo.Constraint(m.J, rule=lambda _m, j: sum(_m.x[j, t] for t in steps[j]) * dt + _m.u[j] == pre[j].hours)
+
+
+def block_starts(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """Every non-preemptible job starts exactly once inside the horizon or is reported not run.
+
+    sum_s n[g,s] + v_g = c_g, s in [r_g, T - D_g]. With the running count below this is the
+    start-variable formulation of fixed-duration jobs, whose constraint matrix is an interval matrix
+    (totally unimodular), so a single group's LP relaxation is integral (Gentile, Morales-Espana and
+    Ramos 2017, "A tight MIP formulation of the unit commitment problem with start-up and shut-down
+    constraints", EURO J. Comput. Optim. 5:177-201).
+    """
+    starts: dict[int, list[int]] = defaultdict(list)
+    for g, s in m.GS:
+        starts[g].append(s)
+    blocks = data.blocks
+    m.c_starts = pyo.Constraint(m.G, rule=lambda _m, g: sum(_m.n[g, s] for s in starts[g]) + _m.v[g] == blocks[g].count)
+
+
+def block_running(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """Running count of a group by a sparse recursion instead of a dense window sum.
+
+    on[g,t] = on[g,t-1] + n[g,t] - n[g,t-D_g] (terms outside the start range are zero, on[g,r_g-1] = 0).
+    Equivalent to on[g,t] = sum_{s=t-D_g+1}^{t} n[g,s] but with 3-4 non-zeros per row instead of D_g
+    per start column: the dense window form left HiGHS in presolve for 15 minutes at 192 steps x 200
+    jobs (performance-notes.md); this one has the same LP relaxation.
+    """
+    blocks = data.blocks
+    GS = set(m.GS)
+
+    def rule(_m: pyo.ConcreteModel, g: int, t: int) -> pyo.Expression:
+        grp = blocks[g]
+        expr = _m.on[g, t] - (_m.n[g, t] if (g, t) in GS else 0) + (_m.n[g, t - grp.steps] if (g, t - grp.steps) in GS else 0)
+        if t > grp.release_step:
+            expr = expr - _m.on[g, t - 1]
+        return expr == 0
+
+    m.c_running = pyo.Constraint(m.GT, rule=rule)
+
+
+def node_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """Busy nodes at each step: running jobs never use more than the site's nodes.
+
+    busy[t] = sum_j a_j x[j,t] + sum_g a_g on[g,t] <= N (the bound of busy). For preemptible shares
+    this is node-hours per step: sum_j a_j x[j,t] dt <= N dt.
+    """
+    pre_at, blk_at = _jobs_by_step(m)
+    pre, blocks = data.preemptible, data.blocks
+
+    def rule(_m: pyo.ConcreteModel, t: int) -> pyo.Expression:
+        return _m.busy[t] == sum(pre[j].nodes * _m.x[j, t] for j in pre_at[t]) + sum(
+            blocks[g].nodes * _m.on[g, t] for g in blk_at[t])
+
+    m.c_busy = pyo.Constraint(m.T, rule=rule)
+
+
+def it_load(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """Nominal IT load: firm load, idle nodes and busy nodes at their jobs' power.
+
+    it_nominal[t] = F_t + P_idle N + sum_j a_j (p_j - P_idle) x[j,t] + sum_g a_g (p_g - P_idle) on[g,t]
+    (idle nodes draw P_idle: (N - busy) P_idle + sum busy p = N P_idle + sum busy (p - P_idle)).
+    """
+    pre_at, blk_at = _jobs_by_step(m)
+    pre, blocks = data.preemptible, data.blocks
+    idle = data.node_idle_kw
+    base = data.firm_kw + idle * data.nodes
+
+    def rule(_m: pyo.ConcreteModel, t: int) -> pyo.Expression:
+        return _m.it_nominal[t] == float(base[t]) + sum(
+            pre[j].nodes * (pre[j].node_kw - idle) * _m.x[j, t] for j in pre_at[t]) + sum(
+            blocks[g].nodes * (blocks[g].node_kw - idle) * _m.on[g, t] for g in blk_at[t])
+
+    m.c_it = pyo.Constraint(m.T, rule=rule)
+
+
+def cooling_levels(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """One setpoint level per step; the nominal IT load is served at that level only.
+
+    sum_k y[t,k] = 1; sum_k z[t,k] = it_nominal[t]; z[t,k] <= M_t y[t,k] with M_t the largest nominal
+    IT load possible at t. Cooling = sum_k c[t,k] z[t,k] is then exact (disaggregated convex-hull
+    formulation of a choice among linear functions: Balas 1985; DESIGN.md "cooling physics").
+    """
+    big_m = data.max_nominal_it_kw()
+    m.c_one_level = pyo.Constraint(m.T, rule=lambda _m, t: sum(_m.y[t, k] for k in _m.K) == 1)
+    m.c_split = pyo.Constraint(m.T, rule=lambda _m, t: sum(_m.z[t, k] for k in _m.K) == _m.it_nominal[t])
+    m.c_level_on = pyo.Constraint(m.T, m.K, rule=lambda _m, t, k: _m.z[t, k] <= float(big_m[t]) * _m.y[t, k])
+
+
+def setpoint_rate(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """Setpoints less than an hour apart differ by at most the site's rate limit (ASHRAE 5 deg C/h).
+
+    |s_t - s_{t-l}| <= R for l = 1..h (h steps per hour), as the clique cuts
+    y[t,k] + sum_{k': |L_k - L_k'| > R} y[t-l,k'] <= 1. ASHRAE TC9.9 *Thermal Guidelines* (2021)
+    states the limit as a change within any 60-minute period, so at 15-minute steps it binds over a
+    4-step window, not per step (per step it would allow 20 deg C in an hour). With hourly data the
+    same hourly plan stays feasible when the step is halved.
+    """
+    levels = data.levels_c
+    limit = data.max_change_c_per_h + 1e-9
+    far = {k: [kk for kk in range(len(levels)) if abs(levels[k] - levels[kk]) > limit] for k in range(len(levels))}
+    index = [(t, k, lag) for t in range(data.n_steps) for k in range(len(levels)) if far[k]
+             for lag in range(1, data.steps_per_hour + 1) if t - lag >= 0]
+    m.RATE = pyo.Set(dimen=3, initialize=index, ordered=True)
+    m.c_rate = pyo.Constraint(m.RATE, rule=lambda _m, t, k, lag: _m.y[t, k] + sum(_m.y[t - lag, kk] for kk in far[k]) <= 1)
+
+
+def facility_power(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """Facility power: IT with fan uplift, its electrical losses, and the cooling plant.
+
+    facility[t] = sum_k ((1 + u_k)(1 + lambda) + c[t,k]) z[t,k]  (docs/architecture.md, "Site profile":
+    it_kw = sum_k (1 + u_k) z, cooling_kw = sum_k c z, facility = it + cooling + lambda it).
+    """
+    coef = (1.0 + data.fan_uplift)[None, :] * (1.0 + data.loss_frac) + data.cooling_kw_per_kw
+    m.c_facility = pyo.Constraint(m.T, rule=lambda _m, t: _m.facility[t] == sum(
+        float(coef[t, k]) * _m.z[t, k] for k in _m.K))
+
+
+def energy_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """Power balance at the site's meter at every step.
+
+    facility[t] + charge[t] + export[t] = import[t] + pv[t] + wind[t] - curtail[t] + discharge[t].
+    """
+    renewable = data.pv_kw + data.wind_kw
+    has_bat = data.battery is not None
+
+    def rule(_m: pyo.ConcreteModel, t: int) -> pyo.Expression:
+        battery = (_m.discharge[t] - _m.charge[t]) if has_bat else 0.0
+        return _m.facility[t] + _m.grid_export[t] == _m.grid_import[t] + float(renewable[t]) - _m.curtail[t] + battery
+
+    m.c_balance = pyo.Constraint(m.T, rule=rule)
+
+
+def battery(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """State of charge dynamics, end state not below the start, no simultaneous charge and discharge.
+
+    soc[t] = soc[t-1] + (eta_c charge[t] - discharge[t] / eta_d) dt, soc[-1] = soc_0; soc[T-1] >= soc_0.
+    Charging and discharging at once only loses energy, which pays only when the import price is
+    negative: there a binary forbids it (charge <= P b, discharge <= P (1 - b)); elsewhere the LP never
+    does it at an optimum, so no binary is needed (PyPSA and REopt use the same split).
+    """
+    bat = data.battery
+    if bat is None:
+        return
+    dt = data.step_h
+
+    def soc_rule(_m: pyo.ConcreteModel, t: int) -> pyo.Expression:
+        before = _m.soc[t - 1] if t > 0 else bat.soc0_kwh
+        return _m.soc[t] == before + (bat.charge_eff * _m.charge[t] - _m.discharge[t] / bat.discharge_eff) * dt
+
+    m.c_soc = pyo.Constraint(m.T, rule=soc_rule)
+    m.c_soc_end = pyo.Constraint(expr=m.soc[data.n_steps - 1] >= bat.soc0_kwh)
+    m.c_charge_mode = pyo.Constraint(m.T_bat_excl, rule=lambda _m, t: _m.charge[t] <= bat.power_kw * _m.bat_mode[t])
+    m.c_discharge_mode = pyo.Constraint(
+        m.T_bat_excl, rule=lambda _m, t: _m.discharge[t] <= bat.power_kw * (1 - _m.bat_mode[t]))
+
+
+def grid_exchange(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """Import within the limit (a bound), peak import, and no import and export at once.
+
+    peak >= import[t]; where export pays at least the import price and the site could be a net importer
+    or a net exporter, a binary keeps the directions apart (one meter): import <= I_t e,
+    export <= E_t (1 - e) with the tight bounds I_t, E_t of ``grid_bounds_kw``; elsewhere doing both
+    never pays or one direction is fixed to zero.
+    """
+    m.c_peak = pyo.Constraint(m.T, rule=lambda _m, t: _m.peak >= _m.grid_import[t])
+    m.c_import_mode = pyo.Constraint(
+        m.T_grid_excl, rule=lambda _m, t: _m.grid_import[t] <= _m.grid_import[t].ub * _m.grid_mode[t])
+    m.c_export_mode = pyo.Constraint(
+        m.T_grid_excl, rule=lambda _m, t: _m.grid_export[t] <= _m.grid_export[t].ub * (1 - _m.grid_mode[t]))

@@ -1,0 +1,102 @@
+"""Sets and decision variables of the planning MILP, each with its unit and bounds.
+
+Index conventions: ``t`` step, ``k`` setpoint level, ``j`` preemptible job, ``g`` group of identical
+non-preemptible jobs, ``s`` a start step of a group. Only the (job, step) pairs a job may use exist.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyomo.environ as pyo
+
+from optimizer.model.data import ModelData
+
+
+def add_sets(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """Steps, levels, jobs and the sparse (job, step) pairs each job may use."""
+    T = data.n_steps
+    m.T = pyo.Set(initialize=range(T), ordered=True)
+    m.K = pyo.Set(initialize=range(data.n_levels), ordered=True)
+    m.J = pyo.Set(initialize=range(len(data.preemptible)), ordered=True)
+    m.JT = pyo.Set(dimen=2, ordered=True, initialize=[
+        (j, t) for j, job in enumerate(data.preemptible) for t in range(job.release_step, T)])
+    m.G = pyo.Set(initialize=range(len(data.blocks)), ordered=True)
+    m.GS = pyo.Set(dimen=2, ordered=True, initialize=[(g, s) for g, grp in enumerate(data.blocks) for s in grp.starts])
+    m.GT = pyo.Set(dimen=2, ordered=True, initialize=[
+        (g, t) for g, grp in enumerate(data.blocks) if len(grp.starts) for t in range(grp.release_step, T)])
+    m.T_bat_excl = pyo.Set(initialize=[t for t in range(T) if data.battery is not None and data.price[t] < 0])
+    low, high = data.net_import_range_kw()
+    m.T_grid_excl = pyo.Set(initialize=[t for t in range(T) if _both_directions(data, t, low[t], high[t])])
+
+
+def add_job_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """Run shares of preemptible jobs, start counts of block groups, and their slack for unplanned work.
+
+    x[j,t] in [0,1]: share of step t job j runs (its nodes busy for x dt hours) [-];
+    u[j] in [0, H_j]: hours of job j's work not planned in the horizon [h];
+    n[g,s] in {0..c_g}: jobs of group g starting at step s [-]; v[g] in {0..c_g}: jobs not run [-];
+    on[g,t] in [0, c_g]: jobs of group g running at step t (integral through n) [-].
+    """
+    pre, blocks = data.preemptible, data.blocks
+    m.x = pyo.Var(m.JT, bounds=(0.0, 1.0))
+    m.u = pyo.Var(m.J, bounds=lambda _m, j: (0.0, pre[j].hours))
+    m.n = pyo.Var(m.GS, domain=pyo.NonNegativeIntegers, bounds=lambda _m, g, s: (0, blocks[g].count))
+    m.v = pyo.Var(m.G, domain=pyo.NonNegativeIntegers, bounds=lambda _m, g: (0, blocks[g].count))
+    m.on = pyo.Var(m.GT, bounds=lambda _m, g, t: (0.0, float(blocks[g].count)))
+
+
+def add_site_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """IT load, cooling level choice, facility power, renewables, battery and grid at each step.
+
+    busy[t] [nodes], it_nominal[t] [kW], z[t,k] nominal IT kW served at level k [kW], y[t,k] level
+    chosen [-], facility[t] [kW], curtail[t] [kW], grid_import[t], grid_export[t] [kW],
+    charge[t], discharge[t] [kW], soc[t] state of charge at the end of step t [kWh], peak [kW].
+    """
+    m.busy = pyo.Var(m.T, bounds=(0.0, float(data.nodes)))
+    m.it_nominal = pyo.Var(m.T, domain=pyo.NonNegativeReals)
+    m.z = pyo.Var(m.T, m.K, domain=pyo.NonNegativeReals)
+    m.y = pyo.Var(m.T, m.K, domain=pyo.Binary)
+    m.facility = pyo.Var(m.T, domain=pyo.NonNegativeReals)
+    renewable = data.pv_kw + data.wind_kw
+    m.curtail = pyo.Var(m.T, bounds=lambda _m, t: (0.0, float(renewable[t])))
+    imp_max, exp_max = grid_bounds_kw(data)
+    m.grid_import = pyo.Var(m.T, bounds=lambda _m, t: (0.0, float(imp_max[t])))
+    m.grid_export = pyo.Var(m.T, bounds=lambda _m, t: (0.0, float(exp_max[t])))
+    m.grid_mode = pyo.Var(m.T_grid_excl, domain=pyo.Binary)
+    m.peak = pyo.Var(bounds=(0.0, data.import_limit_kw))
+    bat = data.battery
+    if bat is not None:
+        m.charge = pyo.Var(m.T, bounds=(0.0, bat.power_kw))
+        m.discharge = pyo.Var(m.T, bounds=(0.0, bat.power_kw))
+        m.soc = pyo.Var(m.T, bounds=(bat.soc_min_kwh, bat.energy_kwh))
+        m.bat_mode = pyo.Var(m.T_bat_excl, domain=pyo.Binary)
+
+
+def _arbitrage(data: ModelData, t: int) -> bool:
+    """Exporting pays at least the import price at step t, so importing and exporting at once would pay."""
+    return data.export_limit_kw > 0 and data.export_price[t] >= data.price[t]
+
+
+def _both_directions(data: ModelData, t: int, low: float, high: float) -> bool:
+    """Step t needs a binary to keep import and export apart: arbitrage pays and both directions can occur."""
+    return _arbitrage(data, t) and low < 0 < high
+
+
+def grid_bounds_kw(data: ModelData) -> tuple[np.ndarray, np.ndarray]:
+    """Tight upper bounds on import and export at each step. [kW]
+
+    Import never exceeds the highest useful net import where importing costs money (curtailing while
+    importing never pays); export never exceeds what can be surplus at the lowest load. Where exporting
+    pays at least the import price and only one direction can occur, the other is fixed to zero, since
+    doing both at once through one meter is not a real flow.
+    """
+    low, high = data.net_import_range_kw()
+    cost_positive = data.price > 0
+    imp = np.where(cost_positive, np.clip(high, 0.0, data.import_limit_kw), data.import_limit_kw)
+    exp = np.full(data.n_steps, data.export_limit_kw)
+    for t in range(data.n_steps):
+        if _arbitrage(data, t):
+            if low[t] >= 0:
+                exp[t] = 0.0
+            exp[t] = min(exp[t], max(0.0, -low[t]))
+    return imp, exp

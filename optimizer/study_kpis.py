@@ -1,0 +1,180 @@
+"""Study KPIs: energy, PUE, water, cost breakdown, carbon, renewables and flexibility of a solved year.
+
+The results stage of the annual study: a solved :class:`optimizer.annual.YearResult` plus its
+inputs become one labelled xarray Dataset (series over time, KPIs as scalars, monthly PUE over a
+``month`` dimension) with units in attrs. Every cost term is recomputed from the series, so the
+breakdown adds up to the LP objective (a test checks it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from optimizer.annual import CoolingChoice, YearProblem, YearResult
+from optimizer.scenarios import Scenario
+from optimizer.sizing import capital_recovery_factor
+from sites import cooling
+from sites.model import Site
+
+#: Units of every KPI (results.nc attrs and the columns of kpis.csv).
+KPI_UNITS: dict[str, str] = {
+    "it_energy_mwh": "MWh", "cooling_energy_mwh": "MWh", "facility_energy_mwh": "MWh",
+    "pue": "1", "free_cooling_h": "h", "water_m3": "m3", "wue_l_per_kwh": "L/kWh",
+    "import_mwh": "MWh", "export_mwh": "MWh", "peak_import_kw": "kW",
+    "energy_cost": "currency", "demand_cost": "currency", "carbon_cost": "currency",
+    "capital_annuity": "currency", "om_cost": "currency", "subsidy": "currency",
+    "export_revenue": "currency", "total_cost": "currency",
+    "carbon_t": "tCO2", "carbon_kg_per_mwh_it": "kgCO2/MWh",
+    "renewable_share": "1", "curtailed_mwh": "MWh", "curtailment_frac": "1", "deferred_mwh": "MWh",
+    "pv_kw": "kWp", "wind_kw": "kW", "battery_kwh": "kWh", "battery_kw": "kW",
+}
+
+#: Units of the series kept per step in results.nc.
+SERIES_UNITS: dict[str, str] = {
+    "facility_kw": "kW", "it_kw": "kW", "cooling_kw": "kW", "import_kw": "kW", "export_kw": "kW",
+    "renewable_kw": "kW", "curtailed_kw": "kW", "battery_soc_kwh": "kWh", "flexible_kw": "kW",
+    "setpoint_c": "degC",
+}
+
+
+def energy_kpis(problem: YearProblem, result: YearResult, choice: CoolingChoice) -> dict[str, float]:
+    """Annual IT, cooling and facility energy and PUE (The Green Grid 2012: facility / IT energy)."""
+    dt = problem.step_h
+    it_nominal = result.series["it_kw"]
+    it_kw = it_nominal * choice.it_kw_per_it_kw
+    cooling_kw = it_nominal * choice.cooling_kw_per_it_kw
+    facility_kw = result.series["facility_kw"]
+    return {
+        "it_energy_mwh": float(it_kw.sum() * dt / 1000.0),
+        "cooling_energy_mwh": float(cooling_kw.sum() * dt / 1000.0),
+        "facility_energy_mwh": float(facility_kw.sum() * dt / 1000.0),
+        "pue": float(facility_kw.sum() / it_kw.sum()),
+    }
+
+
+def monthly_pue(problem: YearProblem, result: YearResult, choice: CoolingChoice) -> np.ndarray:
+    """PUE of each local calendar month (NaN for a month outside the horizon). [-]"""
+    it_kw = result.series["it_kw"] * choice.it_kw_per_it_kw
+    facility = np.bincount(problem.month, weights=result.series["facility_kw"], minlength=12)
+    it = np.bincount(problem.month, weights=it_kw, minlength=12)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(it > 0, facility / np.where(it > 0, it, 1.0), np.nan)
+
+
+def tower_water_m3(site: Site, temp_air_c: np.ndarray, temp_wet_bulb_c: np.ndarray, it_kw: np.ndarray,
+                   cooling_kw: np.ndarray, level: np.ndarray, step_h: float) -> float:
+    """Cooling-tower evaporation and blow-down over the horizon. [m3]
+
+    Heat rejected through a wet tower: the economiser's share of the IT heat when the economiser is
+    water-side, plus, for a water-cooled chiller, the chiller's share of the IT heat and the plant's
+    electric power (compressor work ends up in the condenser water). Water = heat x the plant's
+    ``water_l_per_kwh_rejected`` (about 1.5-2 L/kWh: evaporation ~1.5 L/kWh of latent heat at
+    2,400 kJ/kg plus blow-down; Shehabi et al. 2016, LBNL-1005775, data-centre water use).
+    """
+    plant = site.cooling
+    coeffs = cooling.cooling_coefficients(temp_air_c, temp_wet_bulb_c, plant)
+    rows = np.arange(len(level))
+    economiser_frac = np.asarray(coeffs.economiser_frac)[rows, level]
+    tower_share = economiser_frac if plant.economiser == "water_side" else np.zeros_like(economiser_frac)
+    heat_kwh = it_kw * tower_share
+    if plant.plant == "water_cooled_chiller":
+        heat_kwh = heat_kwh + it_kw * (1.0 - economiser_frac) + cooling_kw * (1.0 - economiser_frac)
+    return float(np.sum(heat_kwh) * step_h * plant.water_l_per_kwh_rejected / 1000.0)
+
+
+def cost_kpis(problem: YearProblem, result: YearResult, scenario: Scenario) -> dict[str, float]:
+    """Cost over the horizon broken into its terms; total_cost equals the LP objective. [currency]
+
+    total = energy + demand + carbon + capital annuity + O&M - subsidy - export revenue, with the
+    capital annuity gross of the subsidy and the subsidy = capex share x annuity + green-power premium.
+    """
+    dt = problem.step_h
+    s = result.series
+    share = problem.steps * dt / 8760.0
+    sizes = result.sizes
+    c, r = scenario.costs, scenario.discount_rate
+    capex_annual = (
+        c.pv_capex_per_kw * capital_recovery_factor(r, c.pv_life_years) * sizes["pv_kw"]
+        + c.wind_capex_per_kw * capital_recovery_factor(r, c.wind_life_years) * sizes["wind_kw"]
+        + (c.battery_capex_per_kwh * sizes["battery_kwh"] + c.battery_capex_per_kw * sizes["battery_kw"])
+        * capital_recovery_factor(r, c.battery_life_years)
+    ) * share
+    om = (c.pv_om_per_kw_year * sizes["pv_kw"] + c.wind_om_per_kw_year * sizes["wind_kw"]
+          + c.battery_om_per_kw_year * sizes["battery_kw"]) * share
+    peaks = np.zeros(12)
+    np.maximum.at(peaks, problem.month, s["import_kw"])
+    terms = {
+        "energy_cost": float(np.sum(problem.price_per_kwh * s["import_kw"]) * dt),
+        "demand_cost": float(problem.demand_charge_per_kw_month * peaks.sum()),
+        "carbon_cost": float(problem.carbon_price_per_kg * np.sum(problem.carbon_kg_per_kwh * s["import_kw"]) * dt),
+        "capital_annuity": float(capex_annual),
+        "om_cost": float(om),
+        "subsidy": float(scenario.subsidies.capex_share * capex_annual
+                         + problem.green_power_price_per_kwh * s["renewable_kw"].sum() * dt),
+        "export_revenue": float(np.sum(problem.export_price_per_kwh * s["export_kw"]) * dt),
+    }
+    terms["total_cost"] = (terms["energy_cost"] + terms["demand_cost"] + terms["carbon_cost"]
+                           + terms["capital_annuity"] + terms["om_cost"] - terms["subsidy"]
+                           - terms["export_revenue"])
+    return terms
+
+
+def carbon_and_renewable_kpis(problem: YearProblem, result: YearResult, it_energy_mwh: float) -> dict[str, float]:
+    """Location-based carbon (grid import x hourly intensity, no credit for export), renewable share
+    of facility energy, curtailment and deferred training energy."""
+    dt = problem.step_h
+    s = result.series
+    carbon_kg = float(np.sum(problem.carbon_kg_per_kwh * s["import_kw"]) * dt)
+    available = (problem.pv_kw_per_kw * result.sizes["pv_kw"] + problem.wind_kw_per_kw * result.sizes["wind_kw"])
+    curtailed = np.clip(available - s["renewable_kw"], 0.0, None)
+    used_on_site = max(float(s["renewable_kw"].sum() - s["export_kw"].sum()), 0.0)
+    baseline_flexible = problem.flexible_share * problem.training_kw
+    return {
+        "carbon_t": carbon_kg / 1000.0,
+        "carbon_kg_per_mwh_it": carbon_kg / it_energy_mwh if it_energy_mwh > 0 else float("nan"),
+        "import_mwh": float(s["import_kw"].sum() * dt / 1000.0),
+        "export_mwh": float(s["export_kw"].sum() * dt / 1000.0),
+        "peak_import_kw": float(s["import_kw"].max()),
+        "renewable_share": used_on_site / float(s["facility_kw"].sum()),
+        "curtailed_mwh": float(curtailed.sum() * dt / 1000.0),
+        "curtailment_frac": float(curtailed.sum() / available.sum()) if available.sum() > 0 else 0.0,
+        "deferred_mwh": float(np.clip(s["flexible_kw"] - baseline_flexible, 0.0, None).sum() * dt / 1000.0),
+    }
+
+
+def year_dataset(site: Site, profile: xr.Dataset, scenario: Scenario, problem: YearProblem,
+                 result: YearResult, choice: CoolingChoice) -> xr.Dataset:
+    """One site-scenario year as a Dataset: series over time, KPIs as scalars, monthly PUE, units in attrs."""
+    it_kw = result.series["it_kw"] * choice.it_kw_per_it_kw
+    cooling_kw = result.series["it_kw"] * choice.cooling_kw_per_it_kw
+    available = problem.pv_kw_per_kw * result.sizes["pv_kw"] + problem.wind_kw_per_kw * result.sizes["wind_kw"]
+    series = {
+        "facility_kw": result.series["facility_kw"],
+        "it_kw": it_kw,
+        "cooling_kw": cooling_kw,
+        "import_kw": result.series["import_kw"],
+        "export_kw": result.series["export_kw"],
+        "renewable_kw": result.series["renewable_kw"],
+        "curtailed_kw": np.clip(available - result.series["renewable_kw"], 0.0, None),
+        "battery_soc_kwh": result.series["soc_kwh"],
+        "flexible_kw": result.series["flexible_kw"],
+        "setpoint_c": profile["setpoint_c"].to_numpy()[choice.level],
+    }
+    kpis = energy_kpis(problem, result, choice)
+    kpis["free_cooling_h"] = float(np.sum(profile["cooling_mode"].to_numpy()[np.arange(problem.steps), choice.level]
+                                          == 0) * problem.step_h)
+    kpis["water_m3"] = tower_water_m3(site, profile["temp_air_c"].to_numpy(), profile["temp_wet_bulb_c"].to_numpy(),
+                                      it_kw, cooling_kw, choice.level, problem.step_h)
+    kpis["wue_l_per_kwh"] = kpis["water_m3"] / kpis["it_energy_mwh"] if kpis["it_energy_mwh"] > 0 else 0.0
+    kpis.update(cost_kpis(problem, result, scenario))
+    kpis.update(carbon_and_renewable_kpis(problem, result, kpis["it_energy_mwh"]))
+    kpis.update(result.sizes)
+    data: dict[str, tuple[object, ...]] = {name: ("time", np.asarray(v, dtype=np.float32)) for name, v in series.items()}
+    data.update({name: ((), float(value)) for name, value in kpis.items()})
+    data["monthly_pue"] = ("month", monthly_pue(problem, result, choice))
+    ds = xr.Dataset(data, coords={"time": profile["time"].to_numpy(), "month": np.arange(1, 13)})
+    for name, unit in {**SERIES_UNITS, **KPI_UNITS, "monthly_pue": "1"}.items():
+        ds[name].attrs["units"] = unit
+    ds.attrs.update(solve_s=result.solve_s, build_s=result.build_s)
+    return ds

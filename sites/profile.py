@@ -1,0 +1,229 @@
+"""The site profile: a site plus weather for a period, as the xarray Dataset the optimiser consumes.
+
+One row per time step (UTC, labelled by interval start) with prices, carbon intensity, PV and wind
+available, firm IT load, outdoor dry- and wet-bulb, and the cooling plant's kW per kW of IT load at
+each setpoint level (docs/architecture.md, "Site profile"). All the nonlinear physics is done here,
+before the optimisation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import xarray as xr
+
+from sites import cooling, grid
+from sites.model import PV, CoolingPlant, Site
+from sites.renewables import pv_ac_kw, wind_farm_kw
+from weather.dataset import check_location
+from weather.errors import InputError
+from weather.synthetic import synthetic_year
+from weather.timegrid import resample_weather, utc_naive, weather_window
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Calendar year of the default synthetic weather.
+DEFAULT_YEAR = 2025
+#: Step lengths a profile can have [min].
+STEPS_MINUTES = (5, 10, 15, 20, 30, 60)
+
+
+def default_weather(
+    site: Site, year: int = DEFAULT_YEAR, seed: int = 0, step_minutes: int = 60
+) -> xr.Dataset:
+    """The site's synthetic typical year from its climate normals (the weather when a user has none)."""
+    loc = site.site
+    return synthetic_year(
+        site.climate,
+        loc.latitude,
+        loc.longitude,
+        loc.altitude_m,
+        loc.timezone,
+        year=year,
+        seed=seed,
+        step_minutes=step_minutes,
+    )
+
+
+def firm_it_kw(site: Site, times_utc: pd.DatetimeIndex) -> FloatArray:
+    """Firm IT load at each step from the hourly multiplier of its local clock hour [kW]."""
+    local_hour = times_utc.tz_convert(site.site.timezone).hour.to_numpy()
+    return site.it.firm_load_kw * np.asarray(site.it.firm_load_profile, dtype=float)[local_hour]
+
+
+def _period(
+    site: Site, weather: xr.Dataset, start: pd.Timestamp | str | None, end: pd.Timestamp | str | None
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """[start, end) as naive UTC; by default the local calendar year the weather starts in."""
+    tz = site.site.timezone
+    if start is None:
+        first = pd.Timestamp(weather["time"].values[0]).tz_localize("UTC").tz_convert(tz)
+        year = first.year if (first.month, first.day) == (1, 1) else first.year + 1
+        start = pd.Timestamp(year, 1, 1) if int(weather.attrs.get("typical_year", 0)) else first
+    begin = utc_naive(start, tz)
+    if end is None:
+        local_begin = begin.tz_localize("UTC").tz_convert(tz)
+        end = (local_begin + pd.DateOffset(years=1)).tz_convert("UTC")
+    return begin, utc_naive(end, tz)
+
+
+def site_profile(
+    site: Site,
+    weather: xr.Dataset | None = None,
+    start: pd.Timestamp | str | None = None,
+    end: pd.Timestamp | str | None = None,
+    step_minutes: int = 60,
+    base_dir: str | Path | None = None,
+) -> xr.Dataset:
+    """The optimiser's input for a site over [start, end) at a step of 15 or 60 (any divisor of 60) min.
+
+    Naive start/end are local clock time at the site; by default one year from 1 January of the
+    weather's year. No weather means the site's synthetic typical year (seed 0). A typical year is
+    moved onto the calendar years asked for. ``base_dir`` resolves a relative emission series file.
+    """
+    if step_minutes not in STEPS_MINUTES:
+        raise InputError(
+            f"step of {step_minutes} min is not allowed; use one of {', '.join(map(str, STEPS_MINUTES))}",
+            key="step_minutes",
+        )
+    loc = site.site
+    if weather is None:
+        weather = default_weather(site)
+    else:
+        check_location(
+            weather,
+            loc.latitude,
+            loc.longitude,
+            site_id=site.id,
+            file=weather.attrs.get("file") or weather.attrs.get("source"),
+        )
+    begin, finish = _period(site, weather, start, end)
+    window = weather_window(
+        resample_weather(weather, step_minutes), begin.tz_localize("UTC"), finish.tz_localize("UTC")
+    )
+    times = pd.DatetimeIndex(window["time"].values).tz_localize("UTC")
+    temp_c = window["temp_air"].to_numpy()
+    wet_bulb_c = window["temp_wet_bulb"].to_numpy()
+    plant = cooling.cooling_coefficients(temp_c, wet_bulb_c, site.cooling)
+    zeros = np.zeros(len(times))
+    pv_kw = (
+        pv_ac_kw(site.pv, window, latitude=loc.latitude, longitude=loc.longitude, altitude_m=loc.altitude_m)
+        if site.pv
+        else zeros
+    )
+    wind_kw = wind_farm_kw(site.wind, window) if site.wind else zeros
+    carbon_kwargs = {"base_dir": base_dir} if base_dir is not None else {}
+    levels = np.asarray(site.cooling.setpoint_levels_c, dtype=float)
+    profile = xr.Dataset(
+        {
+            "price_per_kwh": ("time", _values(grid.price_series(site.grid, times, loc.timezone))),
+            "export_price_per_kwh": ("time", _values(grid.export_price_series(site.grid, times))),
+            "carbon_kg_per_kwh": (
+                "time",
+                _values(grid.carbon_series(site.grid, times, loc.timezone, **carbon_kwargs)),
+            ),
+            "pv_kw": ("time", pv_kw),
+            "wind_kw": ("time", wind_kw),
+            "firm_it_kw": ("time", firm_it_kw(site, times)),
+            "temp_air_c": ("time", temp_c),
+            "temp_wet_bulb_c": ("time", wet_bulb_c),
+            "cooling_kw_per_kw": (("time", "level"), np.asarray(plant.kw_per_kw, dtype=float)),
+            "it_fan_uplift": ("level", np.asarray(plant.it_fan_uplift, dtype=float)),
+            "cooling_mode": (("time", "level"), np.asarray(plant.mode, dtype=np.int8)),
+        },
+        coords={"time": times.tz_localize(None).to_numpy(), "setpoint_c": ("level", levels)},
+    )
+    _annotate(profile)
+    profile.attrs.update(
+        site_id=site.id,
+        timezone=loc.timezone,
+        step_minutes=int(step_minutes),
+        currency=loc.currency,
+        electrical_loss_frac=float(site.it.electrical_loss_frac),
+        demand_charge_per_kw_month=float(site.grid.demand_charge_per_kw_month),
+        import_limit_kw=float(site.grid.import_limit_kw),
+        export_limit_kw=float(site.grid.export_limit_kw),
+        weather_source=str(weather.attrs.get("source", "")),
+    )
+    return profile
+
+
+def _values(series: pd.Series | FloatArray) -> FloatArray:
+    """A grid-signal series as a float array."""
+    return np.asarray(series, dtype=float)
+
+
+#: Units of the profile's variables (docs/architecture.md).
+UNITS = {
+    "price_per_kwh": "currency/kWh",
+    "export_price_per_kwh": "currency/kWh",
+    "carbon_kg_per_kwh": "kgCO2/kWh",
+    "pv_kw": "kW",
+    "wind_kw": "kW",
+    "firm_it_kw": "kW",
+    "temp_air_c": "degC",
+    "temp_wet_bulb_c": "degC",
+    "cooling_kw_per_kw": "kW/kW",
+    "it_fan_uplift": "1",
+    "cooling_mode": "0 free, 1 partial, 2 mechanical",
+    "setpoint_c": "degC",
+}
+
+
+def _annotate(profile: xr.Dataset) -> None:
+    """Attach units to every variable and the time note."""
+    for name, unit in UNITS.items():
+        profile[name].attrs["units"] = unit
+    profile["time"].attrs["note"] = "UTC; each step labels the interval that starts there"
+
+
+def monthly_summary(
+    weather: xr.Dataset,
+    pv: PV,
+    plant: CoolingPlant,
+    *,
+    latitude: float,
+    longitude: float,
+    altitude_m: float,
+    timezone: str,
+) -> pd.DataFrame:
+    """Monthly means of a weather year with the PV yield and free-cooling hours it gives.
+
+    Columns: temp_air_c, temp_wet_bulb_c (means), ghi_kwh_m2, pv_kwh_per_kwp (sums), wind_ms (mean),
+    free_cooling_h (hours in free-cooling mode at the plant's baseline setpoint); a last row 'year'
+    holds annual means and sums.
+    """
+    step_h = float(weather.attrs["step_minutes"]) / 60.0
+    times = pd.DatetimeIndex(weather["time"].values).tz_localize("UTC").tz_convert(timezone)
+    plant_state = cooling.cooling_coefficients(
+        weather["temp_air"].to_numpy(), weather["temp_wet_bulb"].to_numpy(), plant
+    )
+    baseline = plant.setpoint_levels_c.index(plant.baseline_c)
+    unit_pv = pv.model_copy(update={"kwp": 1.0})
+    frame = pd.DataFrame(
+        {
+            "temp_air_c": weather["temp_air"].to_numpy(),
+            "temp_wet_bulb_c": weather["temp_wet_bulb"].to_numpy(),
+            "ghi_kwh_m2": weather["ghi"].to_numpy() * step_h / 1000.0,
+            "wind_ms": weather["wind_speed"].to_numpy(),
+            "pv_kwh_per_kwp": pv_ac_kw(
+                unit_pv, weather, latitude=latitude, longitude=longitude, altitude_m=altitude_m
+            )
+            * step_h,
+            "free_cooling_h": (np.asarray(plant_state.mode)[:, baseline] == 0) * step_h,
+        },
+        index=times,
+    )
+    means, sums = (
+        ["temp_air_c", "temp_wet_bulb_c", "wind_ms"],
+        ["ghi_kwh_m2", "pv_kwh_per_kwp", "free_cooling_h"],
+    )
+    by_month = frame.groupby(times.month)
+    table = pd.concat([by_month[means].mean(), by_month[sums].sum()], axis=1)
+    table.loc["year"] = pd.concat([frame[means].mean(), frame[sums].sum()])
+    return table[
+        ["temp_air_c", "temp_wet_bulb_c", "ghi_kwh_m2", "wind_ms", "pv_kwh_per_kwp", "free_cooling_h"]
+    ]

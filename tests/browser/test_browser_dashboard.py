@@ -1,0 +1,150 @@
+"""End-to-end: `greendc dashboard` in real headless Chromium over data made by the real commands.
+
+Skipped (with the reason) only when chromium, chromedriver or selenium are absent; `make test`
+installs them. The browser resolves no host but 127.0.0.1, so every page is checked with the
+network off.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import harness
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow,
+              pytest.mark.skipif(harness.missing_browser() is not None, reason=str(harness.missing_browser()))]
+
+DATE = "2026-07-15"
+BIG_JOBS = 500
+#: Must reach (issue 6): a 500-job plan page renders in under this many seconds in the browser.
+RENDER_LIMIT_S = 1.5
+
+
+@pytest.fixture(scope="module")
+def sites() -> tuple[str, str]:
+    """Two built-in sites: a cold western hub with PV, wind and a battery, and a hot southern city."""
+    return "zhongwei", "shenzhen"
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory, sites: tuple[str, str]) -> Path:
+    """A data folder written by `greendc plan`, `greendc nightly` and `greendc compare`."""
+    root = tmp_path_factory.mktemp("browser") / "greendc-data"
+    return harness.make_data(root, sites, DATE, big_jobs=BIG_JOBS)
+
+
+@pytest.fixture(scope="module")
+def base_url(data_dir: Path) -> Iterator[str]:
+    """The dashboard served from a `greendc dashboard` process on a free loopback port."""
+    with harness.serve(data_dir) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[Any]:
+    """One headless Chromium for the module."""
+    browser = harness.new_driver()
+    yield browser
+    browser.quit()
+
+
+def _plotly_data(driver: Any, graph_id: str) -> list[dict[str, Any]]:
+    """The traces plotly drew in the Graph with this id (read back from the page)."""
+    script = ("const el = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');"
+              "return el && el.data ? JSON.parse(JSON.stringify(el.data)) : null;")
+    return driver.execute_script(script, graph_id) or []
+
+
+def _strings(traces: list[dict[str, Any]]) -> set[str]:
+    """Every string value in the traces' y, text, customdata and hovertext arrays."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            found.add(value)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+
+    for trace in traces:
+        for key in ("y", "text", "customdata", "hovertext", "name"):
+            walk(trace.get(key))
+    return found
+
+
+@pytest.mark.parametrize("path, ready", [
+    ("/plan", "#plan-gantt .main-svg"),
+    ("/whatif", "#whatif-saved .hint"),
+    ("/sites", "#sites-map .main-svg"),
+    ("/runs", "#runs-table table"),
+])
+def test_every_page_loads_without_console_errors(base_url: str, driver: Any, path: str, ready: str) -> None:
+    driver.get(base_url + path)
+    harness.wait_for(driver, ready)
+    time.sleep(0.5)  # let late callbacks and resource loads report
+    assert harness.console_errors(driver) == []
+
+
+def test_gantt_shows_the_plans_jobs(base_url: str, driver: Any, data_dir: Path, sites: tuple[str, str]) -> None:
+    jobs = pd.read_csv(data_dir / "plans" / sites[0] / DATE / "jobs.csv")
+    driver.get(f"{base_url}/plan?site={sites[0]}&date={DATE}")
+    harness.wait_for(driver, "#plan-gantt .main-svg")
+    shown = _strings(_plotly_data(driver, "plan-gantt"))
+    assert set(jobs["job_id"].astype(str)) <= shown
+    assert len(jobs) > 10
+    assert harness.console_errors(driver) == []
+
+
+def test_500_job_plan_renders_in_time(base_url: str, driver: Any, data_dir: Path, sites: tuple[str, str]) -> None:
+    folder = f"{DATE}-{BIG_JOBS}jobs"
+    jobs = pd.read_csv(data_dir / "plans" / sites[0] / folder / "jobs.csv")
+    driver.get(base_url + "/runs")  # warm the browser; the timing below is the plan page alone
+    harness.wait_for(driver, "#runs-table table")
+    start = time.perf_counter()
+    driver.get(f"{base_url}/plan?site={sites[0]}&date={folder}")
+    harness.wait_for(driver, "#plan-gantt .main-svg .barlayer .point", timeout_s=30)
+    harness.wait_for(driver, "#plan-job-table table")
+    elapsed_s = time.perf_counter() - start
+    shown = _strings(_plotly_data(driver, "plan-gantt"))
+    assert jobs["job_id"].nunique() >= 400
+    assert set(jobs["job_id"].astype(str)) <= shown
+    print(f"500-job plan page rendered in {elapsed_s:.2f} s")
+    assert elapsed_s < RENDER_LIMIT_S
+    assert harness.console_errors(driver) == []
+
+
+def test_carbon_price_slider_makes_a_new_plan(base_url: str, driver: Any, sites: tuple[str, str]) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{base_url}/whatif?site={sites[0]}&date={DATE}")
+    harness.wait_for(driver, "#whatif-saved .hint")
+    from selenium.webdriver.common.keys import Keys
+
+    thumb = driver.find_element(By.CSS_SELECTOR, "#whatif-carbon-price [role=slider]")
+    thumb.send_keys(Keys.END)  # move the carbon price to the top of its range, as a user would
+    harness.wait_for(driver, "#whatif-diff", timeout_s=180)
+    rows = driver.find_elements(By.CSS_SELECTOR, "#whatif-diff tr")
+    table = {r.find_elements(By.TAG_NAME, "td")[0].text: [td.text for td in r.find_elements(By.TAG_NAME, "td")]
+             for r in rows if r.find_elements(By.TAG_NAME, "td")}
+    assert "Carbon price" in table and table["Carbon price"][1] != table["Carbon price"][2]
+    changed = [k for k, (_, saved, new, _) in table.items() if k != "Carbon price" and saved != new]
+    assert changed, f"no KPI changed: {table}"
+    assert harness.console_errors(driver) == []
+
+
+def test_map_renders_its_sites_offline(base_url: str, driver: Any) -> None:
+    from sites import builtin_ids
+
+    driver.get(base_url + "/sites")
+    harness.wait_for(driver, "#sites-map .main-svg")
+    traces = _plotly_data(driver, "sites-map")
+    assert set(builtin_ids()) <= _strings(traces)
+    points = driver.find_elements("css selector", "#sites-map .point")
+    assert len(points) >= len(builtin_ids())
+    assert harness.console_errors(driver) == []

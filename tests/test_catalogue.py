@@ -1,0 +1,104 @@
+"""The built-in catalogue: 13 sites that load, carry their sources, follow the tariff rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sites import builtin_ids, load_site
+from sites.cooling import pue_from_normals
+from sites.grid import peak_valley_ratio
+
+HUB_IDS = ["zhangjiakou", "qingpu", "wuhu", "shaoguan", "tianfu", "chongqing", "horinger", "guian",
+           "qingyang", "zhongwei"]
+ALL_IDS = [*HUB_IDS, "beijing", "shanghai", "shenzhen"]
+#: Provincial grid emission factors 2022, MEE/NBS (site-facts.md) [kgCO2/kWh].
+EMISSION_2022 = {"zhangjiakou": 0.7252, "qingpu": 0.5849, "wuhu": 0.6782, "shaoguan": 0.4403,
+                 "tianfu": 0.1404, "chongqing": 0.5227, "horinger": 0.6849, "guian": 0.4989,
+                 "qingyang": 0.4772, "zhongwei": 0.6423, "beijing": 0.5580, "shanghai": 0.5849,
+                 "shenzhen": 0.4403}
+#: Facts every built-in file must source.
+REQUIRED_FACTS = {"site.latitude", "site.longitude", "site.altitude_m", "climate.temp_mean_c",
+                  "climate.temp_max_c", "climate.temp_min_c", "climate.rh_pct", "climate.sunshine_h",
+                  "climate.wind_speed_ms", "grid.emission_factor_kg_per_kwh", "grid.tariff",
+                  "grid.demand_charge_per_kw_month", "it", "cooling"}
+
+
+def test_the_catalogue_is_the_thirteen_sites() -> None:
+    assert sorted(builtin_ids()) == sorted(ALL_IDS)
+
+
+@pytest.mark.parametrize("site_id", ALL_IDS)
+def test_every_site_loads_with_sources_and_provincial_factor(site_id: str) -> None:
+    site = load_site(site_id)
+    assert site.id == site_id
+    facts = {entry.fact for entry in site.provenance}
+    assert facts >= REQUIRED_FACTS, REQUIRED_FACTS - facts
+    for section in ("pv", "wind", "battery"):
+        assert (getattr(site, section) is not None) == (section in facts)
+    assert all(entry.source for entry in site.provenance)
+    assert site.grid.emission_factor_kg_per_kwh == EMISSION_2022[site_id]
+    assert site.grid.tariff_label == "illustrative"
+    tariff_source = next(e for e in site.provenance if e.fact == "grid.tariff")
+    assert tariff_source.status == "illustrative" and "NDRC" in tariff_source.source
+
+
+@pytest.mark.parametrize("site_id", ALL_IDS)
+def test_tariffs_follow_the_ndrc_2021_ratios(site_id: str) -> None:
+    grid = load_site(site_id).grid
+    assert peak_valley_ratio(grid) >= 3.0 - 1e-9
+    critical = [p for p in grid.tariff if p.name == "critical"]
+    for period in critical:
+        peaks = [p.price_per_kwh for p in grid.tariff
+                 if p.name == "peak" and set(p.months) & set(period.months)]
+        assert period.price_per_kwh >= 1.2 * max(peaks) - 1e-9
+    if critical:  # only the 4:1 provinces carry a critical peak here
+        assert peak_valley_ratio(grid) >= 4.0 - 1e-9
+
+
+@pytest.mark.parametrize("site_id", ALL_IDS)
+def test_default_facility_is_about_20_mw_of_8_gpu_nodes(site_id: str) -> None:
+    it = load_site(site_id).it
+    assert it.gpus_per_node == 8
+    assert it.node_busy_kw == pytest.approx(0.76 * 10.2, abs=0.05)  # 76 % of a 10.2 kW H100/H200 node
+    assert 18_000 <= it.max_it_kw <= 22_000
+    assert sum(it.firm_load_profile) / 24 == pytest.approx(1.0, abs=0.01)
+    assert load_site(site_id).grid.import_limit_kw > it.max_it_kw * 1.3
+
+
+def test_western_hubs_have_renewables_and_eastern_sites_mostly_not() -> None:
+    for site_id in ("zhongwei", "horinger", "qingyang", "zhangjiakou"):
+        site = load_site(site_id)
+        assert site.pv is not None and site.battery is not None and site.grid.export_limit_kw > 0
+    for site_id in ("beijing", "shanghai", "shenzhen", "qingpu", "shaoguan"):
+        site = load_site(site_id)
+        assert site.pv is None and site.wind is None and site.battery is None
+
+
+def test_cold_dry_western_hubs_beat_shenzhen_and_shanghai_on_pue() -> None:
+    pue = {site_id: pue_from_normals(load_site(site_id))[0] for site_id in ALL_IDS}
+    for west in ("zhongwei", "horinger", "qingyang", "zhangjiakou"):
+        assert pue[west] < pue["shanghai"] and pue[west] < pue["shenzhen"]
+    assert max(pue.values()) == pue["shenzhen"]
+    assert all(1.05 < value < 1.4 for value in pue.values())
+
+
+def test_monthly_pue_is_highest_in_summer_and_annual_lies_within_the_months() -> None:
+    annual, monthly = pue_from_normals(load_site("shanghai"))
+    assert monthly.argmax() in (5, 6, 7, 8) and monthly.argmin() in (0, 1, 11)
+    assert monthly.min() <= annual <= monthly.max()
+
+
+def test_the_pue_table_in_docs_matches_the_model() -> None:
+    """docs/sites.md quotes annual PUE at the baseline and the best level; keep it true."""
+    text = (Path(__file__).parents[1] / "docs" / "sites.md").read_text()
+    table = [[c.strip() for c in line.strip().strip("|").split("|")]
+             for line in text.splitlines() if line.startswith("| ")]
+    rows = {cells[0]: cells for cells in table if cells[0] in ALL_IDS and len(cells) == 12}
+    assert sorted(rows) == sorted(ALL_IDS)
+    for site_id, cells in rows.items():
+        site = load_site(site_id)
+        assert float(cells[9]) == pytest.approx(pue_from_normals(site, site.cooling.baseline_c)[0], abs=6e-4)
+        assert float(cells[10]) == pytest.approx(pue_from_normals(site)[0], abs=6e-4)
+        assert float(cells[4]) == site.grid.emission_factor_kg_per_kwh

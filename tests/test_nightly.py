@@ -1,0 +1,123 @@
+"""Nightly orchestration: how outcomes become statuses, exit codes, the fleet-file and lock paths."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from greendc.cli import main
+from greendc.workflows.nightly import (
+    EXIT_DEGRADED,
+    EXIT_OPTIMAL,
+    Outcome,
+    default_plan_date,
+    exit_code,
+    judge,
+    needs_heuristic_retry,
+)
+
+
+def _outcome(ended: str, result: dict[str, object] | None = None, **extra: object) -> Outcome:
+    return Outcome(label="wuhu", ended=ended, wall_s=12.5, started_utc="a", finished_utc="b",
+                   heuristic_only=False, result=result, **extra)  # type: ignore[arg-type]
+
+
+PLANNED = {"kind": "planned", "plan_dir": "/x", "fallback_reasons": []}
+TIMED_OUT = {**PLANNED, "fallback_reasons": ["solver time limit"]}
+UNUSABLE = {"kind": "unusable", "error": "q.csv: nodes: bad"}
+
+
+@pytest.mark.parametrize(
+    ("outcome", "has_previous", "first_failure", "status", "publish"),
+    [
+        (_outcome("result", PLANNED), False, "", "optimal", True),
+        (_outcome("result", TIMED_OUT), True, "", "fallback", True),
+        (_outcome("result", PLANNED), True, "killed at the wall limit; heuristic plan", "fallback", True),
+        (_outcome("result", UNUSABLE), True, "", "kept_previous", False),
+        (_outcome("result", UNUSABLE), False, "", "failed", False),
+        (_outcome("timeout"), True, "", "kept_previous", False),
+        (_outcome("crash", returncode=-11, stderr_tail="boom\nSegfault\n"), False, "", "failed", False),
+    ],
+)
+def test_judge_maps_outcomes_to_statuses(
+    outcome: Outcome, has_previous: bool, first_failure: str, status: str, publish: bool
+) -> None:
+    verdict = judge(outcome, has_previous, first_failure)
+    assert (verdict.status, verdict.publish) == (status, publish)
+
+
+def test_judge_texts_say_why() -> None:
+    assert judge(_outcome("timeout"), True).error == "killed at the wall-clock limit after 12.5 s"
+    crash = judge(_outcome("crash", returncode=-11, stderr_tail="trace\nSegmentation fault\n"), False)
+    assert crash.error == "site process died (exit code -11): Segmentation fault"
+    assert crash.reason == "no previous plan to keep"
+    bad = judge(_outcome("result", {"kind": "unusable", "error": "q.csv: nodes: bad"}), True)
+    assert bad.error == "q.csv: nodes: bad" and bad.reason == "previous plan kept"
+    fell = judge(_outcome("result", {**PLANNED, "fallback_reasons": ["a", "b"]}), True, "first")
+    assert fell.reason == "first; a; b"
+
+
+def test_only_killed_or_crashed_optimisations_are_retried() -> None:
+    assert needs_heuristic_retry(_outcome("timeout"))
+    assert needs_heuristic_retry(_outcome("crash"))
+    assert not needs_heuristic_retry(_outcome("result", {"kind": "unusable", "error": "x"}))
+    retry = Outcome(label="w", ended="timeout", wall_s=1, started_utc="a", finished_utc="b",
+                    heuristic_only=True)
+    assert not needs_heuristic_retry(retry)  # one retry only
+
+
+def test_exit_codes() -> None:
+    assert exit_code(["optimal", "optimal"]) == EXIT_OPTIMAL
+    for degraded in ("fallback", "kept_previous", "failed"):
+        assert exit_code(["optimal", degraded]) == EXIT_DEGRADED
+
+
+def test_default_date_is_tomorrow() -> None:
+    assert default_plan_date(date(2026, 12, 31)) == date(2027, 1, 1)
+
+
+def test_unusable_fleet_file_exits_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fleet = tmp_path / "fleet.toml"
+    fleet.write_text('[[site]]\nid = "wuhu"\ntime_limit_s = "soon"\n')
+    assert main(["nightly", "--fleet", str(fleet), "--date", "2026-12-01"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    event = json.loads(err[0])
+    assert event["event"] == "fleet_unusable" and "site[1].time_limit_s" in event["error"]
+    assert err[1].startswith("error: ") and err[1].count("\n") == 0
+    assert not (tmp_path / "greendc-data").exists()  # nothing written
+
+
+def test_bad_date_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["nightly", "--fleet", str(tmp_path / "f.toml"), "--date", "31/12/2026"]) == 2
+    assert "--date: not a date: '31/12/2026'; use YYYY-MM-DD" in capsys.readouterr().err
+
+
+_HOLD = "import sys,time; from pathlib import Path; from greendc.atomic import run_lock\n" \
+    "with run_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(60)\n"
+
+
+def test_a_held_lock_stops_the_run_with_the_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fleet = tmp_path / "fleet.toml"
+    fleet.write_text('[fleet]\noutput_root = "data"\n[[site]]\nid = "wuhu"\n')
+    command = [sys.executable, "-c", _HOLD, str(tmp_path / "data")]
+    holder = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert main(["nightly", "--fleet", str(fleet), "--date", "2026-12-01"]) == 3
+    finally:
+        holder.kill()
+        holder.wait()
+    err = capsys.readouterr().err
+    lock = tmp_path / "data" / ".nightly.lock"
+    assert f"error: another greendc nightly run holds the lock {lock} (pid {holder.pid}" in err
+    assert '"event": "lock_held"' in err
+    assert not (tmp_path / "data" / "runs.sqlite").exists()

@@ -1,0 +1,190 @@
+"""Faults injected for real into `greendc nightly` run as a separate process (no mocks).
+
+- SIGKILL of the run while a plan is being written: the previous plan stays intact, no partial folder
+  is visible, the next run completes.
+- A corrupt job file, a solver forced past its time limit, a missing forecast, a site killed at its
+  wall-clock limit: the other sites are optimal, each of those reports its status, exit code 1.
+- Two runs at once: one runs, the other exits with the lock message.
+- The same inputs twice: byte-identical plan files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+NIGHT = "2026-12-01"
+NEXT_NIGHT = "2026-12-02"
+PLAN_FILES = ("plan.json", "steps.csv", "jobs.csv", "setpoints.csv")
+
+
+def queue_csv(night: str, hours: tuple[float, ...] = (2.0, 3.0, 1.5, 4.0)) -> str:
+    """A small queue (fast solves): preemptible and not, windows inside the plan day (UTC+8)."""
+    rows = ["job_id,nodes,duration_h,release,deadline,preemptible"]
+    for n, duration_h in enumerate(hours):
+        rows.append(f"j{n},{4 + 2 * n},{duration_h},{night}T00:00:00+08:00,{night}T23:00:00+08:00,{n % 2 == 0}")
+    return "\n".join(rows) + "\n"
+
+
+def write_fleet(folder: Path, sites: str, defaults: str = "time_limit_s = 30\n") -> Path:
+    """A fleet file writing into folder/data, with per-site TOML given as text."""
+    fleet = folder / "fleet.toml"
+    fleet.write_text(f'[fleet]\noutput_root = "data"\nworkers = 2\n\n[defaults]\n{defaults}\n{sites}')
+    return fleet
+
+
+def nightly(fleet: Path, night: str, *extra: str) -> subprocess.Popen[str]:
+    """Start `greendc nightly` as its own process (its own session, so a test can kill it alone)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "greendc", "nightly", "--fleet", str(fleet), "--date", night, *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+
+
+def finish(process: subprocess.Popen[str], timeout_s: float = 300) -> tuple[int, list[dict[str, object]], str]:
+    """Wait for a run; its exit code, its JSON log events and the non-JSON stderr lines."""
+    _, err = process.communicate(timeout=timeout_s)
+    events, other = [], []
+    for line in err.splitlines():
+        try:
+            events.append(json.loads(line))
+        except ValueError:
+            other.append(line)
+    return process.returncode, events, "\n".join(other)
+
+
+def site_statuses(events: list[dict[str, object]]) -> dict[str, object]:
+    """site -> status from the site_done events."""
+    return {str(e["site"]): e["status"] for e in events if e["event"] == "site_done"}
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file's bytes in a plan folder, by name."""
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def visible(site_dir: Path) -> list[str]:
+    """What a reader lists in plans/<site>/ (dot entries are private to the nightly run)."""
+    return sorted(p.name for p in site_dir.iterdir() if not p.name.startswith("."))
+
+
+def test_faults_cost_only_their_own_site(tmp_path: Path) -> None:
+    """Corrupt queue -> kept_previous; solver limit -> fallback; missing forecast -> fallback
+    (synthetic year); wall-clock kill -> fallback from the heuristic retry; the rest optimal; exit 1."""
+    queues = tmp_path / "queues"
+    queues.mkdir()
+    for site in ("wuhu", "qingpu", "zhongwei", "tianfu", "guian"):
+        (queues / f"{site}.csv").write_text(queue_csv(NIGHT))
+    sites = "".join(f'[[site]]\nid = "{s}"\njobs = "queues/{{site}}.csv"\n\n' for s in ("wuhu", "qingpu"))
+    first = finish(nightly(write_fleet(tmp_path, sites), NIGHT))
+    assert first[0] == 0, first
+    previous_qingpu = snapshot((tmp_path / "data/plans/qingpu/latest").resolve())
+
+    for site in ("wuhu", "qingpu", "zhongwei", "tianfu", "guian"):
+        (queues / f"{site}.csv").write_text(queue_csv(NEXT_NIGHT))
+    (queues / "qingpu.csv").write_text("job_id,nodes,duration_h,release,deadline,preemptible\nj0,many,2,x,y,z\n")
+    sites = (
+        '[[site]]\nid = "wuhu"\n\n'
+        '[[site]]\nid = "qingpu"\n\n'
+        '[[site]]\nid = "zhongwei"\ntime_limit_s = 0.01\n\n'
+        '[[site]]\nid = "tianfu"\nweather = "forecasts/{site}/{date}.nc"\n\n'
+        '[[site]]\nid = "guian"\nwall_limit_s = 0.5\n\n'
+    )
+    code, events, _ = finish(nightly(write_fleet(tmp_path, sites, 'jobs = "queues/{site}.csv"\n'), NEXT_NIGHT))
+    statuses = site_statuses(events)
+    assert statuses == {
+        "wuhu": "optimal", "qingpu": "kept_previous", "zhongwei": "fallback", "tianfu": "fallback",
+        "guian": "fallback",
+    }
+    assert code == 1
+    done = {str(e["site"]): e for e in events if e["event"] == "site_done"}
+    assert "nodes" in str(done["qingpu"]["error"]) and "qingpu.csv" in str(done["qingpu"]["error"])
+    assert "time limit" in str(done["zhongwei"]["reason"]).lower()
+    assert "forecast" in str(done["tianfu"]["reason"]) and "synthetic" in str(done["tianfu"]["reason"])
+    assert "killed at the wall-clock limit" in str(done["guian"]["reason"])
+    # qingpu's previous plan is untouched and still `latest`; the others point at tonight's plan.
+    data = tmp_path / "data/plans"
+    assert snapshot((data / "qingpu/latest").resolve()) == previous_qingpu
+    assert os.readlink(data / "qingpu/latest") == NIGHT
+    for site in ("wuhu", "zhongwei", "tianfu", "guian"):
+        assert os.readlink(data / site / "latest") == NEXT_NIGHT
+        assert set(PLAN_FILES) <= set(snapshot(data / site / "latest"))
+    # The history holds one row per site with the same statuses.
+    with sqlite3.connect(tmp_path / "data/runs.sqlite") as conn:
+        rows = dict(conn.execute("SELECT site, status FROM site_runs WHERE plan_date = ?", (NEXT_NIGHT,)))
+    assert rows == statuses
+
+
+def _wait_for_writing(staging: Path, timeout_s: float = 120) -> None:
+    """Poll until a site process has started writing its plan under .staging (or fail)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for attempt in staging.glob("*-plan"):
+            if any(p.name not in {"spec.json", "stderr.txt"} for p in attempt.iterdir()):
+                return
+        time.sleep(0.005)
+    raise AssertionError("the site never started writing")
+
+
+def test_sigkill_while_writing_keeps_the_previous_plan(tmp_path: Path) -> None:
+    queue = tmp_path / "queue.csv"
+    queue.write_text(queue_csv(NIGHT))
+    fleet = write_fleet(tmp_path, '[[site]]\nid = "wuhu"\njobs = "queue.csv"\n')
+    assert finish(nightly(fleet, NIGHT))[0] == 0
+    site_dir = tmp_path / "data/plans/wuhu"
+    before = snapshot(site_dir / NIGHT)
+
+    queue.write_text(queue_csv(NIGHT, hours=(3.0, 1.0, 2.5, 2.0)))  # new inputs: a different plan
+    run = nightly(fleet, NIGHT)
+    _wait_for_writing(site_dir / ".staging")
+    os.kill(run.pid, signal.SIGKILL)
+    run.wait()
+    assert run.returncode == -signal.SIGKILL
+    assert visible(site_dir) == [NIGHT, "latest"]
+    assert snapshot(site_dir / NIGHT) == before
+    assert snapshot(site_dir / "latest") == before
+
+    code, events, _ = finish(nightly(fleet, NIGHT))
+    assert code == 0, events
+    assert any(e["event"] == "staging_removed" for e in events) or not (site_dir / ".staging").exists()
+    after = snapshot(site_dir / NIGHT)
+    assert after["jobs.csv"] != before["jobs.csv"]
+    assert visible(site_dir) == [NIGHT, "latest"]
+    with sqlite3.connect(tmp_path / "data/runs.sqlite") as conn:
+        unfinished = conn.execute("SELECT COUNT(*) FROM nightly_runs WHERE finished_utc IS NULL").fetchone()[0]
+    assert unfinished == 1  # the killed run, visible as never finished
+
+
+def test_two_runs_at_once_one_gets_the_lock_message(tmp_path: Path) -> None:
+    (tmp_path / "queue.csv").write_text(queue_csv(NIGHT))
+    fleet = write_fleet(tmp_path, '[[site]]\nid = "wuhu"\njobs = "queue.csv"\n')
+    runs = [nightly(fleet, NIGHT), nightly(fleet, NIGHT)]
+    results = [finish(r) for r in runs]
+    assert sorted(r[0] for r in results) == [0, 3]
+    loser = next(r for r in results if r[0] == 3)
+    assert "another greendc nightly run holds the lock" in loser[2]
+    assert [e["event"] for e in loser[1]] == ["lock_held"]
+
+
+def test_same_inputs_give_byte_identical_plans(tmp_path: Path) -> None:
+    (tmp_path / "queue.csv").write_text(queue_csv(NIGHT))
+    fleet = write_fleet(tmp_path, '[[site]]\nid = "wuhu"\njobs = "queue.csv"\n')
+    site_dir = tmp_path / "data/plans/wuhu"
+    assert finish(nightly(fleet, NIGHT))[0] == 0
+    first_version = os.readlink(site_dir / NIGHT)
+    first = snapshot(site_dir / NIGHT)
+    shutil_copy = {k: bytes(v) for k, v in first.items()}
+    assert finish(nightly(fleet, NIGHT))[0] == 0
+    assert os.readlink(site_dir / NIGHT) == first_version  # same content, same version folder
+    assert snapshot(site_dir / NIGHT) == shutil_copy
+    assert [p.name for p in (site_dir / ".versions").iterdir()] == [first_version.split("/")[-1]]

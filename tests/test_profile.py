@@ -1,0 +1,149 @@
+"""The site profile contract (docs/architecture.md) on a small test site."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pvlib
+import pytest
+import xarray as xr
+
+from sites import cooling, load_site
+from sites.model import Site
+from sites.profile import default_weather, firm_it_kw, monthly_summary, site_profile
+from weather.dataset import WeatherWarning
+from weather.errors import InputError
+from weather.readers import read_tmy3
+
+SITE_FILE = Path(__file__).parent / "data" / "weather" / "test_site.toml"
+PVLIB_DATA = Path(pvlib.__file__).parent / "data"
+
+VARIABLES = {
+    "price_per_kwh": ("time",),
+    "export_price_per_kwh": ("time",),
+    "carbon_kg_per_kwh": ("time",),
+    "pv_kw": ("time",),
+    "wind_kw": ("time",),
+    "firm_it_kw": ("time",),
+    "temp_air_c": ("time",),
+    "temp_wet_bulb_c": ("time",),
+    "cooling_kw_per_kw": ("time", "level"),
+    "it_fan_uplift": ("level",),
+    "cooling_mode": ("time", "level"),
+}
+ATTRS = {
+    "site_id",
+    "timezone",
+    "step_minutes",
+    "currency",
+    "electrical_loss_frac",
+    "demand_charge_per_kw_month",
+    "import_limit_kw",
+    "export_limit_kw",
+}
+
+
+@pytest.fixture(scope="module")
+def site() -> Site:
+    return load_site(SITE_FILE)
+
+
+@pytest.fixture(scope="module")
+def weather(site: Site) -> xr.Dataset:
+    return default_weather(site)
+
+
+@pytest.fixture(scope="module")
+def year(site: Site, weather: xr.Dataset) -> xr.Dataset:
+    return site_profile(site, weather)
+
+
+def test_contract_variables_dims_and_attrs(year: xr.Dataset, site: Site) -> None:
+    assert {name: year[name].dims for name in year.data_vars} == VARIABLES
+    assert set(year.attrs) >= ATTRS
+    assert year.attrs["site_id"] == "greensboro-test" and year.attrs["step_minutes"] == 60
+    assert year.attrs["electrical_loss_frac"] == 0.05 and year.attrs["export_limit_kw"] == 500.0
+    np.testing.assert_array_equal(year["setpoint_c"].values, site.cooling.setpoint_levels_c)
+    assert year["time"].dtype == np.dtype("datetime64[ns]")
+    assert year["cooling_mode"].dtype == np.int8
+
+
+def test_hourly_year_from_local_midnight(year: xr.Dataset) -> None:
+    times = pd.DatetimeIndex(year["time"].values)
+    assert len(times) == 8760
+    assert times[0] == pd.Timestamp("2025-01-01 05:00")  # 00:00 in New York (EST)
+    assert (np.diff(times.asi8) == 3600 * 10**9).all()
+
+
+def test_signals_follow_the_site(year: xr.Dataset, site: Site) -> None:
+    local = pd.DatetimeIndex(year["time"].values).tz_localize("UTC").tz_convert(site.site.timezone)
+    peak = (local.hour >= 8) & (local.hour < 22)
+    np.testing.assert_array_equal(year["price_per_kwh"].values, np.where(peak, 0.20, 0.05))
+    assert bool((year["export_price_per_kwh"] == 0.03).all())
+    assert float(year["carbon_kg_per_kwh"].mean()) == pytest.approx(0.4, rel=0.02)
+    assert 0 < float(year["pv_kw"].max()) <= 1000.0 / 1.2
+    assert 0 < float(year["wind_kw"].max()) <= 2 * 2350.0 * 0.95
+    assert bool((year["firm_it_kw"] == 100.0).all())
+
+
+def test_cooling_matches_the_plant_at_the_outdoor_conditions(year: xr.Dataset, site: Site) -> None:
+    plant = cooling.cooling_coefficients(
+        year["temp_air_c"].values, year["temp_wet_bulb_c"].values, site.cooling
+    )
+    np.testing.assert_array_equal(year["cooling_kw_per_kw"].values, plant.kw_per_kw)
+    np.testing.assert_array_equal(year["cooling_mode"].values, plant.mode)
+    np.testing.assert_array_equal(year["it_fan_uplift"].values, plant.it_fan_uplift)
+
+
+def test_quarter_hour_day_agrees_with_hourly(site: Site, weather: xr.Dataset, year: xr.Dataset) -> None:
+    day = site_profile(site, weather, start="2025-06-21", end="2025-06-22", step_minutes=15)
+    assert day.sizes["time"] == 96 and day.attrs["step_minutes"] == 15
+    hourly = year.sel(time=slice("2025-06-21 04:00", "2025-06-22 03:00"))  # EDT is UTC-4
+    assert float(day["pv_kw"].sum()) / 4 == pytest.approx(float(hourly["pv_kw"].sum()), rel=0.03)
+    assert float(day["temp_air_c"].mean()) == pytest.approx(float(hourly["temp_air_c"].mean()), abs=0.1)
+
+
+def test_firm_load_follows_local_hour_multipliers(site: Site) -> None:
+    shaped = site.model_copy(
+        update={"it": site.it.model_copy(update={"firm_load_profile": [0.5] * 12 + [1.5] * 12})}
+    )
+    times = pd.DatetimeIndex(["2025-01-01 16:00", "2025-01-01 18:00"]).tz_localize("UTC")  # 11:00, 13:00 EST
+    np.testing.assert_array_equal(firm_it_kw(shaped, times), [50.0, 150.0])
+
+
+def test_typical_year_file_moved_to_the_asked_year_with_distance_check(site: Site) -> None:
+    tmy = read_tmy3(PVLIB_DATA / "723170TYA.CSV")[0]
+    profile = site_profile(site, tmy, start="2026-02-01", end="2026-02-08")
+    assert profile.sizes["time"] == 7 * 24
+    miami = tmy.assign_attrs(latitude=25.8, longitude=-80.27)
+    with pytest.warns(WeatherWarning, match=r"1,1\d\d km from greensboro-test"):
+        site_profile(site, miami, start="2026-02-01", end="2026-02-02")
+
+
+def test_bad_step_and_empty_period_are_refused(site: Site, weather: xr.Dataset) -> None:
+    with pytest.raises(InputError, match="step_minutes: step of 45 min is not allowed"):
+        site_profile(site, weather, step_minutes=45)
+    with pytest.raises(InputError, match="end: the period must end after it starts"):
+        site_profile(site, weather, start="2025-03-02", end="2025-03-01")
+
+
+def test_monthly_summary_sums_to_the_year(site: Site, weather: xr.Dataset) -> None:
+    assert site.pv is not None
+    table = monthly_summary(
+        weather,
+        site.pv,
+        site.cooling,
+        latitude=36.1,
+        longitude=-79.95,
+        altitude_m=273.0,
+        timezone=site.site.timezone,
+    )
+    assert list(table.index) == [*range(1, 13), "year"]
+    assert table.loc[1:12, "pv_kwh_per_kwp"].sum() == pytest.approx(table.loc["year", "pv_kwh_per_kwp"])
+    assert table.loc[1:12, "free_cooling_h"].sum() == pytest.approx(table.loc["year", "free_cooling_h"])
+    assert table.loc[1, "free_cooling_h"] > table.loc[7, "free_cooling_h"]  # winter economises more
+    np.testing.assert_allclose(
+        table.loc[1:12, "temp_air_c"].to_numpy(dtype=float), site.climate.temp_mean_c, atol=1e-6
+    )

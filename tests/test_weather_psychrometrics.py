@@ -1,0 +1,82 @@
+"""Psychrometrics against ASHRAE Handbook - Fundamentals (2017) ch. 1 tables and example, and psychrolib."""
+
+from __future__ import annotations
+
+import numpy as np
+import psychrolib
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from weather import psychrometrics as psy
+
+
+@pytest.mark.parametrize(
+    ("temp_c", "table_pa"),
+    [
+        (-20.0, 103.24),
+        (-5.0, 401.74),
+        (5.0, 872.6),
+        (25.0, 3169.7),
+        (50.0, 12351.3),
+    ],
+)
+def test_saturation_pressure_matches_ashrae_table_3(temp_c: float, table_pa: float) -> None:
+    # ASHRAE 2017 ch. 1 Table 3; the formula is stated to be within 300 ppm of it
+    assert psy.saturation_vapour_pressure_pa(temp_c) == pytest.approx(table_pa, rel=3e-4)
+
+
+@pytest.mark.parametrize(
+    ("altitude_m", "table_pa"), [(0, 101325), (500, 95461), (1000, 89875), (4000, 61640)]
+)
+def test_standard_pressure_matches_ashrae_table_1(altitude_m: float, table_pa: float) -> None:
+    assert psy.pressure_from_altitude_pa(altitude_m) == pytest.approx(table_pa, abs=1.0)
+
+
+def test_ashrae_example_1_wet_bulb_and_dew_point() -> None:
+    # ASHRAE 2017 ch. 1 Example 1: 40 C dry-bulb, 20 C wet-bulb, 101.325 kPa -> W 0.0065, RH 14 %, td ~7 C
+    rh_pct = 14.0
+    assert psy.wet_bulb_c(40.0, rh_pct, 101325.0) == pytest.approx(20.0, abs=0.15)
+    assert psy.dew_point_c(40.0, rh_pct) == pytest.approx(7.0, abs=0.5)
+    vapour = rh_pct / 100 * psy.saturation_vapour_pressure_pa(40.0)
+    assert psy.humidity_ratio(vapour, 101325.0) == pytest.approx(0.0065, abs=0.0001)
+
+
+@pytest.mark.parametrize(
+    ("temp_c", "rh_pct", "wet_bulb_c"), [(20.0, 50.0, 13.8), (25.0, 50.0, 17.9), (30.0, 50.0, 22.0)]
+)
+def test_wet_bulb_matches_sea_level_psychrometric_chart(
+    temp_c: float, rh_pct: float, wet_bulb_c: float
+) -> None:
+    # values read from the ASHRAE sea-level psychrometric chart (to 0.1 C)
+    assert psy.wet_bulb_c(temp_c, rh_pct, 101325.0) == pytest.approx(wet_bulb_c, abs=0.1)
+
+
+def test_saturated_air_wet_bulb_equals_dry_bulb_and_dew_point() -> None:
+    temps = np.array([-10.0, 0.0, 15.0, 35.0])
+    assert psy.wet_bulb_c(temps, 100.0, 101325.0) == pytest.approx(temps, abs=1e-4)
+    assert psy.dew_point_c(temps, 100.0) == pytest.approx(temps, abs=1e-6)
+
+
+def test_lower_pressure_gives_lower_wet_bulb() -> None:
+    sea, high = psy.wet_bulb_c(25.0, 50.0, [101325.0, psy.pressure_from_altitude_pa(1500.0)])
+    assert high < sea
+
+
+@settings(max_examples=60, deadline=None)
+@given(temp_c=st.floats(-30, 45), rh_pct=st.floats(2, 100), pressure_pa=st.floats(60000, 105000))
+def test_agrees_with_psychrolib_and_orders_dew_wet_dry(
+    temp_c: float, rh_pct: float, pressure_pa: float
+) -> None:
+    psychrolib.SetUnitSystem(psychrolib.SI)
+    wet = float(psy.wet_bulb_c(temp_c, rh_pct, pressure_pa))
+    dew = float(psy.dew_point_c(temp_c, rh_pct))
+    assert wet == pytest.approx(psychrolib.GetTWetBulbFromRelHum(temp_c, rh_pct / 100, pressure_pa), abs=2e-3)
+    assert dew == pytest.approx(psychrolib.GetTDewPointFromRelHum(temp_c, rh_pct / 100), abs=2e-3)
+    assert dew - 1e-6 <= wet <= temp_c + 1e-6
+
+
+def test_relative_humidity_inverts_dew_point() -> None:
+    temps = np.linspace(-20, 40, 13)
+    rh = np.linspace(10, 100, 13)
+    assert psy.relative_humidity_pct(temps, psy.dew_point_c(temps, rh)) == pytest.approx(rh, rel=1e-6)

@@ -1,0 +1,55 @@
+"""Monthly climate normals computed from a weather Dataset (the inverse of the synthetic year).
+
+Useful to write a site's ``[climate]`` section from a measured or typical-year file, and to check
+that the synthetic generator reproduces the climate it was built from.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+#: WMO threshold of direct normal irradiance that counts as bright sunshine (WMO CIMO Guide, ch. 8) [W/m2].
+SUNSHINE_DNI_W_M2 = 120.0
+
+
+def local_frame(ds: xr.Dataset) -> pd.DataFrame:
+    """The Dataset as a frame indexed by local clock time (the Dataset's timezone attribute)."""
+    frame = ds.to_dataframe()
+    index = pd.DatetimeIndex(frame.index).tz_localize("UTC").tz_convert(str(ds.attrs.get("timezone", "UTC")))
+    return frame.set_axis(index)
+
+
+def weibull_shape(mean_ms: float, std_ms: float) -> float:
+    """Weibull shape from mean and standard deviation, k = (sigma/mean)^-1.086 (Justus et al. 1978) [-]."""
+    return float(np.clip((std_ms / mean_ms) ** -1.086, 0.6, 5.0)) if mean_ms > 0 and std_ms > 0 else 2.0
+
+
+def normals_from_weather(ds: xr.Dataset) -> dict[str, object]:
+    """Monthly normals in the fields of sites.model.Climate, from a (typical-year) weather Dataset.
+
+    Sunshine hours count the time with DNI at or above the WMO threshold of 120 W/m2.
+    """
+    frame = local_frame(ds)
+    step_h = float(ds.attrs.get("step_minutes", 60)) / 60.0
+    month = pd.DatetimeIndex(frame.index).month
+    daily = frame["temp_air"].resample("D")
+    daily_max, daily_min = daily.max(), daily.min()
+    sunshine = (frame["dni"] >= SUNSHINE_DNI_W_M2).groupby(month).sum() * step_h
+    wind = frame["wind_speed"]
+
+    def by_month(series: pd.Series) -> list[float]:
+        values = series.groupby(pd.DatetimeIndex(series.index).month).mean()
+        return [round(float(v), 2) for v in values.reindex(range(1, 13)).to_numpy()]
+
+    return {
+        "temp_mean_c": by_month(frame["temp_air"]),
+        "temp_max_c": by_month(daily_max),
+        "temp_min_c": by_month(daily_min),
+        "rh_pct": by_month(frame["relative_humidity"]),
+        "sunshine_h": [round(float(v), 1) for v in sunshine.reindex(range(1, 13), fill_value=0).to_numpy()],
+        "wind_speed_ms": by_month(wind),
+        "wind_height_m": float(ds["wind_speed"].attrs.get("height_m", 10.0)),
+        "weibull_k": round(weibull_shape(float(wind.mean()), float(wind.std())), 2),
+    }

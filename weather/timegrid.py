@@ -1,0 +1,128 @@
+"""Putting weather on the time grid a plan needs: another step length, another year, a window.
+
+Every step is labelled by its start (UTC) and describes the interval that follows, so refining a
+grid interpolates between interval midpoints and coarsening averages whole intervals: the energy
+of irradiance is kept either way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from weather.dataset import step_minutes_of
+from weather.errors import InputError
+
+
+def utc_naive(when: pd.Timestamp | str, timezone: str) -> pd.Timestamp:
+    """A timestamp as naive UTC; a naive input is read as local clock time in ``timezone``."""
+    stamp = pd.Timestamp(when)
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize(timezone)
+    return stamp.tz_convert("UTC").tz_localize(None)
+
+
+def resample_weather(ds: xr.Dataset, step_minutes: int) -> xr.Dataset:
+    """The Dataset at another step: interval means when coarser, midpoint interpolation when finer."""
+    source_min = int(ds.attrs.get("step_minutes") or step_minutes_of(pd.DatetimeIndex(ds["time"].values)))
+    if step_minutes == source_min:
+        return ds
+    if step_minutes > source_min:
+        if step_minutes % source_min:
+            raise InputError(
+                f"cannot average {source_min}-minute weather to {step_minutes}-minute steps; "
+                "the step must be a multiple",
+                key="step_minutes",
+            )
+        out = _interval_means(ds, step_minutes)
+    else:
+        times = pd.DatetimeIndex(ds["time"].values)
+        start, end = times[0], times[-1] + pd.Timedelta(minutes=source_min)
+        target = pd.date_range(start, end, freq=f"{step_minutes}min", inclusive="left")
+        shift_src = np.timedelta64(source_min * 30, "s")
+        shift_dst = np.timedelta64(step_minutes * 30, "s")
+        src_mid = (times.to_numpy() + shift_src).astype("datetime64[s]").astype(np.int64)
+        dst_mid = (target.to_numpy() + shift_dst).astype("datetime64[s]").astype(np.int64)
+        out = xr.Dataset(
+            {
+                name: ("time", np.interp(dst_mid, src_mid, ds[name].to_numpy()), ds[name].attrs)
+                for name in ds.data_vars
+            },
+            coords={"time": target.to_numpy()},
+        )
+        out["time"].attrs = ds["time"].attrs
+    out.attrs = {**ds.attrs, "step_minutes": int(step_minutes)}
+    for name in ds.data_vars:
+        out[name].attrs = ds[name].attrs
+    return out
+
+
+def _interval_means(ds: xr.Dataset, step_minutes: int) -> xr.Dataset:
+    """Means over clock-aligned intervals of step_minutes, labelled by their start."""
+    step_ns = np.int64(step_minutes) * 60 * 1_000_000_000
+    codes = ds["time"].values.astype("datetime64[ns]").astype(np.int64) // step_ns
+    labels, inverse = np.unique(codes, return_inverse=True)
+    counts = np.bincount(inverse)
+    means = {
+        name: ("time", np.bincount(inverse, weights=ds[name].to_numpy()) / counts) for name in ds.data_vars
+    }
+    out = xr.Dataset(means, coords={"time": (labels * step_ns).astype("datetime64[ns]")})
+    out["time"].attrs = ds["time"].attrs
+    return out
+
+
+def on_year(ds: xr.Dataset, year: int) -> xr.Dataset:
+    """A typical-year Dataset moved to a calendar year, step for step from local 1 January 00:00.
+
+    The source is read as periodic: a leap target year repeats the source's first day at its end,
+    a leap source loses its last day. The diurnal cycle stays on its UTC hours.
+    """
+    if not int(ds.attrs.get("typical_year", 0)):
+        raise InputError(
+            f"this weather is for particular dates, not a typical year; it cannot be moved to {year}",
+            key="time",
+        )
+    timezone = str(ds.attrs.get("timezone", "UTC"))
+    times = pd.DatetimeIndex(ds["time"].values)
+    step = pd.Timedelta(minutes=int(ds.attrs["step_minutes"]))
+    source_year = times[0].tz_localize("UTC").tz_convert(timezone).year
+    source_origin = utc_naive(pd.Timestamp(source_year, 1, 1), timezone)
+    first = int((times[0] - source_origin) / step)
+    start = utc_naive(pd.Timestamp(year, 1, 1), timezone)
+    end = utc_naive(pd.Timestamp(year + 1, 1, 1), timezone)
+    target = pd.date_range(start, end, freq=step, inclusive="left")
+    position = (np.arange(len(target)) - first) % len(times)
+    out = ds.isel(time=position).assign_coords(time=target.to_numpy())
+    out["time"].attrs = ds["time"].attrs
+    return out
+
+
+def weather_window(
+    ds: xr.Dataset, start: pd.Timestamp | str, end: pd.Timestamp | str, timezone: str | None = None
+) -> xr.Dataset:
+    """Weather for [start, end); naive times are local in ``timezone`` (default the Dataset's).
+
+    A typical year is moved onto the calendar years the window needs.
+    """
+    tz = timezone or str(ds.attrs.get("timezone", "UTC"))
+    begin, finish = utc_naive(start, tz), utc_naive(end, tz)
+    if finish <= begin:
+        raise InputError(f"the period must end after it starts (got {start} to {end})", key="end")
+    times = pd.DatetimeIndex(ds["time"].values)
+    step = pd.Timedelta(minutes=int(ds.attrs["step_minutes"]))
+    covered = times[0] <= begin and finish <= times[-1] + step
+    if not covered and int(ds.attrs.get("typical_year", 0)):
+        years = range(begin.year - 1, finish.year + 1)
+        ds = xr.concat([on_year(ds, y) for y in years], dim="time", combine_attrs="override")
+        times = pd.DatetimeIndex(ds["time"].values)
+    elif not covered:
+        raise InputError(
+            f"weather covers {times[0]} to {times[-1] + step} UTC; the period {begin} to "
+            f"{finish} UTC is outside it",
+            key="time",
+        )
+    selected = ds.sel(time=slice(begin, finish - pd.Timedelta(nanoseconds=1)))
+    if selected.sizes["time"] == 0:
+        raise InputError(f"no weather steps between {begin} and {finish} UTC", key="time")
+    return selected
