@@ -29,7 +29,9 @@ def main(site_ids: list[str]) -> int:
         weather = default_weather(site)
         t_weather = time.perf_counter()
         if site.pv:
-            pv_ac_kw(site.pv, weather, latitude=loc.latitude, longitude=loc.longitude, altitude_m=loc.altitude_m)
+            pv_ac_kw(
+                site.pv, weather, latitude=loc.latitude, longitude=loc.longitude, altitude_m=loc.altitude_m
+            )
         t_pv = time.perf_counter()
         if site.wind:
             wind_farm_kw(site.wind, weather)

@@ -9,7 +9,6 @@ a folder's content (missing file, bad JSON, missing columns, a half-written plan
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 from contextlib import closing
@@ -19,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from optimizer.types import RUN_COLUMNS, STEP_COLUMNS
+from optimizer.planfolder import read_plan_folder
 from weather.errors import InputError
 
 #: Folder and file names allowed in a data-folder path: no separators, no leading dot.
@@ -50,12 +49,12 @@ class DataError(InputError):
 
 @dataclass(frozen=True)
 class PlanData:
-    """A saved plan folder as the pages use it."""
+    """A saved plan folder as the pages use it (read and checked by ``optimizer.planfolder``)."""
 
     site: str
     """Site id (folder name under plans/). [-]"""
     date: str
-    """Plan date folder name (YYYY-MM-DD). [-]"""
+    """Plan folder name under the site, normally the plan date YYYY-MM-DD. [-]"""
     folder: Path
     """Resolved plan folder, inside the data folder. [-]"""
     meta: dict[str, Any]
@@ -64,6 +63,8 @@ class PlanData:
     """steps.csv with ``time`` parsed as UTC. [-]"""
     runs: pd.DataFrame
     """jobs.csv (one row per run interval) with ``start``/``end`` parsed as UTC. [-]"""
+    job_status: pd.DataFrame
+    """Per-job status from plan.json: job_id, status, finish, lateness_h, penalty_per_h, reason. [-]"""
 
 
 @dataclass(frozen=True)
@@ -152,30 +153,23 @@ def _read_csv(path: Path, columns: tuple[str, ...], time_columns: tuple[str, ...
     return frame
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    """plan.json as a dict; a missing, truncated or non-object file is a DataError."""
-    if not path.is_file():
-        raise DataError("missing file (the folder may be half-written)", file=str(path))
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataError(f"not valid JSON: {exc}", file=str(path)) from None
-    if not isinstance(value, dict):
-        raise DataError("expected a JSON object", file=str(path))
-    return value
-
-
 def load_plan(data_dir: Path | str, site: str, date: str) -> PlanData:
-    """The plan folder ``plans/<site>/<date>/`` read and checked against the plan folder contract."""
+    """The plan folder ``plans/<site>/<date>/``, read and checked; any defect is a DataError."""
     folder = safe_path(data_dir, PLANS, site, date)
     if not folder.is_dir():
         raise DataError("no such plan folder", file=str(folder))
-    meta = _read_json(folder / "plan.json")
-    steps = _read_csv(folder / "steps.csv", STEP_COLUMNS, ("time",))
-    runs = _read_csv(folder / "jobs.csv", RUN_COLUMNS, ("start", "end"))
-    if steps.empty:
+    try:
+        plan = read_plan_folder(folder)
+        job_status = plan.job_status
+    except InputError as exc:
+        raise DataError(exc.message, file=exc.file or str(folder), key=exc.key) from None
+    except (KeyError, TypeError, ValueError, UnicodeDecodeError, pd.errors.ParserError,
+            pd.errors.EmptyDataError) as exc:
+        raise DataError(f"not a readable plan folder: {type(exc).__name__}: {exc}", file=str(folder)) from None
+    if plan.steps.empty:
         raise DataError("no steps", file=str(folder / "steps.csv"))
-    return PlanData(site=site, date=date, folder=folder, meta=meta, steps=steps, runs=runs)
+    return PlanData(site=site, date=date, folder=folder, meta=plan.meta, steps=plan.steps, runs=plan.runs,
+                    job_status=job_status)
 
 
 def plan_file(data_dir: Path | str, site: str, date: str, name: str) -> Path:

@@ -20,13 +20,14 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from optimizer.accounting import JOB_STATUS_COLUMNS, objective_terms
-from optimizer.model.data import ModelData, model_data, to_utc
+from optimizer.model.data import ModelData, PreemptibleJob, model_data, to_utc
 from optimizer.model.objective import unfinished_weight
 from optimizer.types import RUN_COLUMNS, STEP_COLUMNS, Job, Plan, PlanSettings, SolverInfo
 from sites.model import Site
@@ -143,15 +144,14 @@ def lateness_h(p: Placement, n_steps: int, step_h: float) -> float:
     return after + unplanned * weight
 
 
-def _as_preemptible(task: Task) -> object:
+def _as_preemptible(task: Task) -> PreemptibleJob:
     """The model's preemptible-job record for a task (for ``unfinished_weight``)."""
-    from optimizer.model.data import PreemptibleJob
-
     return PreemptibleJob(task.job_id, task.nodes, task.node_kw, task.hours, task.release_step,
                           task.deadline_step, task.penalty_per_h)
 
 
-def job_status_rows(placed: Sequence[Placement], times: pd.DatetimeIndex, step_h: float) -> list[dict[str, object]]:
+def job_status_rows(placed: Sequence[Placement], times: pd.DatetimeIndex,
+                    step_h: float) -> list[dict[str, Any]]:
     """One status row per placed task: on_time, late or not_run, the finish time and the reason."""
     n_steps = len(times)
     rows = []
@@ -165,8 +165,9 @@ def job_status_rows(placed: Sequence[Placement], times: pd.DatetimeIndex, step_h
         elif unplanned > 1e-6:
             status, reason = "late", f"{unplanned:.2f} h of work left at the horizon end"
         elif late > 1e-9:
-            status, reason = "late", "nodes busy with earlier-released jobs" if p.start > p.task.release_step \
-                else "run time longer than its window"
+            queued = p.start > p.task.release_step
+            status = "late"
+            reason = "nodes busy with earlier-released jobs" if queued else "run time longer than its window"
         else:
             status, reason = "on_time", ""
         rows.append({"job_id": p.task.job_id, "status": status, "finish": finish, "lateness_h": late,
@@ -196,7 +197,8 @@ def run_intervals(placed: Sequence[Placement], times: pd.DatetimeIndex, step_h: 
     return frame.sort_values(["start", "job_id"], kind="stable").reset_index(drop=True)
 
 
-def busy_and_extra_kw(placed: Sequence[Placement], n_steps: int, idle_kw: float) -> tuple[np.ndarray, np.ndarray]:
+def busy_and_extra_kw(placed: Sequence[Placement], n_steps: int,
+                      idle_kw: float) -> tuple[np.ndarray, np.ndarray]:
     """Busy nodes at each step and the power they add over idle: sum a_j x_jt, sum a_j (p_j - P_idle) x_jt."""
     busy = np.zeros(n_steps)
     extra_kw = np.zeros(n_steps)
@@ -224,7 +226,8 @@ def grid_exchange_kw(facility_kw: np.ndarray, renewable_kw: np.ndarray, export_l
     return grid_import, export, surplus - export
 
 
-def baseline_steps(profile: xr.Dataset, data: ModelData, placed: Sequence[Placement], level: int) -> pd.DataFrame:
+def baseline_steps(profile: xr.Dataset, data: ModelData, placed: Sequence[Placement],
+                   level: int) -> pd.DataFrame:
     """The steps table (STEP_COLUMNS) of the baseline at setpoint level ``level``."""
     busy, extra_kw = busy_and_extra_kw(placed, data.n_steps, data.node_idle_kw)
     it_nominal = data.firm_kw + data.node_idle_kw * data.nodes + extra_kw
@@ -239,7 +242,8 @@ def baseline_steps(profile: xr.Dataset, data: ModelData, placed: Sequence[Placem
     steps = pd.DataFrame({
         "time": data.times_utc, "it_kw": it_kw, "cooling_kw": cooling_kw, "facility_kw": facility_kw,
         "setpoint_c": np.full(data.n_steps, data.levels_c[level]), "cooling_mode": mode.astype(int),
-        "temp_air_c": profile["temp_air_c"].to_numpy(), "temp_wet_bulb_c": profile["temp_wet_bulb_c"].to_numpy(),
+        "temp_air_c": profile["temp_air_c"].to_numpy(),
+        "temp_wet_bulb_c": profile["temp_wet_bulb_c"].to_numpy(),
         "pv_kw": data.pv_kw, "wind_kw": data.wind_kw, "curtailed_kw": curtailed,
         "battery_charge_kw": zeros, "battery_discharge_kw": zeros, "battery_soc_kwh": zeros + soc0,
         "grid_import_kw": grid_import, "grid_export_kw": export, "price_per_kwh": data.price,
@@ -267,7 +271,8 @@ def baseline_plan(profile: xr.Dataset, site: Site, jobs: Sequence[Job], settings
     warnings = []
     over = steps["grid_import_kw"] > data.import_limit_kw + 1e-6
     if over.any():
-        warnings.append(f"baseline import exceeds the {data.import_limit_kw:g} kW limit at {int(over.sum())} steps")
+        warnings.append(f"baseline import exceeds the {data.import_limit_kw:g} kW limit "
+                        f"at {int(over.sum())} steps")
     return Plan(
         steps=steps,
         runs=run_intervals(placed, data.times_utc, data.step_h),

@@ -1,9 +1,15 @@
 """Solve a Pyomo model with HiGHS under a hard wall-clock limit.
 
+Two hand-overs from Pyomo to HiGHS, timed apart from the solve:
+
+- ``"matrix"`` (default): Pyomo's own standard-form compiler (``pyomo.repn``) turns the model into
+  sparse matrices, passed to highspy in one ``passModel`` call (about 0.2 s for a 16k-column day model);
+- ``"pyomo_highs"``: Pyomo's persistent ``highs`` interface (``pyomo.contrib.solver``), which adds rows
+  one at a time and took about 1.6 s for the same model (docs/performance.md).
+
 HiGHS's own ``time_limit`` is not enough: HiGHS 1.16 was seen to stay in presolve long past it
-(performance-notes.md, a dense 192-step x 200-job model, 15 minutes). So the model is handed to HiGHS
-in this process (Pyomo's ``highs`` interface, ``pyomo.contrib.solver``), then the solve runs in a
-forked child process that shares the built model copy-on-write and sends the variable values back
+(performance-notes.md, a dense 192-step x 200-job model, 15 minutes). So the solve runs in a forked
+child process that shares the handed-over model copy-on-write and sends the variable values back
 through a pipe. The parent waits at most ``time_limit_s`` and kills the child if it has not answered:
 whatever HiGHS does, control returns in time. HiGHS itself gets a slightly shorter limit, so it
 normally stops on its own and returns its best incumbent.
@@ -19,11 +25,17 @@ import signal
 import struct
 import time
 from dataclasses import dataclass
+from typing import Literal
 
+import highspy
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.common.collections import ComponentSet
+from pyomo.common.enums import ObjectiveSense
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
+from pyomo.core.base.var import VarData
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 
 @dataclass(frozen=True)
@@ -54,26 +66,27 @@ def highs_time_limit(time_limit_s: float) -> float:
     return max(0.05, time_limit_s - margin)
 
 
-def solve_model(m: pyo.ConcreteModel, *, time_limit_s: float, rel_gap: float, threads: int = 1) -> SolveOutcome:
+Handover = Literal["matrix", "pyomo_highs"]
+
+
+def solve_model(m: pyo.ConcreteModel, *, time_limit_s: float, rel_gap: float, threads: int = 1,
+                handover: Handover = "matrix") -> SolveOutcome:
     """Solve ``m`` with HiGHS, returning within ``time_limit_s`` of the solve start whatever happens."""
     start = time.perf_counter()
-    opt = Highs()
-    for flag in ("check_for_new_or_removed_constraints", "check_for_new_or_removed_vars",
-                 "check_for_new_or_removed_params", "check_for_new_objective", "update_constraints",
-                 "update_vars", "update_parameters", "update_named_expressions", "update_objective"):
-        setattr(opt.config.auto_updates, flag, False)
-    opt.set_instance(m)
+    if handover == "matrix":
+        runner: _Runner = _MatrixRunner(m)
+    else:
+        runner = _PyomoRunner(m)
     handover_s = time.perf_counter() - start
     solve_start = time.perf_counter()
     deadline = solve_start + time_limit_s
-    variables = list(m.component_data_objects(pyo.Var, sort=False))
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # child: solve, send values, exit without running the parent's cleanup
         os.close(read_fd)
         code = 0
         try:
-            payload = _child_solve(opt, m, variables, time_limit_s, rel_gap, threads)
+            payload = runner.solve(highs_time_limit(time_limit_s), rel_gap, threads)
         except BaseException as exc:  # report anything to the parent, never raise in the child
             payload = {"status": "error", "message": f"{type(exc).__name__}: {exc}"}
             code = 1
@@ -87,41 +100,154 @@ def solve_model(m: pyo.ConcreteModel, *, time_limit_s: float, rel_gap: float, th
             os._exit(code)
     os.close(write_fd)
     try:
-        raw = _read_until(read_fd, deadline)
+        raw, why = _read_until(read_fd, deadline)
     finally:
         os.close(read_fd)
-        _reap(pid, killed=False)
+        _reap(pid)
     solve_s = time.perf_counter() - solve_start
     if raw is None:
-        return SolveOutcome("killed", False, None, None, None, handover_s, solve_s,
-                            f"no answer from HiGHS within the {time_limit_s:g} s wall-clock limit; solve killed")
+        message = (f"no answer from HiGHS within the {time_limit_s:g} s wall-clock limit; solve killed"
+                   if why == "timeout" else "the solver process ended without an answer")
+        return SolveOutcome("killed" if why == "timeout" else "error", False, None, None, None, handover_s,
+                            solve_s, message)
     payload = pickle.loads(raw)
     values = payload.get("values")
     if values is not None:
-        for var, value in zip(variables, values, strict=True):
-            var.set_value(None if math.isnan(value) else float(value), skip_validation=True)
+        runner.load(values)
     return SolveOutcome(payload["status"], values is not None, payload.get("objective"), payload.get("bound"),
                         payload.get("gap"), handover_s, solve_s, payload.get("message", ""))
 
 
-def _child_solve(opt: Highs, m: pyo.ConcreteModel, variables: list[pyo.Var], time_limit_s: float,
-                 rel_gap: float, threads: int) -> dict[str, object]:
-    """Run HiGHS in the child and describe the result as plain data."""
-    res = opt.solve(m, time_limit=highs_time_limit(time_limit_s), rel_gap=rel_gap, threads=threads,
-                    load_solutions=False, raise_exception_on_nonoptimal_result=False)
-    term = res.termination_condition
-    has = res.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
-    status = _status(term, has)
-    objective = res.incumbent_objective if has else None
-    bound = res.objective_bound
-    payload: dict[str, object] = {"status": status, "objective": objective,
-                                  "bound": None if bound is None or not math.isfinite(bound) else float(bound),
-                                  "message": "" if has else f"HiGHS: {term.name}, no feasible solution"}
-    if has:
-        res.solution_loader.load_vars()
-        payload["values"] = np.array([np.nan if v.value is None else v.value for v in variables], dtype=float)
-        payload["gap"] = relative_gap(objective, payload["bound"])  # type: ignore[arg-type]
-    return payload
+class _Runner:
+    """A model handed over to HiGHS: solve it (in the child) and load values back (in the parent)."""
+
+    columns: list[VarData]
+
+    def solve(self, time_limit_s: float, rel_gap: float, threads: int) -> dict[str, object]:
+        """Run HiGHS and describe the result as plain data (values in ``columns`` order)."""
+        raise NotImplementedError
+
+    def load(self, values: np.ndarray) -> None:
+        """Set the model's variables from the values of ``columns``."""
+        for var, value in zip(self.columns, values, strict=True):
+            var.set_value(None if math.isnan(value) else float(value), skip_validation=True)
+
+
+class _MatrixRunner(_Runner):
+    """Hand-over through Pyomo's standard-form compiler and one highspy ``passModel``."""
+
+    def __init__(self, m: pyo.ConcreteModel) -> None:
+        form = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=ObjectiveSense.minimize)
+        self.columns = list(form.columns)
+        self.offset = float(form.c_offset[0]) if len(form.c_offset) else 0.0
+        in_form = ComponentSet(self.columns)
+        self.others = [v for v in m.component_data_objects(pyo.Var, descend_into=True)
+                       if not v.fixed and v not in in_form]
+        self.highs = _highs_from_form(form, self.columns)
+
+    def solve(self, time_limit_s: float, rel_gap: float, threads: int) -> dict[str, object]:
+        """Run highspy on the passed matrices."""
+        h = self.highs
+        for name, value in (("time_limit", time_limit_s), ("mip_rel_gap", rel_gap), ("threads", threads),
+                            ("output_flag", False), ("random_seed", 0)):
+            h.setOptionValue(name, value)
+        h.run()
+        status = h.getModelStatus()
+        info = h.getInfo()
+        has = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        word = _highs_status(status, has)
+        objective = info.objective_function_value + self.offset if has else None
+        bound = info.mip_dual_bound + self.offset if h.getLp().integrality_ else objective
+        bound = bound if bound is not None and math.isfinite(bound) else None
+        payload: dict[str, object] = {"status": word, "objective": objective, "bound": bound,
+                                      "message": "" if has else f"HiGHS: {h.modelStatusToString(status)}"}
+        if has:
+            payload["values"] = np.asarray(h.getSolution().col_value, dtype=float)
+            payload["gap"] = relative_gap(objective, bound)
+        return payload
+
+    def load(self, values: np.ndarray) -> None:
+        """Set the columns' values; variables in no row or objective go to their bound nearest zero."""
+        super().load(values)
+        for var in self.others:
+            lb, ub = var.bounds
+            value = max(0.0, lb) if lb is not None else 0.0
+            var.set_value(min(value, ub) if ub is not None else value, skip_validation=True)
+
+
+def _highs_from_form(form: object, columns: list[VarData]) -> highspy.Highs:
+    """A highspy model from a mixed-form standard form: bounds, integrality, rows, objective."""
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    n = len(columns)
+    lp.num_col_ = n
+    lp.col_cost_ = np.asarray(form.c.toarray()[0] if n else [], dtype=float)  # type: ignore[attr-defined]
+    lb = np.array([-inf if v.lb is None else v.lb for v in columns], dtype=float)
+    ub = np.array([inf if v.ub is None else v.ub for v in columns], dtype=float)
+    lp.col_lower_, lp.col_upper_ = lb, ub
+    rhs = np.asarray(form.rhs, dtype=float)  # type: ignore[attr-defined]
+    kinds = np.array([kind for _, kind in form.rows], dtype=int)  # type: ignore[attr-defined]
+    lp.num_row_ = len(rhs)
+    lp.row_lower_ = np.where(kinds <= 0, rhs, -inf)
+    lp.row_upper_ = np.where(kinds >= 0, rhs, inf)
+    a = form.A.tocsc()  # type: ignore[attr-defined]
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = a.indptr
+    lp.a_matrix_.index_ = a.indices
+    lp.a_matrix_.value_ = a.data
+    lp.a_matrix_.num_col_ = n
+    lp.a_matrix_.num_row_ = len(rhs)
+    integer = [v.is_integer() for v in columns]
+    if any(integer):
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                           for i in integer]
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(lp)
+    return h
+
+
+def _highs_status(status: highspy.HighsModelStatus, has_solution: bool) -> str:
+    """Our status word for a HiGHS model status."""
+    s = highspy.HighsModelStatus
+    if status == s.kOptimal:
+        return "optimal"
+    if status in (s.kInfeasible, s.kUnboundedOrInfeasible):
+        return "infeasible"
+    if has_solution:
+        return "time_limit" if status == s.kTimeLimit else "feasible"
+    return "no_solution"
+
+
+class _PyomoRunner(_Runner):
+    """Hand-over through Pyomo's persistent ``highs`` interface (``pyomo.contrib.solver``)."""
+
+    def __init__(self, m: pyo.ConcreteModel) -> None:
+        self.model = m
+        self.opt = Highs()
+        for flag in ("check_for_new_or_removed_constraints", "check_for_new_or_removed_vars",
+                     "check_for_new_or_removed_params", "check_for_new_objective", "update_constraints",
+                     "update_vars", "update_parameters", "update_named_expressions", "update_objective"):
+            setattr(self.opt.config.auto_updates, flag, False)
+        self.opt.set_instance(m)
+        self.columns = list(m.component_data_objects(pyo.Var, sort=False))
+
+    def solve(self, time_limit_s: float, rel_gap: float, threads: int) -> dict[str, object]:
+        """Run HiGHS through Pyomo and read the incumbent and bound."""
+        res = self.opt.solve(self.model, time_limit=time_limit_s, rel_gap=rel_gap, threads=threads,
+                             load_solutions=False, raise_exception_on_nonoptimal_result=False)
+        term = res.termination_condition
+        has = res.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
+        objective = res.incumbent_objective if has else None
+        bound = res.objective_bound
+        bound = None if bound is None or not math.isfinite(bound) else float(bound)
+        payload: dict[str, object] = {"status": _status(term, has), "objective": objective, "bound": bound,
+                                      "message": "" if has else f"HiGHS: {term.name}, no feasible solution"}
+        if has:
+            res.solution_loader.load_vars()
+            payload["values"] = np.array([np.nan if v.value is None else v.value for v in self.columns])
+            payload["gap"] = relative_gap(objective, bound)
+        return payload
 
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
@@ -143,27 +269,27 @@ def _status(term: TerminationCondition, has_solution: bool) -> str:
     return "no_solution"
 
 
-def _read_until(fd: int, deadline: float) -> bytes | None:
-    """A length-prefixed message from ``fd``, or None if it is not complete by ``deadline``."""
+def _read_until(fd: int, deadline: float) -> tuple[bytes | None, str]:
+    """A length-prefixed message from ``fd``; None with "timeout" or "eof" if it is not complete in time."""
     buf = bytearray()
     need: int | None = None
     while need is None or len(buf) < need + 8:
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
-            return None
+            return None, "timeout"
         ready, _, _ = select.select([fd], [], [], remaining)
         if not ready:
-            return None
+            return None, "timeout"
         chunk = os.read(fd, 1 << 20)
         if not chunk:
-            return None if need is None or len(buf) < need + 8 else bytes(buf[8:])
+            return None, "eof"
         buf.extend(chunk)
         if need is None and len(buf) >= 8:
             need = struct.unpack("!Q", bytes(buf[:8]))[0]
-    return bytes(buf[8:need + 8])
+    return bytes(buf[8:need + 8]), ""
 
 
-def _reap(pid: int, *, killed: bool) -> None:
+def _reap(pid: int) -> None:
     """Kill the child if it still runs and collect its exit status (no zombie left)."""
     done, _ = os.waitpid(pid, os.WNOHANG)
     if done == 0:

@@ -28,6 +28,7 @@ KPI_UNITS: dict[str, str] = {
     "carbon_t": "tCO2", "carbon_kg_per_mwh_it": "kgCO2/MWh",
     "renewable_share": "1", "curtailed_mwh": "MWh", "curtailment_frac": "1", "deferred_mwh": "MWh",
     "pv_kw": "kWp", "wind_kw": "kW", "battery_kwh": "kWh", "battery_kw": "kW",
+    "pv_yield_kwh_per_kwp": "kWh/kWp", "wind_capacity_factor": "1",
 }
 
 #: Units of the series kept per step in results.nc.
@@ -170,6 +171,9 @@ def year_dataset(site: Site, profile: xr.Dataset, scenario: Scenario, problem: Y
     kpis.update(cost_kpis(problem, result, scenario))
     kpis.update(carbon_and_renewable_kpis(problem, result, kpis["it_energy_mwh"]))
     kpis.update(result.sizes)
+    kpis["pv_yield_kwh_per_kwp"] = float(problem.pv_kw_per_kw.sum() * problem.step_h * 8760.0
+                                         / (problem.steps * problem.step_h))
+    kpis["wind_capacity_factor"] = float(problem.wind_kw_per_kw.mean())
     data: dict[str, tuple[object, ...]] = {name: ("time", np.asarray(v, dtype=np.float32)) for name, v in series.items()}
     data.update({name: ((), float(value)) for name, value in kpis.items()})
     data["monthly_pue"] = ("month", monthly_pue(problem, result, choice))

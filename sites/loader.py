@@ -60,18 +60,23 @@ def parse_site(data: bytes | str, *, file: str | Path = "<string>") -> Site:
         raise validation_to_input_error(exc, file) from None
 
 
-def validation_to_input_error(exc: ValidationError, file: str | Path) -> InputError:
-    """The most telling pydantic error as one InputError line: file, dotted key, what is allowed."""
+def validation_to_input_error(exc: ValidationError, file: str | Path,
+                              root: type[BaseModel] = Site) -> InputError:
+    """The most telling pydantic error as one InputError line: file, dotted key, what is allowed.
+
+    ``root`` is the model that was validated (its keys are listed for unknown or missing keys); if
+    the error came from another model the listing falls back to pointing at the docs.
+    """
     errors = exc.errors()
     # A misspelt key shows up as unknown *and* as missing: name the misspelling first.
     error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     key = ".".join(str(part) for part in error["loc"]) or "(top level)"
     kind = error["type"]
-    allowed = _allowed_keys(error["loc"][:-1])
+    allowed = _allowed_keys(root if exc.title == root.__name__ else None, error["loc"][:-1])
     if kind == "extra_forbidden":
-        message = f"unknown key; allowed keys here: {allowed} (docs/file-formats.md)"
+        message = f"unknown key; allowed here: {allowed or 'see docs/file-formats.md'}"
     elif kind == "missing":
-        message = f"required key is missing (keys here: {allowed})"
+        message = f"required key is missing (keys here: {allowed})" if allowed else "required key is missing"
     else:
         message = str(error["msg"]).removeprefix("Value error, ")
         if "input" in error and kind not in {"value_error"} and not isinstance(error["input"], dict | list):
@@ -79,9 +84,9 @@ def validation_to_input_error(exc: ValidationError, file: str | Path) -> InputEr
     return InputError(message, file=file, key=key)
 
 
-def _allowed_keys(loc: tuple[int | str, ...]) -> str:
-    """Comma-separated field names of the model (table) found at loc inside a site file."""
-    model: type[BaseModel] | None = Site
+def _allowed_keys(root: type[BaseModel] | None, loc: tuple[int | str, ...]) -> str | None:
+    """Comma-separated field names of the model (table) found at loc inside the root model."""
+    model = root
     for part in loc:
         if model is None:
             break
@@ -89,7 +94,7 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> str:
             continue
         field = model.model_fields.get(part)
         model = _model_in(field.annotation) if field is not None else None
-    return ", ".join(model.model_fields) if model is not None else "see docs/file-formats.md"
+    return ", ".join(model.model_fields) if model is not None else None
 
 
 def _model_in(annotation: object) -> type[BaseModel] | None:

@@ -17,7 +17,13 @@ import xarray as xr
 
 from sites import cooling, grid
 from sites.model import PV, CoolingPlant, Site
-from sites.renewables import pv_ac_kw, wind_farm_kw
+from sites.renewables import (
+    capacity_factor,
+    pv_ac_kw,
+    specific_yield_kwh_per_kwp,
+    wind_farm_kw,
+    wind_nameplate_kw,
+)
 from weather.dataset import check_location
 from weather.errors import InputError
 from weather.synthetic import synthetic_year
@@ -201,7 +207,7 @@ def monthly_summary(
     plant_state = cooling.cooling_coefficients(
         weather["temp_air"].to_numpy(), weather["temp_wet_bulb"].to_numpy(), plant
     )
-    baseline = plant.setpoint_levels_c.index(plant.baseline_c)
+    baseline = _baseline_level(plant)
     unit_pv = pv.model_copy(update={"kwp": 1.0})
     frame = pd.DataFrame(
         {
@@ -227,3 +233,50 @@ def monthly_summary(
     return table[
         ["temp_air_c", "temp_wet_bulb_c", "ghi_kwh_m2", "wind_ms", "pv_kwh_per_kwp", "free_cooling_h"]
     ]
+
+
+def annual_summary(site: Site, weather: xr.Dataset | None = None) -> dict[str, float]:
+    """A weather year's headline figures for a site: irradiation, PV and wind yield, PUE, free cooling.
+
+    PUE is energy-weighted over the year for a constant IT load (sites.cooling.annual_pue), at the
+    baseline setpoint and at the best level each step; NaN where the site has no PV or wind.
+    """
+    year = default_weather(site) if weather is None else weather
+    loc = site.site
+    step_min = int(year.attrs["step_minutes"])
+    temp_c, wet_c = year["temp_air"].to_numpy(), year["temp_wet_bulb"].to_numpy()
+    loss = site.it.electrical_loss_frac
+    out = {
+        "ghi_kwh_m2": float(year["ghi"].sum()) * step_min / 60.0 / 1000.0,
+        "pv_kwh_per_kwp": float("nan"),
+        "pv_capacity_factor": float("nan"),
+        "wind_capacity_factor": float("nan"),
+        "pue_baseline": cooling.annual_pue(temp_c, wet_c, site.cooling, loss, site.cooling.baseline_c),
+        "pue_best": cooling.annual_pue(temp_c, wet_c, site.cooling, loss),
+        "free_cooling_h": float(
+            (
+                cooling.cooling_coefficients(temp_c, wet_c, site.cooling).mode[
+                    :, _baseline_level(site.cooling)
+                ]
+                == 0
+            ).sum()
+            * step_min
+            / 60.0
+        ),
+    }
+    if site.pv is not None and site.pv.kwp > 0:
+        pv_kw = pv_ac_kw(
+            site.pv, year, latitude=loc.latitude, longitude=loc.longitude, altitude_m=loc.altitude_m
+        )
+        out["pv_kwh_per_kwp"] = specific_yield_kwh_per_kwp(pv_kw, site.pv.kwp, step_min)
+        out["pv_capacity_factor"] = capacity_factor(pv_kw, site.pv.kwp)
+    if site.wind is not None and site.wind.count > 0:
+        out["wind_capacity_factor"] = capacity_factor(
+            wind_farm_kw(site.wind, year), wind_nameplate_kw(site.wind)
+        )
+    return out
+
+
+def _baseline_level(plant: CoolingPlant) -> int:
+    """Index of the baseline setpoint among the plant's levels."""
+    return plant.setpoint_levels_c.index(plant.baseline_c)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sites import builtin_ids, load_site
-from sites.cooling import pue_from_normals
+from sites.cooling import DAYS_IN_MONTH, FREE, cooling_coefficients, diurnal_normals, pue_from_normals
 from sites.grid import peak_valley_ratio
 
 HUB_IDS = ["zhangjiakou", "qingpu", "wuhu", "shaoguan", "tianfu", "chongqing", "horinger", "guian",
@@ -102,3 +102,14 @@ def test_the_pue_table_in_docs_matches_the_model() -> None:
         assert float(cells[9]) == pytest.approx(pue_from_normals(site, site.cooling.baseline_c)[0], abs=6e-4)
         assert float(cells[10]) == pytest.approx(pue_from_normals(site)[0], abs=6e-4)
         assert float(cells[4]) == site.grid.emission_factor_kg_per_kwh
+
+
+def test_horinger_free_cooling_season_is_the_reported_seven_to_eight_months() -> None:
+    """China Daily (2015, site-facts.md): 7-8 months a year without mechanical cooling near Hohhot."""
+    site = load_site("horinger")
+    dry, wet = diurnal_normals(site.climate, site.site.altitude_m)
+    mode = cooling_coefficients(dry.ravel(), wet.ravel(), site.cooling).mode.reshape(12, 24, -1)
+    level = site.cooling.setpoint_levels_c.index(site.cooling.baseline_c)
+    free_share = (mode[:, :, level] == FREE).mean(axis=1)
+    months = float((free_share * DAYS_IN_MONTH).sum() / DAYS_IN_MONTH.mean())
+    assert 6.5 <= months <= 8.5

@@ -14,7 +14,7 @@ DATA = Path(__file__).parent / "data" / "sites"
 
 BAD_INPUTS = [
     ("missing_key.toml", "site.latitude", "required key is missing"),
-    ("unknown_key.toml", "site.lattitude", "unknown key; allowed keys here: id, name"),
+    ("unknown_key.toml", "site.lattitude", "unknown key; allowed here: id, name"),
     ("latitude_200.toml", "site.latitude", "less than or equal to 90"),
     ("setpoint_outside_ashrae.toml", "cooling.setpoint_levels_c", "ASHRAE A1 allowable range 15-32"),
     ("tariff_overlap.toml", "grid.tariff", "priced by more than one period"),

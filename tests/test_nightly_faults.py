@@ -32,7 +32,8 @@ def queue_csv(night: str, hours: tuple[float, ...] = (2.0, 3.0, 1.5, 4.0)) -> st
     """A small queue (fast solves): preemptible and not, windows inside the plan day (UTC+8)."""
     rows = ["job_id,nodes,duration_h,release,deadline,preemptible"]
     for n, duration_h in enumerate(hours):
-        rows.append(f"j{n},{4 + 2 * n},{duration_h},{night}T00:00:00+08:00,{night}T23:00:00+08:00,{n % 2 == 0}")
+        window = f"{night}T00:00:00+08:00,{night}T23:00:00+08:00"
+        rows.append(f"j{n},{4 + 2 * n},{duration_h},{window},{n % 2 == 0}")
     return "\n".join(rows) + "\n"
 
 
@@ -51,7 +52,10 @@ def nightly(fleet: Path, night: str, *extra: str) -> subprocess.Popen[str]:
     )
 
 
-def finish(process: subprocess.Popen[str], timeout_s: float = 300) -> tuple[int, list[dict[str, object]], str]:
+Finished = tuple[int, list[dict[str, object]], str]
+
+
+def finish(process: subprocess.Popen[str], timeout_s: float = 300) -> Finished:
     """Wait for a run; its exit code, its JSON log events and the non-JSON stderr lines."""
     _, err = process.communicate(timeout=timeout_s)
     events, other = [], []
@@ -92,7 +96,8 @@ def test_faults_cost_only_their_own_site(tmp_path: Path) -> None:
 
     for site in ("wuhu", "qingpu", "zhongwei", "tianfu", "guian"):
         (queues / f"{site}.csv").write_text(queue_csv(NEXT_NIGHT))
-    (queues / "qingpu.csv").write_text("job_id,nodes,duration_h,release,deadline,preemptible\nj0,many,2,x,y,z\n")
+    corrupt = "job_id,nodes,duration_h,release,deadline,preemptible\nj0,many,2,x,y,z\n"
+    (queues / "qingpu.csv").write_text(corrupt)
     sites = (
         '[[site]]\nid = "wuhu"\n\n'
         '[[site]]\nid = "qingpu"\n\n'
@@ -100,7 +105,8 @@ def test_faults_cost_only_their_own_site(tmp_path: Path) -> None:
         '[[site]]\nid = "tianfu"\nweather = "forecasts/{site}/{date}.nc"\n\n'
         '[[site]]\nid = "guian"\nwall_limit_s = 0.5\n\n'
     )
-    code, events, _ = finish(nightly(write_fleet(tmp_path, sites, 'jobs = "queues/{site}.csv"\n'), NEXT_NIGHT))
+    fleet = write_fleet(tmp_path, sites, 'jobs = "queues/{site}.csv"\n')
+    code, events, _ = finish(nightly(fleet, NEXT_NIGHT))
     statuses = site_statuses(events)
     assert statuses == {
         "wuhu": "optimal", "qingpu": "kept_previous", "zhongwei": "fallback", "tianfu": "fallback",
@@ -161,7 +167,8 @@ def test_sigkill_while_writing_keeps_the_previous_plan(tmp_path: Path) -> None:
     assert after["jobs.csv"] != before["jobs.csv"]
     assert visible(site_dir) == [NIGHT, "latest"]
     with sqlite3.connect(tmp_path / "data/runs.sqlite") as conn:
-        unfinished = conn.execute("SELECT COUNT(*) FROM nightly_runs WHERE finished_utc IS NULL").fetchone()[0]
+        sql = "SELECT COUNT(*) FROM nightly_runs WHERE finished_utc IS NULL"
+        unfinished = conn.execute(sql).fetchone()[0]
     assert unfinished == 1  # the killed run, visible as never finished
 
 

@@ -12,7 +12,7 @@ import xarray as xr
 
 from sites import cooling, load_site
 from sites.model import Site
-from sites.profile import default_weather, firm_it_kw, monthly_summary, site_profile
+from sites.profile import annual_summary, default_weather, firm_it_kw, monthly_summary, site_profile
 from weather.dataset import WeatherWarning
 from weather.errors import InputError
 from weather.readers import read_tmy3
@@ -147,3 +147,15 @@ def test_monthly_summary_sums_to_the_year(site: Site, weather: xr.Dataset) -> No
     np.testing.assert_allclose(
         table.loc[1:12, "temp_air_c"].to_numpy(dtype=float), site.climate.temp_mean_c, atol=1e-6
     )
+
+
+def test_annual_summary_is_consistent_with_the_profile(
+    site: Site, weather: xr.Dataset, year: xr.Dataset
+) -> None:
+    summary = annual_summary(site, weather)
+    assert summary["pv_kwh_per_kwp"] == pytest.approx(float(year["pv_kw"].sum()) / 1000.0)
+    assert summary["pv_capacity_factor"] == pytest.approx(summary["pv_kwh_per_kwp"] / 8760.0)
+    assert summary["wind_capacity_factor"] == pytest.approx(float(year["wind_kw"].mean()) / (2 * 2350.0))
+    assert 1.0 < summary["pue_best"] <= summary["pue_baseline"]
+    baseline_free = (year["cooling_mode"].isel(level=0) == 0).sum()  # baseline 18 C is level 0
+    assert summary["free_cooling_h"] == float(baseline_free)

@@ -131,3 +131,19 @@ def test_malformed_toml_names_the_line_and_its_key() -> None:
     with pytest.raises(InputError) as info:
         parse_site(GOOD.replace("nodes = 10", "nodes = = 10"), file="x.toml")
     assert info.value.key == "it.nodes" and "line 11" in info.value.message
+
+
+def test_error_helper_lists_keys_only_for_the_model_it_knows() -> None:
+    from pydantic import BaseModel, ConfigDict
+
+    from sites.loader import validation_to_input_error
+
+    class Other(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        depth_m: float
+
+    with pytest.raises(ValidationError) as info:
+        Other.model_validate({"depth_m": 1.0, "width_m": 2.0})
+    error = validation_to_input_error(info.value, "o.toml")
+    assert error.key == "width_m" and "Site" not in error.message and "id, name" not in error.message
+    assert "depth_m" in validation_to_input_error(info.value, "o.toml", root=Other).message

@@ -11,6 +11,7 @@ import xarray as xr
 from test_weather_readers import write_epw
 
 from greendc.cli import main
+from sites import builtin_ids
 from weather.readers import read_netcdf, read_tmy3
 
 SITE_FILE = Path(__file__).parent / "data" / "weather" / "test_site.toml"
@@ -75,3 +76,15 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.Capture
     assert err.count("\n") == 1 and "--out: the output must be a NetCDF file" in err
     assert main(["weather", "export", "zhongwei", "--out", str(tmp_path / "x.nc"), "--step", "7"]) == 2
     assert "--step: step of 7 min is not allowed" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("site_id", builtin_ids())
+def test_show_and_export_every_builtin_site(
+    site_id: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["weather", "show", site_id]) == 0
+    assert f"{site_id}: synthetic typical year" in capsys.readouterr().out
+    assert main(["weather", "export", site_id, "--out", str(tmp_path / f"{site_id}.nc")]) == 0
+    ds, _ = read_netcdf(tmp_path / f"{site_id}.nc")
+    assert ds.sizes["time"] == 8760 and bool(np.isfinite(ds["temp_wet_bulb"]).all())

@@ -260,6 +260,12 @@ def test_netcdf_kelvin_with_units_attribute_is_converted(tmp_path: Path) -> None
     assert float(ds["temp_air"][0]) == pytest.approx(15.0) and float(ds["temp_dew"][0]) == pytest.approx(5.0)
 
 
+def test_netcdf_location_in_the_file_beats_the_options(tmp_path: Path, greensboro: xr.Dataset) -> None:
+    path = write_netcdf(greensboro.isel(time=slice(0, 48)), tmp_path / "g.nc")
+    ds, _ = read_weather(path, latitude=37.5, longitude=105.2, altitude_m=1225.0, timezone="Asia/Shanghai")
+    assert (ds.attrs["latitude"], ds.attrs["longitude"], ds.attrs["timezone"]) == (36.1, -79.95, "Etc/GMT+5")
+
+
 def test_netcdf_without_time_axis_is_refused(tmp_path: Path) -> None:
     xr.Dataset({"temp_air": ("step", np.zeros(5))}).to_netcdf(tmp_path / "notime.nc")
     with pytest.raises(

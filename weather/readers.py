@@ -169,7 +169,7 @@ def read_tmy2(path: str | Path, *, year: int = DEFAULT_YEAR) -> tuple[xr.Dataset
 
 
 def _location(given: Mapping[str, Any], found: Mapping[str, Any], file: Path) -> dict[str, float]:
-    """Latitude, longitude and altitude from the options, else the file; altitude from pvlib's map."""
+    """Latitude, longitude and altitude from ``given``, else ``found``; altitude else pvlib's map."""
     out: dict[str, float] = {}
     for key in ("latitude", "longitude"):
         value = given.get(key, found.get(key))
@@ -199,7 +199,7 @@ def read_netcdf(
     """Read a NetCDF file with a ``time`` axis and standard (or mapped) variable names.
 
     Temperatures whose ``units`` attribute says kelvin are converted; the location comes from
-    global attributes (``latitude``, ``longitude``, ``altitude_m``) or the arguments.
+    global attributes (``latitude``, ``longitude``, ``altitude_m``, ``timezone``), else the arguments.
     """
     file = _existing(path)
     try:
@@ -231,12 +231,13 @@ def read_netcdf(
         index=pd.DatetimeIndex(squeezed["time"].to_numpy()),
     )
     given = {"latitude": latitude, "longitude": longitude, "altitude_m": altitude_m}
-    loc = _location({k: v for k, v in given.items() if v is not None}, raw.attrs, file)
+    in_file = {k: raw.attrs[k] for k in given if k in raw.attrs}  # the file's own location wins
+    loc = _location(in_file, {k: v for k, v in given.items() if v is not None}, file)
     height = float(squeezed["wind_speed"].attrs.get("height_m", 10.0)) if "wind_speed" in squeezed else 10.0
     ds = weather_dataset(
         frame,
         **loc,
-        timezone=timezone or str(raw.attrs.get("timezone", "UTC")),
+        timezone=str(raw.attrs.get("timezone", timezone or "UTC")),
         source=str(raw.attrs.get("source", f"NetCDF {file.name}")),
         file=file,
         wind_height_m=height,

@@ -127,7 +127,7 @@ def run_site_process(task: dict[str, Any], spec_dir: str, heuristic_only: bool =
     folder = Path(spec_dir)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "spec.json").write_text(json.dumps({"task": task, "heuristic_only": heuristic_only}))
-    limit_s = min(task["wall_limit_s"], HEURISTIC_WALL_S) if heuristic_only else task["wall_limit_s"]
+    limit_s = HEURISTIC_WALL_S if heuristic_only else task["wall_limit_s"]
     started, t0 = utc_now(), time.perf_counter()
     with open(folder / "stderr.txt", "wb") as log:
         child = subprocess.Popen(

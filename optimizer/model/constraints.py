@@ -121,9 +121,12 @@ def cooling_levels(m: pyo.ConcreteModel, data: ModelData) -> None:
     formulation of a choice among linear functions: Balas 1985; DESIGN.md "cooling physics").
     """
     big_m = data.max_nominal_it_kw()
-    m.c_one_level = pyo.Constraint(m.T, rule=lambda _m, t: sum(_m.y[t, k] for k in _m.K) == 1)
-    m.c_split = pyo.Constraint(m.T, rule=lambda _m, t: sum(_m.z[t, k] for k in _m.K) == _m.it_nominal[t])
-    m.c_level_on = pyo.Constraint(m.T, m.K, rule=lambda _m, t, k: _m.z[t, k] <= float(big_m[t]) * _m.y[t, k])
+    allowed = data.allowed_levels()
+    m.c_one_level = pyo.Constraint(m.T, rule=lambda _m, t: sum(_m.y[t, k] for k in allowed[t]) == 1
+                                   if len(allowed[t]) > 1 else pyo.Constraint.Skip)
+    m.c_split = pyo.Constraint(m.T, rule=lambda _m, t: sum(_m.z[t, k] for k in allowed[t]) == _m.it_nominal[t])
+    m.c_level_on = pyo.Constraint(m.TK, rule=lambda _m, t, k: _m.z[t, k] <= float(big_m[t]) * _m.y[t, k]
+                                  if len(allowed[t]) > 1 else pyo.Constraint.Skip)
 
 
 def setpoint_rate(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -138,7 +141,8 @@ def setpoint_rate(m: pyo.ConcreteModel, data: ModelData) -> None:
     levels = data.levels_c
     limit = data.max_change_c_per_h + 1e-9
     far = {k: [kk for kk in range(len(levels)) if abs(levels[k] - levels[kk]) > limit] for k in range(len(levels))}
-    index = [(t, k, lag) for t in range(data.n_steps) for k in range(len(levels)) if far[k]
+    free = [len(levels_t) > 1 for levels_t in data.allowed_levels()]
+    index = [(t, k, lag) for t in range(data.n_steps) if free[t] for k in range(len(levels)) if far[k]
              for lag in range(1, data.steps_per_hour + 1) if t - lag >= 0]
     m.RATE = pyo.Set(dimen=3, initialize=index, ordered=True)
     m.c_rate = pyo.Constraint(m.RATE, rule=lambda _m, t, k, lag: _m.y[t, k] + sum(_m.y[t - lag, kk] for kk in far[k]) <= 1)
@@ -150,9 +154,10 @@ def facility_power(m: pyo.ConcreteModel, data: ModelData) -> None:
     facility[t] = sum_k ((1 + u_k)(1 + lambda) + c[t,k]) z[t,k]  (docs/architecture.md, "Site profile":
     it_kw = sum_k (1 + u_k) z, cooling_kw = sum_k c z, facility = it + cooling + lambda it).
     """
-    coef = (1.0 + data.fan_uplift)[None, :] * (1.0 + data.loss_frac) + data.cooling_kw_per_kw
+    coef = data.facility_coef()
+    allowed = data.allowed_levels()
     m.c_facility = pyo.Constraint(m.T, rule=lambda _m, t: _m.facility[t] == sum(
-        float(coef[t, k]) * _m.z[t, k] for k in _m.K))
+        float(coef[t, k]) * _m.z[t, k] for k in allowed[t]))
 
 
 def energy_balance(m: pyo.ConcreteModel, data: ModelData) -> None:

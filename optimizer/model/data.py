@@ -153,6 +153,19 @@ class ModelData:
         """Facility kW per nominal IT kW at each step and level: (1 + u_k)(1 + lambda) + c[t,k]. [kW/kW]"""
         return (1.0 + self.fan_uplift)[None, :] * (1.0 + self.loss_frac) + self.cooling_kw_per_kw
 
+    def allowed_levels(self) -> list[list[int]]:
+        """Setpoint levels the model may choose at each step (a presolve that is exact).
+
+        Facility power is coef[t,k] x the nominal IT load, and nothing else depends on the level, so
+        the level with the lowest coefficient at each step is best for any load. If that sequence keeps
+        the setpoint-rate limit, it is optimal and each step gets one level (no binaries); otherwise every
+        level stays allowed.
+        """
+        best = self.facility_coef().argmin(axis=1)
+        if rate_feasible(self.levels_c[best], self.max_change_c_per_h, self.steps_per_hour):
+            return [[int(k)] for k in best]
+        return [list(range(self.n_levels)) for _ in range(self.n_steps)]
+
     def net_import_range_kw(self) -> tuple[FloatArray, FloatArray]:
         """Lowest and highest useful net import (import - export) at each step. [kW]
 
@@ -278,3 +291,12 @@ def _job_groups(
     blocks = [BlockGroup(tuple(ids), nodes, node_kw, steps, rel, dl, penalty, n_steps)
               for (nodes, node_kw, steps, rel, dl, penalty), ids in block_keys.items()]
     return pre, blocks, unplannable
+
+
+def rate_feasible(setpoints_c: FloatArray, max_change_c_per_h: float, steps_per_hour: int) -> bool:
+    """True if no two setpoints less than an hour apart (lags 1..h steps) differ by more than the limit."""
+    sp = np.asarray(setpoints_c, dtype=float)
+    for lag in range(1, steps_per_hour + 1):
+        if len(sp) > lag and np.any(np.abs(sp[lag:] - sp[:-lag]) > max_change_c_per_h + 1e-9):
+            return False
+    return True

@@ -17,6 +17,8 @@ def add_sets(m: pyo.ConcreteModel, data: ModelData) -> None:
     T = data.n_steps
     m.T = pyo.Set(initialize=range(T), ordered=True)
     m.K = pyo.Set(initialize=range(data.n_levels), ordered=True)
+    m.TK = pyo.Set(dimen=2, ordered=True, initialize=[
+        (t, k) for t, levels in enumerate(data.allowed_levels()) for k in levels])
     m.J = pyo.Set(initialize=range(len(data.preemptible)), ordered=True)
     m.JT = pyo.Set(dimen=2, ordered=True, initialize=[
         (j, t) for j, job in enumerate(data.preemptible) for t in range(job.release_step, T)])
@@ -49,13 +51,17 @@ def add_site_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     """IT load, cooling level choice, facility power, renewables, battery and grid at each step.
 
     busy[t] [nodes], it_nominal[t] [kW], z[t,k] nominal IT kW served at level k [kW], y[t,k] level
-    chosen [-], facility[t] [kW], curtail[t] [kW], grid_import[t], grid_export[t] [kW],
+    chosen [-] (over the allowed (t, k) pairs; fixed to 1 where a step has one allowed level), facility[t] [kW], curtail[t] [kW], grid_import[t], grid_export[t] [kW],
     charge[t], discharge[t] [kW], soc[t] state of charge at the end of step t [kWh], peak [kW].
     """
     m.busy = pyo.Var(m.T, bounds=(0.0, float(data.nodes)))
     m.it_nominal = pyo.Var(m.T, domain=pyo.NonNegativeReals)
-    m.z = pyo.Var(m.T, m.K, domain=pyo.NonNegativeReals)
-    m.y = pyo.Var(m.T, m.K, domain=pyo.Binary)
+    m.z = pyo.Var(m.TK, domain=pyo.NonNegativeReals)
+    m.y = pyo.Var(m.TK, domain=pyo.Binary)
+    allowed = data.allowed_levels()
+    for t, levels in enumerate(allowed):
+        if len(levels) == 1:
+            m.y[t, levels[0]].fix(1)
     m.facility = pyo.Var(m.T, domain=pyo.NonNegativeReals)
     renewable = data.pv_kw + data.wind_kw
     m.curtail = pyo.Var(m.T, bounds=lambda _m, t: (0.0, float(renewable[t])))

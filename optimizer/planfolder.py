@@ -1,0 +1,343 @@
+"""The plan folder: plan.json, steps.csv, jobs.csv and report.html, written atomically and read back checked.
+
+Contract (DESIGN.md, docs/file-formats.md "Plan folder"): ``plan.json`` holds the schema version,
+the site, the horizon, every objective term and every rate needed to recompute it from ``steps.csv``
+(including the demand charge's share of the month), the KPIs of the plan and of the baseline and the
+savings, per-job status, solver facts and input digests. ``steps.csv`` has STEP_COLUMNS with ``time``
+in UTC ISO 8601; ``jobs.csv`` has RUN_COLUMNS. A folder is written into a temporary sibling and moved
+into place in one step, replacing an older plan, so a reader never sees half a plan.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import hashlib
+import json
+import math
+import os
+import shutil
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xarray as xr
+
+from optimizer.accounting import JOB_STATUS_COLUMNS, Rates, objective_terms, plan_kpis
+from optimizer.types import OBJECTIVE_TERMS, RUN_COLUMNS, STEP_COLUMNS, Plan, PlanSettings
+from sites.model import Site
+from weather.errors import InputError
+
+SCHEMA_VERSION = 1
+PLAN_JSON, STEPS_CSV, JOBS_CSV, REPORT_HTML = "plan.json", "steps.csv", "jobs.csv", "report.html"
+#: Relative tolerance when a reader recomputes the objective from steps.csv. [-]
+RECOMPUTE_RTOL = 1e-6
+#: Renders report.html from plan.json's dict, the steps and the runs (dashboard.report_plan supplies it).
+ReportRenderer = Callable[[dict[str, Any], pd.DataFrame, pd.DataFrame], str]
+
+
+@dataclass(frozen=True)
+class PlanFolder:
+    """A plan folder read back: plan.json as a dict and the two tables with UTC times."""
+
+    path: Path
+    meta: dict[str, Any]
+    steps: pd.DataFrame
+    runs: pd.DataFrame
+
+    @property
+    def rates(self) -> Rates:
+        """The rates plan.json records, to recompute the objective. [-]"""
+        r = self.meta["rates"]
+        return Rates(step_h=r["step_h"], demand_charge_per_kw_horizon=r["demand_charge_per_kw_horizon"],
+                     demand_share_of_month=r["demand_share_of_month"],
+                     carbon_price_per_t=r["carbon_price_per_t"])
+
+    @property
+    def job_status(self) -> pd.DataFrame:
+        """Per-job status from plan.json (job_id, status, finish, lateness_h, penalty_per_h, reason). [-]"""
+        frame = pd.DataFrame(self.meta["jobs"])
+        if frame.empty:
+            return pd.DataFrame(columns=list(JOB_STATUS_COLUMNS))
+        frame["finish"] = pd.to_datetime(frame["finish"], utc=True, format="ISO8601")
+        return frame
+
+
+def sha256_bytes(data: bytes) -> str:
+    """SHA-256 of bytes, hex (input digests)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def iso_utc(stamp: Any) -> str | None:
+    """A timestamp as UTC ISO 8601 with a 'Z' (None for a missing time)."""
+    if stamp is None or pd.isna(stamp):
+        return None
+    ts = pd.Timestamp(stamp)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return ts.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _json_number(value: Any) -> Any:
+    """A JSON-safe number: NaN and infinities become None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A dict of floats made JSON-safe."""
+    return {k: _json_number(float(v)) if isinstance(v, int | float) else v for k, v in values.items()}
+
+
+def savings(plan_kpi: Mapping[str, float], plan_total: float, base_kpi: Mapping[str, float],
+            base_total: float) -> dict[str, float | None]:
+    """Savings against the baseline: cost, carbon and energy, absolute and in percent of the baseline."""
+    def pct(saved: float, base: float) -> float | None:
+        return 100.0 * saved / abs(base) if base else None
+
+    cost = base_total - plan_total
+    carbon = base_kpi["carbon_kg"] - plan_kpi["carbon_kg"]
+    energy = base_kpi["facility_kwh"] - plan_kpi["facility_kwh"]
+    return {"cost": cost, "cost_pct": pct(cost, base_total), "carbon_kg": carbon,
+            "carbon_pct": pct(carbon, base_kpi["carbon_kg"]), "energy_kwh": energy,
+            "energy_pct": pct(energy, base_kpi["facility_kwh"]),
+            "pue_points": base_kpi["pue"] - plan_kpi["pue"]}
+
+
+def job_records(job_status: pd.DataFrame) -> list[dict[str, Any]]:
+    """plan.json's per-job list: status, finish (UTC ISO), lateness, penalty rate and reason."""
+    rows: list[dict[Any, Any]] = job_status.to_dict(orient="records")
+    return [
+        {"job_id": str(r["job_id"]), "status": str(r["status"]), "finish": iso_utc(r["finish"]),
+         "lateness_h": float(r["lateness_h"]), "penalty_per_h": float(r["penalty_per_h"]),
+         "reason": "" if pd.isna(r["reason"]) else str(r["reason"])}
+        for r in rows
+    ]
+
+
+def plan_metadata(*, plan: Plan, baseline: Plan, site: Site, profile: xr.Dataset, settings: PlanSettings,
+                  inputs: Mapping[str, str], plan_date: str | None = None,
+                  pareto: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """plan.json as a dict: everything needed to audit and recompute the plan from steps.csv."""
+    rates = _rates(plan)
+    kpis = plan_kpis(plan.steps, rates.step_h)
+    base_kpis = plan_kpis(baseline.steps, rates.step_h)
+    times = pd.DatetimeIndex(plan.steps["time"])
+    tz = site.site.timezone
+    start = times[0] if len(times) else pd.Timestamp(profile["time"].values[0]).tz_localize("UTC")
+    end = start + pd.Timedelta(hours=rates.step_h) * len(times)
+    status = plan.job_status
+    counts = status["status"].value_counts().to_dict() if not status.empty else {}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "greendc plan",
+        "site": {"id": site.id, "name": site.site.name, "timezone": tz, "currency": site.site.currency,
+                 "latitude": site.site.latitude, "longitude": site.site.longitude,
+                 "nodes": site.it.nodes, "setpoint_levels_c": list(site.cooling.setpoint_levels_c),
+                 "baseline_setpoint_c": site.cooling.baseline_c},
+        "plan_date": plan_date or start.tz_convert(tz).date().isoformat(),
+        "horizon": {"start_utc": iso_utc(start), "end_utc": iso_utc(end),
+                    "start_local": start.tz_convert(tz).isoformat(), "step_minutes": round(rates.step_h * 60),
+                    "steps": len(times), "hours": rates.step_h * len(times)},
+        "settings": _clean(asdict(settings)),
+        "rates": {**_clean(asdict(rates)),
+                  "demand_charge_per_kw_month": float(profile.attrs.get("demand_charge_per_kw_month", 0.0)),
+                  "currency": site.site.currency,
+                  "note": "energy = sum(grid_import_kw * price_per_kwh) * step_h; demand = "
+                          "demand_charge_per_kw_horizon * max(grid_import_kw); "
+                          "export = sum(grid_export_kw * export_price_per_kwh) * step_h; "
+                          "carbon = carbon_price_per_t / 1000 * "
+                          "sum(grid_import_kw * carbon_kg_per_kwh) * step_h; "
+                          "lateness = sum(jobs.lateness_h * jobs.penalty_per_h)"},
+        "objective": _clean(plan.objective),
+        "kpis": _clean(kpis),
+        "baseline": {"objective": _clean(baseline.objective), "kpis": _clean(base_kpis),
+                     "late_jobs": int((baseline.job_status["status"] != "on_time").sum())
+                     if not baseline.job_status.empty else 0},
+        "savings": _clean(savings(kpis, plan.objective["total"], base_kpis, baseline.objective["total"])),
+        "job_counts": {"total": len(status), **{str(k): int(v) for k, v in counts.items()}},
+        "jobs": job_records(status),
+        "solver": _clean(asdict(plan.solver)),
+        "inputs": dict(inputs),
+        "weather_source": str(profile.attrs.get("weather_source", "")),
+        "pareto": pareto or [],
+        "warnings": [str(w) for w in _as_list(plan.extra.get("warnings"))],
+    }
+
+
+def _as_list(value: Any) -> list[Any]:
+    """A list as is; anything else as an empty list."""
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _rates(plan: Plan) -> Rates:
+    """The plan's rates from ``plan.extra['rates']`` (a Rates or its dict)."""
+    raw = plan.extra.get("rates")
+    if isinstance(raw, Rates):
+        return raw
+    if isinstance(raw, Mapping):
+        return Rates(**{k: float(raw[k]) for k in ("step_h", "demand_charge_per_kw_horizon",
+                                                    "demand_share_of_month", "carbon_price_per_t")})
+    raise ValueError("plan.extra['rates'] is missing: the plan cannot be recomputed from its files")
+
+
+def steps_csv(steps: pd.DataFrame) -> str:
+    """steps.csv text: STEP_COLUMNS in order, time as UTC ISO 8601, numbers at full precision."""
+    frame = steps[list(STEP_COLUMNS)].copy()
+    frame["time"] = [iso_utc(t) for t in frame["time"]]
+    return frame.to_csv(index=False, lineterminator="\n")
+
+
+def jobs_csv(runs: pd.DataFrame) -> str:
+    """jobs.csv text: one row per run interval, start and end as UTC ISO 8601."""
+    frame = runs[list(RUN_COLUMNS)].copy()
+    for column in ("start", "end"):
+        frame[column] = [iso_utc(t) for t in frame[column]]
+    return frame.to_csv(index=False, lineterminator="\n")
+
+
+def write_plan_folder(out_dir: str | Path, *, plan: Plan, baseline: Plan, site: Site, profile: xr.Dataset,
+                      settings: PlanSettings, inputs: Mapping[str, str], plan_date: str | None = None,
+                      pareto: list[dict[str, Any]] | None = None,
+                      render_report: ReportRenderer | None = None) -> Path:
+    """Write the plan folder at ``out_dir`` atomically, replacing an older one; return its path.
+
+    Files go into a temporary sibling folder, are flushed to disk, then the folder is swapped into
+    place with one ``renameat2(RENAME_EXCHANGE)`` (or renamed when nothing is there yet); the old
+    plan is removed afterwards. ``render_report`` makes report.html from the folder's own data.
+    """
+    target = Path(out_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    meta = plan_metadata(plan=plan, baseline=baseline, site=site, profile=profile, settings=settings,
+                         inputs=inputs, plan_date=plan_date, pareto=pareto)
+    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    try:
+        files = {PLAN_JSON: json.dumps(meta, indent=2, allow_nan=False) + "\n",
+                 STEPS_CSV: steps_csv(plan.steps), JOBS_CSV: jobs_csv(plan.runs)}
+        if render_report is not None:
+            files[REPORT_HTML] = render_report(meta, plan.steps, plan.runs)
+        for name, text in files.items():
+            _write_synced(tmp / name, text)
+        _fsync_dir(tmp)
+        _move_into_place(tmp, target)
+    finally:
+        if tmp.is_symlink():
+            tmp.unlink()
+        elif tmp.exists():
+            shutil.rmtree(tmp)
+    return target
+
+
+def _write_synced(path: Path, text: str) -> None:
+    """Write text and fsync it (the rename that publishes it must not outrun the data)."""
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    """fsync a directory (its entries)."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically with Linux renameat2(RENAME_EXCHANGE); False where unsupported."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return False
+    libc = ctypes.CDLL(name, use_errno=True)
+    func = getattr(libc, "renameat2", None)
+    if func is None:
+        return False
+    result = func(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return result == 0
+
+
+def _move_into_place(tmp: Path, target: Path) -> None:
+    """Publish ``tmp`` as ``target``: a rename, or an atomic exchange with an existing plan folder.
+
+    A target that is a symlink (a nightly pointer, greendc/atomic.py) is replaced by the folder and the
+    version it pointed at stays where it is. Without renameat2, the old folder is renamed aside first
+    (a reader may then miss the plan for an instant, never see half of one).
+    """
+    if not target.exists() and not target.is_symlink():
+        os.rename(tmp, target)
+    elif target.is_symlink():
+        _replace_symlink(tmp, target)
+    elif target.is_file():
+        raise InputError("exists and is a file, not a plan folder", file=target, key="--out")
+    elif not _exchange(tmp, target):
+        aside = target.parent / f".{target.name}.old-{os.getpid()}"
+        os.rename(target, aside)
+        os.rename(tmp, target)
+        shutil.rmtree(aside, ignore_errors=True)
+    # after an exchange, ``tmp`` holds the old plan; the caller's cleanup removes it
+    _fsync_dir(target.parent)
+
+
+def _replace_symlink(tmp: Path, link: Path) -> None:
+    """Swap a folder in for a symlink atomically (exchange), or unlink then rename."""
+    if not _exchange(tmp, link):
+        link.unlink()
+        os.rename(tmp, link)
+
+
+def read_plan_folder(path: str | Path) -> PlanFolder:
+    """Read a plan folder and check it: files, schema version, columns, and its objective recomputed."""
+    folder = Path(path)
+    for name in (PLAN_JSON, STEPS_CSV, JOBS_CSV):
+        if not (folder / name).is_file():
+            raise InputError("missing file; not a complete plan folder", file=folder / name)
+    try:
+        meta = json.loads((folder / PLAN_JSON).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"not valid JSON: {exc}", file=folder / PLAN_JSON) from None
+    version = meta.get("schema_version") if isinstance(meta, dict) else None
+    if version != SCHEMA_VERSION:
+        raise InputError(f"schema_version {version!r} is not supported; this greendc reads {SCHEMA_VERSION}",
+                         file=folder / PLAN_JSON, key="schema_version")
+    steps = _read_table(folder / STEPS_CSV, STEP_COLUMNS, ("time",))
+    runs = _read_table(folder / JOBS_CSV, RUN_COLUMNS, ("start", "end"))
+    result = PlanFolder(folder, meta, steps, runs)
+    check_objective(result)
+    return result
+
+
+def _read_table(path: Path, columns: tuple[str, ...], times: tuple[str, ...]) -> pd.DataFrame:
+    """A CSV of the folder with its columns checked and its times parsed as UTC."""
+    frame = pd.read_csv(path, dtype={"job_id": str})
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(f"missing columns: {', '.join(missing)}", file=path)
+    for column in times:
+        try:
+            frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+        except (ValueError, TypeError):
+            raise InputError("times must be ISO 8601", file=path, key=column) from None
+    return frame
+
+
+def check_objective(folder: PlanFolder) -> None:
+    """Refuse a plan whose objective terms do not follow from its own steps.csv and rates."""
+    recomputed = objective_terms(folder.steps, folder.job_status, folder.rates)
+    stated = folder.meta.get("objective", {})
+    for term in (*OBJECTIVE_TERMS, "total"):
+        value = stated.get(term)
+        if value is None or not math.isclose(recomputed[term], value, rel_tol=RECOMPUTE_RTOL, abs_tol=1e-6):
+            raise InputError(f"stated {value!r} but steps.csv and the rates give {recomputed[term]!r}",
+                             file=folder.path / PLAN_JSON, key=f"objective.{term}")
+

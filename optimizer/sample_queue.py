@@ -1,0 +1,117 @@
+"""A built-in sample queue of training batches sized to a site, for plans made without a queue file.
+
+About 150 batches per day: a third non-preemptible; node counts mostly powers of two (8..256 nodes
+on a 2,000-node site, scaled down for smaller sites; a few multiples of 3 x 2^k, as jobs sized to
+6- or 12-node groups); run times 0.5-12 h, log-uniform so short jobs dominate (as in published GPU
+cluster traces: Jeon et al. 2019, "Analysis of large-scale multi-tenant GPU clusters for DNN
+training workloads", USENIX ATC, most jobs run minutes to hours); a backlog released at the start of
+the day and the rest through the day; deadlines 1.3-3x the run time after the release, some past
+the horizon end. Node counts are scaled so the queue asks for about 50-75 % of the site's node-hours,
+leaving room to shift work. The same site, day and seed always give the same queue.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from optimizer.types import Job
+from sites.model import Site
+
+#: Smallest and largest node count of a sample job on a large site. [-]
+MIN_NODES, MAX_NODES = 8, 256
+#: Shortest and longest run time. [h]
+MIN_DURATION_H, MAX_DURATION_H = 0.5, 12.0
+#: Range of the queue's demand as a share of the site's node-hours over the horizon. [-]
+DEMAND_SHARE = (0.55, 0.70)
+#: Share of jobs that must run contiguously. [-]
+NON_PREEMPTIBLE_SHARE = 1.0 / 3.0
+#: Share of jobs already waiting at the start of the day. [-]
+BACKLOG_SHARE = 0.35
+#: Deadline slack as a multiple of the run time. [-]
+SLACK_RANGE = (1.3, 3.0)
+#: How far past the horizon end a deadline may fall. [h]
+DEADLINE_OVERHANG_H = 6.0
+
+
+def node_range(site_nodes: int) -> tuple[int, int]:
+    """Smallest and largest power-of-two node count for a site: at most a quarter of its nodes, <= 256."""
+    top = 1 << max(0, math.floor(math.log2(max(1, site_nodes // 4))))
+    top = min(MAX_NODES, top)
+    return (MIN_NODES if top >= MIN_NODES else 1), top
+
+
+def snap_nodes(raw: np.ndarray, low: int, high: int, odd: np.ndarray) -> np.ndarray:
+    """Node counts rounded to the nearest power of two (or 3 x 2^k where ``odd``), inside [low, high]."""
+    exponent = np.round(np.log2(np.maximum(raw, 1.0)))
+    nodes = np.exp2(exponent)
+    three = 3.0 * np.exp2(np.round(np.log2(np.maximum(raw / 3.0, 1.0))))
+    nodes = np.where(odd & (three >= 6) & (three < high), three, nodes)
+    return np.clip(nodes, low, high).astype(int)
+
+
+def sample_queue(site: Site, day_start_local: pd.Timestamp, seed: int = 0, *, horizon_h: float = 24.0,
+                 n_jobs: int = 150) -> list[Job]:
+    """A deterministic sample queue for the horizon from ``day_start_local`` (tz-aware, or naive local time).
+
+A site too small for ``n_jobs`` jobs of its smallest size gets fewer jobs (at most half its target
+node-hours in smallest jobs of mean length), so the demand share stays in range.
+"""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp(day_start_local)
+    if start.tzinfo is None:
+        start = start.tz_localize(site.site.timezone)
+    low, high = node_range(site.it.nodes)
+    target_node_h = rng.uniform(*DEMAND_SHARE) * site.it.nodes * horizon_h
+    n_jobs = max(1, min(n_jobs, int(target_node_h / (2.0 * low * mean_duration_h()))))
+    log_h = rng.uniform(math.log(MIN_DURATION_H), math.log(MAX_DURATION_H), n_jobs)
+    duration_h = np.round(np.exp(log_h) * 4) / 4
+    duration_h = np.clip(duration_h, MIN_DURATION_H, min(MAX_DURATION_H, horizon_h))
+    shape = np.exp2(rng.uniform(0.0, math.log2(high / low) + 1.0, n_jobs))
+    odd = rng.random(n_jobs) < 0.15
+    nodes = _fit_nodes(shape, duration_h, target_node_h, low, high, odd)
+    release_h = _release_hours(rng, duration_h, horizon_h)
+    slack = rng.uniform(*SLACK_RANGE, n_jobs)
+    deadline_h = np.minimum(release_h + duration_h * slack, horizon_h + DEADLINE_OVERHANG_H)
+    deadline_h = np.ceil(np.maximum(deadline_h, release_h + duration_h) * 4) / 4
+    fixed = np.zeros(n_jobs, dtype=bool)
+    fixed[rng.permutation(n_jobs)[: round(n_jobs * NON_PREEMPTIBLE_SHARE)]] = True
+    hour = pd.Timedelta(hours=1)
+    return [
+        Job(job_id=f"job{i + 1:03d}", nodes=int(nodes[i]), duration_h=float(duration_h[i]),
+            release=start + float(release_h[i]) * hour, deadline=start + float(deadline_h[i]) * hour,
+            preemptible=not bool(fixed[i]))
+        for i in range(n_jobs)
+    ]
+
+
+def mean_duration_h() -> float:
+    """Mean of the log-uniform run time on [a, b]: (b - a) / ln(b / a). [h]"""
+    return (MAX_DURATION_H - MIN_DURATION_H) / math.log(MAX_DURATION_H / MIN_DURATION_H)
+
+
+def _fit_nodes(shape: np.ndarray, duration_h: np.ndarray, target_node_h: float, low: int, high: int,
+               odd: np.ndarray) -> np.ndarray:
+    """Scale the node-count shape so the snapped node counts ask for about ``target_node_h`` node-hours."""
+    scale = target_node_h / float((shape * duration_h).sum())
+    nodes = snap_nodes(shape * scale, low, high, odd)
+    for _ in range(8):  # snapping and clipping move the total; correct the scale a few times
+        scale *= target_node_h / float((nodes * duration_h).sum())
+        nodes = snap_nodes(shape * scale, low, high, odd)
+    return nodes
+
+
+def _release_hours(rng: np.random.Generator, duration_h: np.ndarray, horizon_h: float) -> np.ndarray:
+    """Release hours after the day start: a backlog at 0, the rest through the day, on 15-min marks."""
+    n = len(duration_h)
+    latest = np.maximum(horizon_h - duration_h, 0.0)
+    release = rng.uniform(0.0, 1.0, n) * latest
+    release[rng.random(n) < BACKLOG_SHARE] = 0.0
+    return np.floor(release * 4) / 4
+
+
+def demand_share(jobs: list[Job], site_nodes: int, horizon_h: float) -> float:
+    """Node-hours the queue asks for over the node-hours of the horizon. [-]"""
+    return sum(j.nodes * j.duration_h for j in jobs) / (site_nodes * horizon_h)
