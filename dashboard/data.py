@@ -134,8 +134,8 @@ def is_empty(data_dir: Path | str) -> bool:
     return not plan_sites(root) and not study_names(root) and not (root / RUNS_DB).is_file()
 
 
-def _read_csv(path: Path, columns: tuple[str, ...], time_columns: tuple[str, ...]) -> pd.DataFrame:
-    """A CSV of the plan folder with its required columns checked and its times parsed as UTC."""
+def _read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+    """A CSV of a study folder with its required columns checked."""
     if not path.is_file():
         raise DataError("missing file (the folder may be half-written)", file=str(path))
     try:
@@ -145,11 +145,6 @@ def _read_csv(path: Path, columns: tuple[str, ...], time_columns: tuple[str, ...
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise DataError(f"missing columns {', '.join(missing)}", file=str(path))
-    for column in time_columns:
-        try:
-            frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
-        except (ValueError, TypeError) as exc:
-            raise DataError(f"times are not ISO 8601: {exc}", file=str(path), key=column) from None
     return frame
 
 
@@ -165,7 +160,8 @@ def load_plan(data_dir: Path | str, site: str, date: str) -> PlanData:
         raise DataError(exc.message, file=exc.file or str(folder), key=exc.key) from None
     except (KeyError, TypeError, ValueError, UnicodeDecodeError, pd.errors.ParserError,
             pd.errors.EmptyDataError) as exc:
-        raise DataError(f"not a readable plan folder: {type(exc).__name__}: {exc}", file=str(folder)) from None
+        raise DataError(f"not a readable plan folder: {type(exc).__name__}: {exc}",
+                        file=str(folder)) from None
     if plan.steps.empty:
         raise DataError("no steps", file=str(folder / "steps.csv"))
     return PlanData(site=site, date=date, folder=folder, meta=plan.meta, steps=plan.steps, runs=plan.runs,
@@ -187,8 +183,8 @@ def load_study(data_dir: Path | str, name: str) -> StudyData:
     folder = safe_path(data_dir, STUDIES, name)
     if not folder.is_dir():
         raise DataError("no such study folder", file=str(folder))
-    kpis = _read_csv(folder / "kpis.csv", ("site", "scenario"), ())
-    ranking = _read_csv(folder / "ranking.csv", ("site",), ())
+    kpis = _read_csv(folder / "kpis.csv", ("site", "scenario"))
+    ranking = _read_csv(folder / "ranking.csv", ("site",))
     return StudyData(name=name, folder=folder, kpis=kpis, ranking=ranking)
 
 

@@ -34,6 +34,9 @@ def _register() -> None:
     from greendc.commands import nightly as nightly_cmd
 
     app.command("nightly")(nightly_cmd.nightly)
+    from greendc.commands import compare as compare_cmd
+
+    app.command("compare")(compare_cmd.compare)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -208,19 +208,25 @@ def write_plan_folder(out_dir: str | Path, *, plan: Plan, baseline: Plan, site: 
     place with one ``renameat2(RENAME_EXCHANGE)`` (or renamed when nothing is there yet); the old
     plan is removed afterwards. ``render_report`` makes report.html from the folder's own data.
     """
-    target = Path(out_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
     meta = plan_metadata(plan=plan, baseline=baseline, site=site, profile=profile, settings=settings,
                          inputs=inputs, plan_date=plan_date, pareto=pareto)
+    return write_folder(out_dir, meta, plan.steps, plan.runs, render_report)
+
+
+def write_folder(out_dir: str | Path, meta: dict[str, Any], steps: pd.DataFrame, runs: pd.DataFrame,
+                 render_report: ReportRenderer | None = None) -> Path:
+    """Write plan.json from ``meta``, steps.csv, jobs.csv and report.html atomically at ``out_dir``."""
+    target = Path(out_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir()
     try:
         files = {PLAN_JSON: json.dumps(meta, indent=2, allow_nan=False) + "\n",
-                 STEPS_CSV: steps_csv(plan.steps), JOBS_CSV: jobs_csv(plan.runs)}
+                 STEPS_CSV: steps_csv(steps), JOBS_CSV: jobs_csv(runs)}
         if render_report is not None:
-            files[REPORT_HTML] = render_report(meta, plan.steps, plan.runs)
+            files[REPORT_HTML] = render_report(meta, steps, runs)
         for name, text in files.items():
             _write_synced(tmp / name, text)
         _fsync_dir(tmp)

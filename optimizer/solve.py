@@ -32,6 +32,7 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentSet
 from pyomo.common.enums import ObjectiveSense
+from pyomo.common.tee import capture_output
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 from pyomo.core.base.var import VarData
@@ -201,7 +202,8 @@ def _highs_from_form(form: object, columns: list[VarData]) -> highspy.Highs:
     if any(integer):
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
                            for i in integer]
-    h = highspy.Highs()
+    with capture_output(capture_fd=True):  # the banner HiGHS prints on construction
+        h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.passModel(lp)
     return h

@@ -15,7 +15,7 @@ import pandas as pd
 import xarray as xr
 
 from optimizer.accounting import objective_terms
-from optimizer.model.data import model_data, rate_feasible, release_step, to_utc
+from optimizer.model.data import ModelData, model_data, rate_feasible, release_step, to_utc
 from optimizer.types import Job, Plan, PlanSettings
 from sites.model import Site
 
@@ -93,11 +93,8 @@ def busy_from_runs(runs: pd.DataFrame, node_kw: dict[str, float], times: pd.Date
     return busy, extra_kw
 
 
-def check_it_and_cooling(plan: Plan, data: object, profile: xr.Dataset) -> list[str]:
+def check_it_and_cooling(plan: Plan, data: ModelData, profile: xr.Dataset) -> list[str]:
     """IT power from the runs and firm load, cooling from the profile at the plan's setpoint, losses."""
-    from optimizer.model.data import ModelData
-
-    assert isinstance(data, ModelData)
     steps = plan.steps
     node_kw = {j.job_id: j.node_kw for j in data.preemptible}
     node_kw.update({job_id: g.node_kw for g in data.blocks for job_id in g.job_ids})
@@ -141,11 +138,8 @@ def check_setpoints(steps: pd.DataFrame, levels_c: np.ndarray, max_change_c_per_
     return out
 
 
-def check_limits(steps: pd.DataFrame, data: object, strict: bool) -> list[str]:
+def check_limits(steps: pd.DataFrame, data: ModelData, strict: bool) -> list[str]:
     """Grid import and export within the connection limits."""
-    from optimizer.model.data import ModelData
-
-    assert isinstance(data, ModelData)
     out = []
     if strict and np.any(steps["grid_import_kw"].to_numpy() > data.import_limit_kw + KW_TOL):
         out.append(f"grid import above the {data.import_limit_kw:g} kW limit")
@@ -154,11 +148,8 @@ def check_limits(steps: pd.DataFrame, data: object, strict: bool) -> list[str]:
     return out
 
 
-def check_battery(steps: pd.DataFrame, data: object) -> list[str]:
+def check_battery(steps: pd.DataFrame, data: ModelData) -> list[str]:
     """Battery power and energy bounds, SOC dynamics soc_t = soc_{t-1} + (eta_c ch - dis/eta_d) dt, end >= start."""
-    from optimizer.model.data import ModelData
-
-    assert isinstance(data, ModelData)
     ch = steps["battery_charge_kw"].to_numpy(dtype=float)
     dis = steps["battery_discharge_kw"].to_numpy(dtype=float)
     soc = steps["battery_soc_kwh"].to_numpy(dtype=float)
@@ -183,12 +174,9 @@ def check_battery(steps: pd.DataFrame, data: object) -> list[str]:
     return out
 
 
-def check_jobs(plan: Plan, jobs: Sequence[Job], data: object, timezone: str) -> list[str]:
+def check_jobs(plan: Plan, jobs: Sequence[Job], data: ModelData, timezone: str) -> list[str]:
     """Each job runs inside its window and the horizon, non-preemptible ones once, none overlapping itself;
     on-time jobs finish by their deadline with all their work; late and unrun jobs carry a reason."""
-    from optimizer.model.data import ModelData
-
-    assert isinstance(data, ModelData)
     out: list[str] = []
     status = plan.job_status.set_index("job_id")
     ids = [job.job_id for job in jobs]
@@ -227,11 +215,8 @@ def check_jobs(plan: Plan, jobs: Sequence[Job], data: object, timezone: str) -> 
     return out
 
 
-def check_objective(plan: Plan, data: object) -> list[str]:
+def check_objective(plan: Plan, data: ModelData) -> list[str]:
     """Each objective term recomputed from the steps and job status equals the plan's and the solver's."""
-    from optimizer.model.data import ModelData
-
-    assert isinstance(data, ModelData)
     recomputed = objective_terms(plan.steps, plan.job_status, data.rates)
     out = []
     scale = max(1.0, abs(recomputed["total"]))

@@ -63,12 +63,17 @@ def firm_it_kw(site: Site, times_utc: pd.DatetimeIndex) -> FloatArray:
 def _period(
     site: Site, weather: xr.Dataset, start: pd.Timestamp | str | None, end: pd.Timestamp | str | None
 ) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """[start, end) as naive UTC; by default the local calendar year the weather starts in."""
+    """[start, end) as naive UTC; default: a typical year's local calendar year, a dated record's span."""
     tz = site.site.timezone
+    times = pd.DatetimeIndex(weather["time"].values)
+    typical = bool(int(weather.attrs.get("typical_year", 0)))
+    if start is None and not typical:
+        start = times[0].tz_localize("UTC")
+        if end is None:
+            end = (times[-1] + pd.Timedelta(minutes=int(weather.attrs["step_minutes"]))).tz_localize("UTC")
     if start is None:
-        first = pd.Timestamp(weather["time"].values[0]).tz_localize("UTC").tz_convert(tz)
-        year = first.year if (first.month, first.day) == (1, 1) else first.year + 1
-        start = pd.Timestamp(year, 1, 1) if int(weather.attrs.get("typical_year", 0)) else first
+        first = times[0].tz_localize("UTC").tz_convert(tz)
+        start = pd.Timestamp(first.year if (first.month, first.day) == (1, 1) else first.year + 1, 1, 1)
     begin = utc_naive(start, tz)
     if end is None:
         local_begin = begin.tz_localize("UTC").tz_convert(tz)

@@ -102,9 +102,17 @@ def turbine_power_curve(turbine_type: str) -> tuple[FloatArray, FloatArray]:
     return curve["wind_speed"].to_numpy(float), curve["value"].to_numpy(float) / 1000.0
 
 
+@lru_cache(maxsize=1)
+def _nominal_power_w() -> dict[str, float]:
+    """Nominal power of every type in the OEDB turbine table [W]."""
+    table = pd.read_csv(OEDB_DIR / "turbine_data.csv", index_col=0)
+    return {str(k): float(v) for k, v in table["nominal_power"].dropna().items()}
+
+
 def turbine_rated_kw(turbine_type: str) -> float:
-    """Rated power of one turbine: the top of its power curve [kW]."""
-    return float(turbine_power_curve(turbine_type)[1].max())
+    """Nameplate power of one turbine: OEDB's nominal power, else the top of its power curve [kW]."""
+    top_kw = float(turbine_power_curve(turbine_type)[1].max())
+    return _nominal_power_w().get(turbine_type, top_kw * 1000.0) / 1000.0
 
 
 def hub_air_density(

@@ -15,6 +15,7 @@ from sites.model import Site
 from sites.profile import annual_summary, default_weather, firm_it_kw, monthly_summary, site_profile
 from weather.dataset import WeatherWarning
 from weather.errors import InputError
+from weather.forecast import forecast_and_actual
 from weather.readers import read_tmy3
 
 SITE_FILE = Path(__file__).parent / "data" / "weather" / "test_site.toml"
@@ -122,6 +123,15 @@ def test_typical_year_file_moved_to_the_asked_year_with_distance_check(site: Sit
         site_profile(site, miami, start="2026-02-01", end="2026-02-02")
 
 
+def test_dated_weather_defaults_to_its_own_span(site: Site) -> None:
+    tmy = read_tmy3(PVLIB_DATA / "723170TYA.CSV")[0]
+    dated = tmy.isel(time=slice(24 * 40, 24 * 47)).assign_attrs(typical_year=0)
+    profile = site_profile(site, dated)
+    np.testing.assert_array_equal(profile["time"].values, dated["time"].values)
+    with pytest.raises(InputError, match="is outside it"):
+        site_profile(site, dated, start="2025-06-01", end="2025-06-02")
+
+
 def test_bad_step_and_empty_period_are_refused(site: Site, weather: xr.Dataset) -> None:
     with pytest.raises(InputError, match="step_minutes: step of 45 min is not allowed"):
         site_profile(site, weather, step_minutes=45)
@@ -159,3 +169,12 @@ def test_annual_summary_is_consistent_with_the_profile(
     assert 1.0 < summary["pue_best"] <= summary["pue_baseline"]
     baseline_free = (year["cooling_mode"].isel(level=0) == 0).sum()  # baseline 18 C is level 0
     assert summary["free_cooling_h"] == float(baseline_free)
+
+
+def test_profiles_of_forecast_and_actual_share_the_grid(site: Site, weather: xr.Dataset) -> None:
+    forecast, actual = forecast_and_actual(weather, "2025-08-01", 48, seed=2, timezone=site.site.timezone)
+    planned = site_profile(site, forecast, start="2025-08-01", end="2025-08-03", step_minutes=15)
+    settled = site_profile(site, actual, start="2025-08-01", end="2025-08-03", step_minutes=15)
+    np.testing.assert_array_equal(planned["time"].values, settled["time"].values)
+    np.testing.assert_array_equal(planned["price_per_kwh"].values, settled["price_per_kwh"].values)
+    assert not np.allclose(planned["temp_air_c"].values, settled["temp_air_c"].values)

@@ -9,6 +9,8 @@ import pandas as pd
 import pvlib
 import pytest
 import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from weather.errors import InputError
 from weather.forecast import ErrorModel, forecast_and_actual, forecast_with_error, horizon, lead_time_h
@@ -104,3 +106,15 @@ def test_dated_weather_outside_its_period_is_refused(year: xr.Dataset) -> None:
         weather_window(dated, "2026-03-01", "2026-03-02")
     with pytest.raises(InputError, match="cannot be moved"):
         on_year(dated, 2026)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    values=st.lists(st.floats(0, 1000), min_size=24, max_size=24), factor=st.sampled_from([2, 3, 4, 6, 12])
+)
+def test_coarsening_keeps_totals(values: list[float], factor: int) -> None:
+    times = pd.date_range("2025-01-01", periods=24, freq="h")
+    ds = xr.Dataset({"ghi": ("time", np.array(values))}, coords={"time": times}, attrs={"step_minutes": 60})
+    coarse = resample_weather(ds, 60 * factor)
+    assert coarse.sizes["time"] == 24 // factor
+    assert float(coarse["ghi"].sum()) * factor == pytest.approx(sum(values), rel=1e-9, abs=1e-9)

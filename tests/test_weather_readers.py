@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -299,3 +301,9 @@ def test_unknown_suffix_and_missing_file(tmp_path: Path) -> None:
         read_weather(tmp_path / "w.xlsx")
     with pytest.raises(InputError, match=r"nothere\.epw: no such weather file"):
         read_weather(tmp_path / "nothere.epw")
+
+
+def test_importing_the_error_type_stays_cheap() -> None:
+    # sites.loader and the CLI import weather.errors at start-up; pvlib must load only when used
+    code = "import sys, weather, weather.errors; assert 'pvlib' not in sys.modules; weather.read_weather"
+    subprocess.run([sys.executable, "-c", code], check=True)

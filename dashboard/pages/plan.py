@@ -60,30 +60,39 @@ def date_choice(
     return options(dates), (wanted if wanted in dates else (dates[0] if dates else None))
 
 
-def _money(value: float, currency: str) -> str:
-    """A currency amount with thousands separators."""
-    return f"{value:,.0f} {currency}"
-
-
-def _saving(plan_value: float, baseline_value: float | None) -> str:
-    """'baseline X, saves Y %' for a KPI where smaller is better."""
-    if baseline_value is None or baseline_value == 0:
-        return ""
-    share = 100.0 * (baseline_value - plan_value) / abs(baseline_value)
-    return f"baseline {baseline_value:,.3g} · saves {share:.1f} %"
+def solver_card(meta: dict[str, Any]) -> html.Div:
+    """How the plan was made: solver status and gap, or the fallback and its reason."""
+    solver = meta.get("solver", {})
+    gap = solver.get("gap")
+    status = str(solver.get("status", "?"))
+    timing = f"build {solver.get('build_s', 0):.1f} s · solve {solver.get('solve_s', 0):.1f} s"
+    reason = str(solver.get("fallback_reason", ""))
+    detail = f"gap {100 * gap:.2f} % · {timing}" if gap is not None else reason
+    return kpi_card("solver", status, detail, card_id="kpi-solver")
 
 
 def kpi_row(meta: dict[str, Any]) -> html.Div:
-    """KPI cards: cost, carbon, PUE, renewable share and savings against the baseline, from plan.json."""
-    kpis = figures_plan.plan_kpis(meta)
-    cards = [kpi_card(k.label, k.value, k.detail, card_id=f"kpi-{k.key}") for k in kpis]
-    return html.Div(cards, id=ids.PLAN_KPIS, className="kpis")
+    """KPI cards from plan.json: cost, carbon, PUE, renewable share, ... against today's practice."""
+    cards = [kpi_card(k.label, k.value, k.detail, card_id=f"kpi-{k.key}")
+             for k in figures_plan.plan_kpis(meta)]
+    return html.Div([*cards, solver_card(meta)], id=ids.PLAN_KPIS, className="kpis")
 
 
 def job_table(plan: data.PlanData) -> DataTable:
-    """A sortable, filterable table of the job run intervals with their status and lateness."""
-    frame = figures_plan.job_rows(plan.runs, plan.meta, plan.steps)
-    return table(ids.PLAN_JOB_TABLE, frame)
+    """A sortable, filterable table of the jobs: status, first start, finish, run hours, lateness."""
+    return table(ids.PLAN_JOB_TABLE, figures_plan.job_rows(plan.runs, plan.meta, plan.steps))
+
+
+def figures(plan: data.PlanData) -> list[dcc.Graph]:
+    """The plan's four charts on the site's local clock."""
+    timezone = str(plan.meta["site"]["timezone"])
+    currency = str(plan.meta["site"].get("currency", "CNY"))
+    return [
+        graph(ids.PLAN_GANTT, figures_plan.figure_gantt(plan.runs, plan.meta, timezone)),
+        graph(ids.PLAN_POWER, figures_plan.figure_power(plan.steps, timezone)),
+        graph(ids.PLAN_COOLING, figures_plan.figure_cooling(plan.steps, timezone)),
+        graph(ids.PLAN_SIGNALS, figures_plan.figure_signals(plan.steps, timezone, currency)),
+    ]
 
 
 def plan_body(data_dir: Path, site: str | None, date: str | None) -> html.Div:
@@ -97,10 +106,7 @@ def plan_body(data_dir: Path, site: str | None, date: str | None) -> html.Div:
         return html.Div(
             [
                 kpi_row(plan.meta),
-                graph(ids.PLAN_GANTT, figures_plan.figure_gantt(plan.runs, plan.meta)),
-                graph(ids.PLAN_POWER, figures_plan.figure_power(plan.steps)),
-                graph(ids.PLAN_COOLING, figures_plan.figure_cooling(plan.steps)),
-                graph(ids.PLAN_SIGNALS, figures_plan.figure_signals(plan.steps)),
+                *figures(plan),
                 html.H3("Jobs"),
                 job_table(plan),
             ]

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import dash
+import pandas as pd
 from dash import Dash, Input, Output, dcc, html
 
 from dashboard import data, figures_sites, figures_study, geo, ids
@@ -64,12 +65,19 @@ def sites_body(data_dir: Path, study_name: str | None) -> html.Div:
     return html.Div(
         [
             *([problem] if problem else []),
-            graph(ids.SITES_MAP, geo.figure_site_map(frame)),
+            graph(ids.SITES_MAP, geo.figure_site_map(catalogue_frame, color=_map_colour(catalogue_frame),
+                                                     title="Built-in sites")),
             html.H3("Catalogue"),
             table(ids.SITES_TABLE, catalogue_frame),
             graph(ids.SITES_CLIMATE, figures_sites.figure_climate(sites)),
         ]
     )
+
+
+def _map_colour(frame: pd.DataFrame) -> str | None:
+    """The study column that colours the map markers: annual PUE when the study gives it."""
+    column = figures_sites.STUDY_COLUMNS["pue"]
+    return column if column in frame.columns and frame[column].notna().any() else None
 
 
 def study_body(data_dir: Path, study_name: str | None) -> html.Div:

@@ -294,3 +294,49 @@ def _swap_into_place(staging: Path, folder: Path) -> None:
     folder.rename(old)
     staging.rename(folder)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def compare_main(*, sites: str | None, site_files: list[Path] | None, scenarios_file: Path | None,
+                 year: int | None, scheduler: str | None, workers: int | None, out: Path | None,
+                 name: str | None, echo: Callable[..., Any] = print, data_dir: Path = DEFAULT_DATA) -> int:
+    """The command: validate, compute on Dask with a progress bar, write the folder; the exit code."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    spec = resolve_study(sites, site_files, scenarios_file, year, name)
+    folder = out or data_dir / "studies" / spec.name
+    n_tasks = len(spec.sites) * len(spec.scenarios)
+    console = Console(stderr=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=False) as progress:
+        bar = progress.add_task(f"compare {len(spec.sites)} sites x {len(spec.scenarios)} scenarios", total=n_tasks)
+
+        def done(site: str, scenario: str, error: str | None) -> None:
+            if error:
+                progress.console.print(f"[red]failed[/red] site {site}, scenario {scenario}: {error}")
+            progress.advance(bar)
+
+        with study_client(workers, scheduler, n_tasks) as client:
+            outcome = run_study(spec, client, done)
+    if not outcome.results:
+        echo(f"error: every site and scenario failed ({len(outcome.failures)}); nothing written", err=True)
+        return 1
+    write_outcome(folder, outcome, spec)
+    echo(f"study {spec.name}: {len(outcome.results)} of {n_tasks} site-scenarios in {outcome.wall_s:.1f} s "
+         f"-> {folder}")
+    for (site, scenario), error in sorted(outcome.failures.items()):
+        echo(f"failed: site {site}, scenario {scenario}: {error}", err=True)
+    return 0 if not outcome.failures else 1
+
+
+def write_outcome(folder: Path, outcome: StudyOutcome, spec: StudySpec) -> Path:
+    """Assemble the tables and the report from an outcome and write the study folder."""
+    from dashboard.report_study import study_report_html
+
+    cube = assemble_results(outcome, spec)
+    kpis = kpi_table(cube, outcome, spec)
+    ranking = ranking_table(kpis)
+    notes = [f"Weather: synthetic typical year {spec.year} (seed {spec.seed}) from each site's climate normals."]
+    notes += [f"Failed: site {s}, scenario {c}: {e}" for (s, c), e in sorted(outcome.failures.items())]
+    report = study_report_html(spec.name, kpis, ranking, cube, notes)
+    return write_study(folder, cube, kpis, ranking, report)

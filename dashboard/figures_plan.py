@@ -1,0 +1,227 @@
+"""Plan figures and tables: pure functions of a plan's tables (steps, runs, job status) -> plotly figures.
+
+Used by the self-contained report (dashboard/report_plan.py) and by the dashboard's Plan and What-if
+pages. Times in the files are UTC; every figure can show them on the site's local clock
+(``timezone``), which is what a facility engineer reads. The power figure stacks the supply (grid
+import, PV, wind, battery discharge) above zero and the sinks that are not the facility (battery
+charge, export, curtailment) below it, so the stack's net is the facility load drawn as a line:
+facility = import + PV + wind + discharge - charge - export - curtailed (the plan's energy balance).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+#: Colour of each job status in the Gantt chart.
+STATUS_COLOURS = {"on_time": "#2a9d8f", "late": "#e76f51", "not_run": "#9e9e9e"}
+#: Columns of the job table (``job_rows``).
+JOB_ROW_COLUMNS = ("job_id", "status", "first_start", "finish", "run_h", "nodes", "intervals", "lateness_h",
+                   "reason")
+#: Labels of the cooling modes in the profile (sites/cooling.py).
+MODE_LABELS = {0: "free cooling", 1: "partial", 2: "mechanical"}
+#: Supply flows stacked above zero: column, label, colour.
+SUPPLY = (("grid_import_kw", "grid import", "#6c757d"), ("pv_kw", "PV", "#f4a261"),
+          ("wind_kw", "wind", "#457b9d"), ("battery_discharge_kw", "battery discharge", "#8e44ad"))
+#: Sinks other than the facility stacked below zero: column, label, colour.
+SINKS = (("battery_charge_kw", "battery charge", "#c39bd3"), ("grid_export_kw", "export", "#2a9d8f"),
+         ("curtailed_kw", "curtailed", "#e63946"))
+
+
+def local_clock(times: pd.Series | pd.DatetimeIndex, timezone: str | None) -> pd.DatetimeIndex:
+    """UTC times as naive wall-clock times of ``timezone`` (plotly shows naive times as they are)."""
+    index = pd.DatetimeIndex(pd.to_datetime(times, utc=True))
+    return index.tz_convert(timezone).tz_localize(None) if timezone else index.tz_localize(None)
+
+
+def _layout(fig: go.Figure, title: str, y_title: str) -> go.Figure:
+    """Common look: title, axis label, legend on top, compact margins."""
+    fig.update_layout(title=title, template="plotly_white", margin={"l": 60, "r": 20, "t": 60, "b": 40},
+                      legend={"orientation": "h", "y": -0.15}, hovermode="x unified")
+    fig.layout.yaxis.title.text = y_title
+    return fig
+
+
+def status_table(job_status: pd.DataFrame | Mapping[str, Any] | None) -> pd.DataFrame:
+    """The job status as a table, from Plan.job_status or from plan.json's dict (its ``jobs`` list)."""
+    if job_status is None:
+        return pd.DataFrame(columns=["job_id", "status", "finish", "lateness_h", "reason"])
+    if isinstance(job_status, pd.DataFrame):
+        return job_status
+    return pd.DataFrame(list(job_status.get("jobs", [])),
+                        columns=["job_id", "status", "finish", "lateness_h", "penalty_per_h", "reason"])
+
+
+def figure_gantt(runs: pd.DataFrame, job_status: pd.DataFrame | Mapping[str, Any] | None = None,
+                 timezone: str | None = None) -> go.Figure:
+    """One bar per run interval, one row per job (ordered by first start), coloured by the job's status.
+
+    ``job_status`` is Plan.job_status or the plan.json dict; the timezone defaults to the plan's site.
+    """
+    if timezone is None and isinstance(job_status, Mapping):
+        timezone = job_status.get("site", {}).get("timezone")
+    status = status_table(job_status)
+    state = dict(zip(status["job_id"].astype(str), status["status"].astype(str), strict=True))
+    frame = runs.copy()
+    frame["job_id"] = frame["job_id"].astype(str)
+    frame["start_local"] = local_clock(frame["start"], timezone)
+    frame["end_local"] = local_clock(frame["end"], timezone)
+    frame["status"] = [state.get(j, "on_time") for j in frame["job_id"]]
+    order = frame.groupby("job_id")["start_local"].min().sort_values().index.tolist()
+    fig = go.Figure()
+    for name, group in frame.groupby("status", sort=True):
+        duration_ms = (group["end_local"] - group["start_local"]).dt.total_seconds() * 1000.0
+        hover = pd.DataFrame({"start": group["start_local"].dt.strftime("%H:%M"),
+                              "end": group["end_local"].dt.strftime("%H:%M"), "nodes": group["nodes"]})
+        fig.add_trace(go.Bar(
+            y=group["job_id"], x=duration_ms, base=group["start_local"], orientation="h",
+            name=str(name).replace("_", " "), marker_color=STATUS_COLOURS.get(str(name), "#333333"),
+            customdata=hover.to_numpy(),
+            hovertemplate="%{y}: %{customdata[0]}-%{customdata[1]}, %{customdata[2]} nodes<extra></extra>",
+        ))
+    not_run = status[status["status"] == "not_run"]
+    fig.update_layout(barmode="overlay", height=max(300, 12 * len(order) + 120))
+    fig.update_xaxes(type="date", title_text="local time" if timezone else "UTC")
+    fig.update_yaxes(categoryorder="array", categoryarray=order[::-1], showticklabels=len(order) <= 60)
+    title = f"Jobs: {len(order)} run" + (f", {len(not_run)} not run" if len(not_run) else "")
+    fig.update_layout(title=title, template="plotly_white", margin={"l": 80, "r": 20, "t": 60, "b": 40},
+                      legend={"orientation": "h", "y": -0.1})
+    return fig
+
+
+def figure_power(steps: pd.DataFrame, timezone: str | None = None) -> go.Figure:
+    """Supply stacked above zero, other sinks below, facility, IT and cooling as lines. [kW]"""
+    x = local_clock(steps["time"], timezone)
+    fig = go.Figure()
+    for column, label, colour in SUPPLY:
+        fig.add_trace(go.Scatter(x=x, y=steps[column], name=label, stackgroup="supply", line={"width": 0},
+                                 fillcolor=colour, line_shape="hv", hovertemplate="%{y:,.0f} kW"))
+    for column, label, colour in SINKS:
+        fig.add_trace(go.Scatter(x=x, y=-steps[column], name=label, stackgroup="sinks", line={"width": 0},
+                                 fillcolor=colour, line_shape="hv", hovertemplate="%{y:,.0f} kW"))
+    for column, label, colour, dash in (("facility_kw", "facility", "#000000", "solid"),
+                                        ("it_kw", "IT", "#1d3557", "dot"),
+                                        ("cooling_kw", "cooling", "#0096c7", "dash")):
+        fig.add_trace(go.Scatter(x=x, y=steps[column], name=label, mode="lines", line_shape="hv",
+                                 line={"color": colour, "dash": dash, "width": 2},
+                                 hovertemplate="%{y:,.0f} kW"))
+    return _layout(fig, "Power: supply (above 0), charge / export / curtailment (below 0), loads", "kW")
+
+
+def figure_setpoint(steps: pd.DataFrame, timezone: str | None = None) -> go.Figure:
+    """Supply-air setpoint and cooling mode against the outdoor dry- and wet-bulb temperatures."""
+    x = local_clock(steps["time"], timezone)
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(go.Scatter(x=x, y=steps["setpoint_c"], name="setpoint", line_shape="hv",
+                             line={"color": "#1d3557", "width": 3}), secondary_y=False)
+    fig.add_trace(go.Scatter(x=x, y=steps["temp_air_c"], name="outdoor dry-bulb",
+                             line={"color": "#e76f51"}), secondary_y=False)
+    fig.add_trace(go.Scatter(x=x, y=steps["temp_wet_bulb_c"], name="outdoor wet-bulb",
+                             line={"color": "#2a9d8f", "dash": "dot"}), secondary_y=False)
+    mode = steps["cooling_mode"].astype(int)
+    fig.add_trace(go.Scatter(x=x, y=mode, name="cooling mode", mode="lines", line_shape="hv",
+                             line={"color": "#adb5bd", "width": 1},
+                             text=[MODE_LABELS.get(int(m), str(m)) for m in mode],
+                             hovertemplate="%{text}"), secondary_y=True)
+    fig.update_yaxes(title_text="cooling mode", secondary_y=True, range=[-0.2, 2.2],
+                     tickvals=list(MODE_LABELS), ticktext=list(MODE_LABELS.values()), showgrid=False)
+    return _layout(fig, "Cooling: setpoint and mode against outdoor temperature", "deg C")
+
+
+#: The dashboard's name for the setpoint figure.
+figure_cooling = figure_setpoint
+
+
+def figure_signals(steps: pd.DataFrame, timezone: str | None = None, currency: str = "CNY") -> go.Figure:
+    """Import and export price against the grid's carbon intensity."""
+    x = local_clock(steps["time"], timezone)
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(go.Scatter(x=x, y=steps["price_per_kwh"], name="import price", line_shape="hv",
+                             line={"color": "#1d3557", "width": 2}), secondary_y=False)
+    fig.add_trace(go.Scatter(x=x, y=steps["export_price_per_kwh"], name="export price", line_shape="hv",
+                             line={"color": "#1d3557", "dash": "dot"}), secondary_y=False)
+    fig.add_trace(go.Scatter(x=x, y=steps["carbon_kg_per_kwh"], name="carbon intensity", line_shape="hv",
+                             line={"color": "#6a994e", "width": 2}), secondary_y=True)
+    fig.update_yaxes(title_text="kgCO2/kWh", secondary_y=True, showgrid=False, rangemode="tozero")
+    return _layout(fig, "Grid signals: price and carbon intensity", f"{currency}/kWh")
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI of a plan, formatted, with the baseline and the saving as a detail line."""
+
+    key: str
+    label: str
+    value: str
+    detail: str
+    plan: float | None
+    baseline: float | None
+
+
+#: KPIs shown against the baseline: key in plan.json, label, unit, format, True when smaller is better.
+KPI_SPECS: tuple[tuple[str, str, str, str, bool], ...] = (
+    ("total", "cost", "{currency}", "{:,.0f}", True),
+    ("carbon_kg", "carbon", "kgCO2", "{:,.0f}", True),
+    ("pue", "PUE", "", "{:.3f}", True),
+    ("renewable_share", "renewable share", "%", "{:.1%}", False),
+    ("facility_kwh", "facility energy", "kWh", "{:,.0f}", True),
+    ("peak_import_kw", "peak import", "kW", "{:,.0f}", True),
+    ("curtailed_kwh", "curtailed", "kWh", "{:,.0f}", True),
+)
+
+
+def _plan_value(meta: Mapping[str, Any], part: Mapping[str, Any], key: str) -> float | None:
+    """A KPI from a plan.json part: the objective total, or a KPI."""
+    source = part.get("objective", {}) if key == "total" else part.get("kpis", {})
+    value = source.get(key)
+    return None if value is None else float(value)
+
+
+def plan_kpis(meta: Mapping[str, Any]) -> list[Kpi]:
+    """The plan's KPIs against its baseline, from plan.json, formatted for cards and tables."""
+    currency = str(meta.get("site", {}).get("currency", ""))
+    baseline = meta.get("baseline", {})
+    out = []
+    for key, label, unit, fmt, smaller_better in KPI_SPECS:
+        plan_value, base_value = _plan_value(meta, meta, key), _plan_value(meta, baseline, key)
+        unit_text = unit.format(currency=currency)
+        suffix = "" if unit in ("%", "") else f" {unit_text}"
+        value = "-" if plan_value is None else fmt.format(plan_value) + suffix
+        detail = ""
+        if base_value is not None and plan_value is not None:
+            better = (base_value - plan_value) if smaller_better else (plan_value - base_value)
+            share = f" ({100.0 * better / abs(base_value):+.1f} %)" if base_value else ""
+            detail = f"baseline {fmt.format(base_value)}{suffix}; better by {fmt.format(better)}{share}"
+        out.append(Kpi(key, label, value, detail, plan_value, base_value))
+    late = int(meta.get("job_counts", {}).get("late", 0)) + int(meta.get("job_counts", {}).get("not_run", 0))
+    base_late = baseline.get("late_jobs")
+    out.append(Kpi("late_jobs", "late or not run jobs", str(late),
+                   "" if base_late is None else f"baseline {base_late}", float(late),
+                   None if base_late is None else float(base_late)))
+    return out
+
+
+def job_rows(runs: pd.DataFrame, meta: Mapping[str, Any] | pd.DataFrame | None,
+             steps: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per job: status, first start, finish (local time), run hours, nodes, lateness, reason."""
+    timezone = meta.get("site", {}).get("timezone") if isinstance(meta, Mapping) else None
+    status = status_table(meta).copy()
+    status["job_id"] = status["job_id"].astype(str)
+    frame = runs.copy()
+    frame["job_id"] = frame["job_id"].astype(str)
+    span = pd.to_datetime(frame["end"], utc=True) - pd.to_datetime(frame["start"], utc=True)
+    frame["run_h"] = span.dt.total_seconds() / 3600.0
+    per_job = frame.groupby("job_id").agg(first_start=("start", "min"), run_h=("run_h", "sum"),
+                                          nodes=("nodes", "max"), intervals=("start", "size"))
+    table = status.set_index("job_id").join(per_job, how="left").reset_index()
+    for column in ("first_start", "finish"):
+        clock = pd.Series(local_clock(table[column], timezone), index=table.index)
+        table[column] = clock.dt.strftime("%Y-%m-%d %H:%M").fillna("")
+    table["run_h"] = table["run_h"].fillna(0.0).round(2)
+    table["lateness_h"] = table["lateness_h"].astype(float).round(2)
+    return table[list(JOB_ROW_COLUMNS)]

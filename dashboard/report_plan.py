@@ -1,0 +1,120 @@
+"""The plan's report.html: one self-contained page (plotly.js inlined once, no network) from the plan folder.
+
+Made only from what the plan folder holds (plan.json's dict, the steps and the runs), so a saved plan
+can be re-rendered at any time: KPIs against the baseline, solver facts, the job Gantt, stacked
+power, setpoint against outdoor temperature, price and carbon, and the late jobs with their reasons.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard import figures_plan
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 1.5rem auto; max-width: 1200px; color: #1d3557; }
+h1 { margin-bottom: 0.2rem; } .sub { color: #6c757d; margin-top: 0; }
+table { border-collapse: collapse; margin: 0.8rem 0; font-size: 0.9rem; }
+th, td { border-bottom: 1px solid #dee2e6; padding: 0.3rem 0.7rem; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+.flag { background: #fff3cd; border: 1px solid #e9c46a; padding: 0.6rem 1rem; border-radius: 6px; }
+"""
+
+
+def _esc(value: Any) -> str:
+    """HTML-escaped text of a value."""
+    return html.escape(str(value))
+
+
+def kpi_table_html(meta: Mapping[str, Any]) -> str:
+    """KPIs of the plan against the baseline as an HTML table."""
+    rows = "".join(
+        f"<tr><td>{_esc(k.label)}</td><td>{_esc(k.value)}</td><td>{_esc(k.detail)}</td></tr>"
+        for k in figures_plan.plan_kpis(meta)
+    )
+    return f"<table><tr><th>KPI</th><th>plan</th><th>against the baseline</th></tr>{rows}</table>"
+
+
+def objective_table_html(meta: Mapping[str, Any]) -> str:
+    """Objective terms of the plan and the baseline (currency) as an HTML table."""
+    currency = _esc(meta.get("site", {}).get("currency", ""))
+    plan, base = meta.get("objective", {}), meta.get("baseline", {}).get("objective", {})
+    rows = "".join(
+        f"<tr><td>{_esc(term.replace('_', ' '))}</td><td>{plan.get(term, 0.0):,.2f}</td>"
+        f"<td>{base.get(term, 0.0):,.2f}</td></tr>"
+        for term in ("energy_cost", "demand_charge", "export_revenue", "carbon_cost", "lateness_penalty", "total")
+    )
+    return f"<table><tr><th>term ({currency})</th><th>plan</th><th>baseline</th></tr>{rows}</table>"
+
+
+def solver_html(meta: Mapping[str, Any]) -> str:
+    """Solver status, gap, times and the fallback flag; a warning box when the plan is a fallback."""
+    solver = meta.get("solver", {})
+    gap = solver.get("gap")
+    gap_text = "-" if gap is None else f"{100.0 * float(gap):.3f} %"
+    text = (f"<p>Solver: <b>{_esc(solver.get('status', '?'))}</b>, gap {gap_text}, build "
+            f"{float(solver.get('build_s', 0.0)):.2f} s, solve {float(solver.get('solve_s', 0.0)):.2f} s.</p>")
+    if solver.get("fallback"):
+        text = (f"<p class='flag'>Fallback plan (today's practice): "
+                f"{_esc(solver.get('fallback_reason', ''))}</p>") + text
+    warnings = meta.get("warnings", [])
+    if warnings:
+        text += "<ul>" + "".join(f"<li>{_esc(w)}</li>" for w in warnings) + "</ul>"
+    return text
+
+
+def late_jobs_html(meta: Mapping[str, Any]) -> str:
+    """The jobs that are late or not run, with lateness and reason."""
+    late = [j for j in meta.get("jobs", []) if j.get("status") != "on_time"]
+    if not late:
+        return "<p>Every job finishes by its deadline.</p>"
+    rows = "".join(
+        f"<tr><td>{_esc(j['job_id'])}</td><td>{_esc(j['status'])}</td><td>{float(j['lateness_h']):.2f}</td>"
+        f"<td>{_esc(j.get('reason', ''))}</td></tr>" for j in late
+    )
+    return f"<table><tr><th>job</th><th>status</th><th>late h</th><th>reason</th></tr>{rows}</table>"
+
+
+def _figure_html(fig: go.Figure, first: bool) -> str:
+    """A figure as an HTML fragment; plotly.js is inlined with the first one only."""
+    return fig.to_html(full_html=False, include_plotlyjs=first, include_mathjax=False,
+                       config={"displaylogo": False, "responsive": True})
+
+
+def plan_report_html(meta: dict[str, Any], steps: pd.DataFrame, runs: pd.DataFrame) -> str:
+    """The whole report page as HTML text (the plan folder's report.html)."""
+    site = meta.get("site", {})
+    tz = site.get("timezone")
+    horizon = meta.get("horizon", {})
+    figures = [
+        figures_plan.figure_gantt(runs, meta, tz),
+        figures_plan.figure_power(steps, tz),
+        figures_plan.figure_setpoint(steps, tz),
+        figures_plan.figure_signals(steps, tz, str(site.get("currency", "CNY"))),
+    ]
+    plots = "".join(_figure_html(fig, i == 0) for i, fig in enumerate(figures))
+    title = f"greendc plan: {site.get('name', site.get('id', ''))}, {meta.get('plan_date', '')}"
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{_esc(title)}</title><style>{_STYLE}</style></head><body>"
+        f"<h1>{_esc(title)}</h1>"
+        f"<p class='sub'>{_esc(horizon.get('hours', ''))} h from {_esc(horizon.get('start_local', ''))}, "
+        f"{_esc(horizon.get('step_minutes', ''))}-minute steps; times on the site's clock ({_esc(tz)}); "
+        f"weather: {_esc(meta.get('weather_source', ''))}</p>"
+        f"{solver_html(meta)}<h2>Against today's practice</h2>{kpi_table_html(meta)}"
+        f"{objective_table_html(meta)}{plots}<h2>Late jobs</h2>{late_jobs_html(meta)}"
+        "</body></html>\n"
+    )
+
+
+def write_plan_report(path: str | Path, meta: dict[str, Any], steps: pd.DataFrame, runs: pd.DataFrame) -> Path:
+    """Write report.html for a plan (e.g. to re-render a saved plan folder)."""
+    target = Path(path)
+    target.write_text(plan_report_html(meta, steps, runs), encoding="utf-8")
+    return target

@@ -1,0 +1,100 @@
+"""Hand-worked optima of tiny planning problems, and bad-input handling (optimizer.plan / optimizer.model)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from plan_cases import job, tiny_profile, tiny_site
+
+from optimizer.plan import make_plan
+from optimizer.types import PlanSettings
+
+EXACT = PlanSettings(rel_gap=1e-9, time_limit_s=20.0, step_minutes=60, horizon_h=4.0)
+
+
+def test_two_jobs_four_steps_two_prices() -> None:
+    # One node of 10 kW; prices 1, 2, 1, 2 per kWh; a 2 h preemptible job and a 1 h block.
+    # Three node-hours must run in four one-node steps: the two cheap steps and one dear one:
+    # 10 kW x (1 + 1 + 2) = 40.
+    site = tiny_site(nodes=1)
+    profile = tiny_profile([1.0, 2.0, 1.0, 2.0])
+    plan = make_plan(profile, site, [job("a", hours=2.0), job("b", hours=1.0, preemptible=False)], EXACT)
+    assert plan.objective["energy_cost"] == pytest.approx(40.0)
+    assert plan.objective["total"] == pytest.approx(40.0)
+    assert plan.steps["busy_nodes"].tolist() == pytest.approx([1.0, 1.0, 1.0, 0.0]) or \
+        plan.steps["busy_nodes"].tolist() == pytest.approx([1.0, 0.0, 1.0, 1.0])
+    assert set(plan.job_status["status"]) == {"on_time"}
+    assert (plan.runs["job_id"] == "b").sum() == 1  # the block runs once, contiguously
+
+
+def test_cheap_steps_chosen_when_capacity_allows() -> None:
+    # Two nodes: both jobs fit in the two cheap steps: 10 kW x 3 h x 1 = 30.
+    plan = make_plan(tiny_profile([1.0, 2.0, 1.0, 2.0]), tiny_site(nodes=2),
+                     [job("a", hours=2.0), job("b", hours=1.0, preemptible=False)], EXACT)
+    assert plan.objective["total"] == pytest.approx(30.0)
+
+
+def test_setpoint_choice_under_rate_limit() -> None:
+    # 100 kW firm load for 2 h at price 1. Cooling kW/kW: level 0 [0.3, 0.1], level 1 [0.1, 0.25].
+    # 18 -> 27 deg C is 9 K, above the 5 K/h limit, so one level for both hours: level 1 costs
+    # 100 x (2 + 0.35) = 235 (level 0 would cost 240; switching, 220, is not allowed).
+    cooling = np.array([[0.3, 0.1], [0.1, 0.25]])
+    site = tiny_site(firm_kw=100.0, levels=(18.0, 27.0))
+    profile = tiny_profile([1.0, 1.0], cooling=cooling, levels=(18.0, 27.0), firm_kw=100.0)
+    plan = make_plan(profile, site, [], EXACT)
+    assert plan.objective["total"] == pytest.approx(235.0)
+    assert plan.steps["setpoint_c"].tolist() == [27.0, 27.0]
+
+
+def test_setpoint_switches_when_rate_allows() -> None:
+    # Same loads with levels 18 and 21 deg C (3 K apart): switching pays, 100 x (2 + 0.1 + 0.1) = 220.
+    cooling = np.array([[0.3, 0.1], [0.1, 0.25]])
+    site = tiny_site(firm_kw=100.0, levels=(18.0, 21.0))
+    profile = tiny_profile([1.0, 1.0], cooling=cooling, levels=(18.0, 21.0), firm_kw=100.0)
+    plan = make_plan(profile, site, [], EXACT)
+    assert plan.objective["total"] == pytest.approx(220.0)
+    assert plan.steps["setpoint_c"].tolist() == [21.0, 18.0]
+
+
+def test_battery_arbitrage() -> None:
+    # 100 kW load, prices 1 then 3. Battery 100 kWh, 50 kW, 90 % each way, starts at 50 kWh and must
+    # end there: charge 50 kW (stores 45 kWh), discharge 45 x 0.9 = 40.5 kW.
+    # Cost 150 x 1 + (100 - 40.5) x 3 = 328.5 (400 without the battery).
+    battery = {"energy_kwh": 100.0, "power_kw": 50.0, "charge_efficiency": 0.9, "discharge_efficiency": 0.9,
+               "initial_soc_frac": 0.5, "min_soc_frac": 0.0}
+    site = tiny_site(firm_kw=100.0, battery=battery)
+    plan = make_plan(tiny_profile([1.0, 3.0], firm_kw=100.0), site, [], EXACT)
+    assert plan.objective["total"] == pytest.approx(328.5)
+    assert plan.steps["battery_soc_kwh"].tolist() == pytest.approx([95.0, 50.0])
+
+
+def test_demand_charge_flattens_the_peak() -> None:
+    # Two 1-node 1 h jobs, flat price, 30-day month charge 30 per kW-month -> 1 per kW for a 24 h day;
+    # here the horizon is 2 h (share 2/720): running them in different hours halves the peak.
+    site = tiny_site(nodes=2, demand_per_kw_month=720.0)
+    profile = tiny_profile([1.0, 1.0], demand_per_kw_month=720.0)
+    plan = make_plan(profile, site, [job("a", deadline_h=2.0), job("b", deadline_h=2.0, preemptible=False)], EXACT)
+    assert plan.steps["grid_import_kw"].max() == pytest.approx(10.0)
+    assert plan.objective["demand_charge"] == pytest.approx(2.0 * 10.0)  # 720 x 2/720 x 10 kW
+
+
+def test_bad_jobs_reported_rest_planned() -> None:
+    # A job wider than the site is not run; one longer than its window runs late with the reason.
+    site = tiny_site(nodes=2)
+    jobs = [job("wide", nodes=3), job("long", hours=3.0, deadline_h=2.0, preemptible=False, penalty=100.0),
+            job("ok", hours=1.0)]
+    plan = make_plan(tiny_profile([1.0, 1.0, 1.0, 1.0]), site, jobs, EXACT)
+    status = plan.job_status.set_index("job_id")
+    assert status.loc["wide", "status"] == "not_run" and "3 nodes" in status.loc["wide", "reason"]
+    assert status.loc["long", "status"] == "late" and "longer than its window" in status.loc["long", "reason"]
+    assert status.loc["long", "lateness_h"] == pytest.approx(1.0)  # starts at 0, ends at 3, deadline 2
+    assert status.loc["ok", "status"] == "on_time"
+    assert plan.objective["lateness_penalty"] == pytest.approx(100.0)
+
+
+def test_empty_queue_is_firm_load_only() -> None:
+    site = tiny_site(nodes=4, idle_kw=1.0, firm_kw=50.0)
+    plan = make_plan(tiny_profile([1.0, 2.0], firm_kw=50.0), site, [], EXACT)
+    assert plan.steps["it_kw"].tolist() == pytest.approx([54.0, 54.0])  # firm + 4 idle nodes
+    assert plan.objective["total"] == pytest.approx(54.0 * 3.0)
+    assert plan.runs.empty and plan.job_status.empty
