@@ -14,9 +14,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## the main job on the built-in default
+## the main job: plan tomorrow for a built-in western hub (Zhongwei, Ningxia); prints where the report is
 run: setup
-	$(VENV)/bin/greendc sites list
+	$(VENV)/bin/greendc plan --site zhongwei
 
 ## the whole test suite, slow tests included (what CI runs)
 test: setup browser

@@ -28,8 +28,15 @@ def benchmark_profile(n_steps: int, site_id: str = SITE_ID, day: str = DAY) -> t
     return site_profile(site, None, start, end, 15), site
 
 
-def benchmark_jobs(site: Site, profile: xr.Dataset, n_jobs: int, *, seed: int = 0,
-                   non_preemptible_share: float = 0.3, utilisation: float = 0.6) -> list[Job]:
+def benchmark_jobs(
+    site: Site,
+    profile: xr.Dataset,
+    n_jobs: int,
+    *,
+    seed: int = 0,
+    non_preemptible_share: float = 0.3,
+    utilisation: float = 0.6,
+) -> list[Job]:
     """A seeded queue filling about ``utilisation`` of the site's node-hours over the profile's horizon."""
     rng = np.random.default_rng(seed)
     times = pd.DatetimeIndex(profile["time"].values).tz_localize("UTC")
@@ -42,15 +49,20 @@ def benchmark_jobs(site: Site, profile: xr.Dataset, n_jobs: int, *, seed: int = 
     # scale run times so the queue fills the target share of the node-hours
     hours *= utilisation * site.it.nodes * horizon_h / float((nodes * hours).sum())
     hours = np.clip(np.round(hours * 4) / 4, 0.25, horizon_h * 0.5)
-    release_h = rng.uniform(0.0, horizon_h * 0.7, size=n_jobs).round() 
+    release_h = rng.uniform(0.0, horizon_h * 0.7, size=n_jobs).round()
     slack_h = rng.uniform(1.0, 10.0, size=n_jobs).round()
     deadline_h = np.minimum(release_h + hours + slack_h, horizon_h)
     release_h = np.minimum(release_h, deadline_h - hours).clip(min=0)
     preemptible = rng.random(n_jobs) >= non_preemptible_share
     t0 = times[0]
     return [
-        Job(job_id=f"job{i:04d}", nodes=int(nodes[i]), duration_h=float(hours[i]),
+        Job(
+            job_id=f"job{i:04d}",
+            nodes=int(nodes[i]),
+            duration_h=float(hours[i]),
             release=t0 + pd.Timedelta(hours=float(release_h[i])),
-            deadline=t0 + pd.Timedelta(hours=float(deadline_h[i])), preemptible=bool(preemptible[i]))
+            deadline=t0 + pd.Timedelta(hours=float(deadline_h[i])),
+            preemptible=bool(preemptible[i]),
+        )
         for i in range(n_jobs)
     ]

@@ -153,6 +153,10 @@ def load_plan(data_dir: Path | str, site: str, date: str) -> PlanData:
     folder = safe_path(data_dir, PLANS, site, date)
     if not folder.is_dir():
         raise DataError("no such plan folder", file=str(folder))
+    for name in PLAN_FILES:
+        path = folder / name
+        if path.is_file() and path.stat().st_size == 0:
+            raise DataError("empty file (the folder may be half-written)", file=str(path))
     try:
         plan = read_plan_folder(folder)
         job_status = plan.job_status
@@ -166,6 +170,20 @@ def load_plan(data_dir: Path | str, site: str, date: str) -> PlanData:
         raise DataError("no steps", file=str(folder / "steps.csv"))
     return PlanData(site=site, date=date, folder=folder, meta=plan.meta, steps=plan.steps, runs=plan.runs,
                     job_status=job_status)
+
+
+def plan_stamp(data_dir: Path | str, site: str, date: str) -> tuple[int, ...]:
+    """Identity of a plan folder's files (inode, size, mtime of each): it changes whenever one is replaced."""
+    folder = safe_path(data_dir, PLANS, site, date)
+    stamp: list[int] = []
+    for name in PLAN_FILES:
+        path = folder / name
+        try:
+            info = path.stat()
+        except OSError:
+            raise DataError("missing file (the folder may be half-written)", file=str(path)) from None
+        stamp += [info.st_ino, info.st_size, info.st_mtime_ns]
+    return tuple(stamp)
 
 
 def plan_file(data_dir: Path | str, site: str, date: str, name: str) -> Path:

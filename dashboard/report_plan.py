@@ -41,6 +41,10 @@ def kpi_table_html(meta: Mapping[str, Any]) -> str:
     return f"<table><tr><th>KPI</th><th>plan</th><th>against the baseline</th></tr>{rows}</table>"
 
 
+#: Objective terms in the order the report lists them.
+TERMS = ("energy_cost", "demand_charge", "export_revenue", "carbon_cost", "lateness_penalty", "total")
+
+
 def objective_table_html(meta: Mapping[str, Any]) -> str:
     """Objective terms of the plan and the baseline (currency) as an HTML table."""
     currency = _esc(meta.get("site", {}).get("currency", ""))
@@ -48,7 +52,7 @@ def objective_table_html(meta: Mapping[str, Any]) -> str:
     rows = "".join(
         f"<tr><td>{_esc(term.replace('_', ' '))}</td><td>{plan.get(term, 0.0):,.2f}</td>"
         f"<td>{base.get(term, 0.0):,.2f}</td></tr>"
-        for term in ("energy_cost", "demand_charge", "export_revenue", "carbon_cost", "lateness_penalty", "total")
+        for term in TERMS
     )
     return f"<table><tr><th>term ({currency})</th><th>plan</th><th>baseline</th></tr>{rows}</table>"
 
@@ -58,8 +62,9 @@ def solver_html(meta: Mapping[str, Any]) -> str:
     solver = meta.get("solver", {})
     gap = solver.get("gap")
     gap_text = "-" if gap is None else f"{100.0 * float(gap):.3f} %"
-    text = (f"<p>Solver: <b>{_esc(solver.get('status', '?'))}</b>, gap {gap_text}, build "
-            f"{float(solver.get('build_s', 0.0)):.2f} s, solve {float(solver.get('solve_s', 0.0)):.2f} s.</p>")
+    times = (f"build {float(solver['build_s']):.2f} s, solve {float(solver['solve_s']):.2f} s"
+             if solver.get("build_s") is not None else "times in the nightly run history")
+    text = f"<p>Solver: <b>{_esc(solver.get('status', '?'))}</b>, gap {gap_text}, {times}.</p>"
     if solver.get("fallback"):
         text = (f"<p class='flag'>Fallback plan (today's practice): "
                 f"{_esc(solver.get('fallback_reason', ''))}</p>") + text
@@ -81,10 +86,13 @@ def late_jobs_html(meta: Mapping[str, Any]) -> str:
     return f"<table><tr><th>job</th><th>status</th><th>late h</th><th>reason</th></tr>{rows}</table>"
 
 
-def _figure_html(fig: go.Figure, first: bool) -> str:
-    """A figure as an HTML fragment; plotly.js is inlined with the first one only."""
-    return fig.to_html(full_html=False, include_plotlyjs=first, include_mathjax=False,
-                       config={"displaylogo": False, "responsive": True})
+def _figure_html(fig: go.Figure, index: int) -> str:
+    """A figure as an HTML fragment; plotly.js is inlined with the first one only.
+
+    A fixed ``div_id`` (plotly draws a random one) keeps the same plan's report byte-identical.
+    """
+    return fig.to_html(full_html=False, include_plotlyjs=index == 0, include_mathjax=False,
+                       div_id=f"plan-figure-{index}", config={"displaylogo": False, "responsive": True})
 
 
 def plan_report_html(meta: dict[str, Any], steps: pd.DataFrame, runs: pd.DataFrame) -> str:
@@ -98,7 +106,7 @@ def plan_report_html(meta: dict[str, Any], steps: pd.DataFrame, runs: pd.DataFra
         figures_plan.figure_setpoint(steps, tz),
         figures_plan.figure_signals(steps, tz, str(site.get("currency", "CNY"))),
     ]
-    plots = "".join(_figure_html(fig, i == 0) for i, fig in enumerate(figures))
+    plots = "".join(_figure_html(fig, i) for i, fig in enumerate(figures))
     title = f"greendc plan: {site.get('name', site.get('id', ''))}, {meta.get('plan_date', '')}"
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
@@ -113,7 +121,8 @@ def plan_report_html(meta: dict[str, Any], steps: pd.DataFrame, runs: pd.DataFra
     )
 
 
-def write_plan_report(path: str | Path, meta: dict[str, Any], steps: pd.DataFrame, runs: pd.DataFrame) -> Path:
+def write_plan_report(path: str | Path, meta: dict[str, Any], steps: pd.DataFrame,
+                      runs: pd.DataFrame) -> Path:
     """Write report.html for a plan (e.g. to re-render a saved plan folder)."""
     target = Path(path)
     target.write_text(plan_report_html(meta, steps, runs), encoding="utf-8")

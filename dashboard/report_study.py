@@ -24,27 +24,47 @@ th { background: #f4f4f4; } td:nth-child(-n+3) { text-align: left; }
 
 #: Columns of the ranking table shown in the report, with their headings.
 RANKING_COLUMNS = {
-    "scenario": "scenario", "rank": "rank", "site": "site", "score": "score (cost/yr)",
-    "carbon_kg_per_mwh_it": "kgCO2/MWh IT", "pue": "PUE", "pv_kw": "PV kWp", "wind_kw": "wind kW",
-    "battery_kwh": "battery kWh", "battery_kw": "battery kW", "npv_vs_bau": "NPV vs BAU",
+    "scenario": "scenario",
+    "rank": "rank",
+    "site": "site",
+    "score": "score (cost/yr)",
+    "carbon_kg_per_mwh_it": "kgCO2/MWh IT",
+    "pue": "PUE",
+    "pv_kw": "PV kWp",
+    "wind_kw": "wind kW",
+    "battery_kwh": "battery kWh",
+    "battery_kw": "battery kW",
+    "npv_vs_bau": "NPV vs BAU",
 }
 
 
 def ranking_html(ranking: pd.DataFrame) -> str:
     """The ranking as an HTML table with rounded numbers."""
     shown = ranking[[c for c in RANKING_COLUMNS if c in ranking.columns]].rename(columns=RANKING_COLUMNS)
-    return shown.to_html(index=False, float_format=lambda v: f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}",
-                         border=0)
+    return shown.to_html(
+        index=False, float_format=lambda v: f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}", border=0
+    )
 
 
-def study_report_html(name: str, kpis: pd.DataFrame, ranking: pd.DataFrame, results: Path | xr.Dataset | None,
-                      notes: list[str] | None = None) -> str:
+def study_report_html(
+    name: str,
+    kpis: pd.DataFrame,
+    ranking: pd.DataFrame,
+    results: Path | xr.Dataset | None,
+    notes: list[str] | None = None,
+) -> str:
     """The whole report page as a string."""
     figures = study_figures(kpis, ranking, results)
     parts = []
     for i, figure in enumerate(figures.values()):
-        parts.append(pio.to_html(figure, full_html=False, include_plotlyjs="inline" if i == 0 else False,
-                                 config={"displaylogo": False}))
+        parts.append(
+            pio.to_html(
+                figure,
+                full_html=False,
+                include_plotlyjs="inline" if i == 0 else False,
+                config={"displaylogo": False},
+            )
+        )
     basis = str(ranking["score_basis"].iloc[0]) if "score_basis" in ranking.columns and len(ranking) else ""
     note_items = "".join(f"<li>{html.escape(n)}</li>" for n in (notes or []))
     return (

@@ -34,6 +34,9 @@ def _register() -> None:
     from greendc.commands import nightly as nightly_cmd
 
     app.command("nightly")(nightly_cmd.nightly)
+    from greendc.commands import plan as plan_cmd
+
+    app.command("plan")(plan_cmd.plan)
     from greendc.commands import compare as compare_cmd
 
     app.command("compare")(compare_cmd.compare)

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sites.loader import builtin_ids, validation_to_input_error
 from weather.errors import InputError
 
-JobsFormat = Literal["auto", "csv", "json", "squeue"]
+JobsFormat = Literal["auto", "squeue"]
 WeatherFallback = Literal["synthetic", "keep_previous"]
 PLACEHOLDERS = frozenset({"site", "date"})
 _T = TypeVar("_T")
@@ -63,7 +63,7 @@ class SiteInputs(_Model):
     jobs: str | None = None
     """'sample' (the built-in sample queue sized to the site) or a queue file path pattern. [-]"""
     jobs_format: JobsFormat | None = None
-    """auto (by extension: .csv / .json), csv, json, or squeue (a Slurm `squeue --json` dump). [-]"""
+    """auto (a queue file, CSV or JSON by its extension) or squeue (a Slurm `squeue --json` dump). [-]"""
     weather: str | None = None
     """Forecast file path pattern (EPW, CSV, NetCDF); unset means the synthetic year, with a warning. [-]"""
     weather_fallback: WeatherFallback | None = None

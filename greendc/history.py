@@ -188,6 +188,15 @@ def query(conn: sqlite3.Connection, *, site: str | None = None, last: int | None
     return [_row_to_site_run(r) for r in conn.execute(sql, params)]
 
 
+def last_wall_s(conn: sqlite3.Connection) -> dict[str, float]:
+    """Each site's wall seconds in its newest recorded run (to start the longest sites first)."""
+    sql = (
+        "SELECT site, wall_s FROM site_runs AS r WHERE started_utc = "
+        "(SELECT MAX(started_utc) FROM site_runs WHERE site = r.site)"
+    )
+    return {str(site): float(wall_s) for site, wall_s in conn.execute(sql)}
+
+
 def _row_to_site_run(row: sqlite3.Row) -> SiteRun:
     """A database row back into a SiteRun."""
     values = {name: row[name] for name in _COLUMNS if name != "kpis"}

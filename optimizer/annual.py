@@ -6,9 +6,10 @@ variables, deferrable training energy in flexibility classes, the cooling level 
 time-of-use tariff with monthly demand charges and a price on location-based carbon; capital enters
 as an annuity (``optimizer.sizing``) pro rata to the horizon.
 
-The LP is assembled directly as a sparse matrix and handed to HiGHS through highspy's array API:
-for an 8760-hour year this builds in a fraction of a second, where Pyomo spends longer building
-and handing over the model than HiGHS spends solving it (docs/performance.md, "Compare").
+The LP is assembled directly as a sparse matrix (a ``highspy.HighsLp``): for an 8760-hour year this
+builds in under 0.1 s, where Pyomo spends longer building and handing over the model than the
+solver spends solving it (docs/performance.md, "Compare"). HiGHS's dual simplex solves it, or
+Clarabel's interior point when a battery is sized (:func:`choose_solver` says why).
 Following PyPSA, there is one function per constraint family; each returns a :class:`RowBlock`
 and states its maths in its docstring. Notation: t steps of length dt [h], m months,
 j flexibility classes; variables are
@@ -159,6 +160,20 @@ class YearProblem:
         return self.sizes.battery_kwh[1] > 0 and self.sizes.battery_kw[1] > 0
 
     @property
+    def free_disposal(self) -> bool:
+        """True when curtailment can be left implicit: the balance becomes supply >= demand.
+
+        Exact when no import is ever paid to take (price + carbon charge >= 0 every step) and no
+        premium is paid on renewable energy used: dumping energy then never lowers the cost, so the
+        LP only over-supplies by curtailing PV or wind. Saves T columns and T rows. [-]
+        """
+        return (
+            self.has_renewables
+            and self.green_power_price_per_kwh == 0
+            and bool(np.all(self.price_per_kwh + self.carbon_price_per_kg * self.carbon_kg_per_kwh >= 0))
+        )
+
+    @property
     def has_flex(self) -> bool:
         """True when some training energy may move. [-]"""
         return self.flexible_share > 0 and self.training_kw > 0 and len(self.flex_windows_h) > 0
@@ -185,8 +200,14 @@ class Layout:
     cost: list[np.ndarray] = field(default_factory=list)
     size: int = 0
 
-    def add(self, name: str, n: int, lower: float | np.ndarray, upper: float | np.ndarray,
-            cost: float | np.ndarray = 0.0) -> slice:
+    def add(
+        self,
+        name: str,
+        n: int,
+        lower: float | np.ndarray,
+        upper: float | np.ndarray,
+        cost: float | np.ndarray = 0.0,
+    ) -> slice:
         """Append a family of n columns and return its slice."""
         cols = slice(self.size, self.size + n)
         self.slices[name] = cols
@@ -207,7 +228,7 @@ class YearResult:
     """The solved year (results stage): status, sizes, series, objective terms and timings."""
 
     status: str
-    """optimal, infeasible or the HiGHS model status. [-]"""
+    """optimal, or the solver's status in lower case (infeasible, time limit reached, ...). [-]"""
     objective: float
     """Objective value over the horizon. [currency]"""
     sizes: dict[str, float]
@@ -220,7 +241,7 @@ class YearResult:
     build_s: float
     """Build time. [s]"""
     solve_s: float
-    """HiGHS time. [s]"""
+    """Solver time (HiGHS or Clarabel). [s]"""
 
 
 def build_columns(p: YearProblem) -> Layout:
@@ -233,19 +254,20 @@ def build_columns(p: YearProblem) -> Layout:
     T, dt = p.steps, p.step_h
     share = p.steps * dt / 8760.0
     lay = Layout()
-    lay.add("imp", T, 0.0, p.import_limit_kw, dt * (p.price_per_kwh + p.carbon_price_per_kg * p.carbon_kg_per_kwh))
+    lay.add(
+        "imp", T, 0.0, p.import_limit_kw, dt * (p.price_per_kwh + p.carbon_price_per_kg * p.carbon_kg_per_kwh)
+    )
     if p.export_limit_kw > 0:
         lay.add("exp", T, 0.0, p.export_limit_kw, -dt * p.export_price_per_kwh)
-    if p.has_renewables:
+    if p.has_renewables and not p.free_disposal:
         lay.add("ren", T, 0.0, INF, -dt * p.green_power_price_per_kwh)
     if p.has_battery:
         lay.add("ch", T, 0.0, INF)
         lay.add("dis", T, 0.0, INF)
         lay.add("soc", T, 0.0, INF)
-    if p.has_flex:
-        headroom = max(p.training_capacity_kw - p.rigid_training_kw, 0.0)
+    if p.has_flex:  # no upper bound: it_capacity bounds the sum (fewer rows for the interior point)
         for j in range(len(p.flex_windows_h)):
-            lay.add(f"x{j}", T, 0.0, headroom)
+            lay.add(f"x{j}", T, 0.0, INF)
     if p.demand_charge_per_kw_month > 0:
         lay.add("peak", 12, 0.0, INF, p.demand_charge_per_kw_month)
     c = p.unit_costs
@@ -271,7 +293,7 @@ def _n_blocks(p: YearProblem) -> int:
 
 
 def _steps_per_block(p: YearProblem) -> int:
-    return max(int(round(COPY_BLOCK_H / p.step_h)), 1)
+    return max(round(COPY_BLOCK_H / p.step_h), 1)
 
 
 def size_column(p: YearProblem, lay: Layout, name: str) -> np.ndarray:
@@ -280,10 +302,12 @@ def size_column(p: YearProblem, lay: Layout, name: str) -> np.ndarray:
 
 
 def energy_balance(p: YearProblem, lay: Layout) -> RowBlock:
-    """Power balance at the site bus each step (equality).
+    """Power balance at the site bus each step.
 
     imp_t - exp_t + ren_t + dis_t - ch_t - f_t sum_j x_jt = f_t (firm_t + rigid training)
-    with f_t the facility kW per kW of nominal IT at the hour's best cooling level.
+    with f_t the facility kW per kW of nominal IT at the hour's best cooling level. With free
+    disposal (see YearProblem.free_disposal) ren_t is replaced by what PV and wind produce and the
+    row becomes ">=": the surplus is curtailed.
     """
     T = p.steps
     t = np.arange(T)
@@ -292,13 +316,18 @@ def energy_balance(p: YearProblem, lay: Layout) -> RowBlock:
     parts = [(lay.index("imp"), np.ones(T))]
     if "exp" in lay.slices:
         parts.append((lay.index("exp"), -np.ones(T)))
-    if p.has_renewables:
+    if "ren" in lay.slices:
         parts.append((lay.index("ren"), np.ones(T)))
+    elif p.has_renewables:
+        parts += [
+            (size_column(p, lay, "S_pv"), p.pv_kw_per_kw),
+            (size_column(p, lay, "S_w"), p.wind_kw_per_kw),
+        ]
     if p.has_battery:
         parts += [(lay.index("dis"), np.ones(T)), (lay.index("ch"), -np.ones(T))]
     if p.has_flex:
         parts += [(lay.index(f"x{j}"), -f) for j in range(len(p.flex_windows_h))]
-    return _per_step_block(t, parts, rhs, rhs)
+    return _per_step_block(t, parts, rhs, np.full(T, INF) if p.free_disposal else rhs)
 
 
 def renewable_availability(p: YearProblem, lay: Layout) -> RowBlock:
@@ -368,7 +397,7 @@ def flexible_energy(p: YearProblem, lay: Layout) -> RowBlock:
     offset = 0
     T = p.steps
     for j, (window_h, share) in enumerate(zip(p.flex_windows_h, p.flex_shares, strict=True)):
-        per_window = max(int(round(window_h / p.step_h)), 1)
+        per_window = max(round(window_h / p.step_h), 1)
         window = np.arange(T) // per_window
         n_windows = int(window[-1]) + 1
         rows.append(offset + window)
@@ -425,7 +454,7 @@ def size_copies(p: YearProblem, lay: Layout) -> RowBlock:
 def constraint_blocks(p: YearProblem, lay: Layout) -> list[RowBlock]:
     """The constraint families that apply to this problem, in a fixed order."""
     blocks = [energy_balance(p, lay), size_copies(p, lay)]
-    if p.has_renewables:
+    if "ren" in lay.slices:
         blocks.append(renewable_availability(p, lay))
     if p.has_battery:
         blocks += [battery_state(p, lay), battery_energy_limit(p, lay), battery_power_limit(p, lay)]
@@ -523,8 +552,10 @@ def _solve_clarabel(lp: highspy.HighsLp, time_limit_s: float) -> tuple[str, floa
     import clarabel
 
     n, m = lp.num_col_, lp.num_row_
-    a = sp.csc_matrix((np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_),
-                       np.asarray(lp.a_matrix_.start_)), shape=(m, n)).tocsr()
+    a = sp.csc_matrix(
+        (np.asarray(lp.a_matrix_.value_), np.asarray(lp.a_matrix_.index_), np.asarray(lp.a_matrix_.start_)),
+        shape=(m, n),
+    ).tocsr()
     row_lo, row_up = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
     col_lo, col_up = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
     eye = sp.identity(n, format="csr")
@@ -537,15 +568,19 @@ def _solve_clarabel(lp: highspy.HighsLp, time_limit_s: float) -> tuple[str, floa
     zero_part = sp.vstack([a[eq_rows], eye[fixed]])
     ineq_part = sp.vstack([a[up_rows], -a[lo_rows], eye[up_cols], -eye[lo_cols]])
     matrix = sp.vstack([zero_part, ineq_part]).tocsc()
-    rhs = np.concatenate([row_lo[eq_rows], col_lo[fixed], row_up[up_rows], -row_lo[lo_rows],
-                          col_up[up_cols], -col_lo[lo_cols]])
+    rhs = np.concatenate(
+        [row_lo[eq_rows], col_lo[fixed], row_up[up_rows], -row_lo[lo_rows], col_up[up_cols], -col_lo[lo_cols]]
+    )
     cones = [clarabel.ZeroConeT(zero_part.shape[0]), clarabel.NonnegativeConeT(ineq_part.shape[0])]
     settings = clarabel.DefaultSettings()
     settings.verbose = False
     settings.max_threads = 1
     settings.time_limit = float(time_limit_s)
-    solution = clarabel.DefaultSolver(sp.csc_matrix((n, n)), np.asarray(lp.col_cost_), matrix, rhs,
-                                      cones, settings).solve()
+    # 1e-7 instead of the default 1e-8: a few iterations fewer, the objective within 1e-7 relative
+    settings.tol_gap_abs = settings.tol_gap_rel = settings.tol_feas = 1e-7
+    solution = clarabel.DefaultSolver(
+        sp.csc_matrix((n, n)), np.asarray(lp.col_cost_), matrix, rhs, cones, settings
+    ).solve()
     if str(solution.status) not in {"Solved", "AlmostSolved"}:
         return str(solution.status).lower(), float("nan"), np.zeros(0)
     x = np.asarray(solution.x)
@@ -563,8 +598,9 @@ def fixed_sizes(sizes: dict[str, float]) -> SizeBounds:
     )
 
 
-def _per_step_block(t: np.ndarray, parts: list[tuple[np.ndarray, np.ndarray]],
-                    lower: np.ndarray, upper: np.ndarray) -> RowBlock:
+def _per_step_block(
+    t: np.ndarray, parts: list[tuple[np.ndarray, np.ndarray]], lower: np.ndarray, upper: np.ndarray
+) -> RowBlock:
     """One row per step: each part adds (column_t, value_t) to row t."""
     return RowBlock(
         lower=np.asarray(lower, dtype=float),
@@ -582,7 +618,8 @@ def _family(x: np.ndarray, lay: Layout, name: str, n: int) -> np.ndarray:
 
 def _read_sizes(x: np.ndarray, lay: Layout) -> dict[str, float]:
     names = {"pv_kw": "S_pv", "wind_kw": "S_w", "battery_kwh": "E", "battery_kw": "P"}
-    return {key: float(x[lay.slices[col]][0]) for key, col in names.items()}
+    # interior-point solutions: sizes to 1 W / 1 Wh, so that "not built" reads 0
+    return {key: round(float(x[lay.slices[col]][0]), 3) + 0.0 for key, col in names.items()}
 
 
 def _read_series(p: YearProblem, x: np.ndarray, lay: Layout) -> dict[str, np.ndarray]:
@@ -594,7 +631,7 @@ def _read_series(p: YearProblem, x: np.ndarray, lay: Layout) -> dict[str, np.nda
     return {
         "import_kw": _family(x, lay, "imp", T),
         "export_kw": _family(x, lay, "exp", T),
-        "renewable_kw": _family(x, lay, "ren", T),
+        "renewable_kw": _renewable_used(p, x, lay, it_kw),
         "charge_kw": _family(x, lay, "ch", T),
         "discharge_kw": _family(x, lay, "dis", T),
         "soc_kwh": soc_above_min + p.min_soc_frac * energy_kwh,
@@ -634,7 +671,7 @@ class CoolingChoice:
 
 
 def cooling_choice(profile: xr.Dataset, fixed_setpoint_c: float | None = None) -> CoolingChoice:
-    """The least-facility-power level at each step (see module doc), or a fixed setpoint (today's practice)."""
+    """The least-facility-power level at each step (see module doc), or a fixed setpoint (today's way)."""
     cooling_kw = profile["cooling_kw_per_kw"].to_numpy()
     uplift = profile["it_fan_uplift"].to_numpy()
     loss = float(profile.attrs["electrical_loss_frac"])
@@ -650,7 +687,9 @@ def cooling_choice(profile: xr.Dataset, fixed_setpoint_c: float | None = None) -
 
 def local_month_index(profile: xr.Dataset) -> np.ndarray:
     """Local calendar month 0..11 of each step, for monthly demand charges and monthly PUE. [-]"""
-    times = pd.DatetimeIndex(profile["time"].to_numpy()).tz_localize("UTC").tz_convert(profile.attrs["timezone"])
+    times = (
+        pd.DatetimeIndex(profile["time"].to_numpy()).tz_localize("UTC").tz_convert(profile.attrs["timezone"])
+    )
     return np.asarray(times.month, dtype=int) - 1
 
 
@@ -664,25 +703,42 @@ def size_bounds(scenario: Scenario) -> SizeBounds:
     if not scenario.renewables:
         return SizeBounds()
     lim = scenario.limits
-    return SizeBounds((lim.pv_min_kw, lim.pv_max_kw), (lim.wind_min_kw, lim.wind_max_kw),
-                      (lim.battery_min_kwh, lim.battery_max_kwh), (lim.battery_min_kw, lim.battery_max_kw))
+    return SizeBounds(
+        (lim.pv_min_kw, lim.pv_max_kw),
+        (lim.wind_min_kw, lim.wind_max_kw),
+        (lim.battery_min_kwh, lim.battery_max_kwh),
+        (lim.battery_min_kw, lim.battery_max_kw),
+    )
 
 
 def unit_costs(scenario: Scenario) -> UnitCosts:
     """Annualised cost per unit of each size after the capital subsidy (optimizer.sizing)."""
     c, r, share = scenario.costs, scenario.discount_rate, scenario.subsidies.capex_share
     return UnitCosts(
-        pv_per_kw_year=annualised_cost_per_unit(c.pv_capex_per_kw, c.pv_om_per_kw_year, r, c.pv_life_years, share),
-        wind_per_kw_year=annualised_cost_per_unit(c.wind_capex_per_kw, c.wind_om_per_kw_year, r,
-                                                  c.wind_life_years, share),
-        battery_per_kwh_year=annualised_cost_per_unit(c.battery_capex_per_kwh, 0.0, r, c.battery_life_years, share),
-        battery_per_kw_year=annualised_cost_per_unit(c.battery_capex_per_kw, c.battery_om_per_kw_year, r,
-                                                     c.battery_life_years, share),
+        pv_per_kw_year=annualised_cost_per_unit(
+            c.pv_capex_per_kw, c.pv_om_per_kw_year, r, c.pv_life_years, share
+        ),
+        wind_per_kw_year=annualised_cost_per_unit(
+            c.wind_capex_per_kw, c.wind_om_per_kw_year, r, c.wind_life_years, share
+        ),
+        battery_per_kwh_year=annualised_cost_per_unit(
+            c.battery_capex_per_kwh, 0.0, r, c.battery_life_years, share
+        ),
+        battery_per_kw_year=annualised_cost_per_unit(
+            c.battery_capex_per_kw, c.battery_om_per_kw_year, r, c.battery_life_years, share
+        ),
     )
 
 
-def year_problem(site: Site, profile: xr.Dataset, scenario: Scenario, *, pv_kw_per_kw: np.ndarray,
-                 wind_kw_per_kw: np.ndarray, business_as_usual: bool = False) -> tuple[YearProblem, CoolingChoice]:
+def year_problem(
+    site: Site,
+    profile: xr.Dataset,
+    scenario: Scenario,
+    *,
+    pv_kw_per_kw: np.ndarray,
+    wind_kw_per_kw: np.ndarray,
+    business_as_usual: bool = False,
+) -> tuple[YearProblem, CoolingChoice]:
     """The YearProblem of a site under a scenario, optimised or business as usual.
 
     Business as usual (REopt's BAU): grid only, no deferral, the plant at its baseline setpoint.
@@ -701,9 +757,11 @@ def year_problem(site: Site, profile: xr.Dataset, scenario: Scenario, *, pv_kw_p
     export_limit = scenario.export_limit_kw if scenario.export_limit_kw is not None else grid.export_limit_kw
     problem = YearProblem(
         price_per_kwh=profile["price_per_kwh"].to_numpy() * scenario.tariff_scale,
-        export_price_per_kwh=(np.full(profile.sizes["time"], scenario.export_price_per_kwh)
-                              if scenario.export_price_per_kwh is not None
-                              else profile["export_price_per_kwh"].to_numpy()),
+        export_price_per_kwh=(
+            np.full(profile.sizes["time"], scenario.export_price_per_kwh)
+            if scenario.export_price_per_kwh is not None
+            else profile["export_price_per_kwh"].to_numpy()
+        ),
         carbon_kg_per_kwh=carbon,
         pv_kw_per_kw=np.asarray(pv_kw_per_kw, dtype=float),
         wind_kw_per_kw=np.asarray(wind_kw_per_kw, dtype=float),
@@ -717,9 +775,11 @@ def year_problem(site: Site, profile: xr.Dataset, scenario: Scenario, *, pv_kw_p
         flex_shares=tuple(c.share for c in scenario.flex_classes),
         import_limit_kw=scale * grid.import_limit_kw,
         export_limit_kw=export_limit,
-        demand_charge_per_kw_month=(scenario.demand_charge_per_kw_month
-                                    if scenario.demand_charge_per_kw_month is not None
-                                    else grid.demand_charge_per_kw_month),
+        demand_charge_per_kw_month=(
+            scenario.demand_charge_per_kw_month
+            if scenario.demand_charge_per_kw_month is not None
+            else grid.demand_charge_per_kw_month
+        ),
         carbon_price_per_kg=scenario.carbon_price_per_t / 1000.0,
         green_power_price_per_kwh=scenario.subsidies.green_power_price_per_kwh,
         charge_efficiency=eta,
@@ -730,3 +790,22 @@ def year_problem(site: Site, profile: xr.Dataset, scenario: Scenario, *, pv_kw_p
         step_h=float(profile.attrs["step_minutes"]) / 60.0,
     )
     return problem, choice
+
+
+def _renewable_used(p: YearProblem, x: np.ndarray, lay: Layout, it_kw: np.ndarray) -> np.ndarray:
+    """PV and wind power used: the ren column, or (free disposal) what the balance needs of it. [kW]
+
+    ren_t = f_t IT_t + ch_t + exp_t - imp_t - dis_t, within [0, available_t].
+    """
+    T = p.steps
+    if "ren" in lay.slices or not p.has_renewables:
+        return _family(x, lay, "ren", T)
+    available = p.pv_kw_per_kw * x[lay.slices["S_pv"]][0] + p.wind_kw_per_kw * x[lay.slices["S_w"]][0]
+    needed = (
+        p.facility_kw_per_it_kw * it_kw
+        + _family(x, lay, "ch", T)
+        + _family(x, lay, "exp", T)
+        - _family(x, lay, "imp", T)
+        - _family(x, lay, "dis", T)
+    )
+    return np.clip(needed, 0.0, available)

@@ -136,10 +136,12 @@ class _FieldReader:
         self.file, self.job_id, self.record = file, job_id, record
 
     def _fail(self, name: str, message: str) -> InputError:
+        """The error for field ``name``: its value, what is wrong, and file, job and field as the key."""
         return InputError(f"{self.record.get(name)!r}: {message}", file=self.file,
                           key=f"job {self.job_id}, {name}")
 
     def _number(self, name: str) -> float:
+        """Field ``name`` as a finite float (text or JSON number; booleans refused)."""
         value = self.record.get(name)
         if isinstance(value, bool):
             raise self._fail(name, "must be a number")

@@ -88,7 +88,7 @@ def _json_number(value: Any) -> Any:
 
 def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
     """A dict of floats made JSON-safe."""
-    return {k: _json_number(float(v)) if isinstance(v, int | float) else v for k, v in values.items()}
+    return {k: _json_number(float(v)) if isinstance(v, float) else v for k, v in values.items()}
 
 
 def savings(plan_kpi: Mapping[str, float], plan_total: float, base_kpi: Mapping[str, float],

@@ -37,10 +37,11 @@ DEADLINE_OVERHANG_H = 6.0
 
 
 def node_range(site_nodes: int) -> tuple[int, int]:
-    """Smallest and largest power-of-two node count for a site: at most a quarter of its nodes, <= 256."""
+    """Smallest and largest power-of-two node count for a site: the largest at most a quarter of its
+    nodes and 256, the smallest 1/32 of the largest (8..256 on a large site)."""
     top = 1 << max(0, math.floor(math.log2(max(1, site_nodes // 4))))
     top = min(MAX_NODES, top)
-    return (MIN_NODES if top >= MIN_NODES else 1), top
+    return max(1, top * MIN_NODES // MAX_NODES), top
 
 
 def snap_nodes(raw: np.ndarray, low: int, high: int, odd: np.ndarray) -> np.ndarray:
@@ -56,16 +57,16 @@ def sample_queue(site: Site, day_start_local: pd.Timestamp, seed: int = 0, *, ho
                  n_jobs: int = 150) -> list[Job]:
     """A deterministic sample queue for the horizon from ``day_start_local`` (tz-aware, or naive local time).
 
-A site too small for ``n_jobs`` jobs of its smallest size gets fewer jobs (at most half its target
-node-hours in smallest jobs of mean length), so the demand share stays in range.
-"""
+    ``n_jobs`` is adjusted where node counts in range could not reach the target demand
+    (``job_count``): fewer jobs on a small site, more on a very large one.
+    """
     rng = np.random.default_rng(seed)
     start = pd.Timestamp(day_start_local)
     if start.tzinfo is None:
         start = start.tz_localize(site.site.timezone)
     low, high = node_range(site.it.nodes)
     target_node_h = rng.uniform(*DEMAND_SHARE) * site.it.nodes * horizon_h
-    n_jobs = max(1, min(n_jobs, int(target_node_h / (2.0 * low * mean_duration_h()))))
+    n_jobs = job_count(target_node_h, low, high, n_jobs)
     log_h = rng.uniform(math.log(MIN_DURATION_H), math.log(MAX_DURATION_H), n_jobs)
     duration_h = np.round(np.exp(log_h) * 4) / 4
     duration_h = np.clip(duration_h, MIN_DURATION_H, min(MAX_DURATION_H, horizon_h))
@@ -85,6 +86,20 @@ node-hours in smallest jobs of mean length), so the demand share stays in range.
             preemptible=not bool(fixed[i]))
         for i in range(n_jobs)
     ]
+
+
+def job_count(target_node_h: float, low: int, high: int, wanted: int) -> int:
+    """Jobs to draw so node counts in [low, high] can reach ``target_node_h`` with 25 % room either way.
+
+    At the mean run time, ``fewest`` jobs of ``high`` nodes ask for 1.25x the target and ``most`` jobs
+    of ``low`` nodes ask for 0.8x it; ``wanted`` is kept inside [fewest, most]. [-]
+    """
+    mean_h = mean_duration_h()
+    fewest = math.ceil(1.25 * target_node_h / (high * mean_h))
+    most = math.floor(0.8 * target_node_h / (low * mean_h))
+    if fewest > most:  # a one-size range (sites under 8 nodes): as many jobs as the target needs
+        return max(1, round(target_node_h / (math.sqrt(low * high) * mean_h)))
+    return min(max(wanted, fewest), most)
 
 
 def mean_duration_h() -> float:

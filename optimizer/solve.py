@@ -24,14 +24,16 @@ import select
 import signal
 import struct
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import highspy
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.collections import ComponentSet
 from pyomo.common.enums import ObjectiveSense
+from pyomo.common.gc_manager import PauseGC
 from pyomo.common.tee import capture_output
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
@@ -70,53 +72,82 @@ def highs_time_limit(time_limit_s: float) -> float:
 Handover = Literal["matrix", "pyomo_highs"]
 
 
-def solve_model(m: pyo.ConcreteModel, *, time_limit_s: float, rel_gap: float, threads: int = 1,
-                handover: Handover = "matrix") -> SolveOutcome:
+def solve_model(
+    m: pyo.ConcreteModel,
+    *,
+    time_limit_s: float,
+    rel_gap: float,
+    threads: int = 1,
+    handover: Handover = "matrix",
+) -> SolveOutcome:
     """Solve ``m`` with HiGHS, returning within ``time_limit_s`` of the solve start whatever happens."""
     start = time.perf_counter()
-    if handover == "matrix":
-        runner: _Runner = _MatrixRunner(m)
-    else:
-        runner = _PyomoRunner(m)
+    with PauseGC():
+        runner: _Runner = _MatrixRunner(m) if handover == "matrix" else _PyomoRunner(m)
     handover_s = time.perf_counter() - start
     solve_start = time.perf_counter()
     deadline = solve_start + time_limit_s
     read_fd, write_fd = os.pipe()
     pid = os.fork()
-    if pid == 0:  # child: solve, send values, exit without running the parent's cleanup
+    if pid == 0:  # child: solve, send incumbents and the result, exit without the parent's cleanup
         os.close(read_fd)
         code = 0
         try:
-            payload = runner.solve(highs_time_limit(time_limit_s), rel_gap, threads)
+            result = runner.solve(
+                highs_time_limit(time_limit_s), rel_gap, threads, lambda incumbent: _send(write_fd, incumbent)
+            )
         except BaseException as exc:  # report anything to the parent, never raise in the child
-            payload = {"status": "error", "message": f"{type(exc).__name__}: {exc}"}
+            result = {"status": "error", "message": f"{type(exc).__name__}: {exc}"}
             code = 1
-        data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
         try:
-            os.write(write_fd, struct.pack("!Q", len(data)))
-            view = memoryview(data)
-            while view:
-                view = view[os.write(write_fd, view):]
+            _send(write_fd, {**result, "final": True})
         finally:
             os._exit(code)
     os.close(write_fd)
     try:
-        raw, why = _read_until(read_fd, deadline)
+        final, incumbent, why = _read_messages(read_fd, deadline)
     finally:
         os.close(read_fd)
         _reap(pid)
     solve_s = time.perf_counter() - solve_start
-    if raw is None:
-        message = (f"no answer from HiGHS within the {time_limit_s:g} s wall-clock limit; solve killed"
-                   if why == "timeout" else "the solver process ended without an answer")
-        return SolveOutcome("killed" if why == "timeout" else "error", False, None, None, None, handover_s,
-                            solve_s, message)
-    payload = pickle.loads(raw)
+    if final is None:
+        if incumbent is not None:  # HiGHS overstayed: keep the best incumbent it reported
+            final = {
+                **incumbent,
+                "status": "time_limit",
+                "message": f"HiGHS overstayed the {time_limit_s:g} s "
+                "wall-clock limit; killed, best incumbent kept",
+            }
+        else:
+            message = (
+                f"no answer from HiGHS within the {time_limit_s:g} s wall-clock limit; solve killed"
+                if why == "timeout"
+                else "the solver process ended without an answer"
+            )
+            return SolveOutcome(
+                "killed" if why == "timeout" else "error",
+                False,
+                None,
+                None,
+                None,
+                handover_s,
+                solve_s,
+                message,
+            )
+    payload = final
     values = payload.get("values")
     if values is not None:
         runner.load(values)
-    return SolveOutcome(payload["status"], values is not None, payload.get("objective"), payload.get("bound"),
-                        payload.get("gap"), handover_s, solve_s, payload.get("message", ""))
+    return SolveOutcome(
+        payload["status"],
+        values is not None,
+        payload.get("objective"),
+        payload.get("bound"),
+        payload.get("gap"),
+        handover_s,
+        solve_s,
+        payload.get("message", ""),
+    )
 
 
 class _Runner:
@@ -124,8 +155,17 @@ class _Runner:
 
     columns: list[VarData]
 
-    def solve(self, time_limit_s: float, rel_gap: float, threads: int) -> dict[str, object]:
-        """Run HiGHS and describe the result as plain data (values in ``columns`` order)."""
+    def solve(
+        self,
+        time_limit_s: float,
+        rel_gap: float,
+        threads: int,
+        on_incumbent: Callable[[dict[str, object]], None],
+    ) -> dict[str, object]:
+        """Run HiGHS and describe the result as plain data (values in ``columns`` order).
+
+        ``on_incumbent`` receives each improving solution as it is found, where the interface can.
+        """
         raise NotImplementedError
 
     def load(self, values: np.ndarray) -> None:
@@ -142,15 +182,47 @@ class _MatrixRunner(_Runner):
         self.columns = list(form.columns)
         self.offset = float(form.c_offset[0]) if len(form.c_offset) else 0.0
         in_form = ComponentSet(self.columns)
-        self.others = [v for v in m.component_data_objects(pyo.Var, descend_into=True)
-                       if not v.fixed and v not in in_form]
+        self.others = [
+            v
+            for v in m.component_data_objects(pyo.Var, descend_into=True)
+            if not v.fixed and v not in in_form
+        ]
         self.highs = _highs_from_form(form, self.columns)
 
-    def solve(self, time_limit_s: float, rel_gap: float, threads: int) -> dict[str, object]:
-        """Run highspy on the passed matrices."""
+    def solve(
+        self,
+        time_limit_s: float,
+        rel_gap: float,
+        threads: int,
+        on_incumbent: Callable[[dict[str, object]], None],
+    ) -> dict[str, object]:
+        """Run highspy on the passed matrices, streaming improving solutions through a HiGHS callback."""
         h = self.highs
-        for name, value in (("time_limit", time_limit_s), ("mip_rel_gap", rel_gap), ("threads", threads),
-                            ("output_flag", False), ("random_seed", 0)):
+        offset = self.offset
+
+        def improving(_kind: Any, _message: str, out: Any, _in: Any, _user: Any) -> None:
+            """Send one improving MIP solution to the parent (HiGHS improving-solution callback)."""
+            objective = float(out.objective_function_value) + offset
+            bound = float(out.mip_dual_bound) + offset
+            bound_or_none = bound if math.isfinite(bound) else None
+            on_incumbent(
+                {
+                    "objective": objective,
+                    "bound": bound_or_none,
+                    "gap": relative_gap(objective, bound_or_none),
+                    "values": np.asarray(out.mip_solution, dtype=np.float64),
+                }
+            )
+
+        h.setCallback(improving, None)
+        h.startCallback(highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution)
+        for name, value in (
+            ("time_limit", time_limit_s),
+            ("mip_rel_gap", rel_gap),
+            ("threads", threads),
+            ("output_flag", False),
+            ("random_seed", 0),
+        ):
             h.setOptionValue(name, value)
         h.run()
         status = h.getModelStatus()
@@ -160,8 +232,12 @@ class _MatrixRunner(_Runner):
         objective = info.objective_function_value + self.offset if has else None
         bound = info.mip_dual_bound + self.offset if h.getLp().integrality_ else objective
         bound = bound if bound is not None and math.isfinite(bound) else None
-        payload: dict[str, object] = {"status": word, "objective": objective, "bound": bound,
-                                      "message": "" if has else f"HiGHS: {h.modelStatusToString(status)}"}
+        payload: dict[str, object] = {
+            "status": word,
+            "objective": objective,
+            "bound": bound,
+            "message": "" if has else f"HiGHS: {h.modelStatusToString(status)}",
+        }
         if has:
             payload["values"] = np.asarray(h.getSolution().col_value, dtype=float)
             payload["gap"] = relative_gap(objective, bound)
@@ -182,12 +258,12 @@ def _highs_from_form(form: object, columns: list[VarData]) -> highspy.Highs:
     lp = highspy.HighsLp()
     n = len(columns)
     lp.num_col_ = n
-    lp.col_cost_ = np.asarray(form.c.toarray()[0] if n else [], dtype=float)  # type: ignore[attr-defined]
+    lp.col_cost_ = form.c.toarray()[0].astype(float) if n else np.zeros(0)  # type: ignore[attr-defined]
     lb = np.array([-inf if v.lb is None else v.lb for v in columns], dtype=float)
     ub = np.array([inf if v.ub is None else v.ub for v in columns], dtype=float)
     lp.col_lower_, lp.col_upper_ = lb, ub
-    rhs = np.asarray(form.rhs, dtype=float)  # type: ignore[attr-defined]
-    kinds = np.array([kind for _, kind in form.rows], dtype=int)  # type: ignore[attr-defined]
+    rhs: np.ndarray = np.array(form.rhs, dtype=np.float64)  # type: ignore[attr-defined]
+    kinds: np.ndarray = np.array([kind for _, kind in form.rows], dtype=np.int64)  # type: ignore[attr-defined]
     lp.num_row_ = len(rhs)
     lp.row_lower_ = np.where(kinds <= 0, rhs, -inf)
     lp.row_upper_ = np.where(kinds >= 0, rhs, inf)
@@ -200,8 +276,9 @@ def _highs_from_form(form: object, columns: list[VarData]) -> highspy.Highs:
     lp.a_matrix_.num_row_ = len(rhs)
     integer = [v.is_integer() for v in columns]
     if any(integer):
-        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                           for i in integer]
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer
+        ]
     with capture_output(capture_fd=True):  # the banner HiGHS prints on construction
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
@@ -227,24 +304,48 @@ class _PyomoRunner(_Runner):
     def __init__(self, m: pyo.ConcreteModel) -> None:
         self.model = m
         self.opt = Highs()
-        for flag in ("check_for_new_or_removed_constraints", "check_for_new_or_removed_vars",
-                     "check_for_new_or_removed_params", "check_for_new_objective", "update_constraints",
-                     "update_vars", "update_parameters", "update_named_expressions", "update_objective"):
+        for flag in (
+            "check_for_new_or_removed_constraints",
+            "check_for_new_or_removed_vars",
+            "check_for_new_or_removed_params",
+            "check_for_new_objective",
+            "update_constraints",
+            "update_vars",
+            "update_parameters",
+            "update_named_expressions",
+            "update_objective",
+        ):
             setattr(self.opt.config.auto_updates, flag, False)
         self.opt.set_instance(m)
         self.columns = list(m.component_data_objects(pyo.Var, sort=False))
 
-    def solve(self, time_limit_s: float, rel_gap: float, threads: int) -> dict[str, object]:
-        """Run HiGHS through Pyomo and read the incumbent and bound."""
-        res = self.opt.solve(self.model, time_limit=time_limit_s, rel_gap=rel_gap, threads=threads,
-                             load_solutions=False, raise_exception_on_nonoptimal_result=False)
+    def solve(
+        self,
+        time_limit_s: float,
+        rel_gap: float,
+        threads: int,
+        on_incumbent: Callable[[dict[str, object]], None],
+    ) -> dict[str, object]:
+        """Run HiGHS through Pyomo and read the incumbent and bound (no incumbent stream here)."""
+        res = self.opt.solve(
+            self.model,
+            time_limit=time_limit_s,
+            rel_gap=rel_gap,
+            threads=threads,
+            load_solutions=False,
+            raise_exception_on_nonoptimal_result=False,
+        )
         term = res.termination_condition
         has = res.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
         objective = res.incumbent_objective if has else None
         bound = res.objective_bound
         bound = None if bound is None or not math.isfinite(bound) else float(bound)
-        payload: dict[str, object] = {"status": _status(term, has), "objective": objective, "bound": bound,
-                                      "message": "" if has else f"HiGHS: {term.name}, no feasible solution"}
+        payload: dict[str, object] = {
+            "status": _status(term, has),
+            "objective": objective,
+            "bound": bound,
+            "message": "" if has else f"HiGHS: {term.name}, no feasible solution",
+        }
         if has:
             res.solution_loader.load_vars()
             payload["values"] = np.array([np.nan if v.value is None else v.value for v in self.columns])
@@ -271,24 +372,38 @@ def _status(term: TerminationCondition, has_solution: bool) -> str:
     return "no_solution"
 
 
-def _read_until(fd: int, deadline: float) -> tuple[bytes | None, str]:
-    """A length-prefixed message from ``fd``; None with "timeout" or "eof" if it is not complete in time."""
+def _send(fd: int, payload: dict[str, object]) -> None:
+    """Write one length-prefixed pickled message to ``fd``."""
+    data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(struct.pack("!Q", len(data)) + data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_messages(fd: int, deadline: float) -> tuple[dict[str, Any] | None, dict[str, Any] | None, str]:
+    """Messages from ``fd`` until the final one or the deadline: (final, last incumbent, why not final)."""
     buf = bytearray()
-    need: int | None = None
-    while need is None or len(buf) < need + 8:
+    incumbent: dict[str, Any] | None = None
+    while True:
+        while len(buf) >= 8:
+            need = struct.unpack("!Q", bytes(buf[:8]))[0]
+            if len(buf) < 8 + need:
+                break
+            message = pickle.loads(bytes(buf[8 : 8 + need]))
+            del buf[: 8 + need]
+            if message.get("final"):
+                return message, incumbent, ""
+            incumbent = message
         remaining = deadline - time.perf_counter()
         if remaining <= 0:
-            return None, "timeout"
+            return None, incumbent, "timeout"
         ready, _, _ = select.select([fd], [], [], remaining)
         if not ready:
-            return None, "timeout"
+            return None, incumbent, "timeout"
         chunk = os.read(fd, 1 << 20)
         if not chunk:
-            return None, "eof"
+            return None, incumbent, "eof"
         buf.extend(chunk)
-        if need is None and len(buf) >= 8:
-            need = struct.unpack("!Q", bytes(buf[:8]))[0]
-    return bytes(buf[8:need + 8]), ""
 
 
 def _reap(pid: int) -> None:

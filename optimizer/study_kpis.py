@@ -19,22 +19,49 @@ from sites.model import Site
 
 #: Units of every KPI (results.nc attrs and the columns of kpis.csv).
 KPI_UNITS: dict[str, str] = {
-    "it_energy_mwh": "MWh", "cooling_energy_mwh": "MWh", "facility_energy_mwh": "MWh",
-    "pue": "1", "free_cooling_h": "h", "water_m3": "m3", "wue_l_per_kwh": "L/kWh",
-    "import_mwh": "MWh", "export_mwh": "MWh", "peak_import_kw": "kW",
-    "energy_cost": "currency", "demand_cost": "currency", "carbon_cost": "currency",
-    "capital_annuity": "currency", "om_cost": "currency", "subsidy": "currency",
-    "export_revenue": "currency", "total_cost": "currency",
-    "carbon_t": "tCO2", "carbon_kg_per_mwh_it": "kgCO2/MWh",
-    "renewable_share": "1", "curtailed_mwh": "MWh", "curtailment_frac": "1", "deferred_mwh": "MWh",
-    "pv_kw": "kWp", "wind_kw": "kW", "battery_kwh": "kWh", "battery_kw": "kW",
-    "pv_yield_kwh_per_kwp": "kWh/kWp", "wind_capacity_factor": "1",
+    "it_energy_mwh": "MWh",
+    "cooling_energy_mwh": "MWh",
+    "facility_energy_mwh": "MWh",
+    "pue": "1",
+    "free_cooling_h": "h",
+    "water_m3": "m3",
+    "wue_l_per_kwh": "L/kWh",
+    "import_mwh": "MWh",
+    "export_mwh": "MWh",
+    "peak_import_kw": "kW",
+    "energy_cost": "currency",
+    "demand_cost": "currency",
+    "carbon_cost": "currency",
+    "capital_annuity": "currency",
+    "om_cost": "currency",
+    "subsidy": "currency",
+    "export_revenue": "currency",
+    "total_cost": "currency",
+    "carbon_t": "tCO2",
+    "carbon_kg_per_mwh_it": "kgCO2/MWh",
+    "renewable_share": "1",
+    "curtailed_mwh": "MWh",
+    "curtailment_frac": "1",
+    "deferred_mwh": "MWh",
+    "pv_kw": "kWp",
+    "wind_kw": "kW",
+    "battery_kwh": "kWh",
+    "battery_kw": "kW",
+    "pv_yield_kwh_per_kwp": "kWh/kWp",
+    "wind_capacity_factor": "1",
 }
 
 #: Units of the series kept per step in results.nc.
 SERIES_UNITS: dict[str, str] = {
-    "facility_kw": "kW", "it_kw": "kW", "cooling_kw": "kW", "import_kw": "kW", "export_kw": "kW",
-    "renewable_kw": "kW", "curtailed_kw": "kW", "battery_soc_kwh": "kWh", "flexible_kw": "kW",
+    "facility_kw": "kW",
+    "it_kw": "kW",
+    "cooling_kw": "kW",
+    "import_kw": "kW",
+    "export_kw": "kW",
+    "renewable_kw": "kW",
+    "curtailed_kw": "kW",
+    "battery_soc_kwh": "kWh",
+    "flexible_kw": "kW",
     "setpoint_c": "degC",
 }
 
@@ -63,8 +90,15 @@ def monthly_pue(problem: YearProblem, result: YearResult, choice: CoolingChoice)
         return np.where(it > 0, facility / np.where(it > 0, it, 1.0), np.nan)
 
 
-def tower_water_m3(site: Site, temp_air_c: np.ndarray, temp_wet_bulb_c: np.ndarray, it_kw: np.ndarray,
-                   cooling_kw: np.ndarray, level: np.ndarray, step_h: float) -> float:
+def tower_water_m3(
+    site: Site,
+    temp_air_c: np.ndarray,
+    temp_wet_bulb_c: np.ndarray,
+    it_kw: np.ndarray,
+    cooling_kw: np.ndarray,
+    level: np.ndarray,
+    step_h: float,
+) -> float:
     """Cooling-tower evaporation and blow-down over the horizon. [m3]
 
     Heat rejected through a wet tower: the economiser's share of the IT heat when the economiser is
@@ -101,33 +135,50 @@ def cost_kpis(problem: YearProblem, result: YearResult, scenario: Scenario) -> d
         + (c.battery_capex_per_kwh * sizes["battery_kwh"] + c.battery_capex_per_kw * sizes["battery_kw"])
         * capital_recovery_factor(r, c.battery_life_years)
     ) * share
-    om = (c.pv_om_per_kw_year * sizes["pv_kw"] + c.wind_om_per_kw_year * sizes["wind_kw"]
-          + c.battery_om_per_kw_year * sizes["battery_kw"]) * share
+    om = (
+        c.pv_om_per_kw_year * sizes["pv_kw"]
+        + c.wind_om_per_kw_year * sizes["wind_kw"]
+        + c.battery_om_per_kw_year * sizes["battery_kw"]
+    ) * share
     peaks = np.zeros(12)
     np.maximum.at(peaks, problem.month, s["import_kw"])
     terms = {
         "energy_cost": float(np.sum(problem.price_per_kwh * s["import_kw"]) * dt),
         "demand_cost": float(problem.demand_charge_per_kw_month * peaks.sum()),
-        "carbon_cost": float(problem.carbon_price_per_kg * np.sum(problem.carbon_kg_per_kwh * s["import_kw"]) * dt),
+        "carbon_cost": float(
+            problem.carbon_price_per_kg * np.sum(problem.carbon_kg_per_kwh * s["import_kw"]) * dt
+        ),
         "capital_annuity": float(capex_annual),
         "om_cost": float(om),
-        "subsidy": float(scenario.subsidies.capex_share * capex_annual
-                         + problem.green_power_price_per_kwh * s["renewable_kw"].sum() * dt),
+        "subsidy": float(
+            scenario.subsidies.capex_share * capex_annual
+            + problem.green_power_price_per_kwh * s["renewable_kw"].sum() * dt
+        ),
         "export_revenue": float(np.sum(problem.export_price_per_kwh * s["export_kw"]) * dt),
     }
-    terms["total_cost"] = (terms["energy_cost"] + terms["demand_cost"] + terms["carbon_cost"]
-                           + terms["capital_annuity"] + terms["om_cost"] - terms["subsidy"]
-                           - terms["export_revenue"])
+    terms["total_cost"] = (
+        terms["energy_cost"]
+        + terms["demand_cost"]
+        + terms["carbon_cost"]
+        + terms["capital_annuity"]
+        + terms["om_cost"]
+        - terms["subsidy"]
+        - terms["export_revenue"]
+    )
     return terms
 
 
-def carbon_and_renewable_kpis(problem: YearProblem, result: YearResult, it_energy_mwh: float) -> dict[str, float]:
+def carbon_and_renewable_kpis(
+    problem: YearProblem, result: YearResult, it_energy_mwh: float
+) -> dict[str, float]:
     """Location-based carbon (grid import x hourly intensity, no credit for export), renewable share
     of facility energy, curtailment and deferred training energy."""
     dt = problem.step_h
     s = result.series
     carbon_kg = float(np.sum(problem.carbon_kg_per_kwh * s["import_kw"]) * dt)
-    available = (problem.pv_kw_per_kw * result.sizes["pv_kw"] + problem.wind_kw_per_kw * result.sizes["wind_kw"])
+    available = (
+        problem.pv_kw_per_kw * result.sizes["pv_kw"] + problem.wind_kw_per_kw * result.sizes["wind_kw"]
+    )
     curtailed = np.clip(available - s["renewable_kw"], 0.0, None)
     used_on_site = max(float(s["renewable_kw"].sum() - s["export_kw"].sum()), 0.0)
     baseline_flexible = problem.flexible_share * problem.training_kw
@@ -144,12 +195,20 @@ def carbon_and_renewable_kpis(problem: YearProblem, result: YearResult, it_energ
     }
 
 
-def year_dataset(site: Site, profile: xr.Dataset, scenario: Scenario, problem: YearProblem,
-                 result: YearResult, choice: CoolingChoice) -> xr.Dataset:
+def year_dataset(
+    site: Site,
+    profile: xr.Dataset,
+    scenario: Scenario,
+    problem: YearProblem,
+    result: YearResult,
+    choice: CoolingChoice,
+) -> xr.Dataset:
     """One site-scenario year as a Dataset: series over time, KPIs as scalars, monthly PUE, units in attrs."""
     it_kw = result.series["it_kw"] * choice.it_kw_per_it_kw
     cooling_kw = result.series["it_kw"] * choice.cooling_kw_per_it_kw
-    available = problem.pv_kw_per_kw * result.sizes["pv_kw"] + problem.wind_kw_per_kw * result.sizes["wind_kw"]
+    available = (
+        problem.pv_kw_per_kw * result.sizes["pv_kw"] + problem.wind_kw_per_kw * result.sizes["wind_kw"]
+    )
     series = {
         "facility_kw": result.series["facility_kw"],
         "it_kw": it_kw,
@@ -163,18 +222,30 @@ def year_dataset(site: Site, profile: xr.Dataset, scenario: Scenario, problem: Y
         "setpoint_c": profile["setpoint_c"].to_numpy()[choice.level],
     }
     kpis = energy_kpis(problem, result, choice)
-    kpis["free_cooling_h"] = float(np.sum(profile["cooling_mode"].to_numpy()[np.arange(problem.steps), choice.level]
-                                          == 0) * problem.step_h)
-    kpis["water_m3"] = tower_water_m3(site, profile["temp_air_c"].to_numpy(), profile["temp_wet_bulb_c"].to_numpy(),
-                                      it_kw, cooling_kw, choice.level, problem.step_h)
+    kpis["free_cooling_h"] = float(
+        np.sum(profile["cooling_mode"].to_numpy()[np.arange(problem.steps), choice.level] == 0)
+        * problem.step_h
+    )
+    kpis["water_m3"] = tower_water_m3(
+        site,
+        profile["temp_air_c"].to_numpy(),
+        profile["temp_wet_bulb_c"].to_numpy(),
+        it_kw,
+        cooling_kw,
+        choice.level,
+        problem.step_h,
+    )
     kpis["wue_l_per_kwh"] = kpis["water_m3"] / kpis["it_energy_mwh"] if kpis["it_energy_mwh"] > 0 else 0.0
     kpis.update(cost_kpis(problem, result, scenario))
     kpis.update(carbon_and_renewable_kpis(problem, result, kpis["it_energy_mwh"]))
     kpis.update(result.sizes)
-    kpis["pv_yield_kwh_per_kwp"] = float(problem.pv_kw_per_kw.sum() * problem.step_h * 8760.0
-                                         / (problem.steps * problem.step_h))
+    kpis["pv_yield_kwh_per_kwp"] = float(
+        problem.pv_kw_per_kw.sum() * problem.step_h * 8760.0 / (problem.steps * problem.step_h)
+    )
     kpis["wind_capacity_factor"] = float(problem.wind_kw_per_kw.mean())
-    data: dict[str, tuple[object, ...]] = {name: ("time", np.asarray(v, dtype=np.float32)) for name, v in series.items()}
+    data: dict[str, tuple[object, ...]] = {
+        name: ("time", np.asarray(v, dtype=np.float32)) for name, v in series.items()
+    }
     data.update({name: ((), float(value)) for name, value in kpis.items()})
     data["monthly_pue"] = ("month", monthly_pue(problem, result, choice))
     ds = xr.Dataset(data, coords={"time": profile["time"].to_numpy(), "month": np.arange(1, 13)})

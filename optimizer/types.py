@@ -83,6 +83,9 @@ class PlanSettings:
     """Extra run time charged for each resume of a preemptible job. [h]"""
     default_penalty_per_h_late: float = 5000.0
     """Lateness penalty for jobs that do not give one. [currency/h]"""
+    simultaneous_import_export: bool = False
+    """Allow import and export in the same step, as with separate meters for the renewables (REopt's
+    ``allow_simultaneous_export_import``); False, one meter, keeps them apart with binaries. [-]"""
 
 
 @dataclass(frozen=True)

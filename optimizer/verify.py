@@ -28,8 +28,15 @@ class PlanVerificationError(AssertionError):
     """A plan whose own numbers do not add up (a bug, never bad user input)."""
 
 
-def verify_plan(plan: Plan, profile: xr.Dataset, site: Site, jobs: Sequence[Job], settings: PlanSettings, *,
-                strict_limits: bool = True) -> None:
+def verify_plan(
+    plan: Plan,
+    profile: xr.Dataset,
+    site: Site,
+    jobs: Sequence[Job],
+    settings: PlanSettings,
+    *,
+    strict_limits: bool = True,
+) -> None:
     """Raise PlanVerificationError listing every failed check; return None when the plan is sound.
 
     ``strict_limits=False`` (for a fallback plan) reports nothing about the grid import limit, which
@@ -59,13 +66,30 @@ def _where(mask: np.ndarray) -> str:
 
 def check_energy_balance(steps: pd.DataFrame) -> list[str]:
     """it + cooling + losses + charge + export = import + pv + wind - curtailed + discharge, every step."""
-    supply = (steps["grid_import_kw"] + steps["pv_kw"] + steps["wind_kw"] - steps["curtailed_kw"]
-              + steps["battery_discharge_kw"])
+    supply = (
+        steps["grid_import_kw"]
+        + steps["pv_kw"]
+        + steps["wind_kw"]
+        - steps["curtailed_kw"]
+        + steps["battery_discharge_kw"]
+    )
     use = steps["facility_kw"] + steps["battery_charge_kw"] + steps["grid_export_kw"]
     bad = np.abs((supply - use).to_numpy()) > KW_TOL
-    out = [f"energy balance off by up to {np.abs(supply - use).max():.4g} kW {_where(bad)}"] if bad.any() else []
-    flows = ["it_kw", "cooling_kw", "curtailed_kw", "battery_charge_kw", "battery_discharge_kw", "grid_import_kw",
-             "grid_export_kw", "busy_nodes"]
+    out = (
+        [f"energy balance off by up to {np.abs(supply - use).max():.4g} kW {_where(bad)}"]
+        if bad.any()
+        else []
+    )
+    flows = [
+        "it_kw",
+        "cooling_kw",
+        "curtailed_kw",
+        "battery_charge_kw",
+        "battery_discharge_kw",
+        "grid_import_kw",
+        "grid_export_kw",
+        "busy_nodes",
+    ]
     for col in flows:
         neg = steps[col].to_numpy() < -KW_TOL
         if neg.any():
@@ -76,20 +100,24 @@ def check_energy_balance(steps: pd.DataFrame) -> list[str]:
     return out
 
 
-def busy_from_runs(runs: pd.DataFrame, node_kw: dict[str, float], times: pd.DatetimeIndex, step_h: float,
-                   idle_kw: float) -> tuple[np.ndarray, np.ndarray]:
+def busy_from_runs(
+    runs: pd.DataFrame, node_kw: dict[str, float], times: pd.DatetimeIndex, step_h: float, idle_kw: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Busy nodes and the power they add over idle at each step, from the run intervals (time-averaged)."""
     t0 = times[0]
     n = len(times)
     busy = np.zeros(n)
     extra_kw = np.zeros(n)
-    for run in runs.itertuples(index=False):
-        a = (pd.Timestamp(run.start) - t0) / pd.Timedelta(hours=step_h)
-        b = (pd.Timestamp(run.end) - t0) / pd.Timedelta(hours=step_h)
+    step = pd.Timedelta(hours=step_h)
+    begins = ((pd.to_datetime(runs["start"], utc=True) - t0) / step).to_numpy(dtype=float)
+    ends = ((pd.to_datetime(runs["end"], utc=True) - t0) / step).to_numpy(dtype=float)
+    nodes = runs["nodes"].to_numpy(dtype=float)
+    kws = np.array([node_kw[str(job_id)] - idle_kw for job_id in runs["job_id"]], dtype=float)
+    for a, b, width, kw in zip(begins, ends, nodes, kws, strict=True):
         for t in range(max(0, int(np.floor(a))), min(n, int(np.ceil(b)))):
-            overlap = max(0.0, min(b, t + 1) - max(a, t))
-            busy[t] += run.nodes * overlap
-            extra_kw[t] += run.nodes * (node_kw[run.job_id] - idle_kw) * overlap
+            overlap = max(0.0, min(float(b), t + 1.0) - max(float(a), float(t)))
+            busy[t] += width * overlap
+            extra_kw[t] += width * kw * overlap
     return busy, extra_kw
 
 
@@ -104,8 +132,10 @@ def check_it_and_cooling(plan: Plan, data: ModelData, profile: xr.Dataset) -> li
     busy, extra_kw = busy_from_runs(plan.runs, node_kw, data.times_utc, data.step_h, data.node_idle_kw)
     out = []
     if np.any(np.abs(busy - steps["busy_nodes"].to_numpy()) > 1e-4):
-        out.append(f"busy_nodes differ from the run intervals "
-                   f"{_where(np.abs(busy - steps['busy_nodes'].to_numpy()) > 1e-4)}")
+        out.append(
+            f"busy_nodes differ from the run intervals "
+            f"{_where(np.abs(busy - steps['busy_nodes'].to_numpy()) > 1e-4)}"
+        )
     if np.any(busy > data.nodes + 1e-6):
         out.append(f"more than the site's {data.nodes} nodes busy {_where(busy > data.nodes + 1e-6)}")
     level = np.array([int(np.argmin(np.abs(data.levels_c - s))) for s in steps["setpoint_c"]])
@@ -126,8 +156,9 @@ def check_it_and_cooling(plan: Plan, data: ModelData, profile: xr.Dataset) -> li
     return out
 
 
-def check_setpoints(steps: pd.DataFrame, levels_c: np.ndarray, max_change_c_per_h: float,
-                    steps_per_hour: int) -> list[str]:
+def check_setpoints(
+    steps: pd.DataFrame, levels_c: np.ndarray, max_change_c_per_h: float, steps_per_hour: int
+) -> list[str]:
     """Every setpoint is an allowed level; setpoints less than an hour apart differ by at most the limit."""
     sp = steps["setpoint_c"].to_numpy(dtype=float)
     out = []
@@ -149,13 +180,22 @@ def check_limits(steps: pd.DataFrame, data: ModelData, strict: bool) -> list[str
 
 
 def check_battery(steps: pd.DataFrame, data: ModelData) -> list[str]:
-    """Battery power and energy bounds, SOC dynamics soc_t = soc_{t-1} + (eta_c ch - dis/eta_d) dt, end >= start."""
+    """Battery power and energy bounds, SOC dynamics, end state not below the start.
+
+    soc_t = soc_{t-1} + (eta_c ch_t - dis_t / eta_d) dt.
+
+    Source of the dynamics: the standard storage balance (PyPSA StorageUnit, REopt storage constraints).
+    """
     ch = steps["battery_charge_kw"].to_numpy(dtype=float)
     dis = steps["battery_discharge_kw"].to_numpy(dtype=float)
     soc = steps["battery_soc_kwh"].to_numpy(dtype=float)
     bat = data.battery
     if bat is None:
-        return ["battery flows in a site without a battery"] if np.any(ch > KW_TOL) or np.any(dis > KW_TOL) else []
+        return (
+            ["battery flows in a site without a battery"]
+            if np.any(ch > KW_TOL) or np.any(dis > KW_TOL)
+            else []
+        )
     out = []
     if np.any(ch > bat.power_kw + KW_TOL) or np.any(dis > bat.power_kw + KW_TOL):
         out.append(f"battery power above {bat.power_kw:g} kW")
@@ -193,8 +233,11 @@ def check_jobs(plan: Plan, jobs: Sequence[Job], data: ModelData, timezone: str) 
             runs = runs.sort_values("start")
             starts, ends = pd.to_datetime(runs["start"], utc=True), pd.to_datetime(runs["end"], utc=True)
             earliest = t0 + pd.Timedelta(
-                hours=release_step(to_utc(job.release, timezone), t0, data.step_h, data.n_steps) * data.step_h)
-            if starts.min() < earliest - pd.Timedelta(seconds=1) or ends.max() > end + pd.Timedelta(seconds=1):
+                hours=release_step(to_utc(job.release, timezone), t0, data.step_h, data.n_steps) * data.step_h
+            )
+            if starts.min() < earliest - pd.Timedelta(seconds=1) or ends.max() > end + pd.Timedelta(
+                seconds=1
+            ):
                 out.append(f"job {job.job_id}: runs outside its release and the horizon")
             if (starts.iloc[1:].to_numpy() < ends.iloc[:-1].to_numpy()).any():
                 out.append(f"job {job.job_id}: run intervals overlap")
@@ -204,10 +247,14 @@ def check_jobs(plan: Plan, jobs: Sequence[Job], data: ModelData, timezone: str) 
                 out.append(f"job {job.job_id}: runs on a node count other than its {job.nodes}")
             ran_h = float(((ends - starts) / pd.Timedelta(hours=1)).sum())
         if row["status"] == "on_time":
-            finish = pd.Timestamp(row["finish"])
-            if ran_h < job.duration_h - 1e-6 or finish > to_utc(job.deadline, timezone) + pd.Timedelta(seconds=1):
-                out.append(f"job {job.job_id}: on time but ran {ran_h:.3f} of {job.duration_h:g} h or "
-                           f"finished after its deadline")
+            finish = pd.to_datetime(row["finish"], utc=True)
+            if ran_h < job.duration_h - 1e-4 or finish > to_utc(job.deadline, timezone) + pd.Timedelta(
+                seconds=1
+            ):
+                out.append(
+                    f"job {job.job_id}: on time but ran {ran_h:.3f} of {job.duration_h:g} h or "
+                    f"finished after its deadline"
+                )
         elif not str(row["reason"]):
             out.append(f"job {job.job_id}: {row['status']} without a reason")
         if row["lateness_h"] < -1e-9 or (row["status"] == "on_time" and row["lateness_h"] > 1e-6):

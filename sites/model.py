@@ -223,6 +223,11 @@ class Wind(_Model):
     """Technical availability times wake and electrical efficiency. [-]"""
     roughness_length_m: float = Field(default=0.1, gt=0, le=3)
     """Surface roughness length for the logarithmic wind profile. [m]"""
+    resource_mean_speed_ms: float | None = Field(default=None, gt=0, le=20)
+    """Annual mean wind speed at the farm at resource_height_m (e.g. from a wind atlas); rescales the
+    synthetic year's station wind, never a weather file's; none uses the climate normals as is. [m/s]"""
+    resource_height_m: float = Field(default=100.0, gt=0, le=250)
+    """Height of resource_mean_speed_ms above ground. [m]"""
 
 
 class Battery(_Model):

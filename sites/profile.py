@@ -19,6 +19,7 @@ from sites import cooling, grid
 from sites.model import PV, CoolingPlant, Site
 from sites.renewables import (
     capacity_factor,
+    farm_weather,
     pv_ac_kw,
     specific_yield_kwh_per_kwp,
     wind_farm_kw,
@@ -125,7 +126,7 @@ def site_profile(
         if site.pv
         else zeros
     )
-    wind_kw = wind_farm_kw(site.wind, window) if site.wind else zeros
+    wind_kw = wind_farm_kw(site.wind, farm_weather(site.wind, site.climate, window)) if site.wind else zeros
     carbon_kwargs = {"base_dir": base_dir} if base_dir is not None else {}
     levels = np.asarray(site.cooling.setpoint_levels_c, dtype=float)
     profile = xr.Dataset(
@@ -277,7 +278,8 @@ def annual_summary(site: Site, weather: xr.Dataset | None = None) -> dict[str, f
         out["pv_capacity_factor"] = capacity_factor(pv_kw, site.pv.kwp)
     if site.wind is not None and site.wind.count > 0:
         out["wind_capacity_factor"] = capacity_factor(
-            wind_farm_kw(site.wind, year), wind_nameplate_kw(site.wind)
+            wind_farm_kw(site.wind, farm_weather(site.wind, site.climate, year)),
+            wind_nameplate_kw(site.wind),
         )
     return out
 

@@ -20,7 +20,7 @@ import xarray as xr
 from windpowerlib import power_output, wind_speed
 from windpowerlib.wind_turbine import get_turbine_data_from_file
 
-from sites.model import PV, Wind
+from sites.model import PV, Climate, Wind
 from weather.dataset import interval_midpoints
 from weather.errors import InputError
 
@@ -38,6 +38,10 @@ RHO_STANDARD = 1.225
 R_DRY_AIR = 287.058
 #: Temperature lapse rate of the standard atmosphere [K/m].
 LAPSE_RATE_K_PER_M = -0.0065
+#: How weather.synthetic.synthetic_year labels its Dataset's ``source`` attribute.
+SYNTHETIC_SOURCE_PREFIX = "synthetic typical year"
+#: Days in each month of a non-leap year, to weight monthly normals into an annual mean [d].
+DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=float)
 
 
 def pv_ac_kw(
@@ -125,6 +129,33 @@ def hub_air_density(
     temp_k = temp_air_c + 273.15 + LAPSE_RATE_K_PER_M * (hub_height_m - measured_height_m)
     pressure_hub = pressure_pa - 12.5 * hub_height_m
     return pressure_hub / (R_DRY_AIR * temp_k)
+
+
+def is_synthetic(weather: xr.Dataset) -> bool:
+    """Whether a weather Dataset is a synthetic typical year built from climate normals (its ``source``
+    label, which survives writing it to NetCDF and reading it back)."""
+    return str(weather.attrs.get("source", "")).startswith(SYNTHETIC_SOURCE_PREFIX)
+
+
+def farm_weather(wind: Wind, climate: Climate, weather: xr.Dataset) -> xr.Dataset:
+    """The weather the wind farm sees: the synthetic year's wind rescaled to the farm's resource.
+
+    Climate normals come from sheltered station anemometers near the data centre, far below an
+    exposed wind-farm site. On a synthetic year built from those normals, with
+    ``resource_mean_speed_ms`` set, every wind speed is multiplied by one factor, the farm's annual
+    mean over the normals' day-weighted annual mean, and relabelled at ``resource_height_m``: the
+    farm's annual mean equals the given one while the seasonal, hourly and Weibull shape of the
+    synthetic year are kept (including its near-ground afternoon maximum; at hub height the real
+    diurnal cycle is weaker and peaks at night). A weather file (measured or a user's own typical
+    year) is returned unchanged: its wind drives the farm directly, so give one measured at the farm.
+    """
+    if wind.resource_mean_speed_ms is None or not is_synthetic(weather):
+        return weather
+    normals_mean_ms = float(np.average(climate.wind_speed_ms, weights=DAYS_IN_MONTH))
+    scale = wind.resource_mean_speed_ms / normals_mean_ms if normals_mean_ms > 0 else 0.0
+    speed = weather["wind_speed"] * scale
+    speed.attrs = weather["wind_speed"].attrs | {"height_m": wind.resource_height_m}
+    return weather.assign(wind_speed=speed)
 
 
 def wind_farm_kw(wind: Wind, weather: xr.Dataset) -> FloatArray:

@@ -34,14 +34,21 @@ def _steps() -> pd.DataFrame:
 
 def _status() -> pd.DataFrame:
     return pd.DataFrame(
-        {"job_id": ["a", "b"], "status": ["late", "on_time"], "finish": [None, None],
-         "lateness_h": [1.5, 0.0], "penalty_per_h": [100.0, 5000.0], "reason": ["window too short", ""]}
+        {
+            "job_id": ["a", "b"],
+            "status": ["late", "on_time"],
+            "finish": [None, None],
+            "lateness_h": [1.5, 0.0],
+            "penalty_per_h": [100.0, 5000.0],
+            "reason": ["window too short", ""],
+        }
     )
 
 
 def test_objective_terms_by_hand() -> None:
-    rates = Rates(step_h=0.5, demand_charge_per_kw_horizon=2.0, demand_share_of_month=1 / 30,
-                  carbon_price_per_t=100.0)
+    rates = Rates(
+        step_h=0.5, demand_charge_per_kw_horizon=2.0, demand_share_of_month=1 / 30, carbon_price_per_t=100.0
+    )
     terms = objective_terms(_steps(), _status(), rates)
     # energy: 0.5 h x (115*0.5 + 65*1 + 170*2) = 0.5 x 462.5 = 231.25
     assert terms["energy_cost"] == pytest.approx(231.25)
@@ -57,8 +64,9 @@ def test_objective_terms_by_hand() -> None:
 
 def test_export_revenue_is_subtracted() -> None:
     steps = _steps().assign(grid_export_kw=[0.0, 0.0, 10.0])
-    rates = Rates(step_h=0.5, demand_charge_per_kw_horizon=0.0, demand_share_of_month=0.0,
-                  carbon_price_per_t=0.0)
+    rates = Rates(
+        step_h=0.5, demand_charge_per_kw_horizon=0.0, demand_share_of_month=0.0, carbon_price_per_t=0.0
+    )
     terms = objective_terms(steps, _status().iloc[:0], rates)
     assert terms["export_revenue"] == pytest.approx(0.5)  # 10 kW x 0.5 h x 0.1
     assert terms["lateness_penalty"] == 0.0

@@ -67,7 +67,8 @@ def tiny_profile(site: Site, *, pv_kw: tuple[float, ...] = (0.0, 50.0, 0.0, 0.0)
 
 def job(job_id: str, nodes: int, hours: float, release_h: float, deadline_h: float, preemptible: bool) -> Job:
     """A job with release and deadline in hours after DAY's local midnight."""
-    return Job(job_id, nodes, hours, DAY + pd.Timedelta(hours=release_h), DAY + pd.Timedelta(hours=deadline_h),
+    hour = pd.Timedelta(hours=1)
+    return Job(job_id, nodes, hours, DAY + release_h * hour, DAY + deadline_h * hour,
                preemptible)
 
 
@@ -139,7 +140,8 @@ def test_partial_last_step_of_a_preemptible_job() -> None:
 def test_export_where_allowed() -> None:
     """A PV surplus is exported up to the limit, the rest curtailed."""
     site = tiny_site()
-    plan = baseline_plan(tiny_profile(site, pv_kw=(0, 50, 0, 0), export_limit_kw=5.0), site, [], PlanSettings())
+    profile = tiny_profile(site, pv_kw=(0, 50, 0, 0), export_limit_kw=5.0)
+    plan = baseline_plan(profile, site, [], PlanSettings())
     # no jobs: nominal IT 18 kW, facility 21.6 kW; surplus at step 1 = 28.4 kW
     np.testing.assert_allclose(plan.steps["grid_export_kw"], [0, 5.0, 0, 0])
     np.testing.assert_allclose(plan.steps["curtailed_kw"], [0, 23.4, 0, 0])
@@ -163,7 +165,8 @@ def test_balance_and_capacity_hold_for_any_queue(specs: list[tuple[int, float, i
     """Energy balance at every step, busy nodes within the site, objective equal to its recomputation."""
     site = tiny_site()
     jobs = [job(f"j{i}", n, h, r, r + d, p) for i, (n, h, r, d, p) in enumerate(specs)]
-    plan = baseline_plan(tiny_profile(site, pv_kw=tuple(pv), export_limit_kw=10.0), site, jobs, PlanSettings())
+    profile = tiny_profile(site, pv_kw=tuple(pv), export_limit_kw=10.0)
+    plan = baseline_plan(profile, site, jobs, PlanSettings())
     np.testing.assert_allclose(_balance_residual(plan.steps), 0.0, atol=1e-9)
     assert (plan.steps["busy_nodes"] <= site.it.nodes + 1e-9).all()
     assert (plan.steps["curtailed_kw"] >= -1e-12).all() and (plan.steps["grid_import_kw"] >= 0).all()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from optimizer.bms import setpoint_csv, setpoint_schedule
@@ -41,6 +41,7 @@ def test_empty_steps_give_header_only() -> None:
     assert setpoint_csv(setpoint_schedule(_steps([]), TZ, 15)) == header
 
 
+@settings(deadline=None, max_examples=60)  # pandas per example; the machine is shared
 @given(st.lists(st.sampled_from([18.0, 21.0, 24.0, 27.0]), min_size=1, max_size=96))
 def test_intervals_tile_the_horizon_and_alternate(setpoints: list[float]) -> None:
     schedule = setpoint_schedule(_steps(setpoints), TZ, 15)

@@ -9,7 +9,11 @@ import pytest
 from sites import builtin_ids, load_site
 from sites.cooling import DAYS_IN_MONTH, FREE, cooling_coefficients, diurnal_normals, pue_from_normals
 from sites.grid import peak_valley_ratio
+from sites.profile import annual_summary, default_weather
+from sites.renewables import DAYS_IN_MONTH as DAYS
+from sites.renewables import farm_weather
 
+WIND_IDS = ["zhongwei", "horinger", "qingyang", "zhangjiakou"]
 HUB_IDS = ["zhangjiakou", "qingpu", "wuhu", "shaoguan", "tianfu", "chongqing", "horinger", "guian",
            "qingyang", "zhongwei"]
 ALL_IDS = [*HUB_IDS, "beijing", "shanghai", "shenzhen"]
@@ -74,6 +78,21 @@ def test_western_hubs_have_renewables_and_eastern_sites_mostly_not() -> None:
     for site_id in ("beijing", "shanghai", "shenzhen", "qingpu", "shaoguan"):
         site = load_site(site_id)
         assert site.pv is None and site.wind is None and site.battery is None
+
+
+@pytest.mark.parametrize("site_id", WIND_IDS)
+def test_western_wind_farms_have_plausible_capacity_factors(site_id: str) -> None:
+    """NEA: national wind utilisation 1,538 h in Jan-Aug 2023 (~25 % CF); these regions are among the best."""
+    site = load_site(site_id)
+    assert site.wind is not None and site.wind.resource_mean_speed_ms is not None
+    source = next(e for e in site.provenance if e.fact == "wind.resource_mean_speed_ms")
+    assert source.status == "estimate" and "NEA" in source.source
+    year = default_weather(site)
+    farm_ms = farm_weather(site.wind, site.climate, year)["wind_speed"].values
+    assert farm_ms.mean() == pytest.approx(site.wind.resource_mean_speed_ms, rel=1e-9)
+    station_ms = year["wind_speed"].values.mean()
+    assert station_ms == pytest.approx(float((DAYS * site.climate.wind_speed_ms).sum() / 365), rel=1e-9)
+    assert 0.22 <= annual_summary(site, year)["wind_capacity_factor"] <= 0.32
 
 
 def test_cold_dry_western_hubs_beat_shenzhen_and_shanghai_on_pue() -> None:

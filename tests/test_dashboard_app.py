@@ -35,9 +35,9 @@ def _history(root: Path, sites: list[str]) -> Path:
     with history.connect(history.default_path(root)) as conn:
         history.start_run(conn, "r1", "fleet.toml", "d", "2026-11-28T22:00:00Z")
         for site in sites:
-            history.record(conn, history.SiteRun(run_id="r1", site=site, plan_date="2026-11-29", status="optimal",
-                                                 wall_s=1.0, started_utc="2026-11-28T22:00:00Z",
-                                                 finished_utc="2026-11-28T22:00:01Z"))
+            history.record(conn, history.SiteRun(
+                run_id="r1", site=site, plan_date="2026-11-29", status="optimal", wall_s=1.0,
+                started_utc="2026-11-28T22:00:00Z", finished_utc="2026-11-28T22:00:01Z"))
     return root
 
 

@@ -90,3 +90,14 @@ def test_missing_or_newer_history_is_an_input_error(tmp_path: Path) -> None:
         raw.execute(f"PRAGMA user_version={history.SCHEMA_VERSION + 1}")
     with pytest.raises(InputError, match="newer than this greendc"), history.connect(db):
         pass
+
+
+def test_last_wall_s_takes_each_sites_newest_run(tmp_path: Path) -> None:
+    with history.connect(tmp_path / "h.sqlite") as conn:
+        for run_id, started, walls in [("r1", "2026-11-29T22:00:00Z", {"wuhu": 50.0, "qingpu": 10.0}),
+                                       ("r2", "2026-11-30T22:00:00Z", {"wuhu": 20.0})]:
+            history.start_run(conn, run_id, "f", "d", started)
+            for site, wall_s in walls.items():
+                history.record(conn, SiteRun(run_id=run_id, site=site, plan_date="d", status="optimal",
+                                             wall_s=wall_s, started_utc=started, finished_utc=started))
+        assert history.last_wall_s(conn) == {"wuhu": 20.0, "qingpu": 10.0}

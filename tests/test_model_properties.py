@@ -18,8 +18,14 @@ from optimizer.verify import check_energy_balance
 
 HOURS = 6
 EXACT = PlanSettings(rel_gap=1e-9, time_limit_s=20.0, step_minutes=60, horizon_h=HOURS)
-BATTERY = {"energy_kwh": 40.0, "power_kw": 20.0, "charge_efficiency": 0.95, "discharge_efficiency": 0.95,
-           "initial_soc_frac": 0.5, "min_soc_frac": 0.1}
+BATTERY = {
+    "energy_kwh": 40.0,
+    "power_kw": 20.0,
+    "charge_efficiency": 0.95,
+    "discharge_efficiency": 0.95,
+    "initial_soc_frac": 0.5,
+    "min_soc_frac": 0.1,
+}
 HYPO = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -33,28 +39,55 @@ def cases(draw: st.DrawFn) -> tuple[list[float], list[float], list[Job], bool]:
         release = draw(st.integers(0, HOURS - 1))
         hours = draw(st.integers(1, HOURS - release))
         deadline = draw(st.integers(release + 1, HOURS))
-        jobs.append(job(f"j{i}", nodes=draw(st.integers(1, 2)), hours=float(hours), release_h=release,
-                        deadline_h=deadline, preemptible=draw(st.booleans()), penalty=50.0))
+        jobs.append(
+            job(
+                f"j{i}",
+                nodes=draw(st.integers(1, 2)),
+                hours=float(hours),
+                release_h=release,
+                deadline_h=deadline,
+                preemptible=draw(st.booleans()),
+                penalty=50.0,
+            )
+        )
     return prices, pv, jobs, draw(st.booleans())
 
 
 def _case(prices: list[float], pv: list[float], with_battery: bool, step_minutes: int = 60):  # type: ignore[no-untyped-def]
     """Site and profile at the given step, hourly values repeated when the step is shorter."""
     per_hour = 60 // step_minutes
-    site = tiny_site(nodes=2, idle_kw=1.0, firm_kw=5.0, levels=(21.0, 24.0), demand_per_kw_month=30.0,
-                     battery=BATTERY if with_battery else None, export_limit_kw=10.0)
+    site = tiny_site(
+        nodes=2,
+        idle_kw=1.0,
+        firm_kw=5.0,
+        levels=(21.0, 24.0),
+        demand_per_kw_month=30.0,
+        battery=BATTERY if with_battery else None,
+        export_limit_kw=10.0,
+    )
     cooling = np.repeat(np.array([[0.3, 0.2]] * HOURS) + np.array(pv)[:, None] * 0.01, per_hour, axis=0)
-    profile = tiny_profile(np.repeat(prices, per_hour), step_minutes=step_minutes, cooling=cooling,
-                           levels=(21.0, 24.0), uplift=(0.0, 0.02), firm_kw=5.0, pv_kw=np.repeat(pv, per_hour),
-                           export_price=np.full(HOURS * per_hour, 0.4), demand_per_kw_month=30.0,
-                           export_limit_kw=10.0, loss_frac=0.03)
+    profile = tiny_profile(
+        np.repeat(prices, per_hour),
+        step_minutes=step_minutes,
+        cooling=cooling,
+        levels=(21.0, 24.0),
+        uplift=(0.0, 0.02),
+        firm_kw=5.0,
+        pv_kw=np.repeat(pv, per_hour),
+        export_price=np.full(HOURS * per_hour, 0.4),
+        demand_per_kw_month=30.0,
+        export_limit_kw=10.0,
+        loss_frac=0.03,
+    )
     return site, profile
 
 
 @pytest.mark.slow
 @HYPO
 @given(cases())
-def test_plan_never_costs_more_than_the_baseline(case: tuple[list[float], list[float], list[Job], bool]) -> None:
+def test_plan_never_costs_more_than_the_baseline(
+    case: tuple[list[float], list[float], list[Job], bool],
+) -> None:
     prices, pv, jobs, with_battery = case
     site, profile = _case(prices, pv, with_battery)
     plan = make_plan(profile, site, jobs, EXACT)
@@ -66,14 +99,17 @@ def test_plan_never_costs_more_than_the_baseline(case: tuple[list[float], list[f
 @pytest.mark.slow
 @HYPO
 @given(cases(), st.integers(1, 3))
-def test_loosening_a_deadline_never_raises_the_cost(case: tuple[list[float], list[float], list[Job], bool],
-                                                    extra_h: int) -> None:
+def test_loosening_a_deadline_never_raises_the_cost(
+    case: tuple[list[float], list[float], list[Job], bool], extra_h: int
+) -> None:
     prices, pv, jobs, with_battery = case
     site, profile = _case(prices, pv, with_battery)
     tight = make_plan(profile, site, jobs, EXACT)
     first = jobs[0]
-    loose_deadline = min(first.deadline + np.timedelta64(extra_h, "h"), jobs[0].release.normalize()
-                         + np.timedelta64(HOURS, "h"))
+    loose_deadline = min(
+        first.deadline + np.timedelta64(extra_h, "h"),
+        jobs[0].release.normalize() + np.timedelta64(HOURS, "h"),
+    )
     loose = make_plan(profile, site, [replace(first, deadline=loose_deadline), *jobs[1:]], EXACT)
     assert loose.objective["total"] <= tight.objective["total"] + 1e-6
 
@@ -81,7 +117,9 @@ def test_loosening_a_deadline_never_raises_the_cost(case: tuple[list[float], lis
 @pytest.mark.slow
 @HYPO
 @given(cases())
-def test_halving_the_step_never_raises_the_cost(case: tuple[list[float], list[float], list[Job], bool]) -> None:
+def test_halving_the_step_never_raises_the_cost(
+    case: tuple[list[float], list[float], list[Job], bool],
+) -> None:
     prices, pv, jobs, with_battery = case
     site, hourly = _case(prices, pv, with_battery, 60)
     _, half = _case(prices, pv, with_battery, 30)
@@ -93,8 +131,10 @@ def test_halving_the_step_never_raises_the_cost(case: tuple[list[float], list[fl
 def test_balance_closes_every_step_on_a_mixed_day() -> None:
     # One fixed case of the properties above, fast enough for every run.
     site, profile = _case([0.3, 1.5, 0.3, 1.0, 0.6, 1.5], [0.0, 5.0, 15.0, 15.0, 5.0, 0.0], True)
-    jobs = [job("a", nodes=2, hours=2.0, release_h=0, deadline_h=6), job("b", hours=3.0, preemptible=False,
-                                                                         release_h=1, deadline_h=6)]
+    jobs = [
+        job("a", nodes=2, hours=2.0, release_h=0, deadline_h=6),
+        job("b", hours=3.0, preemptible=False, release_h=1, deadline_h=6),
+    ]
     plan = make_plan(profile, site, jobs, EXACT)
     assert not check_energy_balance(plan.steps)
     assert plan.objective["total"] <= baseline_plan(profile, site, jobs, EXACT).objective["total"] + 1e-6

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from plan_cases import job, tiny_profile, tiny_site
@@ -21,16 +23,21 @@ def test_two_jobs_four_steps_two_prices() -> None:
     plan = make_plan(profile, site, [job("a", hours=2.0), job("b", hours=1.0, preemptible=False)], EXACT)
     assert plan.objective["energy_cost"] == pytest.approx(40.0)
     assert plan.objective["total"] == pytest.approx(40.0)
-    assert plan.steps["busy_nodes"].tolist() == pytest.approx([1.0, 1.0, 1.0, 0.0]) or \
-        plan.steps["busy_nodes"].tolist() == pytest.approx([1.0, 0.0, 1.0, 1.0])
+    assert plan.steps["busy_nodes"].tolist() == pytest.approx([1.0, 1.0, 1.0, 0.0]) or plan.steps[
+        "busy_nodes"
+    ].tolist() == pytest.approx([1.0, 0.0, 1.0, 1.0])
     assert set(plan.job_status["status"]) == {"on_time"}
     assert (plan.runs["job_id"] == "b").sum() == 1  # the block runs once, contiguously
 
 
 def test_cheap_steps_chosen_when_capacity_allows() -> None:
     # Two nodes: both jobs fit in the two cheap steps: 10 kW x 3 h x 1 = 30.
-    plan = make_plan(tiny_profile([1.0, 2.0, 1.0, 2.0]), tiny_site(nodes=2),
-                     [job("a", hours=2.0), job("b", hours=1.0, preemptible=False)], EXACT)
+    plan = make_plan(
+        tiny_profile([1.0, 2.0, 1.0, 2.0]),
+        tiny_site(nodes=2),
+        [job("a", hours=2.0), job("b", hours=1.0, preemptible=False)],
+        EXACT,
+    )
     assert plan.objective["total"] == pytest.approx(30.0)
 
 
@@ -60,8 +67,14 @@ def test_battery_arbitrage() -> None:
     # 100 kW load, prices 1 then 3. Battery 100 kWh, 50 kW, 90 % each way, starts at 50 kWh and must
     # end there: charge 50 kW (stores 45 kWh), discharge 45 x 0.9 = 40.5 kW.
     # Cost 150 x 1 + (100 - 40.5) x 3 = 328.5 (400 without the battery).
-    battery = {"energy_kwh": 100.0, "power_kw": 50.0, "charge_efficiency": 0.9, "discharge_efficiency": 0.9,
-               "initial_soc_frac": 0.5, "min_soc_frac": 0.0}
+    battery = {
+        "energy_kwh": 100.0,
+        "power_kw": 50.0,
+        "charge_efficiency": 0.9,
+        "discharge_efficiency": 0.9,
+        "initial_soc_frac": 0.5,
+        "min_soc_frac": 0.0,
+    }
     site = tiny_site(firm_kw=100.0, battery=battery)
     plan = make_plan(tiny_profile([1.0, 3.0], firm_kw=100.0), site, [], EXACT)
     assert plan.objective["total"] == pytest.approx(328.5)
@@ -73,7 +86,9 @@ def test_demand_charge_flattens_the_peak() -> None:
     # here the horizon is 2 h (share 2/720): running them in different hours halves the peak.
     site = tiny_site(nodes=2, demand_per_kw_month=720.0)
     profile = tiny_profile([1.0, 1.0], demand_per_kw_month=720.0)
-    plan = make_plan(profile, site, [job("a", deadline_h=2.0), job("b", deadline_h=2.0, preemptible=False)], EXACT)
+    plan = make_plan(
+        profile, site, [job("a", deadline_h=2.0), job("b", deadline_h=2.0, preemptible=False)], EXACT
+    )
     assert plan.steps["grid_import_kw"].max() == pytest.approx(10.0)
     assert plan.objective["demand_charge"] == pytest.approx(2.0 * 10.0)  # 720 x 2/720 x 10 kW
 
@@ -81,8 +96,11 @@ def test_demand_charge_flattens_the_peak() -> None:
 def test_bad_jobs_reported_rest_planned() -> None:
     # A job wider than the site is not run; one longer than its window runs late with the reason.
     site = tiny_site(nodes=2)
-    jobs = [job("wide", nodes=3), job("long", hours=3.0, deadline_h=2.0, preemptible=False, penalty=100.0),
-            job("ok", hours=1.0)]
+    jobs = [
+        job("wide", nodes=3),
+        job("long", hours=3.0, deadline_h=2.0, preemptible=False, penalty=100.0),
+        job("ok", hours=1.0),
+    ]
     plan = make_plan(tiny_profile([1.0, 1.0, 1.0, 1.0]), site, jobs, EXACT)
     status = plan.job_status.set_index("job_id")
     assert status.loc["wide", "status"] == "not_run" and "3 nodes" in status.loc["wide", "reason"]
@@ -98,3 +116,17 @@ def test_empty_queue_is_firm_load_only() -> None:
     assert plan.steps["it_kw"].tolist() == pytest.approx([54.0, 54.0])  # firm + 4 idle nodes
     assert plan.objective["total"] == pytest.approx(54.0 * 3.0)
     assert plan.runs.empty and plan.job_status.empty
+
+
+@pytest.mark.parametrize(("two_meters", "total"), [(False, -10.0), (True, -15.0)])
+def test_export_rule_one_or_two_meters(two_meters: bool, total: float) -> None:
+    # 10 kW load, 15 kW PV, export pays 2 > import price 1, export limit 10 kW, one hour.
+    # One meter: export only the 5 kW surplus, import nothing: -5 x 2 = -10.
+    # Two meters: the PV meter exports 10 kW, the site imports 5 kW: 5 x 1 - 10 x 2 = -15.
+    site = tiny_site(firm_kw=10.0, export_limit_kw=10.0)
+    profile = tiny_profile([1.0], firm_kw=10.0, pv_kw=[15.0], export_price=[2.0], export_limit_kw=10.0)
+    plan = make_plan(profile, site, [], replace(EXACT, simultaneous_import_export=two_meters))
+    assert plan.objective["total"] == pytest.approx(total)
+    step = plan.steps.iloc[0]
+    both_kw = min(step["grid_import_kw"], step["grid_export_kw"])
+    assert both_kw == pytest.approx(5.0 if two_meters else 0.0)

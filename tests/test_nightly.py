@@ -7,6 +7,7 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,18 +19,19 @@ from greendc.workflows.nightly import (
     default_plan_date,
     exit_code,
     judge,
+    longest_first,
     needs_heuristic_retry,
 )
 
 
-def _outcome(ended: str, result: dict[str, object] | None = None, **extra: object) -> Outcome:
+def _outcome(ended: str, result: dict[str, Any] | None = None, **extra: Any) -> Outcome:
     return Outcome(label="wuhu", ended=ended, wall_s=12.5, started_utc="a", finished_utc="b",
-                   heuristic_only=False, result=result, **extra)  # type: ignore[arg-type]
+                   heuristic_only=False, result=result, **extra)
 
 
-PLANNED = {"kind": "planned", "plan_dir": "/x", "fallback_reasons": []}
-TIMED_OUT = {**PLANNED, "fallback_reasons": ["solver time limit"]}
-UNUSABLE = {"kind": "unusable", "error": "q.csv: nodes: bad"}
+PLANNED: dict[str, Any] = {"kind": "planned", "plan_dir": "/x", "fallback_reasons": []}
+TIMED_OUT: dict[str, Any] = {**PLANNED, "fallback_reasons": ["solver time limit"]}
+UNUSABLE: dict[str, Any] = {"kind": "unusable", "error": "q.csv: nodes: bad"}
 
 
 @pytest.mark.parametrize(
@@ -121,3 +123,64 @@ def test_a_held_lock_stops_the_run_with_the_message(
     assert f"error: another greendc nightly run holds the lock {lock} (pid {holder.pid}" in err
     assert '"event": "lock_held"' in err
     assert not (tmp_path / "data" / "runs.sqlite").exists()
+
+
+@pytest.mark.slow
+def test_dry_run_checks_every_input_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    header = "job_id,nodes,duration_h,release,deadline,preemptible\n"
+    good = header + "j0,4,2,2026-12-01T01:00,2026-12-01T20:00,true\n"
+    (tmp_path / "good.csv").write_text(good)
+    (tmp_path / "bad.csv").write_text(good.replace(",4,", ",four,"))
+    fleet = tmp_path / "fleet.toml"
+    fleet.write_text(
+        '[fleet]\noutput_root = "data"\n'
+        '[[site]]\nid = "wuhu"\njobs = "good.csv"\n'
+        '[[site]]\nid = "qingpu"\njobs = "bad.csv"\n'
+        '[[site]]\nid = "tianfu"\njobs = "good.csv"\nweather = "wx/{date}.nc"\n'
+    )
+    assert main(["nightly", "--fleet", str(fleet), "--date", "2026-12-01", "--dry-run"]) == 1
+    captured = capsys.readouterr()
+    lines = map(json.loads, captured.err.splitlines())
+    events = {e["site"]: e for e in lines if e["event"] == "dry_run_site"}
+    assert events["wuhu"]["would"] == f"plan -> {tmp_path / 'data/plans/wuhu/2026-12-01'}"
+    assert events["wuhu"]["jobs"] == "good.csv, 1 jobs"
+    assert events["qingpu"]["would"].startswith("fail: no previous plan (")
+    assert "bad.csv: job j0, nodes" in events["qingpu"]["would"]
+    assert "flagged: forecast" in events["tianfu"]["would"] and "synthetic" in events["tianfu"]["would"]
+    assert "2 of 3 sites would be planned" in captured.out
+    assert not (tmp_path / "data").exists()
+
+
+def test_an_unwritable_data_folder_is_a_fleet_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "blocker").write_text("a file where the data folder's parent should be")
+    fleet = tmp_path / "fleet.toml"
+    fleet.write_text('[fleet]\noutput_root = "blocker/data"\n[[site]]\nid = "wuhu"\n')
+    assert main(["nightly", "--fleet", str(fleet), "--date", "2026-12-01"]) == 2
+    err = capsys.readouterr().err
+    assert "fleet.output_root: the data folder" in err and "is not a writable folder" in err
+
+
+def test_longest_sites_start_first_and_new_sites_before_them(tmp_path: Path) -> None:
+    from greendc.fleet import load_fleet, resolve
+
+    fleet = tmp_path / "fleet.toml"
+    fleet.write_text("".join(f'[[site]]\nid = "{s}"\n' for s in ("wuhu", "qingpu", "tianfu", "guian")))
+    tasks = resolve(load_fleet(fleet), fleet, date(2026, 12, 1))
+    order = longest_first(tasks, {"wuhu": 12.0, "qingpu": 40.0, "guian": 12.0})
+    assert [t.label for t in order] == ["tianfu", "qingpu", "wuhu", "guian"]  # ties keep fleet order
+
+
+def test_a_fresh_interpreter_child_is_killed_at_its_limit(tmp_path: Path) -> None:
+    """The fallback launcher (no fork) kills the child's whole group at the limit and says so."""
+    import time
+
+    from greendc.workflows.nightly import run_exec
+
+    start = time.perf_counter()
+    assert run_exec(tmp_path, 0.3) == (None, True)  # killed while still importing
+    assert time.perf_counter() - start < 5
+    assert (tmp_path / "stderr.txt").is_file()

@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -96,7 +97,7 @@ def test_faults_cost_only_their_own_site(tmp_path: Path) -> None:
 
     for site in ("wuhu", "qingpu", "zhongwei", "tianfu", "guian"):
         (queues / f"{site}.csv").write_text(queue_csv(NEXT_NIGHT))
-    corrupt = "job_id,nodes,duration_h,release,deadline,preemptible\nj0,many,2,x,y,z\n"
+    corrupt = queue_csv(NEXT_NIGHT).replace("j1,6,", "j1,many,")  # text where a node count belongs
     (queues / "qingpu.csv").write_text(corrupt)
     sites = (
         '[[site]]\nid = "wuhu"\n\n'
@@ -114,8 +115,8 @@ def test_faults_cost_only_their_own_site(tmp_path: Path) -> None:
     }
     assert code == 1
     done = {str(e["site"]): e for e in events if e["event"] == "site_done"}
-    assert "nodes" in str(done["qingpu"]["error"]) and "qingpu.csv" in str(done["qingpu"]["error"])
-    assert "time limit" in str(done["zhongwei"]["reason"]).lower()
+    assert "qingpu.csv: job j1, nodes" in str(done["qingpu"]["error"])
+    assert "0.01 s wall-clock limit" in str(done["zhongwei"]["reason"])
     assert "forecast" in str(done["tianfu"]["reason"]) and "synthetic" in str(done["tianfu"]["reason"])
     assert "killed at the wall-clock limit" in str(done["guian"]["reason"])
     # qingpu's previous plan is untouched and still `latest`; the others point at tonight's plan.
@@ -131,15 +132,22 @@ def test_faults_cost_only_their_own_site(tmp_path: Path) -> None:
     assert rows == statuses
 
 
-def _wait_for_writing(staging: Path, timeout_s: float = 120) -> None:
-    """Poll until a site process has started writing its plan under .staging (or fail)."""
+def _wait_for_writing(staging: Path, timeout_s: float = 120) -> set[str]:
+    """Poll until a site process has started writing its plan under .staging; the names seen then."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         for attempt in staging.glob("*-plan"):
-            if any(p.name not in {"spec.json", "stderr.txt"} for p in attempt.iterdir()):
-                return
+            names = {p.name for p in attempt.iterdir()}
+            if names - {"spec.json", "stderr.txt"}:
+                return names
         time.sleep(0.005)
     raise AssertionError("the site never started writing")
+
+
+def _wait_until_gone(processes: list[psutil.Process], timeout_s: float = 30) -> None:
+    """Wait until every process in the list has exited (orphans of a killed run must not linger)."""
+    _, alive = psutil.wait_procs(processes, timeout=timeout_s)
+    assert not alive, f"processes still running: {alive}"
 
 
 def test_sigkill_while_writing_keeps_the_previous_plan(tmp_path: Path) -> None:
@@ -152,10 +160,13 @@ def test_sigkill_while_writing_keeps_the_previous_plan(tmp_path: Path) -> None:
 
     queue.write_text(queue_csv(NIGHT, hours=(3.0, 1.0, 2.5, 2.0)))  # new inputs: a different plan
     run = nightly(fleet, NIGHT)
-    _wait_for_writing(site_dir / ".staging")
+    seen = _wait_for_writing(site_dir / ".staging")
+    descendants = psutil.Process(run.pid).children(recursive=True)  # workers, site process, solver
     os.kill(run.pid, signal.SIGKILL)
     run.wait()
     assert run.returncode == -signal.SIGKILL
+    assert "result.json" not in seen  # killed while the plan was being written
+    _wait_until_gone(descendants)  # the orphans end by themselves, publishing nothing
     assert visible(site_dir) == [NIGHT, "latest"]
     assert snapshot(site_dir / NIGHT) == before
     assert snapshot(site_dir / "latest") == before
@@ -187,7 +198,10 @@ def test_same_inputs_give_byte_identical_plans(tmp_path: Path) -> None:
     (tmp_path / "queue.csv").write_text(queue_csv(NIGHT))
     fleet = write_fleet(tmp_path, '[[site]]\nid = "wuhu"\njobs = "queue.csv"\n')
     site_dir = tmp_path / "data/plans/wuhu"
-    assert finish(nightly(fleet, NIGHT))[0] == 0
+    code, events, other = finish(nightly(fleet, NIGHT))
+    assert code == 0
+    assert other == ""  # stderr is the JSON log and nothing else: one object per line
+    assert events[0]["event"] == "run_start" and events[-1]["event"] == "run_done"
     first_version = os.readlink(site_dir / NIGHT)
     first = snapshot(site_dir / NIGHT)
     shutil_copy = {k: bytes(v) for k, v in first.items()}

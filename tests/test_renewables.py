@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import socket
 from pathlib import Path
@@ -12,10 +13,12 @@ import pvlib
 import pytest
 import xarray as xr
 
-from sites.model import PV, Wind
+from sites.model import PV, Climate, Wind
 from sites.renewables import (
+    SYNTHETIC_SOURCE_PREFIX,
     annual_energy_kwh,
     capacity_factor,
+    farm_weather,
     hub_air_density,
     pv_ac_kw,
     specific_yield_kwh_per_kwp,
@@ -36,7 +39,7 @@ def tmy() -> xr.Dataset:
     return read_tmy3(GREENSBORO)[0]
 
 
-def steady(hours: int = 2, **values: float) -> xr.Dataset:
+def steady(hours: int = 2, source: str = "test", **values: float) -> xr.Dataset:
     """A short weather Dataset at 0 N 0 E around noon on the March equinox with constant values."""
     base = {
         "temp_air": 20.0,
@@ -50,7 +53,7 @@ def steady(hours: int = 2, **values: float) -> xr.Dataset:
         {k: np.full(hours, v) for k, v in (base | values).items()},
         index=pd.date_range("2025-03-20 11:00", periods=hours, freq="h", tz="UTC"),
     )
-    return weather_dataset(frame, latitude=0.0, longitude=0.0, altitude_m=0.0, timezone="UTC", source="test")
+    return weather_dataset(frame, latitude=0.0, longitude=0.0, altitude_m=0.0, timezone="UTC", source=source)
 
 
 def test_pv_hand_worked_operating_point() -> None:
@@ -100,6 +103,49 @@ def test_wind_hand_worked_operating_point() -> None:
     )
     assert hub_air_density(np.array([15.0]), np.array([pressure_pa]), 100.0)[0] == pytest.approx(1.225)
     assert wind_farm_kw(wind, weather)[0] == pytest.approx(3 * 0.9 * 1580.0, rel=1e-6)
+
+
+def normals(wind_speed_ms: list[float]) -> Climate:
+    """Climate normals with the given monthly wind speeds at 10 m (other values irrelevant here)."""
+    return Climate(temp_mean_c=[10.0] * 12, temp_max_c=[15.0] * 12, temp_min_c=[5.0] * 12,
+                   rh_pct=[50.0] * 12, sunshine_h=[200.0] * 12, wind_speed_ms=wind_speed_ms)
+
+
+def test_farm_resource_rescales_a_synthetic_year_to_its_mean_at_its_height() -> None:
+    # normals: 4 m/s in the 31-day months, 3 m/s in the others; day-weighted annual mean
+    # (7 x 31 x 4 + (28 + 4 x 30) x 3) / 365 = 1312 / 365 m/s, so 8 m/s at the farm scales by 8 x 365 / 1312
+    climate = normals([4.0, 3.0, 4.0, 3.0, 4.0, 3.0, 4.0, 4.0, 3.0, 4.0, 3.0, 4.0])
+    weather = steady(source=f"{SYNTHETIC_SOURCE_PREFIX} (seed 0)", wind_speed=5.0)
+    wind = Wind(count=1, resource_mean_speed_ms=8.0, resource_height_m=80.0)
+    farm = farm_weather(wind, climate, weather)
+    np.testing.assert_allclose(farm["wind_speed"].values, 5.0 * 8.0 * 365 / 1312)
+    assert farm["wind_speed"].attrs["height_m"] == 80.0
+    assert weather["wind_speed"].values[0] == 5.0 and weather["wind_speed"].attrs["height_m"] == 10.0
+
+
+def test_farm_resource_hand_worked_operating_point() -> None:
+    # flat 5 m/s normals and series at 10 m; farm mean 10 m/s at hub height 100 m: the hub sees
+    # exactly 10 m/s, at 1.225 kg/m3 the E-82/2350 curve gives 1,580 kW (the station alone: far less)
+    hub_temp_k = 288.15 - 0.0065 * 98.0
+    pressure_pa = 1.225 * 287.058 * hub_temp_k + 12.5 * 100.0
+    synthetic = f"{SYNTHETIC_SOURCE_PREFIX} (seed 0)"
+    weather = steady(source=synthetic, wind_speed=5.0, temp_air=15.0, pressure=pressure_pa)
+    wind = Wind(count=2, availability=1.0, resource_mean_speed_ms=10.0, resource_height_m=100.0)
+    farm_kw = wind_farm_kw(wind, farm_weather(wind, normals([5.0] * 12), weather))
+    assert farm_kw[0] == pytest.approx(2 * 1580.0, rel=1e-6)
+    assert wind_farm_kw(wind, weather)[0] < 0.5 * farm_kw[0]
+
+
+def test_farm_resource_leaves_weather_files_and_unset_resources_alone() -> None:
+    climate = normals([2.0] * 12)
+    synthetic = steady(source=f"{SYNTHETIC_SOURCE_PREFIX} (seed 3)", wind_speed=2.0)
+    measured = steady(source="TMY3 723170TYA.CSV", wind_speed=2.0)
+    farm = Wind(count=1, resource_mean_speed_ms=7.0)
+    assert farm_weather(farm, climate, measured) is measured
+    assert farm_weather(Wind(count=1), climate, synthetic) is synthetic
+    farms = [farm.model_copy(update={"resource_mean_speed_ms": v}) for v in (5.0, 6.0, 7.0, 8.0)]
+    output = [wind_farm_kw(f, farm_weather(f, climate, synthetic))[0] for f in farms]
+    assert all(a < b for a, b in itertools.pairwise(output))
 
 
 def test_thin_air_lowers_wind_output() -> None:

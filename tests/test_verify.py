@@ -15,8 +15,9 @@ from optimizer.verify import PlanVerificationError, verify_plan
 SETTINGS = PlanSettings(rel_gap=1e-9, step_minutes=60, horizon_h=4)
 BATTERY = {"energy_kwh": 100.0, "power_kw": 50.0, "initial_soc_frac": 0.5, "min_soc_frac": 0.0}
 SITE = tiny_site(nodes=2, firm_kw=20.0, levels=(18.0, 27.0), battery=BATTERY)
-PROFILE = tiny_profile([1.0, 3.0, 1.0, 3.0], firm_kw=20.0, levels=(18.0, 27.0),
-                       cooling=np.array([[0.3, 0.2]] * 4))
+PROFILE = tiny_profile(
+    [1.0, 3.0, 1.0, 3.0], firm_kw=20.0, levels=(18.0, 27.0), cooling=np.array([[0.3, 0.2]] * 4)
+)
 JOBS = [job("a", hours=2.0), job("b", hours=1.0, preemptible=False, deadline_h=2.0)]
 
 
@@ -47,14 +48,17 @@ def test_sound_plan_passes(plan: Plan) -> None:
     verify_plan(plan, PROFILE, SITE, JOBS, SETTINGS)
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ("import", "energy balance"),
-    ("setpoint", "faster than 5 deg C per hour"),
-    ("soc", "does not follow its flows"),
-    ("objective", "objective energy_cost"),
-    ("status", "every job"),
-    ("runs", "node count"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("import", "energy balance"),
+        ("setpoint", "faster than 5 deg C per hour"),
+        ("soc", "does not follow its flows"),
+        ("objective", "objective energy_cost"),
+        ("status", "every job"),
+        ("runs", "node count"),
+    ],
+)
 def test_broken_plans_are_caught(plan: Plan, change: str, message: str) -> None:
     with pytest.raises(PlanVerificationError, match=message):
         verify_plan(_broken(plan, change), PROFILE, SITE, JOBS, SETTINGS)

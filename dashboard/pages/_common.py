@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from dash import dcc, html
 from dash.dash_table.DataTable import DataTable
+
+from dashboard import data
 
 #: Shown when the data folder has nothing in it yet.
 FIRST_PLAN_COMMANDS = (
@@ -49,7 +52,7 @@ def kpi_card(label: str, value: str, detail: str = "", *, card_id: str | None = 
 
 def graph(graph_id: str, figure: Any) -> dcc.Graph:
     """A plotly figure in a Graph that never reaches out to a CDN (no mathjax, no topojson fetch)."""
-    return dcc.Graph(id=graph_id, figure=figure, config={"displaylogo": False, "responsive": True},
+    return dcc.Graph(id=graph_id, figure=figure, config={"displaylogo": False},
                      mathjax=False)
 
 
@@ -76,3 +79,22 @@ def table(table_id: str, frame: pd.DataFrame, *, page_size: int = 20, markdown: 
                     "whiteSpace": "normal"},
         **extra,
     )
+
+
+def site_choice(data_dir: Path, wanted: str | None) -> tuple[list[dict[str, str]], str | None]:
+    """Sites with plans as dropdown options, and the one to select (the wanted one if it has plans)."""
+    sites = data.plan_sites(data_dir)
+    return options(sites), (wanted if wanted in sites else (sites[0] if sites else None))
+
+
+def date_choice(
+    data_dir: Path, site: str | None, wanted: str | None
+) -> tuple[list[dict[str, str]], str | None]:
+    """Plan dates of a site, newest first, and the one to select."""
+    if not site:
+        return [], None
+    try:
+        dates = data.plan_dates(data_dir, site)
+    except data.DataError:
+        return [], None
+    return options(dates), (wanted if wanted in dates else (dates[0] if dates else None))

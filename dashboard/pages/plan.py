@@ -6,6 +6,7 @@ Callbacks only connect the controls to pure functions of this module (``site_cho
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from dash.dash_table.DataTable import DataTable
 
 from dashboard import data, figures_plan, ids
-from dashboard.pages._common import empty_card, error_card, graph, kpi_card, options, table
+from dashboard.pages._common import date_choice, empty_card, error_card, graph, kpi_card, site_choice, table
 
 PATH = "/plan"
 
@@ -36,28 +37,9 @@ def layout(site: str | None = None, date: str | None = None, **_query: Any) -> h
                 ],
                 className="controls",
             ),
-            dcc.Loading(html.Div(id=ids.PLAN_BODY), type="dot"),
+            html.Div(id=ids.PLAN_BODY),
         ]
     )
-
-
-def site_choice(data_dir: Path, wanted: str | None) -> tuple[list[dict[str, str]], str | None]:
-    """Sites with plans as dropdown options, and the one to select (the wanted one if it has plans)."""
-    sites = data.plan_sites(data_dir)
-    return options(sites), (wanted if wanted in sites else (sites[0] if sites else None))
-
-
-def date_choice(
-    data_dir: Path, site: str | None, wanted: str | None
-) -> tuple[list[dict[str, str]], str | None]:
-    """Plan dates of a site, newest first, and the one to select."""
-    if not site:
-        return [], None
-    try:
-        dates = data.plan_dates(data_dir, site)
-    except data.DataError:
-        return [], None
-    return options(dates), (wanted if wanted in dates else (dates[0] if dates else None))
 
 
 def solver_card(meta: dict[str, Any]) -> html.Div:
@@ -102,17 +84,21 @@ def plan_body(data_dir: Path, site: str | None, date: str | None) -> html.Div:
             return empty_card(str(data_dir), "plans")
         return html.Div("Choose a site and a plan.", className="hint")
     try:
-        plan = data.load_plan(data_dir, site, date)
-        return html.Div(
-            [
-                kpi_row(plan.meta),
-                *figures(plan),
-                html.H3("Jobs"),
-                job_table(plan),
-            ]
-        )
+        return _rendered_plan(data_dir, site, date, data.plan_stamp(data_dir, site, date))
     except (data.DataError, KeyError, ValueError, TypeError) as exc:
         return error_card(f"The plan {site}/{date} cannot be shown", str(exc))
+
+
+@functools.lru_cache(maxsize=16)
+def _rendered_plan(data_dir: Path, site: str, date: str, _stamp: tuple[int, ...]) -> html.Div:
+    """The plan's components, memoised per process on the plan files' identity (``data.plan_stamp``).
+
+    A plan folder is written atomically and its files change only by being replaced, which changes
+    the stamp, so a cached rendering is always that of the files on disk. The memo holds no user
+    state: every worker process builds the same components from the same files.
+    """
+    plan = data.load_plan(data_dir, site, date)
+    return html.Div([kpi_row(plan.meta), *figures(plan), html.H3("Jobs"), job_table(plan)])
 
 
 def download(data_dir: Path, site: str | None, date: str | None, name: str) -> dict[str, Any] | None:

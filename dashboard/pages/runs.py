@@ -16,6 +16,9 @@ from dashboard.pages._common import empty_card, error_card, options, table
 PATH = "/runs"
 #: Choices of how many nights to show.
 LAST_CHOICES = (20, 50, 200, 1000)
+#: Decimals shown per history column (energy and money to the unit, PUE to 3 places, gap as a fraction).
+DECIMALS = {"gap": 5, "objective_total": 0, "energy_kwh": 0, "carbon_kg": 0, "pue": 3, "cost_saving": 0,
+            "carbon_saving_kg": 0, "wall_s": 1, "build_s": 1, "solve_s": 1}
 #: Row colours of the statuses that need attention.
 STATUS_COLOURS = {"failed": "#fee2e2", "fallback": "#fef3c7", "kept_previous": "#fef3c7"}
 
@@ -49,6 +52,7 @@ def history_view(history: pd.DataFrame, site: str | None, last: int) -> pd.DataF
         frame = frame[frame[data.RUN_SITE] == site]
     order = [c for c in (data.RUN_DATE, data.RUN_STARTED) if c in frame.columns]
     frame = frame.sort_values(order, ascending=False, kind="stable").head(last)
+    frame = frame.round({c: d for c, d in DECIMALS.items() if c in frame.columns})
     frame.insert(0, "plan", [
         f"[{s}/{d}](/plan?site={s}&date={d})" if isinstance(d, str) and d else ""
         for s, d in zip(frame[data.RUN_SITE], frame[data.RUN_DATE], strict=True)

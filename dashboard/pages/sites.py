@@ -80,6 +80,15 @@ def _map_colour(frame: pd.DataFrame) -> str | None:
     return column if column in frame.columns and frame[column].notna().any() else None
 
 
+def ranking_parts(ranking: pd.DataFrame) -> list[Any]:
+    """The ranking table, with a column that holds one text for every row (the score's basis) as a caption."""
+    constant = [c for c in ranking.columns
+                if ranking[c].dtype == object and len(ranking) > 1 and ranking[c].nunique() == 1
+                and ranking[c].astype(str).str.len().iloc[0] > 40]
+    captions = [html.P(f"{c.replace('_', ' ')}: {ranking[c].iloc[0]}", className="hint") for c in constant]
+    return [*captions, table(ids.SITES_RANKING, ranking.drop(columns=constant))]
+
+
 def study_body(data_dir: Path, study_name: str | None) -> html.Div:
     """A saved study: ranking table, Pareto front, monthly PUE and optimal sizes; or how to make one."""
     if not study_name:
@@ -93,7 +102,7 @@ def study_body(data_dir: Path, study_name: str | None) -> html.Div:
         return error_card(f"The study {study_name} cannot be shown", str(exc))
     return html.Div(
         [html.H3(f"Study {study_name}"),
-         table(ids.SITES_RANKING, study.ranking),
+         *ranking_parts(study.ranking),
          *[graph(f"sites-study-{name}", figure) for name, figure in figures.items()]]
     )
 

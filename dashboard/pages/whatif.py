@@ -15,10 +15,11 @@ import dash
 from dash import Dash, Input, Output, State, dcc, html
 
 from dashboard import data, figures_plan, ids, replan
-from dashboard.pages._common import empty_card, error_card, graph, options
+from dashboard.pages._common import date_choice, empty_card, error_card, graph, site_choice
+from weather.errors import InputError
 
 PATH = "/whatif"
-#: Carbon-price slider range and marks [CNY/tCO2]; EU ETS traded at 60-100 EUR/t in 2023-2025.
+#: Carbon-price slider range and marks [CNY/tCO2] (the plan settings default to 0).
 CARBON_MAX = 1000
 CARBON_MARKS = {v: str(v) for v in (0, 100, 200, 400, 600, 800, 1000)}
 #: Extra deadline slack for preemptible jobs [h].
@@ -63,8 +64,8 @@ def layout(site: str | None = None, date: str | None = None, **_query: Any) -> h
                 ],
                 className="controls",
             ),
-            html.Div([html.Progress(id=ids.WHATIF_PROGRESS, value="0", max=str(len(replan.STAGES)),
-                                    className="progress"),
+            html.Div([html.Progress(id=ids.WHATIF_PROGRESS, value="0", max=str(len(replan.STAGES) - 1),
+                                    className="progress", style={"visibility": "hidden"}),
                       html.Span(id=ids.WHATIF_STATUS, className="status")], className="controls"),
             html.Div(id=ids.WHATIF_SAVED),
             html.Div(id=ids.WHATIF_RESULT),
@@ -91,6 +92,8 @@ def saved_summary(data_dir: Path, site: str | None, date: str | None) -> tuple[h
 def comparison(saved: data.PlanData, result: replan.Replan) -> html.Div:
     """The new plan beside the saved one: a KPI difference table and both Gantt and power charts."""
     rows = replan.kpi_differences(saved, result)
+    timezone = str(saved.meta["site"]["timezone"])
+    gantt, power = figures_plan.figure_gantt, figures_plan.figure_power
     table = html.Table(
         [html.Thead(html.Tr([html.Th(h) for h in ("KPI", "saved", "what-if", "difference")]))]
         + [html.Tr([html.Td(r.label), html.Td(r.saved), html.Td(r.new, className="whatif-value",
@@ -103,13 +106,13 @@ def comparison(saved: data.PlanData, result: replan.Replan) -> html.Div:
             html.H3("What-if against the saved plan"),
             table,
             html.Div(
-                [graph("whatif-gantt-saved", figures_plan.figure_gantt(saved.runs, saved.meta)),
-                 graph("whatif-gantt-new", figures_plan.figure_gantt(result.runs, result.meta))],
+                [graph("whatif-gantt-saved", gantt(saved.runs, saved.meta, timezone)),
+                 graph("whatif-gantt-new", gantt(result.runs, result.job_status, timezone))],
                 className="columns",
             ),
             html.Div(
-                [graph("whatif-power-saved", figures_plan.figure_power(saved.steps)),
-                 graph("whatif-power-new", figures_plan.figure_power(result.steps))],
+                [graph("whatif-power-saved", power(saved.steps, timezone)),
+                 graph("whatif-power-new", power(result.steps, timezone))],
                 className="columns",
             ),
         ]
@@ -128,17 +131,26 @@ def unchanged(start: dict[str, Any] | None, carbon_price: float, setpoints: list
 
 def run_whatif(data_dir: Path, site: str | None, date: str | None, carbon_price: float,
                setpoints: list[float], battery: list[str] | None, slack_h: float,
-               progress: Callable[[int, str], None] | None = None) -> html.Div:
-    """Re-plan the saved plan with the what-if settings and show the comparison, or an error card."""
+               progress: replan.Progress | None = None) -> html.Div:
+    """Re-plan a saved plan with the controls' values and show the comparison, or an error card."""
     if not site or not date:
         return html.Div()
     try:
         saved = data.load_plan(data_dir, site, date)
-        settings = replan.WhatIf(carbon_price_per_t=float(carbon_price), setpoint_min_c=float(setpoints[0]),
-                                 setpoint_max_c=float(setpoints[1]), battery="on" in (battery or []),
-                                 slack_h=float(slack_h))
+    except data.DataError as exc:
+        return error_card(f"The plan {site}/{date} cannot be used", str(exc))
+    settings = replan.WhatIf(carbon_price_per_t=float(carbon_price), setpoint_min_c=float(setpoints[0]),
+                             setpoint_max_c=float(setpoints[1]), battery="on" in (battery or []),
+                             slack_h=float(slack_h))
+    return run_whatif_plan(saved, settings, progress)
+
+
+def run_whatif_plan(saved: data.PlanData, settings: replan.WhatIf,
+                    progress: replan.Progress | None = None) -> html.Div:
+    """The comparison of a saved plan with its what-if re-plan, or an error card saying why there is none."""
+    try:
         result = replan.replan(saved, settings, progress=progress)
-    except (data.DataError, ValueError, KeyError, TypeError) as exc:
+    except (InputError, ValueError, KeyError, TypeError) as exc:
         return error_card("The what-if plan could not be made", str(exc))
     return comparison(saved, result)
 
@@ -150,16 +162,12 @@ def register(app: Dash, data_dir: Path) -> None:
     @app.callback(Output(ids.WHATIF_SITE, "options"), Output(ids.WHATIF_SITE, "value"),
                   Input(ids.WHATIF_QUERY, "data"))
     def _sites(query: dict[str, Any] | None) -> tuple[list[dict[str, str]], str | None]:
-        sites = data.plan_sites(data_dir)
-        wanted = (query or {}).get("site")
-        return options(sites), wanted if wanted in sites else (sites[0] if sites else None)
+        return site_choice(data_dir, (query or {}).get("site"))
 
     @app.callback(Output(ids.WHATIF_DATE, "options"), Output(ids.WHATIF_DATE, "value"),
                   Input(ids.WHATIF_SITE, "value"), State(ids.WHATIF_QUERY, "data"))
     def _dates(site: str | None, query: dict[str, Any] | None) -> tuple[list[dict[str, str]], str | None]:
-        dates = data.plan_dates(data_dir, site) if site else []
-        wanted = (query or {}).get("date")
-        return options(dates), wanted if wanted in dates else (dates[0] if dates else None)
+        return date_choice(data_dir, site, (query or {}).get("date"))
 
     @app.callback(Output(ids.WHATIF_SAVED, "children"), Output(ids.WHATIF_START, "data"),
                   Output(ids.WHATIF_CARBON_PRICE, "value"), Output(ids.WHATIF_SETPOINT_RANGE, "value"),
@@ -181,7 +189,8 @@ def register(app: Dash, data_dir: Path) -> None:
         background=True,
         running=[(Output(ids.WHATIF_RUN, "disabled"), True, False),
                  (Output(ids.WHATIF_CANCEL, "disabled"), False, True),
-                 (Output(ids.WHATIF_STATUS, "children"), "re-planning with HiGHS…", "")],
+                 (Output(ids.WHATIF_STATUS, "children"), "re-planning with HiGHS…", ""),
+                 (Output(ids.WHATIF_PROGRESS, "style"), {"visibility": "visible"}, {"visibility": "hidden"})],
         progress=[Output(ids.WHATIF_PROGRESS, "value"), Output(ids.WHATIF_STATUS, "title")],
         cancel=[Input(ids.WHATIF_CANCEL, "n_clicks")],
         prevent_initial_call=True,

@@ -14,16 +14,33 @@ FIDELITIES = ("aggregate", "daily")
 
 def compare(
     sites: Annotated[str | None, typer.Option("--sites", help="Site ids, comma-separated, or 'all'.")] = None,
-    site_file: Annotated[list[Path] | None, typer.Option("--site-file", help="A site file (repeatable).")] = None,
-    scenarios: Annotated[Path | None, typer.Option("--scenarios", help="Scenario file (TOML); default: the "
-                                                   "built-in set (carbon price low/high x grid only/on-site).")] = None,
-    year: Annotated[int | None, typer.Option("--year", help="Year of the synthetic weather (default 2025).")] = None,
+    site_file: Annotated[
+        list[Path] | None, typer.Option("--site-file", help="A site file (repeatable).")
+    ] = None,
+    scenarios: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenarios",
+            help="Scenario file (TOML); default: the "
+            "built-in set (carbon price low/high x grid only/on-site).",
+        ),
+    ] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", help="Year of the synthetic weather (default 2025).")
+    ] = None,
     fidelity: Annotated[str, typer.Option("--fidelity", help="aggregate (one LP per year).")] = "aggregate",
-    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Address of a running Dask scheduler.")] = None,
-    workers: Annotated[int | None, typer.Option("--workers", help="Local worker processes (default: cores).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Study folder (default greendc-data/studies/<name>/).")]
-    = None,
-    name: Annotated[str | None, typer.Option("--name", help="Study name (default: the scenario file's).")] = None,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Address of a running Dask scheduler.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Local worker processes (default: cores).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Study folder (default greendc-data/studies/<name>/).")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Study name (default: the scenario file's).")
+    ] = None,
 ) -> None:
     """Simulate a year per site and scenario, size PV, wind and storage, rank the sites, write a study folder.
 
@@ -32,11 +49,23 @@ def compare(
     """
     if fidelity != "aggregate":
         allowed = "aggregate" if fidelity in FIDELITIES else ", ".join(FIDELITIES)
-        raise InputError(f"fidelity {fidelity!r} is not available in this version; use {allowed}",
-                         key="--fidelity")
+        raise InputError(
+            f"fidelity {fidelity!r} is not available in this version; use {allowed}", key="--fidelity"
+        )
     if workers is not None and workers < 1:
         raise InputError("must be at least 1", key="--workers")
     from greendc.workflows.compare import compare_main
 
-    raise typer.Exit(compare_main(sites=sites, site_files=site_file, scenarios_file=scenarios, year=year,
-                                  scheduler=scheduler, workers=workers, out=out, name=name, echo=typer.echo))
+    raise typer.Exit(
+        compare_main(
+            sites=sites,
+            site_files=site_file,
+            scenarios_file=scenarios,
+            year=year,
+            scheduler=scheduler,
+            workers=workers,
+            out=out,
+            name=name,
+            echo=typer.echo,
+        )
+    )

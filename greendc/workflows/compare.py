@@ -26,14 +26,17 @@ import pandas as pd
 import xarray as xr
 
 from optimizer.scenarios import Scenario, ScenarioFile, check_site_exists, default_scenarios, load_scenarios
-from sites.loader import builtin_ids, load_site
+from sites.loader import builtin_ids, load_site, resolve_site_path
 from sites.model import Site
 from weather.errors import InputError
 
 #: Default data folder; studies go to <data>/studies/<name>/.
 DEFAULT_DATA = Path("greendc-data")
 #: Score used by ranking.csv.
-SCORE_BASIS = "total annual cost at the scenario's carbon price (energy + demand + carbon + capital + O&M - subsidy - export)"
+SCORE_BASIS = (
+    "total annual cost at the scenario's carbon price "
+    "(energy + demand + carbon + capital + O&M - subsidy - export)"
+)
 
 
 @dataclass(frozen=True)
@@ -73,14 +76,22 @@ class StudyOutcome:
     wall_s: float = 0.0
 
 
-def resolve_study(sites: str | None, site_files: list[Path] | None, scenarios_file: Path | None,
-                  year: int | None, name: str | None = None, seed: int = 0) -> StudySpec:
+def resolve_study(
+    sites: str | None,
+    site_files: list[Path] | None,
+    scenarios_file: Path | None,
+    year: int | None,
+    name: str | None = None,
+    seed: int = 0,
+) -> StudySpec:
     """Validate every input before computing; bad input raises one InputError naming file and key."""
     parsed: ScenarioFile | None = load_scenarios(scenarios_file) if scenarios_file else None
     scenarios = tuple(parsed.scenario) if parsed else tuple(default_scenarios())
     chosen: list[str] = []
     if sites:
-        chosen = builtin_ids() if sites.strip() == "all" else [s.strip() for s in sites.split(",") if s.strip()]
+        chosen = (
+            builtin_ids() if sites.strip() == "all" else [s.strip() for s in sites.split(",") if s.strip()]
+        )
         for site in chosen:
             check_site_exists(site, file=None, key="--sites")
     elif parsed and parsed.study.sites:
@@ -97,8 +108,11 @@ def resolve_study(sites: str | None, site_files: list[Path] | None, scenarios_fi
     study_year = year or (parsed.study.year if parsed and parsed.study.year else 2025)
     if not 1900 <= study_year <= 2200:
         raise InputError(f"year {study_year} is outside 1900-2200", key="--year")
-    study_name = name or (parsed.study.name if parsed and parsed.study.name != "study" else None) \
+    study_name = (
+        name
+        or (parsed.study.name if parsed and parsed.study.name != "study" else None)
         or (scenarios_file.stem if scenarios_file else "default")
+    )
     return StudySpec(name=study_name, sites=tuple(chosen), scenarios=scenarios, year=study_year, seed=seed)
 
 
@@ -111,7 +125,8 @@ def site_inputs(site_ref: str, year: int, seed: int) -> SiteInputs:
     site = load_site(site_ref)
     unit = per_kw_site(site)
     weather = default_weather(site, year=year, seed=seed)
-    profile = site_profile(unit, weather)
+    # a relative emission_series_file is relative to the site file's folder
+    profile = site_profile(unit, weather, base_dir=resolve_site_path(site_ref).parent)
     assert unit.wind is not None
     wind_per_kw = profile["wind_kw"].to_numpy() / turbine_rated_kw(unit.wind.turbine_type)
     return SiteInputs(site, profile, profile["pv_kw"].to_numpy(), wind_per_kw)
@@ -125,8 +140,14 @@ def site_scenario_year(inputs: SiteInputs, scenario: Scenario) -> xr.Dataset:
 
     datasets = {}
     for label, bau in (("bau", True), ("opt", False)):
-        problem, choice = year_problem(inputs.site, inputs.profile, scenario, pv_kw_per_kw=inputs.pv_kw_per_kw,
-                                       wind_kw_per_kw=inputs.wind_kw_per_kw, business_as_usual=bau)
+        problem, choice = year_problem(
+            inputs.site,
+            inputs.profile,
+            scenario,
+            pv_kw_per_kw=inputs.pv_kw_per_kw,
+            wind_kw_per_kw=inputs.wind_kw_per_kw,
+            business_as_usual=bau,
+        )
         result = solve_year(problem)
         if result.status != "optimal":
             raise RuntimeError(f"{'business-as-usual' if bau else 'optimal'} year LP: {result.status}")
@@ -135,11 +156,20 @@ def site_scenario_year(inputs: SiteInputs, scenario: Scenario) -> xr.Dataset:
     scalars = [name for name, v in bau_ds.data_vars.items() if v.ndim == 0]
     for name in scalars:
         opt[f"bau_{name}"] = bau_ds[name]
-    opt["npv_vs_bau"] = ((), npv_against_baseline(float(bau_ds["total_cost"]), float(opt["total_cost"]),
-                                                   scenario.discount_rate, scenario.analysis_years),
-                         {"units": "currency"})
+    opt["npv_vs_bau"] = (
+        (),
+        npv_against_baseline(
+            float(bau_ds["total_cost"]),
+            float(opt["total_cost"]),
+            scenario.discount_rate,
+            scenario.analysis_years,
+        ),
+        {"units": "currency"},
+    )
     opt["bau_monthly_pue"] = bau_ds["monthly_pue"]
-    opt.attrs.update(site=inputs.site.id, scenario=scenario.name)
+    loc = inputs.site.site
+    opt.attrs.update(site=loc.id, scenario=scenario.name, name=loc.name, province=loc.province,
+                     latitude=loc.latitude, longitude=loc.longitude)
     return opt
 
 
@@ -151,8 +181,9 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def run_study(spec: StudySpec, client: Any, on_done: Callable[[str, str, str | None], None] | None = None
-              ) -> StudyOutcome:
+def run_study(
+    spec: StudySpec, client: Any, on_done: Callable[[str, str, str | None], None] | None = None
+) -> StudyOutcome:
     """Submit every site and site-scenario task to a Dask client and collect them as they finish.
 
     ``on_done(site, scenario, error_or_None)`` is called once per site-scenario (the progress bar).
@@ -164,11 +195,18 @@ def run_study(spec: StudySpec, client: Any, on_done: Callable[[str, str, str | N
     keys: dict[Any, tuple[str, str]] = {}
     for ref in spec.sites:
         site_id = load_site(ref).id
-        inputs = client.submit(site_inputs, ref, spec.year, spec.seed, key=f"inputs-{site_id}-{time.time_ns()}",
-                               pure=False)
+        inputs = client.submit(
+            site_inputs, ref, spec.year, spec.seed, key=f"inputs-{site_id}-{time.time_ns()}", pure=False
+        )
         for scenario in spec.scenarios:
-            future = client.submit(site_scenario_year, inputs, scenario, pure=False,
-                                   key=f"year-{site_id}-{scenario.name}-{time.time_ns()}")
+            future = client.submit(
+                site_scenario_year,
+                inputs,
+                scenario,
+                priority=int(scenario.renewables),  # the long (sized) years first: a shorter tail
+                pure=False,
+                key=f"year-{site_id}-{scenario.name}-{time.time_ns()}",
+            )
             keys[future] = (site_id, scenario.name)
     for future in as_completed(list(keys)):
         site_id, scenario_name = keys[future]
@@ -217,19 +255,37 @@ def assemble_results(outcome: StudyOutcome, spec: StudySpec) -> xr.Dataset:
                 template = next(v for (s, _), v in outcome.results.items() if s == site)
                 ds = xr.full_like(template, np.nan)
             rows.append(ds.assign_coords(step=("time", np.arange(ds.sizes["time"]))).swap_dims(time="step"))
-        per_site.append(xr.concat(rows, dim=pd.Index(scenario_names, name="scenario"), coords="different",
-                                  compat="equals", combine_attrs="drop"))
-    cube = xr.concat(per_site, dim=pd.Index(site_ids, name="site"), coords="different", join="outer",
-                     combine_attrs="drop")
+        per_site.append(
+            xr.concat(
+                rows,
+                dim=pd.Index(scenario_names, name="scenario"),
+                coords="different",
+                compat="equals",
+                combine_attrs="drop",
+            )
+        )
+    cube = xr.concat(
+        per_site,
+        dim=pd.Index(site_ids, name="site"),
+        coords="different",
+        compat="equals",
+        join="outer",
+        combine_attrs="drop",
+    )
     cube = cube.rename({"time": "time_utc"}) if "time" in cube.variables else cube
     any_ds = next(iter(outcome.results.values()))
-    for name in cube.data_vars:
+    for name in map(str, cube.data_vars):
         if name in any_ds and "units" in any_ds[name].attrs:
             cube[name].attrs["units"] = any_ds[name].attrs["units"]
         elif name.startswith("bau_") and name[4:] in any_ds:
             cube[name].attrs["units"] = any_ds[name[4:]].attrs.get("units", "")
-    cube.attrs.update(study=spec.name, year=spec.year, seed=spec.seed, score=SCORE_BASIS,
-                      note="step = hour of the site's local year; time_utc gives its UTC start")
+    cube.attrs.update(
+        study=spec.name,
+        year=spec.year,
+        seed=spec.seed,
+        score=SCORE_BASIS,
+        note="step = hour of the site's local year; time_utc gives its UTC start",
+    )
     return cube
 
 
@@ -238,36 +294,64 @@ def kpi_table(cube: xr.Dataset, outcome: StudyOutcome, spec: StudySpec) -> pd.Da
     scalar = [n for n, v in cube.data_vars.items() if set(v.dims) == {"site", "scenario"}]
     frame = cube[scalar].to_dataframe().reset_index()
     frame = frame[[k in outcome.results for k in zip(frame["site"], frame["scenario"], strict=True)]]
-    places = {}
-    for ref in spec.sites:
-        site = load_site(ref)
-        places[site.id] = {"name": site.site.name, "province": site.site.province,
-                           "latitude": site.site.latitude, "longitude": site.site.longitude}
+    # the place of each site as the task saw it (site files are not read again after computing)
+    places = {
+        site: {key: ds.attrs[key] for key in ("name", "province", "latitude", "longitude")}
+        for (site, _), ds in outcome.results.items()
+    }
     place = pd.DataFrame.from_dict(places, orient="index").rename_axis("site").reset_index()
     carbon = {s.name: s.carbon_price_per_t for s in spec.scenarios}
     frame = frame.merge(place, on="site", how="left")
     frame.insert(2, "carbon_price_per_t", frame["scenario"].map(carbon))
     frame.insert(3, "score", frame["total_cost"])
-    front = ["site", "scenario", "carbon_price_per_t", "score", "pue", "carbon_kg_per_mwh_it", "total_cost",
-             "pv_kw", "wind_kw", "battery_kwh", "battery_kw", "npv_vs_bau"]
+    front = [
+        "site",
+        "scenario",
+        "carbon_price_per_t",
+        "score",
+        "pue",
+        "carbon_kg_per_mwh_it",
+        "total_cost",
+        "pv_kw",
+        "wind_kw",
+        "battery_kwh",
+        "battery_kw",
+        "npv_vs_bau",
+    ]
     rest = [c for c in frame.columns if c not in front]
     return frame[front + rest].reset_index(drop=True)
 
 
 def ranking_table(kpis: pd.DataFrame) -> pd.DataFrame:
     """ranking.csv: within each scenario, sites from the lowest score (annual cost) up."""
-    columns = ["scenario", "rank", "site", "score", "total_cost", "carbon_t", "carbon_kg_per_mwh_it", "pue",
-               "pv_kw", "wind_kw", "battery_kwh", "battery_kw", "npv_vs_bau"]
+    columns = [
+        "scenario",
+        "rank",
+        "site",
+        "score",
+        "total_cost",
+        "carbon_t",
+        "carbon_kg_per_mwh_it",
+        "pue",
+        "pv_kw",
+        "wind_kw",
+        "battery_kwh",
+        "battery_kw",
+        "npv_vs_bau",
+    ]
     ranked = kpis.sort_values(["scenario", "score"]).copy()
     ranked["rank"] = ranked.groupby("scenario").cumcount() + 1
     order = {name: i for i, name in enumerate(dict.fromkeys(kpis["scenario"]))}
-    ranked = ranked.sort_values(["scenario", "rank"], key=lambda s: s.map(order) if s.name == "scenario" else s)
+    ranked = ranked.sort_values(
+        ["scenario", "rank"], key=lambda s: s.map(order) if s.name == "scenario" else s
+    )
     ranked["score_basis"] = SCORE_BASIS
     return ranked[[*columns, "score_basis"]].reset_index(drop=True)
 
 
-def write_study(folder: Path, cube: xr.Dataset, kpis: pd.DataFrame, ranking: pd.DataFrame,
-                report_html: str) -> Path:
+def write_study(
+    folder: Path, cube: xr.Dataset, kpis: pd.DataFrame, ranking: pd.DataFrame, report_html: str
+) -> Path:
     """Write the study folder atomically: build it in a sibling staging folder, then rename it into place."""
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -296,9 +380,19 @@ def _swap_into_place(staging: Path, folder: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def compare_main(*, sites: str | None, site_files: list[Path] | None, scenarios_file: Path | None,
-                 year: int | None, scheduler: str | None, workers: int | None, out: Path | None,
-                 name: str | None, echo: Callable[..., Any] = print, data_dir: Path = DEFAULT_DATA) -> int:
+def compare_main(
+    *,
+    sites: str | None,
+    site_files: list[Path] | None,
+    scenarios_file: Path | None,
+    year: int | None,
+    scheduler: str | None,
+    workers: int | None,
+    out: Path | None,
+    name: str | None,
+    echo: Callable[..., Any] = print,
+    data_dir: Path = DEFAULT_DATA,
+) -> int:
     """The command: validate, compute on Dask with a progress bar, write the folder; the exit code."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -307,9 +401,17 @@ def compare_main(*, sites: str | None, site_files: list[Path] | None, scenarios_
     folder = out or data_dir / "studies" / spec.name
     n_tasks = len(spec.sites) * len(spec.scenarios)
     console = Console(stderr=True)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=False) as progress:
-        bar = progress.add_task(f"compare {len(spec.sites)} sites x {len(spec.scenarios)} scenarios", total=n_tasks)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        bar = progress.add_task(
+            f"compare {len(spec.sites)} sites x {len(spec.scenarios)} scenarios", total=n_tasks
+        )
 
         def done(site: str, scenario: str, error: str | None) -> None:
             if error:
@@ -322,8 +424,10 @@ def compare_main(*, sites: str | None, site_files: list[Path] | None, scenarios_
         echo(f"error: every site and scenario failed ({len(outcome.failures)}); nothing written", err=True)
         return 1
     write_outcome(folder, outcome, spec)
-    echo(f"study {spec.name}: {len(outcome.results)} of {n_tasks} site-scenarios in {outcome.wall_s:.1f} s "
-         f"-> {folder}")
+    echo(
+        f"study {spec.name}: {len(outcome.results)} of {n_tasks} site-scenarios in {outcome.wall_s:.1f} s "
+        f"-> {folder}"
+    )
     for (site, scenario), error in sorted(outcome.failures.items()):
         echo(f"failed: site {site}, scenario {scenario}: {error}", err=True)
     return 0 if not outcome.failures else 1
@@ -336,7 +440,9 @@ def write_outcome(folder: Path, outcome: StudyOutcome, spec: StudySpec) -> Path:
     cube = assemble_results(outcome, spec)
     kpis = kpi_table(cube, outcome, spec)
     ranking = ranking_table(kpis)
-    notes = [f"Weather: synthetic typical year {spec.year} (seed {spec.seed}) from each site's climate normals."]
+    notes = [
+        f"Weather: synthetic typical year {spec.year} (seed {spec.seed}) from each site's climate normals."
+    ]
     notes += [f"Failed: site {s}, scenario {c}: {e}" for (s, c), e in sorted(outcome.failures.items())]
     report = study_report_html(spec.name, kpis, ranking, cube, notes)
     return write_study(folder, cube, kpis, ranking, report)

@@ -8,13 +8,11 @@ file allows it, and the plan is then flagged.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -22,138 +20,130 @@ from greendc import atomic
 from greendc.fleet import SiteTask
 from weather.errors import InputError
 
+if TYPE_CHECKING:
+    from greendc.workflows.plan import PlanInputs
+
 SETPOINTS_FILE = "setpoints.csv"
 SLURM_FILE = "slurm-starttime.sh"
+#: plan.json keys that change from run to run; the nightly keeps them in the history only.
+RUN_TIME_KEYS = ("build_s", "solve_s")
 
 
 @dataclass
-class SiteInputs:
-    """A site's inputs for one night, checked."""
+class NightInputs:
+    """A site's checked inputs for one night, and what the nightly adds to them."""
 
-    site: Any
-    """sites.Site. [-]"""
-    jobs: list[Any]
-    """optimizer.types.Job list. [-]"""
+    plan: PlanInputs
+    """What greendc.workflows.plan.plan_site_day takes. [-]"""
     jobs_note: str
     """Where the jobs came from and how many, for the dry run and the log. [-]"""
-    weather_path: Path | None
-    """Forecast file, or None for the synthetic year. [-]"""
+    weather_note: str
     fallback_reasons: list[str] = field(default_factory=list)
-    """Why the plan must be flagged even if the solve is optimal (a missing forecast). [-]"""
-    warnings: list[str] = field(default_factory=list)
-    digests: dict[str, str] = field(default_factory=dict)
-    """SHA-256 of the site file, the job queue and the forecast. [-]"""
+    """Why the plan is flagged even if the solve is optimal (a missing forecast). [-]"""
+    log_warnings: list[str] = field(default_factory=list)
+    """Warnings for the JSON log only (no forecast configured). [-]"""
 
 
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def settings_of(task: SiteTask) -> Any:
+    """The planner's settings from a site task."""
+    from optimizer.types import PlanSettings
+
+    return PlanSettings(step_minutes=task.step_minutes, horizon_h=task.horizon_h,
+                        carbon_price_per_t=task.carbon_price_per_t, time_limit_s=task.time_limit_s,
+                        rel_gap=task.rel_gap)
 
 
-def jobs_digest(jobs: list[Any]) -> str:
-    """SHA-256 of a job list in a canonical JSON form (for queues made, not read: the sample queue)."""
-    rows = [{k: str(v) for k, v in sorted(vars(j).items())} for j in jobs]
-    return hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()
+def check_inputs(task: SiteTask) -> NightInputs:
+    """Load the site, read tonight's queue, find the forecast; raise InputError when unusable.
+
+    A forecast that is configured but missing means the synthetic year (the plan is flagged) or,
+    with ``weather_fallback = "keep_previous"``, unusable input.
+    """
+    from greendc.workflows.plan import read_inputs
+
+    weather_path, reasons, log_warnings = forecast_path(task)
+    squeue = task.jobs_format == "squeue"
+    jobs_path = None if task.jobs == "sample" or squeue else Path(task.jobs)
+    plan_date = date.fromisoformat(task.plan_date)
+    inputs = read_inputs(task.ref, plan_date=plan_date, jobs_path=jobs_path, weather_path=weather_path,
+                         settings=settings_of(task), seed=task.seed if task.seed is not None else 0)
+    source = Path(task.jobs).name if jobs_path else "sample queue"
+    note = f"{source}, {len(inputs.jobs)} jobs"
+    if squeue:
+        inputs, note = with_squeue_jobs(inputs, Path(task.jobs))
+    weather_note = str(weather_path) if weather_path else "synthetic year"
+    inputs = replace(inputs, warnings=[*inputs.warnings, *reasons])  # recorded in plan.json
+    return NightInputs(inputs, note, weather_note, reasons, log_warnings)
 
 
-def day_start(plan_date: str, timezone: str) -> pd.Timestamp:
-    """Local midnight starting the plan day, timezone-aware."""
-    return pd.Timestamp(date.fromisoformat(plan_date)).tz_localize(timezone)
-
-
-def check_inputs(task: SiteTask) -> SiteInputs:
-    """Load the site, read tonight's queue, find the forecast; raise InputError when unusable."""
-    from sites.loader import load_site, resolve_site_path
-
-    site = load_site(task.ref)
-    start = day_start(task.plan_date, site.site.timezone)
-    jobs, jobs_note, digest = read_queue(task, site, start)
-    inputs = SiteInputs(site=site, jobs=jobs, jobs_note=jobs_note, weather_path=None)
-    site_digest = sha256_file(resolve_site_path(task.ref))
-    inputs.digests = {"site": site_digest, "jobs": digest, "weather": "synthetic"}
+def forecast_path(task: SiteTask) -> tuple[Path | None, list[str], list[str]]:
+    """The forecast file to use (None: synthetic year), fallback reasons, log-only warnings."""
     if task.weather is None:
-        inputs.warnings.append("no forecast configured; planning on the synthetic weather year")
-        return inputs
+        return None, [], ["no forecast configured; planning on the synthetic weather year"]
     forecast = Path(task.weather)
     if forecast.is_file():
-        from weather import read_weather
-
-        read_weather(forecast)  # unreadable or invalid: InputError, the site keeps its plan
-        inputs.weather_path = forecast
-        inputs.digests["weather"] = sha256_file(forecast)
-    elif task.weather_fallback == "synthetic":
-        inputs.fallback_reasons.append(f"forecast {forecast} missing; planned on the synthetic weather year")
-    else:
-        raise InputError("forecast file missing (weather_fallback = keep_previous)", file=forecast)
-    return inputs
+        return forecast, [], []
+    if task.weather_fallback == "synthetic":
+        return None, [f"forecast {forecast} missing; planned on the synthetic weather year"], []
+    raise InputError("forecast file missing (weather_fallback = keep_previous)", file=forecast, key="weather")
 
 
-def read_queue(task: SiteTask, site: Any, start: pd.Timestamp) -> tuple[list[Any], str, str]:
-    """Tonight's jobs, a note on their source, and their digest, from the task's jobs setting."""
-    if task.jobs == "sample":
-        from optimizer.sample_queue import sample_queue
+def with_squeue_jobs(inputs: PlanInputs, dump: Path) -> tuple[PlanInputs, str]:
+    """The inputs with the pending jobs of a Slurm dump as the queue (digest of the dump's bytes)."""
+    from greendc.workflows.plan import day_start, sha256_file
+    from optimizer.slurm import read_squeue
 
-        jobs = sample_queue(site, start, seed=task.seed if task.seed is not None else 0)
-        return jobs, f"sample queue, {len(jobs)} jobs", jobs_digest(jobs)
-    path = Path(task.jobs)
-    if not path.is_file():
-        raise InputError("job queue file not found", file=path, key="jobs")
-    kind = task.jobs_format if task.jobs_format != "auto" else path.suffix.lower().lstrip(".")
-    if kind == "squeue":
-        from optimizer.slurm import read_squeue
-
-        end = start + pd.Timedelta(hours=task.horizon_h)
-        dump = read_squeue(path, default_release=start, default_deadline=end)
-        note = f"squeue dump, {len(dump.jobs)} pending jobs planned, {len(dump.skipped)} left out"
-        return dump.jobs, note, sha256_file(path)
-    if kind not in {"csv", "json"}:
-        raise InputError("cannot tell the queue format; set jobs_format to csv, json or squeue", file=path)
-    from optimizer.jobs import read_jobs
-
-    jobs = read_jobs(path, site.site.timezone)
-    return jobs, f"{path.name}, {len(jobs)} jobs", sha256_file(path)
+    start = day_start(inputs.plan_date, inputs.site.site.timezone)
+    end = start + pd.Timedelta(hours=inputs.settings.horizon_h)
+    read = read_squeue(dump, default_release=start, default_deadline=end)
+    left_out = [f"Slurm job {job_id} not planned: {why}" for job_id, why in sorted(read.skipped.items())]
+    note = f"{dump.name}, {len(read.jobs)} pending Slurm jobs ({len(read.skipped)} left out)"
+    digests = {**inputs.digests, "jobs": sha256_file(dump)}
+    return replace(inputs, jobs=read.jobs, digests=digests, warnings=[*inputs.warnings, *left_out]), note
 
 
 def plan_site_task(task: SiteTask, out: Path, *, heuristic_only: bool = False) -> dict[str, Any]:
-    """Plan the site into ``out`` and return the facts the orchestrator records (JSON-able)."""
-    inputs = check_inputs(task)
-    facts = run_plan(task, inputs, out, heuristic_only=heuristic_only)
-    write_exports(task, inputs, out)
-    reasons = list(inputs.fallback_reasons)
+    """Plan the site into ``out`` (deterministic files) and return what the history records."""
+    from dashboard.report_plan import plan_report_html
+    from greendc.workflows.plan import plan_site_day
+    from optimizer.planfolder import write_folder
+
+    night = check_inputs(task)
+    outcome = plan_site_day(night.plan, out, heuristic_only=heuristic_only)
+    facts = outcome.facts()
+    meta = without_run_times(outcome.meta)
+    write_folder(out, meta, outcome.plan.steps, outcome.plan.runs, plan_report_html)
+    write_exports(task, night.plan, outcome.plan, out)
+    reasons = list(night.fallback_reasons)
     if facts["fallback"]:
         reasons.insert(0, str(facts["fallback_reason"]) or "heuristic fallback plan")
     return {
-        "kind": "planned",
-        "plan_dir": str(out),
-        "fallback_reasons": reasons,
-        "warnings": inputs.warnings,
-        "digests": inputs.digests,
-        "jobs_note": inputs.jobs_note,
-        **facts,
+        "kind": "planned", "plan_dir": str(out), "fallback_reasons": reasons,
+        "warnings": [*night.log_warnings, *outcome.warnings], "digests": night.plan.digests,
+        "jobs_note": night.jobs_note, **facts,
     }
 
 
-def run_plan(task: SiteTask, inputs: SiteInputs, out: Path, *, heuristic_only: bool) -> dict[str, Any]:
-    """Call the planning workflow; return solver facts and KPIs for the history."""
-    raise NotImplementedError("waiting for greendc/workflows/plan.py")
+def without_run_times(meta: dict[str, Any]) -> dict[str, Any]:
+    """plan.json without the solver's wall-clock seconds, so equal inputs give equal bytes."""
+    solver = {k: v for k, v in meta["solver"].items() if k not in RUN_TIME_KEYS}
+    return {**meta, "solver": solver}
 
 
-def write_exports(task: SiteTask, inputs: SiteInputs, out: Path) -> None:
+def write_exports(task: SiteTask, inputs: PlanInputs, plan: Any, out: Path) -> None:
     """Add the BMS setpoint schedule and, for a Slurm queue, the scontrol script to the plan folder."""
     from optimizer.bms import setpoint_csv, setpoint_schedule
 
     timezone = inputs.site.site.timezone
-    steps = pd.read_csv(out / "steps.csv")
-    schedule = setpoint_schedule(steps, timezone, task.step_minutes)
+    schedule = setpoint_schedule(plan.steps, timezone, task.step_minutes)
     (out / SETPOINTS_FILE).write_text(setpoint_csv(schedule))
     if task.jobs_format == "squeue":
         from optimizer.slurm import scontrol_script
 
-        runs = pd.read_csv(out / "jobs.csv", dtype={"job_id": str})
-        planned = set(runs["job_id"])
+        planned = set(plan.runs["job_id"].astype(str))
         unplanned = [j.job_id for j in inputs.jobs if j.job_id not in planned]
         title = f"site {task.label}, plan date {task.plan_date}"
-        (out / SLURM_FILE).write_text(scontrol_script(runs, timezone, title=title, unplanned=unplanned))
+        (out / SLURM_FILE).write_text(scontrol_script(plan.runs, timezone, title=title, unplanned=unplanned))
 
 
 def dry_run(tasks: list[SiteTask], root: Path, echo: Callable[[str], None]) -> int:
@@ -184,11 +174,10 @@ def _dry_check(task: SiteTask) -> tuple[str, str, str]:
     """What one site would do tonight, and notes on its jobs and weather."""
     folder = Path(task.output_root) / "plans" / task.label
     try:
-        inputs = check_inputs(task)
+        night = check_inputs(task)
     except InputError as exc:
         kept = atomic.current_plan(folder)
         action = f"keep previous plan {kept.name}" if kept else "fail: no previous plan"
         return f"{action} ({exc})", "?", "?"
-    weather = str(inputs.weather_path) if inputs.weather_path else "synthetic year"
-    flag = f"; flagged: {'; '.join(inputs.fallback_reasons)}" if inputs.fallback_reasons else ""
-    return f"plan -> {folder / task.plan_date}{flag}", inputs.jobs_note, weather
+    flag = f"; flagged: {'; '.join(night.fallback_reasons)}" if night.fallback_reasons else ""
+    return f"plan -> {folder / task.plan_date}{flag}", night.jobs_note, night.weather_note

@@ -119,6 +119,7 @@ def read_inputs(site_ref: str | Path, *, plan_date: date | None, jobs_path: Path
     """Load the site, the queue (or the sample queue) and the weather (or None: the synthetic year)."""
     from sites.loader import load_site, resolve_site_path
 
+    check_settings(settings)
     site = load_site(site_ref)
     tz = site.site.timezone
     day = plan_date or tomorrow(tz)
@@ -161,6 +162,11 @@ def profile_for(inputs: PlanInputs) -> xr.Dataset:
 
 def check_settings(settings: PlanSettings) -> None:
     """Refuse settings that cannot give a plan, naming the command-line option."""
+    from sites.profile import STEPS_MINUTES
+
+    if settings.step_minutes not in STEPS_MINUTES:
+        raise InputError(f"step of {settings.step_minutes} min is not allowed; use one of "
+                         f"{', '.join(map(str, STEPS_MINUTES))}", key="--step-min")
     checks = (
         (settings.horizon_h > 0 and settings.horizon_h <= 24 * 7, "--horizon-h", "must be in (0, 168] hours"),
         ((settings.horizon_h * 60) % settings.step_minutes == 0, "--horizon-h",
@@ -187,13 +193,50 @@ def heuristic_plan(profile: xr.Dataset, site: Site, jobs: Sequence[Job], setting
     return plan
 
 
-def pareto_points(profile: xr.Dataset, inputs: PlanInputs, n: int, progress: Progress) -> list[dict[str, Any]]:
-    """``n`` plans along the cost-carbon front (optimizer.pareto), as plain records for plan.json."""
-    from optimizer import pareto
+def no_worse_than_baseline(plan: Plan, baseline: Plan) -> Plan:
+    """The plan, or today's practice flagged as a fallback when the solver's incumbent costs more.
 
-    progress(f"cost-carbon front: {n} plans")
-    front = pareto.pareto_front(profile, inputs.site, inputs.jobs, inputs.settings, n)
-    return [pareto.point_record(p) if hasattr(pareto, "point_record") else dict(p) for p in front]
+    A solve stopped by its time limit can return an incumbent dearer than the baseline (seen at 8 s on
+    large sites); the baseline is then the better plan, and the reason says so.
+    """
+    if plan.solver.fallback or plan.objective["total"] <= baseline.objective["total"] + 1e-6:
+        return plan
+    solver = plan.solver
+    gap = "" if solver.gap is None else f", gap {100 * solver.gap:.1f} %"
+    cost, base_cost = plan.objective["total"], baseline.objective["total"]
+    reason = (f"the solver's best plan ({solver.status}{gap} after {solver.solve_s:.1f} s) costs "
+              f"{cost:,.0f}, more than today's practice ({base_cost:,.0f}); today's practice kept")
+    extra = {**baseline.extra, "kind": "fallback", "rejected_objective": dict(plan.objective)}
+    return Plan(steps=baseline.steps, runs=baseline.runs, job_status=baseline.job_status,
+                objective=dict(baseline.objective), extra=extra,
+                solver=replace(solver, status="fallback", fallback=True, fallback_reason=reason))
+
+
+def pareto_record(plan: Plan) -> dict[str, Any]:
+    """One point of the cost-carbon front for plan.json: its cap, cost terms, carbon, PUE and solver facts."""
+    from optimizer.accounting import plan_kpis
+
+    rates = plan.extra["rates"]
+    step_h = float(rates["step_h"] if isinstance(rates, dict) else rates.step_h)  # type: ignore[attr-defined]
+    kpis = plan_kpis(plan.steps, step_h)
+    tag = plan.extra.get("pareto", {})
+    return {**(tag if isinstance(tag, dict) else {}), "objective": dict(plan.objective),
+            "carbon_kg": kpis["carbon_kg"], "pue": kpis["pue"], "renewable_share": kpis["renewable_share"],
+            "solver_status": plan.solver.status, "gap": plan.solver.gap, "fallback": plan.solver.fallback}
+
+
+def optimised(profile: xr.Dataset, inputs: PlanInputs, pareto: int,
+              progress: Progress) -> tuple[Plan, list[dict[str, Any]]]:
+    """The optimised plan and, with ``pareto`` > 0, the front it starts (its first point is the plan)."""
+    from optimizer.plan import make_plan
+
+    if pareto <= 0:
+        return make_plan(profile, inputs.site, inputs.jobs, inputs.settings, progress=progress), []
+    from optimizer.pareto import pareto_plans
+
+    progress(f"cost-carbon front: {pareto} plans")
+    front = pareto_plans(profile, inputs.site, inputs.jobs, inputs.settings, pareto, progress=progress)
+    return front[0], [pareto_record(p) for p in front]
 
 
 def plan_site_day(inputs: PlanInputs, out: Path, *, pareto: int = 0, progress: Progress | None = None,
@@ -201,27 +244,31 @@ def plan_site_day(inputs: PlanInputs, out: Path, *, pareto: int = 0, progress: P
     """Profile, baseline, plan (and front), then the plan folder at ``out``, written atomically."""
     from dashboard.report_plan import plan_report_html
     from optimizer.baseline import baseline_plan
-    from optimizer.plan import make_plan
     from optimizer.planfolder import plan_metadata, write_folder
 
     say = progress or (lambda _text: None)
     check_settings(inputs.settings)
     say(f"site profile: {inputs.site.id}, {inputs.plan_date}, "
         f"{'weather file' if inputs.weather is not None else 'synthetic weather year'}")
-    profile = profile_for(inputs)
+    profile_notes: list[str] = []
+    with collected_warnings(profile_notes):  # e.g. a weather file far from the site
+        profile = profile_for(inputs)
     say(f"baseline: {len(inputs.jobs)} jobs as today")
     baseline = baseline_plan(profile, inputs.site, inputs.jobs, inputs.settings)
     if heuristic_only:
         plan = heuristic_plan(profile, inputs.site, inputs.jobs, inputs.settings,
                               "heuristic-only run (no solver)")
+        front: list[dict[str, Any]] = []
     else:
-        plan = make_plan(profile, inputs.site, inputs.jobs, inputs.settings, progress=say)
-    front = pareto_points(profile, inputs, pareto, say) if pareto > 0 else []
+        plan, front = optimised(profile, inputs, pareto, say)
+        plan = no_worse_than_baseline(plan, baseline)
     earlier = plan.extra.get("warnings")
-    notes = [*inputs.warnings, *(str(w) for w in earlier if w)] if isinstance(earlier, list) else [*inputs.warnings]
+    notes = [*inputs.warnings, *profile_notes]
+    notes += [str(w) for w in earlier if w] if isinstance(earlier, list) else []
     plan.extra["warnings"] = notes
     say(f"writing the plan folder {out}")
-    meta = plan_metadata(plan=plan, baseline=baseline, site=inputs.site, profile=profile, settings=inputs.settings,
-                         inputs=inputs.digests, plan_date=inputs.plan_date.isoformat(), pareto=front)
+    meta = plan_metadata(plan=plan, baseline=baseline, site=inputs.site, profile=profile,
+                         settings=inputs.settings, inputs=inputs.digests,
+                         plan_date=inputs.plan_date.isoformat(), pareto=front)
     folder = write_folder(out, meta, plan.steps, plan.runs, plan_report_html)
     return PlanOutcome(folder, plan, baseline, meta, notes)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 import pyomo.environ as pyo
 import xarray as xr
+from pyomo.common.gc_manager import PauseGC
 
 from optimizer.model import constraints, objective, variables
 from optimizer.model.data import ModelData, model_data
@@ -40,17 +41,25 @@ def build(data: ModelData, timings: dict[str, float] | None = None) -> pyo.Concr
     """The Pyomo model of a plan from its data, each stage's build seconds added to ``timings``."""
     m = pyo.ConcreteModel(name="greendc_plan")
     stages: list[Callable[[pyo.ConcreteModel, ModelData], None]] = [
-        variables.add_sets, variables.add_job_variables, variables.add_site_variables, *FAMILIES]
-    for stage in stages:
-        start = time.perf_counter()
-        stage(m, data)
-        if timings is not None:
-            timings[stage.__name__] = time.perf_counter() - start
+        variables.add_sets,
+        variables.add_job_variables,
+        variables.add_site_variables,
+        *FAMILIES,
+    ]
+    with PauseGC():  # the cyclic garbage collector otherwise rescans the growing expression graph
+        for stage in stages:
+            start = time.perf_counter()
+            stage(m, data)
+            if timings is not None:
+                timings[stage.__name__] = time.perf_counter() - start
     return m
 
 
 def build_model(
-    profile: xr.Dataset, site: Site, jobs: Sequence[Job], settings: PlanSettings,
+    profile: xr.Dataset,
+    site: Site,
+    jobs: Sequence[Job],
+    settings: PlanSettings,
     timings: dict[str, float] | None = None,
 ) -> tuple[pyo.ConcreteModel, ModelData]:
     """Inputs -> model: the model data and the Pyomo model built from it."""

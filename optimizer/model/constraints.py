@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import numpy as np
 import pyomo.environ as pyo
 
 from optimizer.model.data import ModelData
@@ -38,7 +37,9 @@ def preemptible_work(m: pyo.ConcreteModel, data: ModelData) -> None:
     for j, t in m.JT:
         steps[j].append(t)
     dt = data.step_h
-    m.c_work = pyo.Constraint(m.J, rule=lambda _m, j: sum(_m.x[j, t] for t in steps[j]) * dt + _m.u[j] == pre[j].hours)
+    m.c_work = pyo.Constraint(
+        m.J, rule=lambda _m, j: sum(_m.x[j, t] for t in steps[j]) * dt + _m.u[j] == pre[j].hours
+    )
 
 
 def block_starts(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -54,7 +55,9 @@ def block_starts(m: pyo.ConcreteModel, data: ModelData) -> None:
     for g, s in m.GS:
         starts[g].append(s)
     blocks = data.blocks
-    m.c_starts = pyo.Constraint(m.G, rule=lambda _m, g: sum(_m.n[g, s] for s in starts[g]) + _m.v[g] == blocks[g].count)
+    m.c_starts = pyo.Constraint(
+        m.G, rule=lambda _m, g: sum(_m.n[g, s] for s in starts[g]) + _m.v[g] == blocks[g].count
+    )
 
 
 def block_running(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -70,7 +73,11 @@ def block_running(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     def rule(_m: pyo.ConcreteModel, g: int, t: int) -> pyo.Expression:
         grp = blocks[g]
-        expr = _m.on[g, t] - (_m.n[g, t] if (g, t) in GS else 0) + (_m.n[g, t - grp.steps] if (g, t - grp.steps) in GS else 0)
+        expr = (
+            _m.on[g, t]
+            - (_m.n[g, t] if (g, t) in GS else 0)
+            + (_m.n[g, t - grp.steps] if (g, t - grp.steps) in GS else 0)
+        )
         if t > grp.release_step:
             expr = expr - _m.on[g, t - 1]
         return expr == 0
@@ -89,7 +96,8 @@ def node_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     def rule(_m: pyo.ConcreteModel, t: int) -> pyo.Expression:
         return _m.busy[t] == sum(pre[j].nodes * _m.x[j, t] for j in pre_at[t]) + sum(
-            blocks[g].nodes * _m.on[g, t] for g in blk_at[t])
+            blocks[g].nodes * _m.on[g, t] for g in blk_at[t]
+        )
 
     m.c_busy = pyo.Constraint(m.T, rule=rule)
 
@@ -107,8 +115,8 @@ def it_load(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     def rule(_m: pyo.ConcreteModel, t: int) -> pyo.Expression:
         return _m.it_nominal[t] == float(base[t]) + sum(
-            pre[j].nodes * (pre[j].node_kw - idle) * _m.x[j, t] for j in pre_at[t]) + sum(
-            blocks[g].nodes * (blocks[g].node_kw - idle) * _m.on[g, t] for g in blk_at[t])
+            pre[j].nodes * (pre[j].node_kw - idle) * _m.x[j, t] for j in pre_at[t]
+        ) + sum(blocks[g].nodes * (blocks[g].node_kw - idle) * _m.on[g, t] for g in blk_at[t])
 
     m.c_it = pyo.Constraint(m.T, rule=rule)
 
@@ -122,11 +130,21 @@ def cooling_levels(m: pyo.ConcreteModel, data: ModelData) -> None:
     """
     big_m = data.max_nominal_it_kw()
     allowed = data.allowed_levels()
-    m.c_one_level = pyo.Constraint(m.T, rule=lambda _m, t: sum(_m.y[t, k] for k in allowed[t]) == 1
-                                   if len(allowed[t]) > 1 else pyo.Constraint.Skip)
-    m.c_split = pyo.Constraint(m.T, rule=lambda _m, t: sum(_m.z[t, k] for k in allowed[t]) == _m.it_nominal[t])
-    m.c_level_on = pyo.Constraint(m.TK, rule=lambda _m, t, k: _m.z[t, k] <= float(big_m[t]) * _m.y[t, k]
-                                  if len(allowed[t]) > 1 else pyo.Constraint.Skip)
+    m.c_one_level = pyo.Constraint(
+        m.T,
+        rule=lambda _m, t: (
+            sum(_m.y[t, k] for k in allowed[t]) == 1 if len(allowed[t]) > 1 else pyo.Constraint.Skip
+        ),
+    )
+    m.c_split = pyo.Constraint(
+        m.T, rule=lambda _m, t: sum(_m.z[t, k] for k in allowed[t]) == _m.it_nominal[t]
+    )
+    m.c_level_on = pyo.Constraint(
+        m.TK,
+        rule=lambda _m, t, k: (
+            _m.z[t, k] <= float(big_m[t]) * _m.y[t, k] if len(allowed[t]) > 1 else pyo.Constraint.Skip
+        ),
+    )
 
 
 def setpoint_rate(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -140,12 +158,24 @@ def setpoint_rate(m: pyo.ConcreteModel, data: ModelData) -> None:
     """
     levels = data.levels_c
     limit = data.max_change_c_per_h + 1e-9
-    far = {k: [kk for kk in range(len(levels)) if abs(levels[k] - levels[kk]) > limit] for k in range(len(levels))}
+    far = {
+        k: [kk for kk in range(len(levels)) if abs(levels[k] - levels[kk]) > limit]
+        for k in range(len(levels))
+    }
     free = [len(levels_t) > 1 for levels_t in data.allowed_levels()]
-    index = [(t, k, lag) for t in range(data.n_steps) if free[t] for k in range(len(levels)) if far[k]
-             for lag in range(1, data.steps_per_hour + 1) if t - lag >= 0]
+    index = [
+        (t, k, lag)
+        for t in range(data.n_steps)
+        if free[t]
+        for k in range(len(levels))
+        if far[k]
+        for lag in range(1, data.steps_per_hour + 1)
+        if t - lag >= 0
+    ]
     m.RATE = pyo.Set(dimen=3, initialize=index, ordered=True)
-    m.c_rate = pyo.Constraint(m.RATE, rule=lambda _m, t, k, lag: _m.y[t, k] + sum(_m.y[t - lag, kk] for kk in far[k]) <= 1)
+    m.c_rate = pyo.Constraint(
+        m.RATE, rule=lambda _m, t, k, lag: _m.y[t, k] + sum(_m.y[t - lag, kk] for kk in far[k]) <= 1
+    )
 
 
 def facility_power(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -156,8 +186,9 @@ def facility_power(m: pyo.ConcreteModel, data: ModelData) -> None:
     """
     coef = data.facility_coef()
     allowed = data.allowed_levels()
-    m.c_facility = pyo.Constraint(m.T, rule=lambda _m, t: _m.facility[t] == sum(
-        float(coef[t, k]) * _m.z[t, k] for k in allowed[t]))
+    m.c_facility = pyo.Constraint(
+        m.T, rule=lambda _m, t: _m.facility[t] == sum(float(coef[t, k]) * _m.z[t, k] for k in allowed[t])
+    )
 
 
 def energy_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -170,7 +201,10 @@ def energy_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     def rule(_m: pyo.ConcreteModel, t: int) -> pyo.Expression:
         battery = (_m.discharge[t] - _m.charge[t]) if has_bat else 0.0
-        return _m.facility[t] + _m.grid_export[t] == _m.grid_import[t] + float(renewable[t]) - _m.curtail[t] + battery
+        return (
+            _m.facility[t] + _m.grid_export[t]
+            == _m.grid_import[t] + float(renewable[t]) - _m.curtail[t] + battery
+        )
 
     m.c_balance = pyo.Constraint(m.T, rule=rule)
 
@@ -190,25 +224,38 @@ def battery(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     def soc_rule(_m: pyo.ConcreteModel, t: int) -> pyo.Expression:
         before = _m.soc[t - 1] if t > 0 else bat.soc0_kwh
-        return _m.soc[t] == before + (bat.charge_eff * _m.charge[t] - _m.discharge[t] / bat.discharge_eff) * dt
+        return (
+            _m.soc[t] == before + (bat.charge_eff * _m.charge[t] - _m.discharge[t] / bat.discharge_eff) * dt
+        )
 
     m.c_soc = pyo.Constraint(m.T, rule=soc_rule)
     m.c_soc_end = pyo.Constraint(expr=m.soc[data.n_steps - 1] >= bat.soc0_kwh)
-    m.c_charge_mode = pyo.Constraint(m.T_bat_excl, rule=lambda _m, t: _m.charge[t] <= bat.power_kw * _m.bat_mode[t])
+    m.c_charge_mode = pyo.Constraint(
+        m.T_bat_excl, rule=lambda _m, t: _m.charge[t] <= bat.power_kw * _m.bat_mode[t]
+    )
     m.c_discharge_mode = pyo.Constraint(
-        m.T_bat_excl, rule=lambda _m, t: _m.discharge[t] <= bat.power_kw * (1 - _m.bat_mode[t]))
+        m.T_bat_excl, rule=lambda _m, t: _m.discharge[t] <= bat.power_kw * (1 - _m.bat_mode[t])
+    )
 
 
 def grid_exchange(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """Import within the limit (a bound), peak import, and no import and export at once.
+    """Import within the limit (a bound), peak import, and the meter rule.
 
-    peak >= import[t]; where export pays at least the import price and the site could be a net importer
-    or a net exporter, a binary keeps the directions apart (one meter): import <= I_t e,
-    export <= E_t (1 - e) with the tight bounds I_t, E_t of ``grid_bounds_kw``; elsewhere doing both
-    never pays or one direction is fixed to zero.
+    peak >= import[t]. One meter: where exporting pays at least the import price and the site could be
+    a net importer or a net exporter (``one_meter_steps``), a binary e_t keeps the directions apart:
+    import <= I_t e_t, export <= E_t (1 - e_t) with the tight bounds I_t, E_t of ``grid_bounds_kw``;
+    elsewhere importing and exporting at once never pays. Two meters (REopt's simultaneous
+    export/import): the renewables' own meter exports, export + curtail <= pv + wind, no binary.
     """
     m.c_peak = pyo.Constraint(m.T, rule=lambda _m, t: _m.peak >= _m.grid_import[t])
+    if not data.one_meter:  # two meters: only the renewables' meter exports, so export <= pv + wind - curtail
+        renewable = data.pv_kw + data.wind_kw
+        m.c_export_source = pyo.Constraint(
+            m.T, rule=lambda _m, t: _m.grid_export[t] + _m.curtail[t] <= float(renewable[t])
+        )
     m.c_import_mode = pyo.Constraint(
-        m.T_grid_excl, rule=lambda _m, t: _m.grid_import[t] <= _m.grid_import[t].ub * _m.grid_mode[t])
+        m.T_grid_excl, rule=lambda _m, t: _m.grid_import[t] <= _m.grid_import[t].ub * _m.grid_mode[t]
+    )
     m.c_export_mode = pyo.Constraint(
-        m.T_grid_excl, rule=lambda _m, t: _m.grid_export[t] <= _m.grid_export[t].ub * (1 - _m.grid_mode[t]))
+        m.T_grid_excl, rule=lambda _m, t: _m.grid_export[t] <= _m.grid_export[t].ub * (1 - _m.grid_mode[t])
+    )

@@ -133,6 +133,8 @@ class ModelData:
     preemptible: tuple[PreemptibleJob, ...]
     blocks: tuple[BlockGroup, ...]
     unplannable: tuple[Unplannable, ...]
+    one_meter: bool = True
+    """Import and export cannot happen in the same step (PlanSettings.simultaneous_import_export off). [-]"""
 
     @property
     def n_steps(self) -> int:
@@ -194,8 +196,12 @@ def model_data(profile: xr.Dataset, site: Site, jobs: Sequence[Job], settings: P
     step_h = _step_h(profile, times)
     tz = str(profile.attrs.get("timezone", site.site.timezone))
     share = demand_share_of_month(times[0].tz_convert(tz), len(times) * step_h) if len(times) else 0.0
-    rates = make_rates(round(step_h * 60), float(profile.attrs.get("demand_charge_per_kw_month", 0.0)),
-                       share, settings.carbon_price_per_t)
+    rates = make_rates(
+        round(step_h * 60),
+        float(profile.attrs.get("demand_charge_per_kw_month", 0.0)),
+        share,
+        settings.carbon_price_per_t,
+    )
     pre, blocks, unplannable = _job_groups(jobs, site, settings, times, step_h, tz)
     return ModelData(
         times_utc=times,
@@ -221,10 +227,12 @@ def model_data(profile: xr.Dataset, site: Site, jobs: Sequence[Job], settings: P
         preemptible=tuple(pre),
         blocks=tuple(blocks),
         unplannable=tuple(unplannable),
+        one_meter=not settings.simultaneous_import_export,
     )
 
 
 def _arr(profile: xr.Dataset, name: str) -> FloatArray:
+    """A profile variable as a float array."""
     return profile[name].to_numpy().astype(float)
 
 
@@ -240,9 +248,14 @@ def _battery(site: Site) -> Battery | None:
     b = site.battery
     if b is None or b.energy_kwh <= 0 or b.power_kw <= 0:
         return None
-    return Battery(energy_kwh=b.energy_kwh, power_kw=b.power_kw, charge_eff=b.charge_efficiency,
-                   discharge_eff=b.discharge_efficiency, soc0_kwh=b.initial_soc_frac * b.energy_kwh,
-                   soc_min_kwh=b.min_soc_frac * b.energy_kwh)
+    return Battery(
+        energy_kwh=b.energy_kwh,
+        power_kw=b.power_kw,
+        charge_eff=b.charge_efficiency,
+        discharge_eff=b.discharge_efficiency,
+        soc0_kwh=b.initial_soc_frac * b.energy_kwh,
+        soc_min_kwh=b.min_soc_frac * b.energy_kwh,
+    )
 
 
 def to_utc(stamp: pd.Timestamp, tz: str) -> pd.Timestamp:
@@ -275,12 +288,18 @@ def _job_groups(
     block_keys: dict[tuple[int, float, int, int, int, float], list[str]] = defaultdict(list)
     unplannable: list[Unplannable] = []
     for job in jobs:
-        penalty = job.penalty_per_h_late if job.penalty_per_h_late is not None else settings.default_penalty_per_h_late
+        penalty = (
+            job.penalty_per_h_late
+            if job.penalty_per_h_late is not None
+            else settings.default_penalty_per_h_late
+        )
         node_kw = job.node_kw if job.node_kw is not None else site.it.node_busy_kw
         rel = release_step(to_utc(job.release, tz), t0, step_h, n_steps)
         dl = deadline_step(to_utc(job.deadline, tz), t0, step_h, n_steps)
         if job.nodes > site.it.nodes:
-            unplannable.append(Unplannable(job, f"needs {job.nodes} nodes, the site has {site.it.nodes}", 0.0))
+            unplannable.append(
+                Unplannable(job, f"needs {job.nodes} nodes, the site has {site.it.nodes}", 0.0)
+            )
         elif rel >= n_steps:
             unplannable.append(Unplannable(job, "released at or after the horizon end", 0.0))
         elif job.preemptible:
@@ -288,8 +307,10 @@ def _job_groups(
         else:
             steps = max(1, math.ceil(job.duration_h / step_h - _EPS))
             block_keys[(job.nodes, node_kw, steps, rel, dl, penalty)].append(job.job_id)
-    blocks = [BlockGroup(tuple(ids), nodes, node_kw, steps, rel, dl, penalty, n_steps)
-              for (nodes, node_kw, steps, rel, dl, penalty), ids in block_keys.items()]
+    blocks = [
+        BlockGroup(tuple(ids), nodes, node_kw, steps, rel, dl, penalty, n_steps)
+        for (nodes, node_kw, steps, rel, dl, penalty), ids in block_keys.items()
+    ]
     return pre, blocks, unplannable
 
 

@@ -1,4 +1,4 @@
-"""Objective of the planning MILP and its terms as named Pyomo expressions (the same names as OBJECTIVE_TERMS)."""
+"""Objective of the planning MILP and its terms as named Pyomo expressions (named as OBJECTIVE_TERMS)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ def job_lateness(m: pyo.ConcreteModel, data: ModelData) -> None:
     dt = data.step_h
     T = data.n_steps
     pre, blocks = data.preemptible, data.blocks
-    late_steps = {j: [t for t in range(max(job.deadline_step, job.release_step), T)] for j, job in enumerate(pre)}
+    late_steps = {
+        j: [t for t in range(max(job.deadline_step, job.release_step), T)] for j, job in enumerate(pre)
+    }
 
     def pre_rule(_m: pyo.ConcreteModel, j: int) -> pyo.Expression:
         return sum(_m.x[j, t] for t in late_steps[j]) * dt + _m.u[j] * unfinished_weight(pre[j], T, dt)
@@ -30,7 +32,8 @@ def job_lateness(m: pyo.ConcreteModel, data: ModelData) -> None:
         grp = blocks[g]
         d, D = grp.deadline_step, grp.steps
         return sum(_m.n[g, s] * (max(0, s + D - d) * dt) for s in grp.starts if s + D > d) + _m.v[g] * (
-            (T - d + D) * dt)
+            (T - d + D) * dt
+        )
 
     m.late_h_pre = pyo.Expression(m.J, rule=pre_rule)
     m.late_h_block = pyo.Expression(m.G, rule=block_rule)
@@ -48,14 +51,18 @@ def objective(m: pyo.ConcreteModel, data: ModelData) -> None:
     cp = rates.carbon_price_per_t / 1000.0
     m.energy_cost = pyo.Expression(expr=sum(float(data.price[t]) * dt * m.grid_import[t] for t in m.T))
     m.demand_charge = pyo.Expression(expr=rates.demand_charge_per_kw_horizon * m.peak)
-    m.export_revenue = pyo.Expression(expr=sum(float(data.export_price[t]) * dt * m.grid_export[t] for t in m.T))
+    m.export_revenue = pyo.Expression(
+        expr=sum(float(data.export_price[t]) * dt * m.grid_export[t] for t in m.T)
+    )
     m.carbon_cost = pyo.Expression(expr=sum(cp * float(data.carbon[t]) * dt * m.grid_import[t] for t in m.T))
     m.lateness_penalty = pyo.Expression(
         expr=sum(data.preemptible[j].penalty_per_h * m.late_h_pre[j] for j in m.J)
-        + sum(data.blocks[g].penalty_per_h * m.late_h_block[g] for g in m.G))
+        + sum(data.blocks[g].penalty_per_h * m.late_h_block[g] for g in m.G)
+    )
     m.obj = pyo.Objective(
         expr=m.energy_cost + m.demand_charge - m.export_revenue + m.carbon_cost + m.lateness_penalty,
-        sense=pyo.minimize)
+        sense=pyo.minimize,
+    )
 
 
 def unfinished_weight(job: PreemptibleJob, n_steps: int, step_h: float) -> float:

@@ -7,6 +7,9 @@ optimised. Identical non-preemptible jobs of a group take the group's starts in 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
@@ -20,7 +23,7 @@ from optimizer.types import OBJECTIVE_TERMS, RUN_COLUMNS, STEP_COLUMNS
 _TOL = 1e-6
 
 
-def _values(var: pyo.Var, index: list[object]) -> np.ndarray:
+def _values(var: pyo.Var, index: Sequence[Any]) -> np.ndarray:
     """Values of an indexed variable at the given indices, 0 where unset."""
     return np.array([var[i].value or 0.0 for i in index], dtype=float)
 
@@ -47,28 +50,30 @@ def steps_table(m: pyo.ConcreteModel, data: ModelData, profile: xr.Dataset) -> p
     zeros = np.zeros(data.n_steps)
     has_bat = data.battery is not None
     mode = profile["cooling_mode"].transpose("time", "level").to_numpy()[rows, level]
-    steps = pd.DataFrame({
-        "time": data.times_utc,
-        "it_kw": it_kw,
-        "cooling_kw": cooling_kw,
-        "facility_kw": it_kw * (1.0 + data.loss_frac) + cooling_kw,
-        "setpoint_c": data.levels_c[level],
-        "cooling_mode": mode.astype(int),
-        "temp_air_c": profile["temp_air_c"].to_numpy(),
-        "temp_wet_bulb_c": profile["temp_wet_bulb_c"].to_numpy(),
-        "pv_kw": data.pv_kw,
-        "wind_kw": data.wind_kw,
-        "curtailed_kw": _clean(_values(m.curtail, T)),
-        "battery_charge_kw": _clean(_values(m.charge, T)) if has_bat else zeros,
-        "battery_discharge_kw": _clean(_values(m.discharge, T)) if has_bat else zeros,
-        "battery_soc_kwh": _values(m.soc, T) if has_bat else zeros,
-        "grid_import_kw": _clean(_values(m.grid_import, T)),
-        "grid_export_kw": _clean(_values(m.grid_export, T)),
-        "price_per_kwh": data.price,
-        "export_price_per_kwh": data.export_price,
-        "carbon_kg_per_kwh": data.carbon,
-        "busy_nodes": _clean(_values(m.busy, T)),
-    })
+    steps = pd.DataFrame(
+        {
+            "time": data.times_utc,
+            "it_kw": it_kw,
+            "cooling_kw": cooling_kw,
+            "facility_kw": it_kw * (1.0 + data.loss_frac) + cooling_kw,
+            "setpoint_c": data.levels_c[level],
+            "cooling_mode": mode.astype(int),
+            "temp_air_c": profile["temp_air_c"].to_numpy(),
+            "temp_wet_bulb_c": profile["temp_wet_bulb_c"].to_numpy(),
+            "pv_kw": data.pv_kw,
+            "wind_kw": data.wind_kw,
+            "curtailed_kw": _clean(_values(m.curtail, T)),
+            "battery_charge_kw": _clean(_values(m.charge, T)) if has_bat else zeros,
+            "battery_discharge_kw": _clean(_values(m.discharge, T)) if has_bat else zeros,
+            "battery_soc_kwh": _values(m.soc, T) if has_bat else zeros,
+            "grid_import_kw": _clean(_values(m.grid_import, T)),
+            "grid_export_kw": _clean(_values(m.grid_export, T)),
+            "price_per_kwh": data.price,
+            "export_price_per_kwh": data.export_price,
+            "carbon_kg_per_kwh": data.carbon,
+            "busy_nodes": _clean(_values(m.busy, T)),
+        }
+    )
     return steps[list(STEP_COLUMNS)]
 
 
@@ -94,8 +99,9 @@ def block_starts(m: pyo.ConcreteModel, group: int, grp: BlockGroup) -> list[int]
     return starts
 
 
-def plan_tables(m: pyo.ConcreteModel, data: ModelData, profile: xr.Dataset
-                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def plan_tables(
+    m: pyo.ConcreteModel, data: ModelData, profile: xr.Dataset
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(steps, runs, job_status) of the solved model."""
     steps = steps_table(m, data, profile)
     shares = preemptible_shares(m, data)
@@ -110,12 +116,26 @@ def plan_tables(m: pyo.ConcreteModel, data: ModelData, profile: xr.Dataset
         for i, job_id in enumerate(grp.job_ids):
             start = starts[i] if i < len(starts) else None
             if start is not None:
-                runs.append({"job_id": job_id, "start": data.times_utc[start],
-                             "end": data.times_utc[0] + pd.Timedelta(hours=(start + grp.steps) * data.step_h),
-                             "nodes": grp.nodes})
+                runs.append(
+                    {
+                        "job_id": job_id,
+                        "start": data.times_utc[start],
+                        "end": data.times_utc[0] + pd.Timedelta(hours=(start + grp.steps) * data.step_h),
+                        "nodes": grp.nodes,
+                    }
+                )
             status.append(block_status(job_id, grp, start, data))
-    status += [{"job_id": u.job.job_id, "status": "not_run", "finish": pd.NaT, "lateness_h": 0.0,
-                "penalty_per_h": u.penalty_per_h, "reason": u.reason} for u in data.unplannable]
+    status += [
+        {
+            "job_id": u.job.job_id,
+            "status": "not_run",
+            "finish": pd.NaT,
+            "lateness_h": 0.0,
+            "penalty_per_h": u.penalty_per_h,
+            "reason": u.reason,
+        }
+        for u in data.unplannable
+    ]
     runs_frame = pd.DataFrame(runs, columns=list(RUN_COLUMNS))
     for column in ("start", "end"):
         runs_frame[column] = pd.to_datetime(runs_frame[column], utc=True)
@@ -138,47 +158,71 @@ def share_intervals(shares: np.ndarray, data: ModelData) -> list[tuple[pd.Timest
     return [(t0 + pd.Timedelta(hours=a * dt), t0 + pd.Timedelta(hours=b * dt)) for a, b in intervals]
 
 
-def preemptible_status(job: PreemptibleJob, shares: np.ndarray, intervals: list[tuple[pd.Timestamp, pd.Timestamp]],
-                       data: ModelData) -> dict[str, object]:
+def preemptible_status(
+    job: PreemptibleJob,
+    shares: np.ndarray,
+    intervals: list[tuple[pd.Timestamp, pd.Timestamp]],
+    data: ModelData,
+) -> dict[str, object]:
     """Status row of a preemptible job: late work after its deadline step, unplanned work, the reason."""
     dt, T = data.step_h, data.n_steps
     done_h = float(shares.sum()) * dt
     unplanned_h = max(0.0, job.hours - done_h)
-    late_h = float(shares[job.deadline_step:].sum()) * dt + unplanned_h * unfinished_weight(job, T, dt)
+    late_h = float(shares[job.deadline_step :].sum()) * dt + unplanned_h * unfinished_weight(job, T, dt)
     finish = intervals[-1][1] if intervals else pd.NaT
-    if done_h <= _TOL:
-        state = "not_run"
-    else:
-        state = "late" if late_h > _TOL else "on_time"
-    reason = "" if state == "on_time" else late_reason(job.hours, job.release_step, job.deadline_step,
-                                                       unplanned_h, data)
-    return {"job_id": job.job_id, "status": state, "finish": finish, "lateness_h": late_h,
-            "penalty_per_h": job.penalty_per_h, "reason": reason}
+    state = "not_run" if done_h <= _TOL else "late" if late_h > _TOL else "on_time"
+    reason = (
+        ""
+        if state == "on_time"
+        else late_reason(job.hours, job.release_step, job.deadline_step, unplanned_h, data)
+    )
+    return {
+        "job_id": job.job_id,
+        "status": state,
+        "finish": finish,
+        "lateness_h": late_h,
+        "penalty_per_h": job.penalty_per_h,
+        "reason": reason,
+    }
 
 
 def block_status(job_id: str, grp: BlockGroup, start: int | None, data: ModelData) -> dict[str, object]:
     """Status row of a non-preemptible job: its finish delay, or not run."""
     dt, T = data.step_h, data.n_steps
     d, D = grp.deadline_step, grp.steps
+    finish: object = pd.NaT
     if start is None:
-        late_h, finish, state = (T - d + D) * dt, pd.NaT, "not_run"
+        late_h, state = (T - d + D) * dt, "not_run"
     else:
         late_h = max(0, start + D - d) * dt
         finish = data.times_utc[0] + pd.Timedelta(hours=(start + D) * dt)
         state = "late" if late_h > 0 else "on_time"
-    reason = "" if state == "on_time" else late_reason(D * dt, grp.release_step, d,
-                                                       D * dt if start is None else 0.0, data)
-    return {"job_id": job_id, "status": state, "finish": finish, "lateness_h": late_h,
-            "penalty_per_h": grp.penalty_per_h, "reason": reason}
+    reason = (
+        ""
+        if state == "on_time"
+        else late_reason(D * dt, grp.release_step, d, D * dt if start is None else 0.0, data)
+    )
+    return {
+        "job_id": job_id,
+        "status": state,
+        "finish": finish,
+        "lateness_h": late_h,
+        "penalty_per_h": grp.penalty_per_h,
+        "reason": reason,
+    }
 
 
-def late_reason(hours: float, release_step: int, deadline_step: int, unplanned_h: float, data: ModelData) -> str:
+def late_reason(
+    hours: float, release_step: int, deadline_step: int, unplanned_h: float, data: ModelData
+) -> str:
     """Why a job is late or not run, in words a facility engineer can act on."""
     dt, T = data.step_h, data.n_steps
     window_h = max(0, deadline_step - release_step) * dt
     if unplanned_h > _TOL and release_step * dt + hours > T * dt + 1e-9:
-        return (f"cannot finish inside the horizon: released {release_step * dt:g} h into it with "
-                f"{hours:g} h to run; {unplanned_h:.2f} h not planned")
+        return (
+            f"cannot finish inside the horizon: released {release_step * dt:g} h into it with "
+            f"{hours:g} h to run; {unplanned_h:.2f} h not planned"
+        )
     if window_h + 1e-9 < hours:
         return f"run time {hours:g} h is longer than its window of {window_h:g} h (release to deadline)"
     if unplanned_h > _TOL:

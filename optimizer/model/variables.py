@@ -17,18 +17,30 @@ def add_sets(m: pyo.ConcreteModel, data: ModelData) -> None:
     T = data.n_steps
     m.T = pyo.Set(initialize=range(T), ordered=True)
     m.K = pyo.Set(initialize=range(data.n_levels), ordered=True)
-    m.TK = pyo.Set(dimen=2, ordered=True, initialize=[
-        (t, k) for t, levels in enumerate(data.allowed_levels()) for k in levels])
+    m.TK = pyo.Set(
+        dimen=2,
+        ordered=True,
+        initialize=[(t, k) for t, levels in enumerate(data.allowed_levels()) for k in levels],
+    )
     m.J = pyo.Set(initialize=range(len(data.preemptible)), ordered=True)
-    m.JT = pyo.Set(dimen=2, ordered=True, initialize=[
-        (j, t) for j, job in enumerate(data.preemptible) for t in range(job.release_step, T)])
+    m.JT = pyo.Set(
+        dimen=2,
+        ordered=True,
+        initialize=[(j, t) for j, job in enumerate(data.preemptible) for t in range(job.release_step, T)],
+    )
     m.G = pyo.Set(initialize=range(len(data.blocks)), ordered=True)
-    m.GS = pyo.Set(dimen=2, ordered=True, initialize=[(g, s) for g, grp in enumerate(data.blocks) for s in grp.starts])
-    m.GT = pyo.Set(dimen=2, ordered=True, initialize=[
-        (g, t) for g, grp in enumerate(data.blocks) if len(grp.starts) for t in range(grp.release_step, T)])
+    m.GS = pyo.Set(
+        dimen=2, ordered=True, initialize=[(g, s) for g, grp in enumerate(data.blocks) for s in grp.starts]
+    )
+    m.GT = pyo.Set(
+        dimen=2,
+        ordered=True,
+        initialize=[
+            (g, t) for g, grp in enumerate(data.blocks) if len(grp.starts) for t in range(grp.release_step, T)
+        ],
+    )
     m.T_bat_excl = pyo.Set(initialize=[t for t in range(T) if data.battery is not None and data.price[t] < 0])
-    low, high = data.net_import_range_kw()
-    m.T_grid_excl = pyo.Set(initialize=[t for t in range(T) if _both_directions(data, t, low[t], high[t])])
+    m.T_grid_excl = pyo.Set(initialize=one_meter_steps(data))
 
 
 def add_job_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -51,8 +63,9 @@ def add_site_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     """IT load, cooling level choice, facility power, renewables, battery and grid at each step.
 
     busy[t] [nodes], it_nominal[t] [kW], z[t,k] nominal IT kW served at level k [kW], y[t,k] level
-    chosen [-] (over the allowed (t, k) pairs; fixed to 1 where a step has one allowed level), facility[t] [kW], curtail[t] [kW], grid_import[t], grid_export[t] [kW],
-    charge[t], discharge[t] [kW], soc[t] state of charge at the end of step t [kWh], peak [kW].
+    chosen [-] (over the allowed (t, k) pairs; fixed to 1 where a step has one allowed level),
+    facility[t] [kW], curtail[t] [kW], grid_import[t], grid_export[t] [kW], charge[t], discharge[t] [kW],
+    soc[t] state of charge at the end of step t [kWh], peak [kW].
     """
     m.busy = pyo.Var(m.T, bounds=(0.0, float(data.nodes)))
     m.it_nominal = pyo.Var(m.T, domain=pyo.NonNegativeReals)
@@ -78,31 +91,31 @@ def add_site_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
         m.bat_mode = pyo.Var(m.T_bat_excl, domain=pyo.Binary)
 
 
-def _arbitrage(data: ModelData, t: int) -> bool:
-    """Exporting pays at least the import price at step t, so importing and exporting at once would pay."""
-    return data.export_limit_kw > 0 and data.export_price[t] >= data.price[t]
+def one_meter_steps(data: ModelData) -> list[int]:
+    """Steps where a one-meter site needs a binary to keep import and export apart.
 
-
-def _both_directions(data: ModelData, t: int, low: float, high: float) -> bool:
-    """Step t needs a binary to keep import and export apart: arbitrage pays and both directions can occur."""
-    return _arbitrage(data, t) and low < 0 < high
+    Where exporting pays at least the import price (importing to export would pay) and the site could
+    be either a net importer or a net exporter. Elsewhere doing both at once never pays.
+    """
+    if not data.one_meter or data.export_limit_kw <= 0:
+        return []
+    low, high = data.net_import_range_kw()
+    return [t for t in range(data.n_steps) if data.export_price[t] >= data.price[t] and low[t] < 0 < high[t]]
 
 
 def grid_bounds_kw(data: ModelData) -> tuple[np.ndarray, np.ndarray]:
     """Tight upper bounds on import and export at each step. [kW]
 
-    Import never exceeds the highest useful net import where importing costs money (curtailing while
-    importing never pays); export never exceeds what can be surplus at the lowest load. Where exporting
-    pays at least the import price and only one direction can occur, the other is fixed to zero, since
-    doing both at once through one meter is not a real flow.
+    One meter: import never exceeds the highest useful net import where importing costs money
+    (curtailing while importing never pays), and export never exceeds the surplus possible at the
+    lowest load with the battery discharging (more would need importing at the same time). Two
+    meters: import up to the highest load, export up to the renewable output (only the renewables'
+    meter exports).
     """
     low, high = data.net_import_range_kw()
-    cost_positive = data.price > 0
-    imp = np.where(cost_positive, np.clip(high, 0.0, data.import_limit_kw), data.import_limit_kw)
-    exp = np.full(data.n_steps, data.export_limit_kw)
-    for t in range(data.n_steps):
-        if _arbitrage(data, t):
-            if low[t] >= 0:
-                exp[t] = 0.0
-            exp[t] = min(exp[t], max(0.0, -low[t]))
-    return imp, exp
+    renewable = data.pv_kw + data.wind_kw
+    if not data.one_meter:
+        imp = np.clip(high + renewable, 0.0, data.import_limit_kw)
+        return imp, np.minimum(renewable, data.export_limit_kw)
+    imp = np.where(data.price > 0, np.clip(high, 0.0, data.import_limit_kw), data.import_limit_kw)
+    return imp, np.clip(-low, 0.0, data.export_limit_kw)

@@ -52,12 +52,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_http(url: str, process: subprocess.Popen[bytes], timeout_s: float) -> None:
+def _wait_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout_s: float) -> None:
     """Block until ``url`` answers 200, or fail with the server's output."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read().decode(errors="replace") if process.stdout else ""
+            output = log.read_text(errors="replace")
             raise RuntimeError(f"dashboard exited with {process.returncode}:\n{output}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
@@ -65,18 +65,25 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], timeout_s: float) -> 
                     return
         except OSError:
             time.sleep(0.2)
-    raise TimeoutError(f"dashboard did not answer at {url} in {timeout_s} s")
+    output = log.read_text(errors="replace")
+    raise TimeoutError(f"dashboard did not answer at {url} in {timeout_s} s:\n{output}")
 
 
 @contextlib.contextmanager
 def serve(data_dir: Path, timeout_s: float = 60.0) -> Iterator[str]:
-    """Run `greendc dashboard --data DIR` on a free loopback port; yield its base URL; stop it after."""
+    """Run `greendc dashboard --data DIR` on a free loopback port; yield its base URL; stop it after.
+
+    The server's log goes to a file, not a pipe: an undrained pipe fills up after some hundred
+    requests and then blocks the server's threads.
+    """
     port = free_port()
     command = [sys.executable, "-m", "greendc", "dashboard", "--data", str(data_dir), "--port", str(port)]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log = Path(tempfile.mkdtemp(prefix="greendc-dashboard-")) / "server.log"
+    with open(log, "wb") as sink:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_http(url + "/plan", process, timeout_s)
+        _wait_http(url + "/plan", process, log, timeout_s)
         yield url
     finally:
         process.terminate()
@@ -85,8 +92,6 @@ def serve(data_dir: Path, timeout_s: float = 60.0) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if process.stdout:
-            process.stdout.close()
 
 
 def new_driver(width: int = 1400, height: int = 1000) -> Any:
@@ -117,7 +122,7 @@ def wait_for(driver: Any, css: str, timeout_s: float = 30.0, count: int = 1) -> 
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    def enough(d: Any) -> list[Any] | bool:
+    def enough(d: Any) -> Any:
         found = d.find_elements(By.CSS_SELECTOR, css)
         return found if len(found) >= count else False
 
@@ -130,13 +135,31 @@ def wait_text(driver: Any, css: str, predicate: Any, timeout_s: float = 30.0) ->
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    def check(d: Any) -> str | bool:
+    def check(d: Any) -> Any:
         found = d.find_elements(By.CSS_SELECTOR, css)
         text = found[0].text if found else ""
         return text if found and predicate(text) else False
 
-    result: str = WebDriverWait(driver, timeout_s, poll_frequency=0.1).until(check)
-    return result
+    return str(WebDriverWait(driver, timeout_s, poll_frequency=0.1).until(check))
+
+
+def navigate_in_app(driver: Any, path: str, ready: Any, timeout_s: float = 60.0) -> float:
+    """Follow an in-app link to ``path`` as dcc.Link does (history push, no reload); seconds to ``ready``."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    start = time.perf_counter()
+    driver.execute_script("window.history.pushState({}, '', arguments[0]);"
+                          "window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));", path)
+    WebDriverWait(driver, timeout_s, poll_frequency=0.02).until(ready)
+    return time.perf_counter() - start
+
+
+def gantt_jobs(driver: Any, graph_id: str) -> int:
+    """How many distinct jobs the Gantt chart in the Graph ``graph_id`` has drawn (0 before it is drawn)."""
+    script = ("const el = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');"
+              "if (!el || !el.data || !el.querySelector('.barlayer .point')) return 0;"
+              "return new Set(el.data.flatMap(t => Array.from(t.y || []))).size;")
+    return int(driver.execute_script(script, graph_id) or 0)
 
 
 def greendc(*args: str, timeout_s: float = 600.0) -> subprocess.CompletedProcess[str]:
@@ -184,9 +207,9 @@ def make_data(root: Path, sites: tuple[str, ...], date: str, *, study: bool = Tr
     if big_jobs:
         from sites import load_site
 
-        site = load_site(sites[0])
-        queue = write_job_queue(root.parent / f"queue-{big_jobs}.csv", big_jobs, date, site.site.timezone,
-                                site.it.nodes)
+        big = load_site(sites[0])
+        queue = write_job_queue(root.parent / f"queue-{big_jobs}.csv", big_jobs, date, big.site.timezone,
+                                big.it.nodes)
         greendc("plan", "--site", sites[0], "--date", date, "--jobs", str(queue), "--time-limit", "30",
                 "--out", str(root / "plans" / sites[0] / f"{date}-{big_jobs}jobs"))
     if nightly:

@@ -1,0 +1,130 @@
+"""`greendc plan`: what should my site do tomorrow? A 15-minute plan of batches, cooling, battery and grid.
+
+Exit codes: 0 a solver plan was written; 1 a flagged fallback plan was written (the solver gave none
+in time); 2 bad input, nothing planned (one ``error:`` line).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from weather.errors import InputError
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+EXIT_PLANNED = 0
+EXIT_FALLBACK = 1
+
+
+def parse_date(text: str) -> date:
+    """An ISO date from the command line, or InputError naming --date."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"not a date: {text!r}; use YYYY-MM-DD", key="--date") from None
+
+
+def plan(
+    site: Annotated[str, typer.Option("--site", help="Built-in site id or a site file (TOML).")],
+    plan_date: Annotated[
+        str | None, typer.Option("--date", help="Plan date YYYY-MM-DD (default: tomorrow, site's date).")
+    ] = None,
+    jobs: Annotated[
+        Path | None, typer.Option("--jobs", help="Job queue, CSV or JSON (default: the sample queue).")
+    ] = None,
+    weather: Annotated[
+        Path | None, typer.Option("--weather", help="Weather file (EPW, TMY, CSV, NetCDF); default synthetic")
+    ] = None,
+    step_min: Annotated[int, typer.Option("--step-min", help="Time step in minutes.")] = 15,
+    horizon_h: Annotated[float, typer.Option("--horizon-h", help="Horizon from local midnight, h.")] = 24.0,
+    carbon_price: Annotated[
+        float, typer.Option("--carbon-price", help="Carbon price in the objective, currency per tCO2.")
+    ] = 0.0,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Wall-clock solve limit, s.")] = 60.0,
+    gap: Annotated[float, typer.Option("--gap", help="Relative MIP gap at which to stop.")] = 1e-3,
+    pareto: Annotated[int, typer.Option("--pareto", help="Also N plans along the cost-carbon front.")] = 0,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Plan folder (default greendc-data/plans/<site>/<date>/).")
+    ] = None,
+) -> None:
+    """Plan one day of a site: batches, setpoints, battery and grid, against today's practice.
+
+    Exit code 0: a solver plan was written; 1: a flagged fallback plan (today's practice) was written;
+    2: bad input, nothing planned.
+    """
+    from optimizer.types import PlanSettings
+
+    if pareto < 0:
+        raise InputError("must not be negative", key="--pareto")
+    settings = PlanSettings(step_minutes=step_min, horizon_h=horizon_h, carbon_price_per_t=carbon_price,
+                            time_limit_s=time_limit, rel_gap=gap)
+    outcome = run(site, parse_date(plan_date) if plan_date else None, jobs, weather, settings, pareto, out)
+    raise typer.Exit(EXIT_FALLBACK if outcome.meta["solver"]["fallback"] else EXIT_PLANNED)
+
+
+def run(site: str, plan_date: date | None, jobs: Path | None, weather: Path | None, settings: Any,
+        pareto: int, out: Path | None) -> Any:
+    """Read the inputs, plan with a progress indicator, print warnings, the summary and the report path."""
+    from rich.console import Console
+
+    from greendc.workflows.plan import default_out_dir, plan_site_day, read_inputs
+
+    console = Console(stderr=True)
+    with console.status("reading the site, the job queue and the weather", spinner="dots") as status:
+        inputs = read_inputs(site, plan_date=plan_date, jobs_path=jobs, weather_path=weather,
+                             settings=settings)
+        for line in inputs.warnings:
+            console.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
+        folder = out or default_out_dir(inputs.site.id, inputs.plan_date)
+        outcome = plan_site_day(inputs, folder, pareto=pareto, progress=lambda text: status.update(text))
+        for line in outcome.warnings[len(inputs.warnings):]:
+            console.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
+    Console(width=110).print(summary_table(outcome.meta))
+    typer.echo(f"report: {outcome.folder / 'report.html'}")
+    return outcome
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    """A number with a format, or '-' when missing."""
+    return "-" if value is None else format(value, spec)
+
+
+def summary_table(meta: dict[str, Any]) -> Table:
+    """The plan against today's practice: cost, carbon, PUE, renewables, late jobs, solver status."""
+    from rich.table import Table
+
+    cur = meta["site"]["currency"]
+    kpis, base, saved = meta["kpis"], meta["baseline"]["kpis"], meta["savings"]
+    solver = meta["solver"]
+    gap = "-" if solver["gap"] is None else f"{100 * solver['gap']:.2f} %"
+    title = (f"{meta['site']['id']} {meta['plan_date']}: {solver['status']}, gap {gap}, "
+             f"{solver['build_s'] + solver['solve_s']:.1f} s")
+    if solver["fallback"]:
+        title += f" - FALLBACK: {solver['fallback_reason']}"
+    table = Table(title=title)
+    for name in ("", "plan", "today's practice", "saving"):
+        table.add_column(name, justify="left" if not name else "right")
+    late = sum(1 for j in meta["jobs"] if j["status"] != "on_time")
+    rows = [
+        (f"cost ({cur})", meta["objective"]["total"], meta["baseline"]["objective"]["total"], ",.0f",
+         saved["cost"], saved["cost_pct"]),
+        ("carbon (kgCO2)", kpis["carbon_kg"], base["carbon_kg"], ",.0f", saved["carbon_kg"],
+         saved["carbon_pct"]),
+        ("energy (kWh)", kpis["facility_kwh"], base["facility_kwh"], ",.0f", saved["energy_kwh"],
+         saved["energy_pct"]),
+        ("PUE", kpis["pue"], base["pue"], ".3f", saved["pue_points"], None),
+        ("renewable share", kpis["renewable_share"], base["renewable_share"], ".1%",
+         kpis["renewable_share"] - base["renewable_share"], None),
+        ("peak import (kW)", kpis["peak_import_kw"], base["peak_import_kw"], ",.0f",
+         base["peak_import_kw"] - kpis["peak_import_kw"], None),
+    ]
+    for label, value, baseline, spec, saving, pct in rows:
+        share = "" if pct is None else f" ({pct:.1f} %)"
+        table.add_row(label, _fmt(value, spec), _fmt(baseline, spec), _fmt(saving, spec) + share)
+    table.add_row("late or not run jobs", str(late), str(meta["baseline"]["late_jobs"]), "")
+    return table

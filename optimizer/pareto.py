@@ -1,0 +1,73 @@
+"""Plans along the cost-carbon front by the epsilon-constraint method (`greendc plan --pareto N`).
+
+The two ends are the cheapest plan (the settings' carbon price) and the cleanest one (carbon priced at
+``CLEAN_CARBON_PRICE_PER_T``, lateness still penalised); between them, N - 2 plans minimise cost with
+the grid emissions capped at evenly spaced levels: min cost s.t. sum_t c_t import_t dt <= eps_i
+(Haimes, Lasdon and Wismer 1971; Mavrotas 2009, "Effective implementation of the epsilon-constraint
+method", Appl. Math. Comput. 213:455-465). Every plan is verified like any other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+import numpy as np
+import pyomo.environ as pyo
+import xarray as xr
+
+from optimizer.accounting import carbon_kg
+from optimizer.model import ModelData
+from optimizer.plan import Progress, make_plan
+from optimizer.types import Job, Plan, PlanSettings
+from sites.model import Site
+
+#: Carbon price that makes emissions dominate the objective for the cleanest plan. [currency/tCO2]
+CLEAN_CARBON_PRICE_PER_T = 100_000.0
+
+
+def carbon_cap(cap_kg: float) -> Callable[[pyo.ConcreteModel, ModelData], None]:
+    """A model hook capping the grid emissions of the horizon at ``cap_kg``. [kgCO2]"""
+
+    def add(m: pyo.ConcreteModel, data: ModelData) -> None:
+        """Add the cap as one constraint on the built model."""
+        m.c_carbon_cap = pyo.Constraint(
+            expr=sum(float(data.carbon[t]) * data.step_h * m.grid_import[t] for t in m.T) <= cap_kg
+        )
+
+    return add
+
+
+def pareto_plans(
+    profile: xr.Dataset,
+    site: Site,
+    jobs: Sequence[Job],
+    settings: PlanSettings,
+    n: int,
+    *,
+    progress: Progress | None = None,
+) -> list[Plan]:
+    """N verified plans from the cheapest to the cleanest, each tagged with its carbon cap in extra."""
+    if n < 1:
+        raise ValueError("pareto_plans needs n >= 1")
+    cheapest = make_plan(profile, site, jobs, settings, progress=progress)
+    cheapest.extra["pareto"] = {"rank": 0, "carbon_cap_kg": None}
+    if n == 1:
+        return [cheapest]
+    step_h = cheapest.extra["rates"]["step_h"]  # type: ignore[index]
+    cleanest = make_plan(
+        profile, site, jobs, replace(settings, carbon_price_per_t=CLEAN_CARBON_PRICE_PER_T), progress=progress
+    )
+    high, low = carbon_kg(cheapest.steps, step_h), carbon_kg(cleanest.steps, step_h)
+    plans = [cheapest]
+    for rank, cap in enumerate(np.linspace(high, low, n)[1:-1], start=1):
+        plan = make_plan(profile, site, jobs, settings, progress=progress, extra=carbon_cap(float(cap)))
+        plan.extra["pareto"] = {"rank": rank, "carbon_cap_kg": float(cap)}
+        plans.append(plan)
+    # the cleanest plan re-costed at the settings' carbon price, capped at its own emissions
+    last = make_plan(
+        profile, site, jobs, settings, progress=progress, extra=carbon_cap(low * (1 + 1e-9) + 1e-6)
+    )
+    last.extra["pareto"] = {"rank": n - 1, "carbon_cap_kg": low}
+    plans.append(last)
+    return plans

