@@ -174,13 +174,40 @@ def test_longest_sites_start_first_and_new_sites_before_them(tmp_path: Path) -> 
     assert [t.label for t in order] == ["tianfu", "qingpu", "wuhu", "guian"]  # ties keep fleet order
 
 
-def test_a_fresh_interpreter_child_is_killed_at_its_limit(tmp_path: Path) -> None:
+def test_a_fresh_interpreter_child_and_its_own_child_are_killed_at_the_limit(tmp_path: Path) -> None:
     """The fallback launcher (no fork) kills the child's whole group at the limit and says so."""
+    import os
     import time
 
     from greendc.workflows.nightly import run_exec
 
+    pid_file = tmp_path / "grandchild.pid"
+    script = (
+        "import subprocess, sys, time\n"
+        "g = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        f"open({str(pid_file)!r}, 'w').write(str(g.pid))\n"
+        "time.sleep(60)\n"
+    )
     start = time.perf_counter()
-    assert run_exec(tmp_path, 0.3) == (None, True)  # killed while still importing
-    assert time.perf_counter() - start < 5
+    assert run_exec(tmp_path, 3.0, [sys.executable, "-c", script]) == (None, True)
+    assert time.perf_counter() - start < 10
     assert (tmp_path / "stderr.txt").is_file()
+    grandchild = int(pid_file.read_text())
+    for _ in range(50):  # the grandchild (the solver's stand-in) dies with the group
+        try:
+            os.kill(grandchild, 0)
+        except ProcessLookupError:
+            break
+        if Path(f"/proc/{grandchild}/stat").read_text().split()[2] == "Z":
+            break  # killed, only waiting for its parent (init) to reap it
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the child's own child outlived the kill")
+
+
+def test_a_fresh_interpreter_child_that_ends_in_time_gives_its_exit_code(tmp_path: Path) -> None:
+    """A child that ends before its limit reports its own exit code and no timeout."""
+    from greendc.workflows.nightly import run_exec
+
+    assert run_exec(tmp_path, 30.0) == (1, False)  # no spec.json: site_main fails, exit code 1
+    assert "spec.json" in (tmp_path / "stderr.txt").read_text()

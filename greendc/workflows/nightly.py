@@ -172,11 +172,12 @@ def run_forked(folder: Path, limit_s: float) -> tuple[int | None, bool]:
     return child.exitcode, False
 
 
-def run_exec(folder: Path, limit_s: float) -> tuple[int | None, bool]:
-    """Run site_main in a fresh interpreter in a new session; SIGKILL its group at the limit."""
+def run_exec(folder: Path, limit_s: float, argv: list[str] | None = None) -> tuple[int | None, bool]:
+    """Run site_main (or ``argv``) in a fresh interpreter in a new session; SIGKILL its group at the limit."""
+    command = argv or [sys.executable, "-m", "greendc.workflows.nightly", str(folder)]
     with open(folder / "stderr.txt", "wb") as log:
         child = subprocess.Popen(
-            [sys.executable, "-m", "greendc.workflows.nightly", str(folder)],
+            command,
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
         )
         try:
