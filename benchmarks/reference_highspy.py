@@ -97,7 +97,7 @@ def build_arrays(data: ModelData) -> tuple[Arrays, float]:
     busy_terms: list[list[tuple[int, float, float]]] = [[] for _ in range(T)]  # (col, nodes, extra kW)
     idle = data.node_idle_kw
     for job in pre:
-        steps = np.arange(job.release_step, T)
+        steps = np.arange(job.release_step, job.end_step)
         late_cost = np.where(steps >= job.deadline_step, job.penalty_per_h * dt, 0.0)
         x = a.cols(len(steps), 0.0, 1.0, late_cost)
         u = a.cols(1, 0.0, job.hours, job.penalty_per_h * unfinished_weight(job, T, dt))[0]
@@ -113,8 +113,8 @@ def build_arrays(data: ModelData) -> tuple[Arrays, float]:
         if not len(starts):
             continue
         n_at = dict(zip(starts.tolist(), n.tolist(), strict=True))
-        on = a.cols(T - grp.release_step, 0.0, grp.count)
-        for i, t in enumerate(range(grp.release_step, T)):
+        on = a.cols(len(grp.running_steps), 0.0, grp.count)
+        for i, t in enumerate(grp.running_steps):
             cols, vals = [on[i]], [1.0]
             if t in n_at:
                 cols.append(n_at[t])

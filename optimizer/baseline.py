@@ -140,14 +140,14 @@ def lateness_h(p: Placement, n_steps: int, step_h: float) -> float:
         return max(0, p.start + t.steps - d) * step_h
     after = sum(s for i, s in enumerate(p.shares) if p.start + i >= max(d, t.release_step)) * step_h
     unplanned = max(0.0, t.hours - p.run_hours * step_h)
-    weight = unfinished_weight(_as_preemptible(t), n_steps, step_h)
+    weight = unfinished_weight(_as_preemptible(t, n_steps), n_steps, step_h)
     return after + unplanned * weight
 
 
-def _as_preemptible(task: Task) -> PreemptibleJob:
+def _as_preemptible(task: Task, n_steps: int) -> PreemptibleJob:
     """The model's preemptible-job record for a task (for ``unfinished_weight``)."""
     return PreemptibleJob(task.job_id, task.nodes, task.node_kw, task.hours, task.release_step,
-                          task.deadline_step, task.penalty_per_h)
+                          task.deadline_step, task.penalty_per_h, n_steps)
 
 
 def job_status_rows(placed: Sequence[Placement], times: pd.DatetimeIndex,

@@ -48,6 +48,13 @@ def make_plan(
     build_s = time.perf_counter() - start
     say(f"solving ({settings.time_limit_s:g} s limit, gap {settings.rel_gap:g})")
     outcome = solve_model(m, time_limit_s=settings.time_limit_s, rel_gap=settings.rel_gap, handover=handover)
+    notes = model_warnings(settings)
+    cut = cut_off_jobs(m, data) if outcome.has_solution else []
+    if cut:
+        m, data, outcome, build_s, note = _widen(
+            (m, data, outcome, build_s), cut, profile, site, jobs, settings, handover, extra, say
+        )
+        notes.append(note)
     say("verifying the plan")
     facts = {
         "build_stage_s": timings,
@@ -55,13 +62,13 @@ def make_plan(
         "rates": asdict(data.rates),
         "model_size": {"variables": m.nvariables(), "constraints": m.nconstraints()},
         "bound": outcome.bound,
-        "warnings": model_warnings(settings),
+        "warnings": notes,
     }
     if not outcome.has_solution:
         plan = fallback_plan(profile, site, jobs, settings, outcome, build_s + outcome.handover_s)
         kept = list(plan.extra.get("warnings", []))  # type: ignore[call-overload]
         plan.extra.update(facts)
-        plan.extra["warnings"] = kept + model_warnings(settings)
+        plan.extra["warnings"] = kept + notes
         verify_plan(plan, profile, site, jobs, settings, strict_limits=False)
         return plan
     steps, runs, status = plan_tables(m, data, profile)
@@ -80,6 +87,62 @@ def make_plan(
     )
     verify_plan(plan, profile, site, jobs, settings)
     return plan
+
+
+Solved = tuple[pyo.ConcreteModel, ModelData, SolveOutcome, float]
+
+
+def cut_off_jobs(m: pyo.ConcreteModel, data: ModelData) -> list[str]:
+    """Jobs left partly or wholly unplanned whose late window ends before the horizon does.
+
+    Those jobs might have run later in the horizon, so the windowed model's plan is not known to be
+    optimal for them; every other plan the window excludes would run work more than the window late.
+    """
+    T = data.n_steps
+    pre = [job.job_id for j, job in enumerate(data.preemptible)
+           if job.end_step < T and (m.u[j].value or 0.0) > 1e-6]
+    blk = [grp.job_ids[0] for g, grp in enumerate(data.blocks)
+           if grp.end_step < T and (m.v[g].value or 0.0) > 0.5]
+    return pre + blk
+
+
+def _widen(
+    first: Solved,
+    cut: list[str],
+    profile: xr.Dataset,
+    site: Site,
+    jobs: Sequence[Job],
+    settings: PlanSettings,
+    handover: Handover,
+    extra: Extra | None,
+    say: Progress,
+) -> tuple[pyo.ConcreteModel, ModelData, SolveOutcome, float, str]:
+    """Re-plan with every job allowed to run to the horizon end, in the time the first solve left.
+
+    The wider plan replaces the first when it is found and costs no more; the note says which was kept.
+    """
+    outcome, build_s = first[2], first[3]
+    first_s = outcome.handover_s + outcome.solve_s
+    left_s = settings.time_limit_s - first_s
+    named = ", ".join(cut[:5]) + (" ..." if len(cut) > 5 else "")
+    if left_s < 1.0:
+        return (*first, f"work of {named} may run more than {settings.late_window_h:g} h late only in a "
+                        "re-plan with full windows, and no time was left for it")
+    say(f"re-planning with full windows for {named}")
+    wide = replace(settings, late_window_h=None, time_limit_s=left_s)
+    start = time.perf_counter()
+    data2 = model_data(profile, site, jobs, wide)
+    m2 = build(data2)
+    if extra is not None:
+        extra(m2, data2)
+    build2_s = time.perf_counter() - start
+    outcome2 = solve_model(m2, time_limit_s=left_s, rel_gap=settings.rel_gap, handover=handover)
+    better = outcome2.has_solution and (outcome2.objective or 0.0) <= (outcome.objective or 0.0) + 1e-6
+    if better:
+        return (m2, data2, outcome2, build_s + build2_s,
+                f"re-planned with full windows for {named} (the first solve took {first_s:.1f} s)")
+    return (*first, f"kept the plan with {settings.late_window_h:g} h late windows: the re-plan with full "
+                    f"windows for {named} found nothing better in {left_s:.1f} s")
 
 
 def fallback_plan(

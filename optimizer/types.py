@@ -86,6 +86,9 @@ class PlanSettings:
     simultaneous_import_export: bool = False
     """Allow import and export in the same step, as with separate meters for the renewables (REopt's
     ``allow_simultaneous_export_import``); False, one meter, keeps them apart with binaries. [-]"""
+    late_window_h: float | None = 6.0
+    """How long after its deadline (or its earliest finish) a job may still run in the first solve;
+    None: to the horizon end. Work a window cuts off is re-planned with full windows (``make_plan``). [h]"""
 
 
 @dataclass(frozen=True)

@@ -138,3 +138,16 @@ def test_balance_closes_every_step_on_a_mixed_day() -> None:
     plan = make_plan(profile, site, jobs, EXACT)
     assert not check_energy_balance(plan.steps)
     assert plan.objective["total"] <= baseline_plan(profile, site, jobs, EXACT).objective["total"] + 1e-6
+
+
+@pytest.mark.slow
+@HYPO
+@given(cases())
+def test_a_short_late_window_with_its_re_plan_costs_what_full_windows_cost(
+    case: tuple[list[float], list[float], list[Job], bool],
+) -> None:
+    prices, pv, jobs, with_battery = case
+    site, profile = _case(prices, pv, with_battery)
+    windowed = make_plan(profile, site, jobs, replace(EXACT, late_window_h=1.0))
+    full = make_plan(profile, site, jobs, replace(EXACT, late_window_h=None))
+    assert windowed.objective["total"] == pytest.approx(full.objective["total"], rel=1e-6, abs=1e-6)

@@ -130,3 +130,24 @@ def test_export_rule_one_or_two_meters(two_meters: bool, total: float) -> None:
     step = plan.steps.iloc[0]
     both_kw = min(step["grid_import_kw"], step["grid_export_kw"])
     assert both_kw == pytest.approx(5.0 if two_meters else 0.0)
+
+
+def test_work_the_late_window_cuts_off_is_re_planned_with_full_windows() -> None:
+    # One 10 kW node, 12 one-hour steps at price 1, every deadline at 4 h: two 4 h blocks and a 3 h
+    # preemptible job need 11 node-hours. A 2 h late window holds only steps 0-5 (blocks: 4 + 2), so
+    # 5 h would be left unplanned; the re-plan with full windows runs everything by hour 11:
+    # energy 10 kW x 11 h x 1 = 110, and lateness as the full-window plan has it.
+    site = tiny_site(nodes=1)
+    profile = tiny_profile([1.0] * 12)
+    queue = [
+        job("a", hours=4.0, deadline_h=4.0, preemptible=False, penalty=10.0),
+        job("b", hours=4.0, deadline_h=4.0, preemptible=False, penalty=10.0),
+        job("c", hours=3.0, deadline_h=4.0, penalty=10.0),
+    ]
+    settings = replace(EXACT, horizon_h=12.0)
+    windowed = make_plan(profile, site, queue, replace(settings, late_window_h=2.0))
+    full = make_plan(profile, site, queue, replace(settings, late_window_h=None))
+    assert windowed.objective["energy_cost"] == pytest.approx(110.0)
+    assert windowed.objective["total"] == pytest.approx(full.objective["total"])
+    assert "not_run" not in set(windowed.job_status["status"])
+    assert any("re-planned with full windows" in w for w in windowed.extra["warnings"])

@@ -21,9 +21,7 @@ def job_lateness(m: pyo.ConcreteModel, data: ModelData) -> None:
     dt = data.step_h
     T = data.n_steps
     pre, blocks = data.preemptible, data.blocks
-    late_steps = {
-        j: [t for t in range(max(job.deadline_step, job.release_step), T)] for j, job in enumerate(pre)
-    }
+    late_steps = {j: [t for t in job.steps if t >= job.deadline_step] for j, job in enumerate(pre)}
 
     def pre_rule(_m: pyo.ConcreteModel, j: int) -> pyo.Expression:
         return sum(_m.x[j, t] for t in late_steps[j]) * dt + _m.u[j] * unfinished_weight(pre[j], T, dt)

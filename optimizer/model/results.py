@@ -174,7 +174,7 @@ def preemptible_status(
     reason = (
         ""
         if state == "on_time"
-        else late_reason(job.hours, job.release_step, job.deadline_step, unplanned_h, data)
+        else late_reason(job.hours, job.release_step, job.deadline_step, unplanned_h, data, job.end_step)
     )
     return {
         "job_id": job.job_id,
@@ -200,7 +200,7 @@ def block_status(job_id: str, grp: BlockGroup, start: int | None, data: ModelDat
     reason = (
         ""
         if state == "on_time"
-        else late_reason(D * dt, grp.release_step, d, D * dt if start is None else 0.0, data)
+        else late_reason(D * dt, grp.release_step, d, D * dt if start is None else 0.0, data, grp.end_step)
     )
     return {
         "job_id": job_id,
@@ -213,10 +213,16 @@ def block_status(job_id: str, grp: BlockGroup, start: int | None, data: ModelDat
 
 
 def late_reason(
-    hours: float, release_step: int, deadline_step: int, unplanned_h: float, data: ModelData
+    hours: float,
+    release_step: int,
+    deadline_step: int,
+    unplanned_h: float,
+    data: ModelData,
+    end_step: int | None = None,
 ) -> str:
     """Why a job is late or not run, in words a facility engineer can act on."""
     dt, T = data.step_h, data.n_steps
+    end = T if end_step is None else end_step
     window_h = max(0, deadline_step - release_step) * dt
     if unplanned_h > _TOL and release_step * dt + hours > T * dt + 1e-9:
         return (
@@ -225,6 +231,9 @@ def late_reason(
         )
     if window_h + 1e-9 < hours:
         return f"run time {hours:g} h is longer than its window of {window_h:g} h (release to deadline)"
+    if unplanned_h > _TOL and end < T:
+        return (f"not enough free nodes before its late window closed {end * dt:g} h into the horizon; "
+                f"{unplanned_h:.2f} h not planned")
     if unplanned_h > _TOL:
         return f"not enough free nodes before the horizon end; {unplanned_h:.2f} h not planned"
     return "not enough free nodes before the deadline"

@@ -26,7 +26,7 @@ def add_sets(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.JT = pyo.Set(
         dimen=2,
         ordered=True,
-        initialize=[(j, t) for j, job in enumerate(data.preemptible) for t in range(job.release_step, T)],
+        initialize=[(j, t) for j, job in enumerate(data.preemptible) for t in job.steps],
     )
     m.G = pyo.Set(initialize=range(len(data.blocks)), ordered=True)
     m.GS = pyo.Set(
@@ -35,9 +35,7 @@ def add_sets(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.GT = pyo.Set(
         dimen=2,
         ordered=True,
-        initialize=[
-            (g, t) for g, grp in enumerate(data.blocks) if len(grp.starts) for t in range(grp.release_step, T)
-        ],
+        initialize=[(g, t) for g, grp in enumerate(data.blocks) for t in grp.running_steps],
     )
     m.T_bat_excl = pyo.Set(initialize=[t for t in range(T) if data.battery is not None and data.price[t] < 0])
     m.T_grid_excl = pyo.Set(initialize=one_meter_steps(data))
