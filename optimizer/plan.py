@@ -48,7 +48,7 @@ def make_plan(
     build_s = time.perf_counter() - start
     say(f"solving ({settings.time_limit_s:g} s limit, gap {settings.rel_gap:g})")
     outcome = solve_model(m, time_limit_s=settings.time_limit_s, rel_gap=settings.rel_gap, handover=handover)
-    notes = model_warnings(settings)
+    notes: list[str] = []
     cut = cut_off_jobs(m, data) if outcome.has_solution else []
     if cut:
         m, data, outcome, build_s, note = _widen(
@@ -169,13 +169,3 @@ def fallback_plan(
     )
     plan.extra["kind"] = "fallback"
     return plan
-
-
-def model_warnings(settings: PlanSettings) -> list[str]:
-    """What the model leaves out for these settings, said in the plan rather than silently ignored."""
-    if settings.checkpoint_overhead_h > 0:
-        return [
-            f"checkpoint overhead of {settings.checkpoint_overhead_h:g} h per resume is not modelled yet; "
-            "preemptible jobs are planned without it"
-        ]
-    return []

@@ -87,8 +87,9 @@ class PlanSettings:
     """Allow import and export in the same step, as with separate meters for the renewables (REopt's
     ``allow_simultaneous_export_import``); False, one meter, keeps them apart with binaries. [-]"""
     late_window_h: float | None = 6.0
-    """How long after its deadline (or its earliest finish) a job may still run in the first solve;
-    None: to the horizon end. Work a window cuts off is re-planned with full windows (``make_plan``). [h]"""
+    """How long after its deadline (or its earliest finish, when later) a late job may still run, so
+    late work is done soon after the deadline rather than wherever energy is cheapest; None: up to the
+    horizon end. Work a window leaves unplanned is re-planned with full windows (``make_plan``). [h]"""
 
 
 @dataclass(frozen=True)

@@ -246,13 +246,15 @@ def check_jobs(plan: Plan, jobs: Sequence[Job], data: ModelData, timezone: str) 
             if (runs["nodes"] != job.nodes).any():
                 out.append(f"job {job.job_id}: runs on a node count other than its {job.nodes}")
             ran_h = float(((ends - starts) / pd.Timedelta(hours=1)).sum())
+        resumed = max(0, 0 if runs is None else len(runs) - 1) if job.preemptible else 0
+        need_h = job.duration_h + data.checkpoint_h * resumed
         if row["status"] == "on_time":
             finish = pd.to_datetime(row["finish"], utc=True)
-            if ran_h < job.duration_h - 1e-4 or finish > to_utc(job.deadline, timezone) + pd.Timedelta(
+            if ran_h < need_h - 1e-4 or finish > to_utc(job.deadline, timezone) + pd.Timedelta(
                 seconds=1
             ):
                 out.append(
-                    f"job {job.job_id}: on time but ran {ran_h:.3f} of {job.duration_h:g} h or "
+                    f"job {job.job_id}: on time but ran {ran_h:.3f} of {need_h:g} h or "
                     f"finished after its deadline"
                 )
         elif not str(row["reason"]):

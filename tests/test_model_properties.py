@@ -143,11 +143,31 @@ def test_balance_closes_every_step_on_a_mixed_day() -> None:
 @pytest.mark.slow
 @HYPO
 @given(cases())
-def test_a_short_late_window_with_its_re_plan_costs_what_full_windows_cost(
+def test_a_late_window_changes_nothing_for_a_queue_that_can_finish_on_time(
     case: tuple[list[float], list[float], list[Job], bool],
 ) -> None:
+    """The window only restricts where late work goes: the same optimum when nothing is late, never
+    cheaper otherwise (late work is kept near its deadline instead of wherever energy is cheapest)."""
     prices, pv, jobs, with_battery = case
     site, profile = _case(prices, pv, with_battery)
     windowed = make_plan(profile, site, jobs, replace(EXACT, late_window_h=1.0))
     full = make_plan(profile, site, jobs, replace(EXACT, late_window_h=None))
-    assert windowed.objective["total"] == pytest.approx(full.objective["total"], rel=1e-6, abs=1e-6)
+    if set(full.job_status["status"]) == {"on_time"}:
+        assert windowed.objective["total"] == pytest.approx(full.objective["total"], rel=1e-6, abs=1e-6)
+    else:
+        assert windowed.objective["total"] >= full.objective["total"] - 1e-6
+    assert "not_run" not in set(windowed.job_status["status"]) - set(full.job_status["status"])
+
+
+@pytest.mark.slow
+@HYPO
+@given(cases(), st.sampled_from([0.25, 0.5, 1.0]))
+def test_a_checkpoint_overhead_never_lowers_the_cost_and_every_plan_verifies(
+    case: tuple[list[float], list[float], list[Job], bool], overhead_h: float
+) -> None:
+    prices, pv, jobs, with_battery = case
+    site, profile = _case(prices, pv, with_battery)
+    free = make_plan(profile, site, jobs, EXACT)
+    charged = make_plan(profile, site, jobs, replace(EXACT, checkpoint_overhead_h=overhead_h))
+    assert charged.objective["total"] >= free.objective["total"] - 1e-6
+    assert charged.objective["total"] <= baseline_plan(profile, site, jobs, EXACT).objective["total"] + 1e-6

@@ -151,3 +151,25 @@ def test_work_the_late_window_cuts_off_is_re_planned_with_full_windows() -> None
     assert windowed.objective["total"] == pytest.approx(full.objective["total"])
     assert "not_run" not in set(windowed.job_status["status"])
     assert any("re-planned with full windows" in w for w in windowed.extra["warnings"])
+
+
+@pytest.mark.parametrize(
+    ("overhead_h", "cost", "pieces"),
+    [
+        (0.0, 20.0, 2),  # run in both cheap steps: 10 kW x (1 + 1)
+        (0.5, 65.0, 2),  # resume at step 2 costs 0.5 h more: 10 x (1 + 1 + 0.5 x 9)
+        (1.0, 100.0, 1),  # a resume would cost 10 x (1 + 1 + 1 x 9) = 110: run two steps in a row
+    ],
+)
+def test_checkpoint_overhead_is_charged_per_resume(overhead_h: float, cost: float, pieces: int) -> None:
+    # One 10 kW node, prices 1, 9, 1, 9; a 2 h preemptible job may use any of the four steps.
+    plan = make_plan(
+        tiny_profile([1.0, 9.0, 1.0, 9.0]),
+        tiny_site(nodes=1),
+        [job("a", hours=2.0)],
+        replace(EXACT, checkpoint_overhead_h=overhead_h),
+    )
+    assert plan.objective["total"] == pytest.approx(cost)
+    assert len(plan.runs) == pieces
+    assert plan.job_status.loc[0, "status"] == "on_time"
+    assert plan.extra["warnings"] == []

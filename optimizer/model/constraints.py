@@ -36,10 +36,44 @@ def preemptible_work(m: pyo.ConcreteModel, data: ModelData) -> None:
     steps: dict[int, list[int]] = defaultdict(list)
     for j, t in m.JT:
         steps[j].append(t)
-    dt = data.step_h
-    m.c_work = pyo.Constraint(
-        m.J, rule=lambda _m, j: sum(_m.x[j, t] for t in steps[j]) * dt + _m.u[j] == pre[j].hours
+    dt, c = data.step_h, data.checkpoint_h
+
+    def rule(_m: pyo.ConcreteModel, j: int) -> pyo.Expression:
+        done = sum(_m.x[j, t] for t in steps[j]) * dt + _m.u[j]
+        if c > 0:  # each resume adds the overhead to the run time
+            return done - c * (sum(_m.s[j, t] for t in steps[j]) - _m.ran[j]) == pre[j].hours
+        return done == pre[j].hours
+
+    m.c_work = pyo.Constraint(m.J, rule=rule)
+
+
+def checkpoint_resumes(m: pyo.ConcreteModel, data: ModelData) -> None:
+    """Runs and resumes of preemptible jobs, so that each resume can cost the checkpoint overhead.
+
+    x[j,t] <= w[j,t]; x[j,t] >= w[j,t] + w[j,t+1] - 1 (a run that goes on into the next step fills
+    this one, so a run is one interval); s[j,t] >= w[j,t] - w[j,t-1] (w before the release is 0);
+    ran[j] <= sum_t s[j,t]. Resumes = sum_t s[j,t] - ran[j]: the first start is not a resume. Only
+    built when the overhead is positive (its binaries cost solve time); the work equation above
+    charges c per resume. Checkpoint/restart cost model: Daly 2006, FGCS 22:303-312.
+    """
+    if data.checkpoint_h <= 0:
+        return
+    JT = set(m.JT)
+    m.c_run_on = pyo.Constraint(m.JT, rule=lambda _m, j, t: _m.x[j, t] <= _m.w[j, t])
+    m.c_run_whole = pyo.Constraint(
+        m.JT,
+        rule=lambda _m, j, t: (
+            _m.x[j, t] >= _m.w[j, t] + _m.w[j, t + 1] - 1 if (j, t + 1) in JT else pyo.Constraint.Skip
+        ),
     )
+    m.c_run_start = pyo.Constraint(
+        m.JT,
+        rule=lambda _m, j, t: _m.s[j, t] >= _m.w[j, t] - (_m.w[j, t - 1] if (j, t - 1) in JT else 0),
+    )
+    by_job: dict[int, list[int]] = defaultdict(list)
+    for j, t in m.JT:
+        by_job[j].append(t)
+    m.c_ran = pyo.Constraint(m.J, rule=lambda _m, j: _m.ran[j] <= sum(_m.s[j, t] for t in by_job[j]))
 
 
 def block_starts(m: pyo.ConcreteModel, data: ModelData) -> None:

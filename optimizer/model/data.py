@@ -147,6 +147,8 @@ class ModelData:
     unplannable: tuple[Unplannable, ...]
     one_meter: bool = True
     """Import and export cannot happen in the same step (PlanSettings.simultaneous_import_export off). [-]"""
+    checkpoint_h: float = 0.0
+    """Extra run time a preemptible job needs for each resume after a pause. [h]"""
 
     @property
     def n_steps(self) -> int:
@@ -240,6 +242,7 @@ def model_data(profile: xr.Dataset, site: Site, jobs: Sequence[Job], settings: P
         blocks=tuple(blocks),
         unplannable=tuple(unplannable),
         one_meter=not settings.simultaneous_import_export,
+        checkpoint_h=float(settings.checkpoint_overhead_h),
     )
 
 
@@ -334,8 +337,11 @@ def window_end(release: int, deadline: int, run_steps: int, late_steps: int, n_s
     """End of the steps a job may use: its deadline, or its earliest finish when later, plus the late
     window, at most the horizon end T. [-]
 
-    Work placed more than the late window after the deadline is rare (the lateness penalty is steep)
-    and each such step costs columns: at 96 steps x 200 jobs the window halves the model.
+    A policy and a speed-up: a preemptible job's lateness counts its hours of work after the deadline,
+    whenever they run, so without a window late work would drift to the cheapest hours of the day; the
+    window keeps it near the deadline. It removes the (job, step) pairs past it: 15-20 % of the
+    columns at 96 steps x 200 jobs, more at 192 steps. A queue that can finish on time has the same
+    optimum with or without it (tests/test_model_properties.py).
     """
     return min(n_steps, max(deadline, release + run_steps) + late_steps)
 

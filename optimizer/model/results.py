@@ -91,6 +91,17 @@ def preemptible_shares(m: pyo.ConcreteModel, data: ModelData) -> np.ndarray:
     return shares
 
 
+def resumes(m: pyo.ConcreteModel, data: ModelData) -> np.ndarray:
+    """Resumes of each preemptible job (runs after the first), counted as the model charges them. [-]"""
+    if data.checkpoint_h <= 0:
+        return np.zeros(len(data.preemptible), dtype=int)
+    starts = np.zeros(len(data.preemptible))
+    for (j, _t), var in m.s.items():
+        starts[j] += var.value or 0.0
+    ran = np.array([m.ran[j].value or 0.0 for j in range(len(data.preemptible))])
+    return np.maximum(0, np.round(starts - ran)).astype(int)
+
+
 def block_starts(m: pyo.ConcreteModel, group: int, grp: BlockGroup) -> list[int]:
     """Start step of each job of a group that runs, sorted (rounded integer counts). [-]"""
     starts: list[int] = []
@@ -105,12 +116,13 @@ def plan_tables(
     """(steps, runs, job_status) of the solved model."""
     steps = steps_table(m, data, profile)
     shares = preemptible_shares(m, data)
+    resumed = resumes(m, data)
     runs: list[dict[str, object]] = []
     status: list[dict[str, object]] = []
     for j, job in enumerate(data.preemptible):
         intervals = share_intervals(shares[j], data)
         runs += [{"job_id": job.job_id, "start": a, "end": b, "nodes": job.nodes} for a, b in intervals]
-        status.append(preemptible_status(job, shares[j], intervals, data))
+        status.append(preemptible_status(job, shares[j], intervals, data, int(resumed[j])))
     for g, grp in enumerate(data.blocks):
         starts = block_starts(m, g, grp)
         for i, job_id in enumerate(grp.job_ids):
@@ -163,11 +175,15 @@ def preemptible_status(
     shares: np.ndarray,
     intervals: list[tuple[pd.Timestamp, pd.Timestamp]],
     data: ModelData,
+    resumed: int = 0,
 ) -> dict[str, object]:
-    """Status row of a preemptible job: late work after its deadline step, unplanned work, the reason."""
+    """Status row of a preemptible job: late work after its deadline step, unplanned work, the reason.
+
+    The work needed is the run time plus the checkpoint overhead of each resume.
+    """
     dt, T = data.step_h, data.n_steps
     done_h = float(shares.sum()) * dt
-    unplanned_h = max(0.0, job.hours - done_h)
+    unplanned_h = max(0.0, job.hours + data.checkpoint_h * resumed - done_h)
     late_h = float(shares[job.deadline_step :].sum()) * dt + unplanned_h * unfinished_weight(job, T, dt)
     finish = intervals[-1][1] if intervals else pd.NaT
     state = "not_run" if done_h <= _TOL else "late" if late_h > _TOL else "on_time"

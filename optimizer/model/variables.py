@@ -48,6 +48,8 @@ def add_job_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     u[j] in [0, H_j]: hours of job j's work not planned in the horizon [h];
     n[g,s] in {0..c_g}: jobs of group g starting at step s [-]; v[g] in {0..c_g}: jobs not run [-];
     on[g,t] in [0, c_g]: jobs of group g running at step t (integral through n) [-].
+    With a checkpoint overhead: w[j,t] in {0,1} job j runs in step t [-]; s[j,t] in [0,1] a run of j
+    starts at t [-]; ran[j] in [0,1] job j runs at all [-] (resumes = sum_t s[j,t] - ran[j]).
     """
     pre, blocks = data.preemptible, data.blocks
     m.x = pyo.Var(m.JT, bounds=(0.0, 1.0))
@@ -55,6 +57,10 @@ def add_job_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.n = pyo.Var(m.GS, domain=pyo.NonNegativeIntegers, bounds=lambda _m, g, s: (0, blocks[g].count))
     m.v = pyo.Var(m.G, domain=pyo.NonNegativeIntegers, bounds=lambda _m, g: (0, blocks[g].count))
     m.on = pyo.Var(m.GT, bounds=lambda _m, g, t: (0.0, float(blocks[g].count)))
+    if data.checkpoint_h > 0:  # only then do pauses cost anything, and only then are these needed
+        m.w = pyo.Var(m.JT, domain=pyo.Binary)
+        m.s = pyo.Var(m.JT, bounds=(0.0, 1.0))
+        m.ran = pyo.Var(m.J, bounds=(0.0, 1.0))
 
 
 def add_site_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
