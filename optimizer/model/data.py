@@ -182,20 +182,27 @@ class ModelData:
             return [[int(k)] for k in best]
         return [list(range(self.n_levels)) for _ in range(self.n_steps)]
 
+    def facility_range_kw(self) -> tuple[FloatArray, FloatArray]:
+        """Lowest and highest facility power possible at each step. [kW]
+
+        Lowest: firm load and idle nodes only, at the cheapest level. Highest: every node busy at the
+        highest job power, at the dearest level.
+        """
+        coef = self.facility_coef()
+        it_min = self.firm_kw + self.node_idle_kw * self.nodes
+        return it_min * coef.min(axis=1), self.max_nominal_it_kw() * coef.max(axis=1)
+
     def net_import_range_kw(self) -> tuple[FloatArray, FloatArray]:
         """Lowest and highest useful net import (import - export) at each step. [kW]
 
-        Lowest: no job running, the cheapest level, every renewable kW used, the battery discharging at
-        full power. Highest: every node busy, the dearest level, the battery charging at full power and
-        no curtailment (curtailing while importing at a positive price never pays).
+        Lowest: the lowest facility power, every renewable kW used, the battery discharging at full
+        power. Highest: the highest facility power, the battery charging at full power and no
+        curtailment (curtailing while importing at a positive price never pays).
         """
-        coef = self.facility_coef()
         renewable = self.pv_kw + self.wind_kw
         power = self.battery.power_kw if self.battery is not None else 0.0
-        it_min = self.firm_kw + self.node_idle_kw * self.nodes
-        low = it_min * coef.min(axis=1) - renewable - power
-        high = self.max_nominal_it_kw() * coef.max(axis=1) + power - renewable
-        return low, high
+        fac_min, fac_max = self.facility_range_kw()
+        return fac_min - renewable - power, fac_max + power - renewable
 
     def max_nominal_it_kw(self) -> FloatArray:
         """Largest nominal IT load possible at each step: firm + every node at the highest job power. [kW]"""
