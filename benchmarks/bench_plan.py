@@ -42,7 +42,7 @@ CASES = {
 }
 
 
-def run_once(case: Case, two_meters: bool, seed: int) -> dict[str, float | str | None]:
+def run_once(case: Case, two_meters: bool, seed: int, rounding: bool = True) -> dict[str, float | str | None]:
     """Build, hand over and solve one seeded instance; the phase times and the result."""
     profile, site = benchmark_profile(case.n_steps)
     jobs = benchmark_jobs(site, profile, case.n_jobs, seed=seed)
@@ -52,7 +52,7 @@ def run_once(case: Case, two_meters: bool, seed: int) -> dict[str, float | str |
     start = time.perf_counter()
     m = build(model_data(profile, site, jobs, settings))
     build_s = time.perf_counter() - start
-    out = solve_model(m, time_limit_s=case.time_limit_s, rel_gap=case.rel_gap)
+    out = solve_model(m, time_limit_s=case.time_limit_s, rel_gap=case.rel_gap, rounding=rounding)
     total = build_s + out.handover_s + out.solve_s
     return {
         "build_s": build_s,
@@ -73,13 +73,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--two-meters", action="store_true", help="allow simultaneous import and export")
     parser.add_argument("--cases", default="a,b,c")
+    parser.add_argument("--no-rounding", action="store_true", help="no relax-and-fix start for HiGHS")
     args = parser.parse_args()
-    print(f"meters: {'two' if args.two_meters else 'one'}; seeds 0..{args.repeats - 1}")
+    print(f"meters: {'two' if args.two_meters else 'one'}; rounding start: {not args.no_rounding}; "
+          f"seeds 0..{args.repeats - 1}")
     for key in args.cases.split(","):
         case = CASES[key]
         runs = []
         for seed in range(args.repeats if key != "b" else max(1, args.repeats // 3)):
-            r = run_once(case, args.two_meters, seed)
+            r = run_once(case, args.two_meters, seed, rounding=not args.no_rounding)
             runs.append(r)
             gap = "n/a" if r["gap"] is None else f"{100 * float(r['gap']):.3f} %"
             print(

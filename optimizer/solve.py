@@ -40,6 +40,8 @@ from pyomo.contrib.solver.solvers.highs import Highs
 from pyomo.core.base.var import VarData
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from optimizer.model.rounding import StartHint, rounded_columns, start_hint
+
 
 @dataclass(frozen=True)
 class SolveOutcome:
@@ -79,11 +81,16 @@ def solve_model(
     rel_gap: float,
     threads: int = 1,
     handover: Handover = "matrix",
+    rounding: bool = True,
 ) -> SolveOutcome:
-    """Solve ``m`` with HiGHS, returning within ``time_limit_s`` of the solve start whatever happens."""
+    """Solve ``m`` with HiGHS, returning within ``time_limit_s`` of the solve start whatever happens.
+
+    ``rounding`` (matrix hand-over only): start HiGHS from the relax-and-fix rounding of
+    ``optimizer.model.rounding`` when the model has integer decisions.
+    """
     start = time.perf_counter()
     with PauseGC():
-        runner: _Runner = _MatrixRunner(m) if handover == "matrix" else _PyomoRunner(m)
+        runner: _Runner = _MatrixRunner(m, rounding) if handover == "matrix" else _PyomoRunner(m)
     handover_s = time.perf_counter() - start
     solve_start = time.perf_counter()
     deadline = solve_start + time_limit_s
@@ -177,9 +184,10 @@ class _Runner:
 class _MatrixRunner(_Runner):
     """Hand-over through Pyomo's standard-form compiler and one highspy ``passModel``."""
 
-    def __init__(self, m: pyo.ConcreteModel) -> None:
+    def __init__(self, m: pyo.ConcreteModel, rounding: bool = True) -> None:
         form = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=ObjectiveSense.minimize)
         self.columns = list(form.columns)
+        self.hint = start_hint(m, self.columns) if rounding and hasattr(m, "n") else None
         self.offset = float(form.c_offset[0]) if len(form.c_offset) else 0.0
         in_form = ComponentSet(self.columns)
         self.others = [
@@ -200,22 +208,34 @@ class _MatrixRunner(_Runner):
         h = self.highs
         offset = self.offset
 
-        def improving(_kind: Any, _message: str, out: Any, _in: Any, _user: Any) -> None:
-            """Send one improving MIP solution to the parent (HiGHS improving-solution callback)."""
-            objective = float(out.objective_function_value) + offset
-            bound = float(out.mip_dual_bound) + offset
-            bound_or_none = bound if math.isfinite(bound) else None
-            on_incumbent(
-                {
-                    "objective": objective,
-                    "bound": bound_or_none,
-                    "gap": relative_gap(objective, bound_or_none),
-                    "values": np.asarray(out.mip_solution, dtype=np.float64),
-                }
-            )
+        cb = highspy.cb.HighsCallbackType
+        reached = {"gap": False}
 
-        h.setCallback(improving, None)
-        h.startCallback(highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution)
+        def on_event(kind: Any, _message: str, out: Any, data_in: Any, _user: Any) -> None:
+            """Send each improving MIP solution to the parent, and stop HiGHS once the gap is reached.
+
+            HiGHS checks its own gap only between nodes, so an incumbent found by a long sub-MIP can
+            leave it searching for seconds with the gap already met (96 x 1000: 10 s); the interrupt
+            callback stops it there.
+            """
+            interrupt = kind == cb.kCallbackMipInterrupt
+            primal = float(out.mip_primal_bound if interrupt else out.objective_function_value)
+            bound = float(out.mip_dual_bound)
+            gap = relative_gap(primal + offset, bound + offset) if math.isfinite(primal + bound) else None
+            if kind == cb.kCallbackMipImprovingSolution:
+                on_incumbent(
+                    {
+                        "objective": primal + offset,
+                        "bound": bound + offset if math.isfinite(bound) else None,
+                        "gap": gap,
+                        "values": np.asarray(out.mip_solution, dtype=np.float64),
+                    }
+                )
+            if gap is not None and gap <= rel_gap:
+                reached["gap"] = True
+                data_in.user_interrupt = True
+
+        started = time.perf_counter()
         for name, value in (
             ("time_limit", time_limit_s),
             ("mip_rel_gap", rel_gap),
@@ -224,11 +244,21 @@ class _MatrixRunner(_Runner):
             ("random_seed", 0),
         ):
             h.setOptionValue(name, value)
+        if self.hint is not None and h.getLp().integrality_:
+            rounded = _rounding_start(h, self.hint, time_limit_s)
+            if rounded is not None:
+                start_values, start_objective = rounded
+                start = {"objective": start_objective + offset, "bound": None, "gap": None}
+                on_incumbent({**start, "values": start_values})
+            h.setOptionValue("time_limit", max(0.05, time_limit_s - (time.perf_counter() - started)))
+        h.setCallback(on_event, None)
+        h.startCallback(cb.kCallbackMipImprovingSolution)
+        h.startCallback(cb.kCallbackMipInterrupt)
         h.run()
         status = h.getModelStatus()
         info = h.getInfo()
         has = info.primal_solution_status == 2  # kSolutionStatusFeasible
-        word = _highs_status(status, has)
+        word = "optimal" if reached["gap"] and has else _highs_status(status, has)
         objective = info.objective_function_value + self.offset if has else None
         bound = info.mip_dual_bound + self.offset if h.getLp().integrality_ else objective
         bound = bound if bound is not None and math.isfinite(bound) else None
@@ -250,6 +280,41 @@ class _MatrixRunner(_Runner):
             lb, ub = var.bounds
             value = max(0.0, lb) if lb is not None else 0.0
             var.set_value(min(value, ub) if ub is not None else value, skip_validation=True)
+
+
+def _rounding_start(
+    h: highspy.Highs, hint: StartHint, time_limit_s: float
+) -> tuple[np.ndarray, float] | None:
+    """Solve the LP relaxation, fix the rounded integers, solve the rest; set it as HiGHS's start.
+
+    Returns the start's column values and objective, or None when the rounding is infeasible or the
+    LPs did not finish in a third of the time limit. The model is left as it was, with the start set.
+    """
+    lp = h.getLp()
+    integrality = list(lp.integrality_)
+    integer = [i for i, kind in enumerate(integrality) if kind != highspy.HighsVarType.kContinuous]
+    lower, upper = np.array(lp.col_lower_), np.array(lp.col_upper_)
+    h.setOptionValue("time_limit", time_limit_s / 3)
+    where = np.array(integer, dtype=np.int32)
+    try:
+        h.changeColsIntegrality(len(where), where, np.full(len(where), highspy.HighsVarType.kContinuous))
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        fixed = rounded_columns(hint, np.asarray(h.getSolution().col_value))
+        cols = np.array(list(fixed), dtype=np.int32)
+        values = np.array(list(fixed.values()), dtype=float)
+        h.changeColsBounds(len(cols), cols, values, values)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        solution = h.getSolution()
+        found = np.asarray(solution.col_value, dtype=float), float(h.getInfo().objective_function_value)
+    finally:
+        h.changeColsBounds(len(lower), np.arange(len(lower), dtype=np.int32), lower, upper)
+        h.changeColsIntegrality(len(where), where, np.array([integrality[i] for i in integer]))
+    h.setSolution(solution)
+    return found
 
 
 def _highs_from_form(form: object, columns: list[VarData]) -> highspy.Highs:
