@@ -9,8 +9,6 @@ import typer
 
 from weather.errors import InputError
 
-FIDELITIES = ("aggregate", "daily")
-
 
 def compare(
     sites: Annotated[str | None, typer.Option("--sites", help="Site ids, comma-separated, or 'all'.")] = None,
@@ -28,7 +26,22 @@ def compare(
     year: Annotated[
         int | None, typer.Option("--year", help="Year of the synthetic weather (default 2025).")
     ] = None,
-    fidelity: Annotated[str, typer.Option("--fidelity", help="aggregate (one LP per year).")] = "aggregate",
+    fidelity: Annotated[
+        str,
+        typer.Option(
+            "--fidelity",
+            help="aggregate (one LP per year) or daily (the daily MILP on a rolling horizon, "
+            "sizes from aggregate).",
+        ),
+    ] = "aggregate",
+    forecast_error: Annotated[
+        float | None,
+        typer.Option(
+            "--forecast-error",
+            help="Daily fidelity: plan each day on a seeded forecast with this scale of the day-ahead "
+            "error spreads (0 perfect, 1 typical) and settle on actuals.",
+        ),
+    ] = None,
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="Address of a running Dask scheduler.")
     ] = None,
@@ -47,14 +60,11 @@ def compare(
     Exit code 0 when every site and scenario finished, 1 when some failed (the others are written),
     2 for bad input (nothing computed).
     """
-    if fidelity != "aggregate":
-        allowed = "aggregate" if fidelity in FIDELITIES else ", ".join(FIDELITIES)
-        raise InputError(
-            f"fidelity {fidelity!r} is not available in this version; use {allowed}", key="--fidelity"
-        )
+    from greendc.workflows.compare import check_fidelity, compare_main
+
+    check_fidelity(fidelity, forecast_error)
     if workers is not None and workers < 1:
         raise InputError("must be at least 1", key="--workers")
-    from greendc.workflows.compare import compare_main
 
     raise typer.Exit(
         compare_main(
@@ -67,5 +77,7 @@ def compare(
             out=out,
             name=name,
             echo=typer.echo,
+            fidelity=fidelity,
+            forecast_error=forecast_error,
         )
     )

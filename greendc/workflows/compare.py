@@ -1,11 +1,15 @@
 """The `greendc compare` workflow: a year per site and scenario on Dask, ranked, written as a study folder.
 
 Three stages (REopt's inputs -> model -> results): :func:`resolve_study` validates everything a user
-gave (sites, scenario file, year) before any computation; :func:`run_study` submits one Dask task per
-site (weather year and profile) and one per site and scenario (business as usual and optimum, KPIs)
-that depends on it; :func:`write_study` assembles results.nc, kpis.csv, ranking.csv and report.html
-in a staging folder and renames it into place. A task that fails is reported by site and scenario;
-the others still finish and are written.
+gave (sites, scenario file, year, fidelity, forecast error) before any computation; :func:`run_study`
+submits one Dask task per site (weather year and profile) and one per site and scenario (business as
+usual and optimum, KPIs) that depends on it; :func:`write_study` assembles results.nc, kpis.csv,
+ranking.csv and report.html in a staging folder and renames it into place. A task that fails is
+reported by site and scenario; the others still finish and are written.
+
+The daily fidelity (``optimizer.rolling``) adds, per site and scenario, one task that solves the
+aggregate LP for the sizes and the months' starting states, one task per calendar month that runs
+the daily MILP over it on a rolling horizon, and one that joins the months into the year's dataset.
 """
 
 from __future__ import annotations
@@ -32,6 +36,10 @@ from weather.errors import InputError
 
 #: Default data folder; studies go to <data>/studies/<name>/.
 DEFAULT_DATA = Path("greendc-data")
+#: Fidelities of the year simulation (docs/compare.md).
+FIDELITIES = ("aggregate", "daily")
+#: Largest forecast-error scale accepted (5 x typical day-ahead errors). [-]
+MAX_FORECAST_ERROR = 5.0
 #: Score used by ranking.csv.
 SCORE_BASIS = (
     "total annual cost at the scenario's carbon price "
@@ -52,7 +60,11 @@ class StudySpec:
     year: int
     """Calendar year of the synthetic weather. [-]"""
     seed: int = 0
-    """Seed of the synthetic weather. [-]"""
+    """Seed of the synthetic weather (and of the forecast errors). [-]"""
+    fidelity: str = "aggregate"
+    """aggregate (one LP per year) or daily (the daily MILP on a rolling horizon). [-]"""
+    forecast_error: float | None = None
+    """Scale of the forecast-error model for the daily fidelity; None plans on actuals. [-]"""
 
 
 @dataclass(frozen=True)
@@ -83,8 +95,11 @@ def resolve_study(
     year: int | None,
     name: str | None = None,
     seed: int = 0,
+    fidelity: str = "aggregate",
+    forecast_error: float | None = None,
 ) -> StudySpec:
     """Validate every input before computing; bad input raises one InputError naming file and key."""
+    check_fidelity(fidelity, forecast_error)
     parsed: ScenarioFile | None = load_scenarios(scenarios_file) if scenarios_file else None
     scenarios = tuple(parsed.scenario) if parsed else tuple(default_scenarios())
     chosen: list[str] = []
@@ -113,7 +128,36 @@ def resolve_study(
         or (parsed.study.name if parsed and parsed.study.name != "study" else None)
         or (scenarios_file.stem if scenarios_file else "default")
     )
-    return StudySpec(name=study_name, sites=tuple(chosen), scenarios=scenarios, year=study_year, seed=seed)
+    return StudySpec(
+        name=study_name,
+        sites=tuple(chosen),
+        scenarios=scenarios,
+        year=study_year,
+        seed=seed,
+        fidelity=fidelity,
+        forecast_error=forecast_error,
+    )
+
+
+def check_fidelity(fidelity: str, forecast_error: float | None) -> None:
+    """A known fidelity; a forecast error only with the daily one, between 0 and MAX_FORECAST_ERROR."""
+    if fidelity not in FIDELITIES:
+        raise InputError(
+            f"fidelity {fidelity!r} is not known; use one of {', '.join(FIDELITIES)}", key="--fidelity"
+        )
+    if forecast_error is None:
+        return
+    if fidelity != "daily":
+        raise InputError(
+            "applies only to --fidelity daily (the aggregate year LP plans on perfect foresight)",
+            key="--forecast-error",
+        )
+    if not 0.0 <= forecast_error <= MAX_FORECAST_ERROR:
+        raise InputError(
+            f"{forecast_error:g} is outside 0-{MAX_FORECAST_ERROR:g} "
+            "(a scale of the day-ahead error spreads: 0 perfect, 1 typical)",
+            key="--forecast-error",
+        )
 
 
 def site_inputs(site_ref: str, year: int, seed: int) -> SiteInputs:
@@ -132,27 +176,39 @@ def site_inputs(site_ref: str, year: int, seed: int) -> SiteInputs:
     return SiteInputs(site, profile, profile["pv_kw"].to_numpy(), wind_per_kw)
 
 
+def solve_case(inputs: SiteInputs, scenario: Scenario, bau: bool) -> tuple[Any, Any, Any]:
+    """The aggregate year LP of a site and scenario, BAU or optimum: (problem, result, choice)."""
+    from optimizer.annual import solve_year, year_problem
+
+    problem, choice = year_problem(
+        inputs.site,
+        inputs.profile,
+        scenario,
+        pv_kw_per_kw=inputs.pv_kw_per_kw,
+        wind_kw_per_kw=inputs.wind_kw_per_kw,
+        business_as_usual=bau,
+    )
+    result = solve_year(problem)
+    if result.status != "optimal":
+        raise RuntimeError(f"{'business-as-usual' if bau else 'optimal'} year LP: {result.status}")
+    return problem, result, choice
+
+
 def site_scenario_year(inputs: SiteInputs, scenario: Scenario) -> xr.Dataset:
     """Business as usual and the optimum of one site under one scenario, with KPIs and NPV (a Dask task)."""
-    from optimizer.annual import solve_year, year_problem
-    from optimizer.sizing import npv_against_baseline
     from optimizer.study_kpis import year_dataset
 
     datasets = {}
     for label, bau in (("bau", True), ("opt", False)):
-        problem, choice = year_problem(
-            inputs.site,
-            inputs.profile,
-            scenario,
-            pv_kw_per_kw=inputs.pv_kw_per_kw,
-            wind_kw_per_kw=inputs.wind_kw_per_kw,
-            business_as_usual=bau,
-        )
-        result = solve_year(problem)
-        if result.status != "optimal":
-            raise RuntimeError(f"{'business-as-usual' if bau else 'optimal'} year LP: {result.status}")
+        problem, result, choice = solve_case(inputs, scenario, bau)
         datasets[label] = year_dataset(inputs.site, inputs.profile, scenario, problem, result, choice)
-    opt, bau_ds = datasets["opt"], datasets["bau"]
+    return with_bau(datasets["opt"], datasets["bau"], inputs, scenario)
+
+
+def with_bau(opt: xr.Dataset, bau_ds: xr.Dataset, inputs: SiteInputs, scenario: Scenario) -> xr.Dataset:
+    """The optimum's dataset with business as usual's KPIs (``bau_`` prefix), the NPV and the site's place."""
+    from optimizer.sizing import npv_against_baseline
+
     scalars = [name for name, v in bau_ds.data_vars.items() if v.ndim == 0]
     for name in scalars:
         opt[f"bau_{name}"] = bau_ds[name]
@@ -168,9 +224,105 @@ def site_scenario_year(inputs: SiteInputs, scenario: Scenario) -> xr.Dataset:
     )
     opt["bau_monthly_pue"] = bau_ds["monthly_pue"]
     loc = inputs.site.site
-    opt.attrs.update(site=loc.id, scenario=scenario.name, name=loc.name, province=loc.province,
-                     latitude=loc.latitude, longitude=loc.longitude)
+    opt.attrs.update(
+        site=loc.id,
+        scenario=scenario.name,
+        name=loc.name,
+        province=loc.province,
+        latitude=loc.latitude,
+        longitude=loc.longitude,
+    )
     return opt
+
+
+# --- the daily fidelity: setup, months, year ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DailySetup:
+    """The aggregate solves a daily site-scenario starts from: sizes, month states, business as usual."""
+
+    case: Any
+    """optimizer.rolling.DailyCase. [-]"""
+    bau: xr.Dataset
+    """Business as usual (no decisions: the same under both fidelities). [-]"""
+    aggregate_total_cost: float
+    """The aggregate LP's optimum: perfect foresight over the year (a lower bound). [currency]"""
+
+
+def daily_setup(
+    inputs: SiteInputs, scenario: Scenario, forecast_error: float | None, seed: int
+) -> DailySetup:
+    """Sizes and month-start battery states from the aggregate optimum; BAU from its LP (a Dask task)."""
+    from optimizer.annual import it_scale, per_kw_site
+    from optimizer.rolling import DailyCase
+    from optimizer.study_kpis import year_dataset
+    from sites.renewables import turbine_rated_kw
+
+    bau_problem, bau_result, bau_choice = solve_case(inputs, scenario, True)
+    bau = year_dataset(inputs.site, inputs.profile, scenario, bau_problem, bau_result, bau_choice)
+    problem, result, choice = solve_case(inputs, scenario, False)
+    aggregate = year_dataset(inputs.site, inputs.profile, scenario, problem, result, choice)
+    wind = per_kw_site(inputs.site).wind
+    assert wind is not None
+    case = DailyCase(
+        site=inputs.site,
+        unit_profile=inputs.profile,
+        problem=problem,
+        sizes=result.sizes,
+        boundary_soc_kwh=result.series["soc_kwh"],
+        it_scale=it_scale(inputs.site, scenario),
+        carbon_price_per_t=scenario.carbon_price_per_t,
+        wind_rated_kw=turbine_rated_kw(wind.turbine_type),
+        forecast_error=forecast_error,
+        seed=seed,
+    )
+    return DailySetup(case, bau, float(aggregate["total_cost"]))
+
+
+def daily_month(setup: DailySetup, month: int) -> Any:
+    """The rolling-horizon daily MILP over one local calendar month (0-11), None if outside (a Dask task)."""
+    from optimizer.rolling import month_chunks, run_chunk
+
+    for first, last in month_chunks(setup.case.problem):
+        if int(setup.case.problem.month[first]) == month:
+            return run_chunk(setup.case, first, last)
+    return None
+
+
+#: Units of the daily fidelity's own KPIs.
+DAILY_UNITS = {
+    "aggregate_total_cost": "currency",
+    "daily_vs_aggregate_cost_frac": "1",
+    "forecast_error": "1",
+    "daily_solves": "1",
+    "daily_optimal": "1",
+    "daily_fallbacks": "1",
+    "daily_max_gap": "1",
+    "daily_solve_s": "s",
+    "daily_build_s": "s",
+    "boundary_surplus_kwh": "kWh",
+    "unmet_work_kwh": "kWh",
+    "import_over_limit_h": "h",
+    "plan_energy_cost": "currency",
+}
+
+
+def daily_year(inputs: SiteInputs, scenario: Scenario, setup: DailySetup, *months: Any) -> xr.Dataset:
+    """The year of the daily fidelity from its months: KPIs, BAU, NPV, the daily facts (a Dask task)."""
+    from optimizer.rolling import combine
+    from optimizer.study_kpis import year_dataset
+
+    daily = combine(setup.case, [m for m in months if m is not None])
+    ds = year_dataset(inputs.site, inputs.profile, scenario, setup.case.problem, daily.result, daily.choice)
+    facts = dict(daily.facts)
+    facts["aggregate_total_cost"] = setup.aggregate_total_cost
+    facts["daily_vs_aggregate_cost_frac"] = float(ds["total_cost"]) / setup.aggregate_total_cost - 1.0
+    error = setup.case.forecast_error
+    facts["forecast_error"] = float("nan") if error is None else float(error)
+    for name, value in facts.items():
+        ds[name] = ((), float(value), {"units": DAILY_UNITS[name]})
+    return with_bau(ds, setup.bau, inputs, scenario)
 
 
 def default_workers() -> int:
@@ -199,15 +351,8 @@ def run_study(
             site_inputs, ref, spec.year, spec.seed, key=f"inputs-{site_id}-{time.time_ns()}", pure=False
         )
         for scenario in spec.scenarios:
-            future = client.submit(
-                site_scenario_year,
-                inputs,
-                scenario,
-                priority=int(scenario.renewables),  # the long (sized) years first: a shorter tail
-                pure=False,
-                key=f"year-{site_id}-{scenario.name}-{time.time_ns()}",
-            )
-            keys[future] = (site_id, scenario.name)
+            submit = submit_daily if spec.fidelity == "daily" else submit_aggregate
+            keys[submit(client, spec, inputs, site_id, scenario)] = (site_id, scenario.name)
     for future in as_completed(list(keys)):
         site_id, scenario_name = keys[future]
         error = _task_error(future)
@@ -219,6 +364,38 @@ def run_study(
             on_done(site_id, scenario_name, error)
     outcome.wall_s = time.perf_counter() - t0
     return outcome
+
+
+def submit_aggregate(client: Any, spec: StudySpec, inputs: Any, site_id: str, scenario: Scenario) -> Any:
+    """One task: business as usual and the optimum's year LPs, and the KPIs."""
+    return client.submit(
+        site_scenario_year,
+        inputs,
+        scenario,
+        priority=int(scenario.renewables),  # the long (sized) years first: a shorter tail
+        pure=False,
+        key=f"year-{site_id}-{scenario.name}-{time.time_ns()}",
+    )
+
+
+def submit_daily(client: Any, spec: StudySpec, inputs: Any, site_id: str, scenario: Scenario) -> Any:
+    """Setup (aggregate LPs), twelve independent month tasks, and the year that joins them."""
+    tag = f"{site_id}-{scenario.name}-{time.time_ns()}"
+    setup = client.submit(
+        daily_setup,
+        inputs,
+        scenario,
+        spec.forecast_error,
+        spec.seed,
+        key=f"daily-setup-{tag}",
+        pure=False,
+        priority=1,
+    )
+    months = [
+        client.submit(daily_month, setup, month, key=f"daily-month-{month}-{tag}", pure=False)
+        for month in range(12)
+    ]
+    return client.submit(daily_year, inputs, scenario, setup, *months, key=f"daily-year-{tag}", pure=False)
 
 
 def _task_error(future: Any) -> str | None:
@@ -283,6 +460,8 @@ def assemble_results(outcome: StudyOutcome, spec: StudySpec) -> xr.Dataset:
         study=spec.name,
         year=spec.year,
         seed=spec.seed,
+        fidelity=spec.fidelity,
+        forecast_error="none" if spec.forecast_error is None else f"{spec.forecast_error:g}",
         score=SCORE_BASIS,
         note="step = hour of the site's local year; time_utc gives its UTC start",
     )
@@ -304,6 +483,7 @@ def kpi_table(cube: xr.Dataset, outcome: StudyOutcome, spec: StudySpec) -> pd.Da
     frame = frame.merge(place, on="site", how="left")
     frame.insert(2, "carbon_price_per_t", frame["scenario"].map(carbon))
     frame.insert(3, "score", frame["total_cost"])
+    frame["fidelity"] = spec.fidelity
     front = [
         "site",
         "scenario",
@@ -317,6 +497,7 @@ def kpi_table(cube: xr.Dataset, outcome: StudyOutcome, spec: StudySpec) -> pd.Da
         "battery_kwh",
         "battery_kw",
         "npv_vs_bau",
+        "fidelity",
     ]
     rest = [c for c in frame.columns if c not in front]
     return frame[front + rest].reset_index(drop=True)
@@ -346,7 +527,8 @@ def ranking_table(kpis: pd.DataFrame) -> pd.DataFrame:
         ["scenario", "rank"], key=lambda s: s.map(order) if s.name == "scenario" else s
     )
     ranked["score_basis"] = SCORE_BASIS
-    return ranked[[*columns, "score_basis"]].reset_index(drop=True)
+    extra = ["fidelity"] if "fidelity" in ranked else []
+    return ranked[[*columns, *extra, "score_basis"]].reset_index(drop=True)
 
 
 def write_study(
@@ -392,12 +574,16 @@ def compare_main(
     name: str | None,
     echo: Callable[..., Any] = print,
     data_dir: Path = DEFAULT_DATA,
+    fidelity: str = "aggregate",
+    forecast_error: float | None = None,
 ) -> int:
     """The command: validate, compute on Dask with a progress bar, write the folder; the exit code."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    spec = resolve_study(sites, site_files, scenarios_file, year, name)
+    spec = resolve_study(
+        sites, site_files, scenarios_file, year, name, fidelity=fidelity, forecast_error=forecast_error
+    )
     folder = out or data_dir / "studies" / spec.name
     n_tasks = len(spec.sites) * len(spec.scenarios)
     console = Console(stderr=True)
@@ -410,15 +596,17 @@ def compare_main(
         transient=False,
     ) as progress:
         bar = progress.add_task(
-            f"compare {len(spec.sites)} sites x {len(spec.scenarios)} scenarios", total=n_tasks
+            f"compare {len(spec.sites)} sites x {len(spec.scenarios)} scenarios ({spec.fidelity})",
+            total=n_tasks,
         )
 
         def done(site: str, scenario: str, error: str | None) -> None:
+            """Advance the bar; name a failed site-scenario above it."""
             if error:
                 progress.console.print(f"[red]failed[/red] site {site}, scenario {scenario}: {error}")
             progress.advance(bar)
 
-        with study_client(workers, scheduler, n_tasks) as client:
+        with study_client(workers, scheduler, n_tasks * (12 if spec.fidelity == "daily" else 1)) as client:
             outcome = run_study(spec, client, done)
     if not outcome.results:
         echo(f"error: every site and scenario failed ({len(outcome.failures)}); nothing written", err=True)
@@ -433,6 +621,22 @@ def compare_main(
     return 0 if not outcome.failures else 1
 
 
+def fidelity_note(spec: StudySpec) -> str:
+    """One line for the report: which fidelity computed the year, and on what forecast."""
+    if spec.fidelity == "aggregate":
+        return "Fidelity: aggregate (one LP per year, perfect foresight)."
+    forecast = (
+        "planned on actuals (perfect forecast)"
+        if spec.forecast_error is None
+        else f"planned on seeded forecasts (error scale {spec.forecast_error:g}) and settled on actuals"
+    )
+    return (
+        "Fidelity: daily (the daily MILP on a rolling horizon, hourly, sizes fixed at the aggregate "
+        "optimum), "
+        f"{forecast}."
+    )
+
+
 def write_outcome(folder: Path, outcome: StudyOutcome, spec: StudySpec) -> Path:
     """Assemble the tables and the report from an outcome and write the study folder."""
     from dashboard.report_study import study_report_html
@@ -441,7 +645,8 @@ def write_outcome(folder: Path, outcome: StudyOutcome, spec: StudySpec) -> Path:
     kpis = kpi_table(cube, outcome, spec)
     ranking = ranking_table(kpis)
     notes = [
-        f"Weather: synthetic typical year {spec.year} (seed {spec.seed}) from each site's climate normals."
+        f"Weather: synthetic typical year {spec.year} (seed {spec.seed}) from each site's climate normals.",
+        fidelity_note(spec),
     ]
     notes += [f"Failed: site {s}, scenario {c}: {e}" for (s, c), e in sorted(outcome.failures.items())]
     report = study_report_html(spec.name, kpis, ranking, cube, notes)
