@@ -257,7 +257,7 @@ def build_columns(p: YearProblem) -> Layout:
     lay.add(
         "imp", T, 0.0, p.import_limit_kw, dt * (p.price_per_kwh + p.carbon_price_per_kg * p.carbon_kg_per_kwh)
     )
-    if p.export_limit_kw > 0:
+    if p.export_limit_kw > 0 and p.has_renewables:  # only PV and wind export (export_source)
         lay.add("exp", T, 0.0, p.export_limit_kw, -dt * p.export_price_per_kwh)
     if p.has_renewables and not p.free_disposal:
         lay.add("ren", T, 0.0, INF, -dt * p.green_power_price_per_kwh)
@@ -342,6 +342,28 @@ def renewable_availability(p: YearProblem, lay: Layout) -> RowBlock:
         (size_column(p, lay, "S_pv"), -p.pv_kw_per_kw),
         (size_column(p, lay, "S_w"), -p.wind_kw_per_kw),
     ]
+    return _per_step_block(t, parts, np.full(T, -INF), np.zeros(T))
+
+
+def export_source(p: YearProblem, lay: Layout) -> RowBlock:
+    """Only PV and wind export: no grid power is resold and the battery does not export.
+
+    exp_t - ren_t <= 0 (with free disposal: exp_t - pv_t S_pv - wind_t S_w <= 0). Without it the LP
+    imports to export in every hour the export price beats the import price and the carbon charge,
+    which a site's single meter does not allow (the daily MILP's one-meter binaries cannot be had in
+    an LP). This is REopt's default with separate renewables metering, in which storage may not
+    export.
+    """
+    T = p.steps
+    t = np.arange(T)
+    parts = [(lay.index("exp"), np.ones(T))]
+    if "ren" in lay.slices:
+        parts.append((lay.index("ren"), -np.ones(T)))
+    else:
+        parts += [
+            (size_column(p, lay, "S_pv"), -p.pv_kw_per_kw),
+            (size_column(p, lay, "S_w"), -p.wind_kw_per_kw),
+        ]
     return _per_step_block(t, parts, np.full(T, -INF), np.zeros(T))
 
 
@@ -456,6 +478,8 @@ def constraint_blocks(p: YearProblem, lay: Layout) -> list[RowBlock]:
     blocks = [energy_balance(p, lay), size_copies(p, lay)]
     if "ren" in lay.slices:
         blocks.append(renewable_availability(p, lay))
+    if "exp" in lay.slices:
+        blocks.append(export_source(p, lay))
     if p.has_battery:
         blocks += [battery_state(p, lay), battery_energy_limit(p, lay), battery_power_limit(p, lay)]
     if p.has_flex:

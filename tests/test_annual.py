@@ -215,3 +215,13 @@ def test_negative_prices_keep_curtailment_explicit() -> None:
     s = solve_year(p).series
     assert s["import_kw"] - s["export_kw"] + s["renewable_kw"] == pytest.approx(s["facility_kw"])
     assert s["import_kw"].max() <= 100.0 + 1e-6
+
+
+@pytest.mark.parametrize("sized", [True, False])
+def test_only_renewables_export_even_when_exporting_pays_more_than_importing(sized: bool) -> None:
+    # export price 1.0 beats every import price (0.3-0.9 plus carbon): grid power must not be resold
+    p = YearProblem(**{**week_problem(3, sized=sized).__dict__, "export_price_per_kwh": np.full(168, 1.0)})
+    s = solve_year(p).series
+    assert (s["export_kw"] <= s["renewable_kw"] + 1e-3).all()
+    if not sized:  # nothing built: nothing to export
+        assert s["export_kw"].max() == pytest.approx(0.0, abs=1e-6)
