@@ -722,17 +722,28 @@ def it_scale(site: Site, scenario: Scenario) -> float:
     return 1.0 if scenario.it_mw is None else scenario.it_mw * 1000.0 / site.it.max_it_kw
 
 
-def size_bounds(scenario: Scenario) -> SizeBounds:
-    """The scenario's size limits, or all zero when it stays grid only."""
+def size_bounds(scenario: Scenario, site: Site | None = None) -> SizeBounds:
+    """The scenario's size limits within the site's own (``[sizing]``), or all zero when grid only.
+
+    Raises ValueError naming the size when a scenario's minimum exceeds the site's maximum.
+    """
     if not scenario.renewables:
         return SizeBounds()
     lim = scenario.limits
-    return SizeBounds(
-        (lim.pv_min_kw, lim.pv_max_kw),
-        (lim.wind_min_kw, lim.wind_max_kw),
-        (lim.battery_min_kwh, lim.battery_max_kwh),
-        (lim.battery_min_kw, lim.battery_max_kw),
-    )
+    own = site.sizing if site is not None and site.sizing is not None else None
+    pairs = {
+        "pv_max_kw": (lim.pv_min_kw, lim.pv_max_kw),
+        "wind_max_kw": (lim.wind_min_kw, lim.wind_max_kw),
+        "battery_max_kwh": (lim.battery_min_kwh, lim.battery_max_kwh),
+        "battery_max_kw": (lim.battery_min_kw, lim.battery_max_kw),
+    }
+    bounds = []
+    for key, (low, high) in pairs.items():
+        cap = getattr(own, key) if own is not None else None
+        if cap is not None and low > cap:
+            raise ValueError(f"the scenario's minimum {low:g} is above the site's sizing.{key} {cap:g}")
+        bounds.append((low, high if cap is None else min(high, cap)))
+    return SizeBounds(*bounds)
 
 
 def unit_costs(scenario: Scenario) -> UnitCosts:
@@ -809,7 +820,7 @@ def year_problem(
         charge_efficiency=eta,
         discharge_efficiency=eta,
         min_soc_frac=scenario.costs.battery_min_soc_frac,
-        sizes=SizeBounds() if business_as_usual else size_bounds(scenario),
+        sizes=SizeBounds() if business_as_usual else size_bounds(scenario, site),
         unit_costs=unit_costs(scenario),
         step_h=float(profile.attrs["step_minutes"]) / 60.0,
     )

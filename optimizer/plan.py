@@ -139,10 +139,9 @@ def _widen(
     outcome2 = solve_model(m2, time_limit_s=left_s, rel_gap=settings.rel_gap, handover=handover)
     better = outcome2.has_solution and (outcome2.objective or 0.0) <= (outcome.objective or 0.0) + 1e-6
     if better:
-        return (m2, data2, outcome2, build_s + build2_s,
-                f"re-planned with full windows for {named} (the first solve took {first_s:.1f} s)")
+        return m2, data2, outcome2, build_s + build2_s, f"re-planned with full windows for {named}"
     return (*first, f"kept the plan with {settings.late_window_h:g} h late windows: the re-plan with full "
-                    f"windows for {named} found nothing better in {left_s:.1f} s")
+                    f"windows for {named} found nothing better in the time left")
 
 
 def fallback_plan(

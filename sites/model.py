@@ -191,6 +191,23 @@ class CoolingPlant(_Model):
         return self.baseline_setpoint_c if self.baseline_setpoint_c is not None else self.setpoint_levels_c[0]
 
 
+class SizingLimits(_Model):
+    """The largest PV, wind and battery the site can take (land, roof, permits, grid), for sizing.
+
+    ``greendc compare`` sizes within the tighter of these and the scenario's limits; absent means
+    only the scenario limits apply.
+    """
+
+    pv_max_kw: float | None = Field(default=None, ge=0)
+    """Largest PV array the site's land or roofs hold. [kWp]"""
+    wind_max_kw: float | None = Field(default=None, ge=0)
+    """Largest wind farm the site's land and permits allow. [kW]"""
+    battery_max_kwh: float | None = Field(default=None, ge=0)
+    """Largest battery energy the site has room for. [kWh]"""
+    battery_max_kw: float | None = Field(default=None, ge=0)
+    """Largest battery power the site's connection takes. [kW]"""
+
+
 class PV(_Model):
     """An optional photovoltaic array."""
 
@@ -427,6 +444,8 @@ class Site(_Model):
     """Optional wind farm. [-]"""
     battery: Battery | None = None
     """Optional battery. [-]"""
+    sizing: SizingLimits | None = None
+    """Optional limits on what ``greendc compare`` may build here. [-]"""
     provenance: list[Provenance] = Field(default_factory=list)
     """Sources of the facts in this file. [-]"""
 

@@ -50,3 +50,38 @@ def test_missing_site_file_and_bad_options(capsys: pytest.CaptureFixture[str], t
     assert "--fidelity" in run_bad(["--sites", "zhongwei", "--fidelity", "weekly"], capsys, tmp_path)
     assert "--workers" in run_bad(["--sites", "zhongwei", "--workers", "0"], capsys, tmp_path)
     assert "--year" in run_bad(["--sites", "zhongwei", "--year", "1800"], capsys, tmp_path)
+
+
+def _site_with_sizing(tmp_path: Path, sizing: str) -> Path:
+    from sites.loader import resolve_site_path
+
+    text = resolve_site_path("zhongwei").read_text()
+    path = tmp_path / "small_land.toml"
+    path.write_text(text.replace('id = "zhongwei"', 'id = "small-land"') + f"\n[sizing]\n{sizing}\n")
+    return path
+
+
+def test_a_scenario_minimum_above_a_sites_own_limit_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    site = _site_with_sizing(tmp_path, "pv_max_kw = 2000")
+    file = tmp_path / "s.toml"
+    file.write_text('[[scenario]]\nname = "pv10"\n[scenario.limits]\npv_min_kw = 10000\n')
+    err = run_bad(["--site-file", str(site), "--scenarios", str(file)], capsys, tmp_path)
+    assert "scenario 'pv10' at site 'small-land'" in err and "sizing.pv_max_kw 2000" in err
+    assert str(file) in err
+
+
+def test_a_sites_own_limits_cap_the_scenarios() -> None:
+    from optimizer.annual import size_bounds
+    from optimizer.scenarios import default_scenarios
+    from sites.loader import load_site
+    from sites.model import SizingLimits
+
+    scenario = next(s for s in default_scenarios() if s.renewables)
+    site = load_site("zhongwei")
+    free = size_bounds(scenario, site)
+    capped = size_bounds(scenario, site.model_copy(update={"sizing": SizingLimits(pv_max_kw=2000.0)}))
+    assert capped.pv_kw == (free.pv_kw[0], 2000.0)
+    assert (capped.wind_kw, capped.battery_kwh, capped.battery_kw) == (free.wind_kw, free.battery_kwh,
+                                                                      free.battery_kw)

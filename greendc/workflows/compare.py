@@ -19,7 +19,7 @@ import shutil
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +88,19 @@ class StudyOutcome:
     wall_s: float = 0.0
 
 
+def check_size_limits(sites: list[Site], scenarios: Sequence[Scenario], file: Path | None) -> None:
+    """Every scenario's minimum sizes fit every site's own sizing limits, before anything is computed."""
+    from optimizer.annual import size_bounds
+
+    for site in sites:
+        for scenario in scenarios:
+            try:
+                size_bounds(scenario, site)
+            except ValueError as exc:
+                raise InputError(f"scenario {scenario.name!r} at site {site.id!r}: {exc}",
+                                 file=file, key="limits") from None
+
+
 def resolve_study(
     sites: str | None,
     site_files: list[Path] | None,
@@ -116,7 +129,9 @@ def resolve_study(
         chosen.append(str(path))
     if not chosen:
         chosen = builtin_ids()
-    ids = [load_site(s).id for s in chosen]  # parses each site file now: errors before computing
+    loaded = [load_site(s) for s in chosen]  # parses each site file now: errors before computing
+    ids = [site.id for site in loaded]
+    check_size_limits(loaded, scenarios, scenarios_file)
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise InputError(f"site id {duplicates[0]!r} is given twice", key="--sites")
