@@ -15,7 +15,7 @@ from pathlib import Path
 import dash
 from dash import Dash, dcc, html
 
-from dashboard import ids
+from dashboard import ids, tables
 from dashboard.pages import plan, runs, sites, whatif
 
 #: Page modules in navigation order.
@@ -61,5 +61,6 @@ def create_app(data_dir: Path | str, *, cache_dir: Path | None = None) -> Dash:
     )
     for page in PAGES:
         page.register(app, root)
+    tables.register(app)
     app.layout = shell()
     return app

@@ -7,7 +7,6 @@ NAV = "nav"
 PAGE_CONTAINER = "page-container"
 
 # Plan page
-PLAN_QUERY = "plan-query"
 PLAN_SITE = "plan-site"
 PLAN_DATE = "plan-date"
 PLAN_BODY = "plan-body"

@@ -4,6 +4,12 @@ A what-if keeps everything of the saved plan (site, day, horizon, step, job queu
 changes only what the user moved: the carbon price, the allowed setpoint range, whether the battery
 may be used, and extra deadline slack for preemptible jobs. The KPIs of both plans are recomputed
 the same way (``optimizer.accounting``) so the differences are like for like.
+
+The saved plan's inputs come from its folder's ``inputs/`` (the queue, the site profile slice and
+the site file it was planned on, ``optimizer.planfolder.read_saved_inputs``), whatever queue,
+weather or site file it was made from. Folders written before ``inputs/`` existed are re-planned when
+their inputs can be rebuilt inside the data folder (synthetic weather, the built-in sample queue, a
+built-in site) and refused, saying which input is missing, otherwise.
 """
 
 from __future__ import annotations
@@ -17,12 +23,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import xarray as xr
 
 from dashboard.data import PlanData
 from dashboard.figures_plan import KPI_SPECS, Kpi, plan_kpis
 from optimizer import accounting
 from optimizer.plan import make_plan
+from optimizer.planfolder import SavedInputs, read_saved_inputs
 from optimizer.sample_queue import sample_queue
 from optimizer.types import Job, Plan, PlanSettings
 from sites import builtin_ids, load_site
@@ -33,6 +42,8 @@ from sites.profile import site_profile
 STAGES = ("reading the saved plan", "site and profile", "job queue", "solving with HiGHS", "done")
 
 Progress = Callable[[int, str], None]
+#: What to do about a plan folder whose inputs cannot be reached.
+NO_INPUTS_HINT = "plan the day again with `greendc plan` to keep its inputs in the folder"
 #: KPI keys where a larger value is better (figures_plan.KPI_SPECS says so for each KPI).
 LARGER_IS_BETTER = frozenset(key for key, *_, smaller_is_better in KPI_SPECS if not smaller_is_better)
 #: Each KPI's number format with a sign, for differences ("{:,.0f}" -> "{:+,.0f}").
@@ -88,10 +99,12 @@ def _noop(_stage: int, _text: str) -> None:
 def controls_of(saved: PlanData) -> dict[str, Any]:
     """The control values the saved plan was made with: carbon price, setpoint range, battery."""
     levels = [float(v) for v in saved.meta["site"]["setpoint_levels_c"]]
+    kept = read_saved_inputs(saved.folder, saved.meta)
+    site = kept.site if kept is not None else _builtin_site(saved)
     return {
         "carbon_price": float(saved.meta["settings"]["carbon_price_per_t"]),
         "setpoints": [min(levels), max(levels)],
-        "battery": _builtin_site(saved).battery is not None,
+        "battery": site.battery is not None,
     }
 
 
@@ -99,8 +112,8 @@ def _builtin_site(saved: PlanData) -> Site:
     """The saved plan's site from the built-in catalogue (a user's site file lies outside the data folder)."""
     site_id = str(saved.meta["site"]["id"])
     if site_id not in builtin_ids():
-        raise ValueError(f"what-if re-plans built-in sites only; {site_id!r} came from a site file "
-                         "outside the data folder")
+        raise ValueError(f"this plan folder keeps no inputs/ (made by an older greendc) and {site_id!r} came "
+                         f"from a site file outside the data folder; {NO_INPUTS_HINT}")
     return load_site(site_id)
 
 
@@ -117,6 +130,11 @@ def site_variant(site: Site, whatif: WhatIf) -> Site:
     return site.model_copy(update={"cooling": cooling, "battery": site.battery if whatif.battery else None})
 
 
+def profile_variant(profile: xr.Dataset, levels_c: list[float]) -> xr.Dataset:
+    """The site profile with only the setpoint levels ``levels_c`` (each level's physics is its own)."""
+    return profile.isel(level=np.isin(profile["setpoint_c"].to_numpy(), levels_c))
+
+
 def day_start(saved: PlanData) -> pd.Timestamp:
     """Local midnight of the saved plan's date, timezone-aware (where `greendc plan` starts the horizon)."""
     return pd.Timestamp(str(saved.meta["plan_date"])).tz_localize(str(saved.meta["site"]["timezone"]))
@@ -126,8 +144,8 @@ def check_synthetic_weather(saved: PlanData) -> None:
     """Refuse a plan made on a weather file: that file lies outside the data folder."""
     weather = str(saved.meta.get("inputs", {}).get("weather", ""))
     if weather != "synthetic":
-        raise ValueError("what-if re-plans on the saved plan's weather; this plan used a weather file "
-                         "outside the data folder (only plans on the synthetic weather year are re-planned)")
+        raise ValueError("this plan folder keeps no inputs/ (made by an older greendc) and its weather file "
+                         f"lies outside the data folder; {NO_INPUTS_HINT}")
 
 
 def queue_digest(jobs: list[Job]) -> str:
@@ -143,8 +161,8 @@ def saved_jobs(saved: PlanData, site: Site, horizon_h: float) -> list[Job]:
     seed = int(match.group(1)) if match and match.group(1) else 0
     jobs = sample_queue(site, day_start(saved), seed=seed, horizon_h=horizon_h)
     if match is None or queue_digest(jobs) != match.group(2):
-        raise ValueError("what-if needs the saved plan's job queue; this plan's queue came from a file "
-                         "outside the data folder (only plans of the built-in sample queue are re-planned)")
+        raise ValueError("this plan folder keeps no inputs/ (made by an older greendc) and its job queue "
+                         f"came from a file outside the data folder; {NO_INPUTS_HINT}")
     return jobs
 
 
@@ -162,21 +180,28 @@ def settings_of(meta: dict[str, Any]) -> PlanSettings:
     return PlanSettings(**values)
 
 
+def rebuilt_inputs(saved: PlanData, settings: PlanSettings) -> SavedInputs:
+    """A folder without ``inputs/`` (older greendc): its inputs made again where they can be."""
+    check_synthetic_weather(saved)
+    site = _builtin_site(saved)
+    start = day_start(saved)
+    end = start + pd.Timedelta(hours=settings.horizon_h)
+    # the same profile as `greendc plan` (greendc/workflows/plan.py, profile_for): synthetic year
+    profile = site_profile(site, None, start.tz_localize(None),
+                           end.tz_convert(site.site.timezone).tz_localize(None), settings.step_minutes)
+    return SavedInputs(site=site, profile=profile, jobs=saved_jobs(saved, site, settings.horizon_h))
+
+
 def replan(saved: PlanData, whatif: WhatIf, progress: Progress | None = None) -> Replan:
     """Solve the saved plan's day again with the what-if settings (a real HiGHS run)."""
     say = progress or _noop
     say(1, STAGES[1])
-    check_synthetic_weather(saved)
-    site = site_variant(_builtin_site(saved), whatif)
     settings = dataclasses.replace(settings_of(saved.meta), carbon_price_per_t=whatif.carbon_price_per_t)
-    start = day_start(saved)
-    end = start + pd.Timedelta(hours=settings.horizon_h)
-    tz = site.site.timezone
-    # the same profile as `greendc plan` (greendc/workflows/plan.py, profile_for): synthetic year
-    profile = site_profile(site, None, start.tz_localize(None), end.tz_convert(tz).tz_localize(None),
-                           settings.step_minutes)
+    inputs = read_saved_inputs(saved.folder, saved.meta) or rebuilt_inputs(saved, settings)
+    site = site_variant(inputs.site, whatif)
+    profile = profile_variant(inputs.profile, list(site.cooling.setpoint_levels_c))
     say(2, STAGES[2])
-    jobs = with_slack(saved_jobs(saved, site, settings.horizon_h), whatif.slack_h)
+    jobs = with_slack(inputs.jobs, whatif.slack_h)
     say(3, STAGES[3])
     plan = make_plan(profile, site, jobs, settings)
     say(4, STAGES[4])

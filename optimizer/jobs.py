@@ -54,7 +54,7 @@ def _csv_records(file: Path) -> list[dict[str, Any]]:
     try:
         frame = pd.read_csv(file, dtype=str, keep_default_na=False, skipinitialspace=True, comment="#")
     except pd.errors.EmptyDataError:
-        return []
+        raise InputError("empty file; a queue needs at least its header line", file=file) from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise InputError(f"unreadable CSV: {exc}".splitlines()[0], file=file) from None
     frame.columns = [str(c).strip() for c in frame.columns]

@@ -4,8 +4,11 @@ Contract (DESIGN.md, docs/file-formats.md "Plan folder"): ``plan.json`` holds th
 the site, the horizon, every objective term and every rate needed to recompute it from ``steps.csv``
 (including the demand charge's share of the month), the KPIs of the plan and of the baseline and the
 savings, per-job status, solver facts and input digests. ``steps.csv`` has STEP_COLUMNS with ``time``
-in UTC ISO 8601; ``jobs.csv`` has RUN_COLUMNS. A folder is written into a temporary sibling and moved
-into place in one step, replacing an older plan, so a reader never sees half a plan.
+in UTC ISO 8601; ``jobs.csv`` has RUN_COLUMNS. ``inputs/`` keeps what the plan was made from (the job
+queue in the queue file format, the site profile slice as NetCDF, the site file) so that it can be
+planned again (the dashboard's What-if) without reaching outside the folder; plan.json records each
+input file's SHA-256. A folder is written into a temporary sibling and moved into place in one step,
+replacing an older plan, so a reader never sees half a plan.
 """
 
 from __future__ import annotations
@@ -13,29 +16,48 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import hashlib
+import io
 import json
 import math
 import os
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pandas as pd
 import xarray as xr
 
 from optimizer.accounting import JOB_STATUS_COLUMNS, Rates, objective_terms, plan_kpis
-from optimizer.types import OBJECTIVE_TERMS, RUN_COLUMNS, STEP_COLUMNS, Plan, PlanSettings
+from optimizer.jobs import jobs_to_frame, read_jobs
+from optimizer.types import OBJECTIVE_TERMS, RUN_COLUMNS, STEP_COLUMNS, Job, Plan, PlanSettings
+from sites import load_site, parse_site
 from sites.model import Site
 from weather.errors import InputError
 
 SCHEMA_VERSION = 1
 PLAN_JSON, STEPS_CSV, JOBS_CSV, REPORT_HTML = "plan.json", "steps.csv", "jobs.csv", "report.html"
+#: The plan's inputs: sub-folder and its files (job queue, site profile slice, site file).
+INPUTS_DIR, INPUT_JOBS, INPUT_PROFILE, INPUT_SITE = "inputs", "jobs.csv", "profile.nc", "site.toml"
+#: NetCDF engine of inputs/profile.nc (HDF5; its bytes are the same for the same profile).
+PROFILE_ENGINE: Final = "h5netcdf"
 #: Relative tolerance when a reader recomputes the objective from steps.csv. [-]
 RECOMPUTE_RTOL = 1e-6
 #: Renders report.html from plan.json's dict, the steps and the runs (dashboard.report_plan supplies it).
 ReportRenderer = Callable[[dict[str, Any], pd.DataFrame, pd.DataFrame], str]
+
+
+@dataclass(frozen=True)
+class SavedInputs:
+    """What a plan was made from, read back from its ``inputs/`` folder."""
+
+    site: Site
+    """The site as planned (its file, or the built-in site of that id when no file was kept). [-]"""
+    profile: xr.Dataset
+    """The site profile over the plan's horizon (sites.profile.site_profile's contract). [-]"""
+    jobs: list[Job]
+    """The job queue, times in the site's timezone. [-]"""
 
 
 @dataclass(frozen=True)
@@ -198,24 +220,73 @@ def jobs_csv(runs: pd.DataFrame) -> str:
     return frame.to_csv(index=False, lineterminator="\n")
 
 
+def input_files(jobs: Sequence[Job], profile: xr.Dataset, site_toml: bytes = b"") -> dict[str, bytes]:
+    """The files of ``inputs/``: the queue as a queue CSV, the profile as NetCDF, the site file if given."""
+    files = {INPUT_JOBS: jobs_to_frame(jobs).to_csv(index=False, lineterminator="\n").encode(),
+             INPUT_PROFILE: bytes(profile.to_netcdf(engine=PROFILE_ENGINE))}
+    if site_toml:
+        files[INPUT_SITE] = bytes(site_toml)
+    return files
+
+
+def read_saved_inputs(folder: str | Path, meta: Mapping[str, Any]) -> SavedInputs | None:
+    """The inputs a plan was made from, checked against plan.json's digests; None for a folder without them.
+
+    Plans written before ``inputs/`` existed have no ``input_files`` in plan.json and give None. A site
+    file is kept for every plan; should it be missing, the built-in site of the plan's id is used.
+    """
+    recorded = meta.get("input_files")
+    if not recorded:
+        return None
+    base = Path(folder) / INPUTS_DIR
+    for name, digest in recorded.items():
+        path = base / Path(str(name)).name
+        if not path.resolve().is_relative_to(Path(folder).resolve()):
+            raise InputError("refused: a link that leaves the plan folder", file=path)
+        if not path.is_file():
+            raise InputError("missing input file of the plan (the folder may be half-written)", file=path)
+        if sha256_bytes(path.read_bytes()) != digest:
+            raise InputError("SHA-256 differs from plan.json's input_files: the file was changed",
+                             file=path)
+    site_file = base / INPUT_SITE
+    site = parse_site(site_file.read_bytes(), file=site_file) if INPUT_SITE in recorded \
+        else load_site(str(meta["site"]["id"]))
+    with xr.open_dataset(io.BytesIO((base / INPUT_PROFILE).read_bytes()), engine=PROFILE_ENGINE) as handle:
+        profile = handle.load()
+    jobs = read_jobs(base / INPUT_JOBS, site.site.timezone)
+    return SavedInputs(site=site, profile=profile, jobs=jobs)
+
+
 def write_plan_folder(out_dir: str | Path, *, plan: Plan, baseline: Plan, site: Site, profile: xr.Dataset,
                       settings: PlanSettings, inputs: Mapping[str, str], plan_date: str | None = None,
                       pareto: list[dict[str, Any]] | None = None,
-                      render_report: ReportRenderer | None = None) -> Path:
+                      render_report: ReportRenderer | None = None,
+                      files: Mapping[str, bytes] | None = None) -> Path:
     """Write the plan folder at ``out_dir`` atomically, replacing an older one; return its path.
 
     Files go into a temporary sibling folder, are flushed to disk, then the folder is swapped into
     place with one ``renameat2(RENAME_EXCHANGE)`` (or renamed when nothing is there yet); the old
-    plan is removed afterwards. ``render_report`` makes report.html from the folder's own data.
+    plan is removed afterwards. ``render_report`` makes report.html from the folder's own data;
+    ``files`` (``input_files``) go to ``inputs/``.
     """
     meta = plan_metadata(plan=plan, baseline=baseline, site=site, profile=profile, settings=settings,
                          inputs=inputs, plan_date=plan_date, pareto=pareto)
-    return write_folder(out_dir, meta, plan.steps, plan.runs, render_report)
+    return write_folder(out_dir, meta, plan.steps, plan.runs, render_report, inputs=files)
+
+
+def with_input_digests(meta: Mapping[str, Any], inputs: Mapping[str, bytes] | None) -> dict[str, Any]:
+    """plan.json's dict with ``input_files`` naming exactly the input files written (none: no key)."""
+    out = {k: v for k, v in meta.items() if k != "input_files"}
+    if inputs:
+        out["input_files"] = {name: sha256_bytes(data) for name, data in sorted(inputs.items())}
+    return out
 
 
 def write_folder(out_dir: str | Path, meta: dict[str, Any], steps: pd.DataFrame, runs: pd.DataFrame,
-                 render_report: ReportRenderer | None = None) -> Path:
-    """Write plan.json from ``meta``, steps.csv, jobs.csv and report.html atomically at ``out_dir``."""
+                 render_report: ReportRenderer | None = None, *,
+                 inputs: Mapping[str, bytes] | None = None) -> Path:
+    """Write plan.json from ``meta``, steps.csv, jobs.csv, report.html and ``inputs/`` atomically."""
+    meta = with_input_digests(meta, inputs)
     target = Path(out_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
@@ -228,7 +299,12 @@ def write_folder(out_dir: str | Path, meta: dict[str, Any], steps: pd.DataFrame,
         if render_report is not None:
             files[REPORT_HTML] = render_report(meta, steps, runs)
         for name, text in files.items():
-            _write_synced(tmp / name, text)
+            _write_synced(tmp / name, text.encode("utf-8"))
+        if inputs:
+            (tmp / INPUTS_DIR).mkdir()
+            for name, data in inputs.items():
+                _write_synced(tmp / INPUTS_DIR / Path(name).name, data)
+            _fsync_dir(tmp / INPUTS_DIR)
         _fsync_dir(tmp)
         _move_into_place(tmp, target)
     finally:
@@ -239,10 +315,10 @@ def write_folder(out_dir: str | Path, meta: dict[str, Any], steps: pd.DataFrame,
     return target
 
 
-def _write_synced(path: Path, text: str) -> None:
-    """Write text and fsync it (the rename that publishes it must not outrun the data)."""
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
+def _write_synced(path: Path, data: bytes) -> None:
+    """Write bytes and fsync them (the rename that publishes them must not outrun the data)."""
+    with open(path, "wb") as handle:
+        handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
 

@@ -30,7 +30,10 @@ def test_plan_with_a_queue_file(tmp_path: Path, capsys: pytest.CaptureFixture[st
     code, out = _plan(tmp_path, "--jobs", str(JOBS / "good.csv"))
     printed = capsys.readouterr().out
     assert code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["jobs.csv", "plan.json", "report.html", "steps.csv"]
+    made = sorted(p.name for p in out.iterdir())
+    assert made == ["inputs", "jobs.csv", "plan.json", "report.html", "steps.csv"]
+    assert sorted(p.name for p in (out / "inputs").iterdir()) == ["jobs.csv", "profile.nc", "site.toml"]
+    assert (out / "inputs" / "site.toml").read_bytes() == Path(SITE).read_bytes()
     assert f"report: {out / 'report.html'}" in printed and "today's practice" in printed
     meta = json.loads((out / "plan.json").read_text())
     assert meta["plan_date"] == "2026-12-01" and meta["horizon"]["steps"] == 96
@@ -74,6 +77,8 @@ def test_naive_times_warn_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixtur
     (["--step-min", "7"], "--step-min: step of 7 min is not allowed"),
     (["--horizon-h", "0"], "--horizon-h: must be in (0, 168]"),
     (["--gap", "2"], "--gap: must be in [0, 1)"),
+    (["--checkpoint-h", "-1"], "--checkpoint-h: -1 is outside 0-24 h"),
+    (["--late-window-h", "200"], "--late-window-h: 200 is outside 0-168 h"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str],
                                           words: str) -> None:
@@ -188,3 +193,37 @@ def test_a_dearer_incumbent_gives_way_to_the_cheaper_plan() -> None:
     kept = no_worse_than_baseline(dear, cheap)
     assert kept.objective == cheap.objective and kept.solver.fallback
     assert "more than today's practice" in kept.solver.fallback_reason
+
+
+def _no_solve(*_args: object, **_kwargs: object) -> None:
+    """Stands in the way of the first planning step: reaching it means the refusal came too late."""
+    raise AssertionError("planning started before the bad --out was refused")
+
+
+@pytest.mark.parametrize("under", [False, True])
+def test_out_that_is_a_file_is_refused_before_planning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str],
+                                                        under: bool) -> None:
+    """--out naming a file (or a path inside one): one error line, exit 2, the file untouched, no solve."""
+    import greendc.workflows.plan as workflow
+
+    monkeypatch.setattr(workflow, "profile_for", _no_solve)
+    afile = tmp_path / "not-a-folder"
+    afile.write_text("keep me\n")
+    out = afile / "plan" if under else afile
+    code = main(["plan", "--site", SITE, "--date", "2026-12-01", "--jobs", str(JOBS / "good.csv"),
+                 "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and afile.read_text() == "keep me\n"
+    assert len(err) == 1 and err[0].startswith(f"error: {afile}: --out: ") and "folder" in err[0]
+
+
+def test_zero_byte_queue_is_one_line_naming_the_file(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """A zero-byte jobs CSV (not even a header) is bad input naming the file, not a pandas traceback."""
+    queue = tmp_path / "queue.csv"
+    queue.write_bytes(b"")
+    code, out = _plan(tmp_path, "--jobs", str(queue))
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and not out.exists()
+    assert err == [f"error: {queue}: empty file; a queue needs at least its header line"]

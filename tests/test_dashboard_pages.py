@@ -9,8 +9,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 from browser import harness
 
 from dashboard import data, replan
@@ -104,7 +106,21 @@ def test_plan_body_shows_the_plans_numbers_and_jobs(data_dir: Path) -> None:
     shown = {str(y) for trace in gantt.figure.data for y in trace.y}
     assert shown == set(runs["job_id"])
     job_table = body.children[-1]
-    assert len(job_table.data) == len(meta["jobs"])
+    assert job_table.id == "plan-job-table"
+    assert len(job_table.children[1].data["rows"]) == len(meta["jobs"])  # every job, shown 20 per page
+    assert f"1-{min(20, len(meta['jobs']))} of {len(meta['jobs'])}" in _text(job_table)
+
+
+@pytest.mark.slow
+def test_page_arrives_with_its_plan_drawn(data_dir: Path) -> None:
+    """The page's layout already holds the URL's plan (no callback round trip before the first draw)."""
+    page = plan_page.layout(data_dir, site=SITE, date=DATE)
+    text = _text(page)
+    assert "plan-gantt" in text and "kpi-total" in text
+    assert f'"value": "{SITE}"' in text and f'"value": "{DATE}"' in text
+    assert _text(plan_page.layout(data_dir)) == text  # no query: the newest plan of the first site
+    assert "plan-gantt" not in _text(plan_page.layout())  # Dash's layout check: the frame only
+    assert _text(plan_page.layout(data_dir, data_dir="/etc")) == text  # a URL cannot name the data folder
 
 
 @pytest.mark.slow
@@ -169,15 +185,89 @@ def test_whatif_with_a_carbon_price_cuts_carbon(data_dir: Path) -> None:
     assert "whatif-diff" in _text(whatif.comparison(saved, result))
 
 
+def _older(saved: data.PlanData) -> data.PlanData:
+    """The saved plan as an older greendc wrote it: no inputs/ recorded in plan.json."""
+    return dataclasses.replace(saved, meta={k: v for k, v in saved.meta.items() if k != "input_files"})
+
+
 @pytest.mark.slow
 def test_whatif_refuses_a_queue_from_outside_the_data_folder(data_dir: Path) -> None:
-    saved = data.load_plan(data_dir, SITE, DATE)
+    """A folder without inputs/ whose queue or weather came from elsewhere: refused, saying which."""
+    saved = _older(data.load_plan(data_dir, SITE, DATE))
     meta = {**saved.meta, "inputs": {**saved.meta["inputs"], "jobs": "0" * 64}}
     with pytest.raises(ValueError, match="job queue"):
         replan.saved_jobs(dataclasses.replace(saved, meta=meta), load_site(SITE), 24.0)
     meta = {**saved.meta, "inputs": {**saved.meta["inputs"], "weather": "f" * 64}}
     body = whatif.run_whatif_plan(dataclasses.replace(saved, meta=meta), replan.WhatIf(100, 18, 27, True, 0))
     assert "error-card" in body.className and "weather file" in _text(body)
+
+
+@pytest.mark.slow
+def test_whatif_on_a_folder_without_inputs_rebuilds_them(data_dir: Path) -> None:
+    """An older folder of the synthetic year and sample queue is re-planned as before: same optimum."""
+    saved = _older(data.load_plan(data_dir, SITE, DATE))
+    kept = replan.read_saved_inputs(saved.folder, data.load_plan(data_dir, SITE, DATE).meta)
+    rebuilt = replan.rebuilt_inputs(saved, replan.settings_of(saved.meta))
+    assert kept is not None and rebuilt.jobs == kept.jobs
+    np.testing.assert_allclose(rebuilt.profile["cooling_kw_per_kw"], kept.profile["cooling_kw_per_kw"])
+
+
+def test_profile_of_fewer_levels_is_the_profile_of_the_site_with_fewer_levels() -> None:
+    """Slicing the saved profile to the what-if's setpoint levels equals computing it for that site."""
+    from sites.profile import site_profile
+
+    site = load_site(SITE)
+    variant = replan.site_variant(site, replan.WhatIf(0, 20, 26, True, 0))
+    start, end = pd.Timestamp("2026-07-15"), pd.Timestamp("2026-07-15 06:00")
+    full = site_profile(site, None, start, end, 60)
+    sliced = replan.profile_variant(full, variant.cooling.setpoint_levels_c)
+    direct = site_profile(variant, None, start, end, 60)
+    assert list(sliced["setpoint_c"].values) == [21.0, 24.0]
+    xr.testing.assert_allclose(sliced, direct)
+
+
+USER_SITE = "testsite"
+USER_DATE = "2026-12-01"
+
+
+@pytest.fixture(scope="module")
+def user_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A plan made by the real `greendc plan` from a user's site file, jobs CSV and weather file."""
+    from greendc.cli import main
+    from sites.profile import default_weather
+    from weather.readers import write_netcdf
+
+    tmp = tmp_path_factory.mktemp("user")
+    tests = Path(__file__).parent / "data"
+    site_file = tests / "sites" / "good.toml"
+    weather = write_netcdf(default_weather(load_site(site_file), year=2026, seed=5), tmp / "forecast.nc")
+    root = tmp / "greendc-data"
+    code = main(["plan", "--site", str(site_file), "--date", USER_DATE, "--jobs",
+                 str(tests / "jobs" / "good.csv"), "--weather", str(weather), "--time-limit", "20",
+                 "--out", str(root / "plans" / USER_SITE / USER_DATE)])
+    assert code == 0
+    weather.unlink()  # the what-if must not need anything outside the data folder
+    return root
+
+
+@pytest.mark.slow
+def test_whatif_replans_a_plan_of_a_users_files(user_data_dir: Path) -> None:
+    """A user's queue, weather and site file: kept in inputs/, re-planned through the What-if callback."""
+    saved = data.load_plan(user_data_dir, USER_SITE, USER_DATE)
+    assert len(saved.meta["inputs"]["weather"]) == 64 and len(saved.meta["inputs"]["jobs"]) == 64
+    kept = replan.read_saved_inputs(saved.folder, saved.meta)
+    assert kept is not None and [j.job_id for j in kept.jobs] == ["train-a", "train-b", "finetune-c"]
+    # the kept profile is the one planned on: the weather file's temperatures, the plan's prices
+    np.testing.assert_allclose(kept.profile["temp_air_c"], saved.steps["temp_air_c"])
+    np.testing.assert_allclose(kept.profile["price_per_kwh"], saved.steps["price_per_kwh"])
+    start = replan.controls_of(saved)
+    unchanged = replan.WhatIf(start["carbon_price"], *start["setpoints"], start["battery"], 0)
+    total = replan.replan(saved, unchanged).meta["objective"]["total"]
+    assert total == pytest.approx(saved.meta["objective"]["total"], rel=2 * saved.meta["settings"]["rel_gap"])
+    body = whatif.run_whatif(user_data_dir, USER_SITE, USER_DATE, 1000, start["setpoints"],
+                             ["on"] if start["battery"] else [], 2)
+    text = _text(body)
+    assert "error-card" not in text and "whatif-diff" in text and "1000 CNY/t" in text
 
 
 @pytest.mark.slow

@@ -51,7 +51,9 @@ def test_runs_body_shows_errors_and_counts(data_dir: Path) -> None:
     body = runs.runs_body(data_dir, None, 50)
     table = body.children[1]
     assert body.children[0].children == "4 of 4 nights"
-    assert any(row["error"] == "solver crashed" for row in table.data)
+    rows = table.children[1].data["rows"]  # the table's stored rows (tables.table)
+    assert any(row["error"] == "solver crashed" for row in rows)
+    assert table.children[1].data["colours"][0] == "status"  # rows coloured by their status
 
 
 def test_site_options_come_from_the_history(data_dir: Path) -> None:

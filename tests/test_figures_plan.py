@@ -44,6 +44,9 @@ def test_gantt_has_one_bar_per_run_in_local_time(folder: dict[str, object]) -> N
     starts = sorted(pd.Timestamp(b) for t in fig.data for b in t.base)
     assert starts[0] == pd.Timestamp("2026-01-15 00:00")  # local midnight, not 16:00 UTC
     assert "1 not run" in fig.layout.title.text
+    late = next(t for t in fig.data if t.name == "late")
+    assert all(row[3].startswith(", late by ") for row in late.customdata)  # the hover says how late
+    assert fig.layout.template.data.to_plotly_json() == {}  # layout-only look: no per-trace-type defaults
     same = figures_plan.figure_gantt(runs, folder["status"], TZ)  # type: ignore[arg-type]
     assert [list(t.y) for t in same.data] == [list(t.y) for t in fig.data]
 

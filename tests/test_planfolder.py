@@ -13,12 +13,20 @@ from test_baseline import DAY, job, tiny_profile, tiny_site
 
 from optimizer.baseline import baseline_plan
 from optimizer.plan import make_plan
-from optimizer.planfolder import read_plan_folder, write_plan_folder
+from optimizer.planfolder import (
+    INPUTS_DIR,
+    input_files,
+    read_plan_folder,
+    read_saved_inputs,
+    write_folder,
+    write_plan_folder,
+)
 from optimizer.types import OBJECTIVE_TERMS, RUN_COLUMNS, STEP_COLUMNS, Plan, PlanSettings
 from weather.errors import InputError
 
 SETTINGS = PlanSettings(carbon_price_per_t=100.0, time_limit_s=20.0, default_penalty_per_h_late=50.0)
 INPUTS = {"site": "a" * 64, "jobs": "b" * 64, "weather": "synthetic"}
+SITE_FILE = Path(__file__).parent / "data" / "sites" / "good.toml"
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +36,7 @@ def plans() -> dict[str, object]:
     profile = tiny_profile(site, export_limit_kw=5.0)
     jobs = [job("A", 2, 2.0, 0, 2, False), job("B", 3, 1.0, 0, 4, True), job("tight", 4, 2.0, 1, 2, False)]
     return {"site": site, "profile": profile, "plan": make_plan(profile, site, jobs, SETTINGS),
-            "baseline": baseline_plan(profile, site, jobs, SETTINGS)}
+            "baseline": baseline_plan(profile, site, jobs, SETTINGS), "jobs": jobs}
 
 
 def _write(out: Path, plans: dict[str, object], plan: Plan | None = None, **kwargs: object) -> Path:
@@ -146,3 +154,55 @@ def test_a_symlinked_plan_is_replaced_by_a_folder(tmp_path: Path, plans: dict[st
     _write(link, plans)
     assert link.is_dir() and not link.is_symlink() and (version / "plan.json").read_text() == "{}"
     assert np.isfinite(json.loads((link / "plan.json").read_text())["objective"]["total"])
+
+
+def _with_inputs(out: Path, plans: dict[str, object]) -> tuple[Path, dict[str, bytes]]:
+    """The fixture's plan written with its inputs/ (queue, profile, the site file)."""
+    files = input_files(plans["jobs"], plans["profile"], SITE_FILE.read_bytes())  # type: ignore[arg-type]
+    return _write(out, plans, files=files), files
+
+
+def test_inputs_are_kept_and_read_back_equal(tmp_path: Path, plans: dict[str, object]) -> None:
+    """inputs/ holds the queue, the profile and the site file; read back they equal what was planned."""
+    from sites import load_site
+
+    folder, files = _with_inputs(tmp_path / "plan", plans)
+    assert sorted(p.name for p in (folder / INPUTS_DIR).iterdir()) == ["jobs.csv", "profile.nc", "site.toml"]
+    meta = json.loads((folder / "plan.json").read_text())
+    digests = meta["input_files"]
+    assert sorted(digests) == sorted(files) and all(len(d) == 64 for d in digests.values())
+    kept = read_saved_inputs(folder, meta)
+    assert kept is not None
+    assert kept.jobs == plans["jobs"]  # same ids, nodes, hours, tz-aware times, flags
+    kept.profile.attrs["step_minutes"] = int(kept.profile.attrs["step_minutes"])
+    assert kept.profile.identical(plans["profile"])  # type: ignore[arg-type]
+    assert kept.site == load_site(SITE_FILE)
+    assert files == input_files(plans["jobs"], plans["profile"], SITE_FILE.read_bytes())  # type: ignore[arg-type]
+
+
+def test_changed_or_missing_input_is_refused(tmp_path: Path, plans: dict[str, object]) -> None:
+    """An input file that no longer matches plan.json's digest, or is gone, is an InputError naming it."""
+    folder, _files = _with_inputs(tmp_path / "plan", plans)
+    meta = json.loads((folder / "plan.json").read_text())
+    queue = folder / INPUTS_DIR / "jobs.csv"
+    queue.write_text(queue.read_text().replace("A,2,", "A,3,"))
+    with pytest.raises(InputError, match=r"inputs/jobs\.csv: SHA-256 differs"):
+        read_saved_inputs(folder, meta)
+    queue.unlink()
+    with pytest.raises(InputError, match=r"inputs/jobs\.csv: missing input file"):
+        read_saved_inputs(folder, meta)
+    outside = tmp_path / "elsewhere.csv"
+    outside.write_text("job_id,nodes,duration_h,release,deadline,preemptible\n")
+    queue.symlink_to(outside)
+    with pytest.raises(InputError, match=r"inputs/jobs\.csv: refused: a link that leaves the plan folder"):
+        read_saved_inputs(folder, meta)
+
+
+def test_folder_without_inputs_reads_as_none(tmp_path: Path, plans: dict[str, object]) -> None:
+    """A folder written without inputs (an older greendc) has no input_files and no inputs/: None."""
+    folder, _files = _with_inputs(tmp_path / "plan", plans)
+    read = read_plan_folder(folder)
+    write_folder(folder, read.meta, read.steps, read.runs)  # written again without inputs
+    meta = json.loads((folder / "plan.json").read_text())
+    assert "input_files" not in meta and not (folder / INPUTS_DIR).exists()
+    assert read_saved_inputs(folder, meta) is None

@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from dash import dcc, html
-from dash.dash_table.DataTable import DataTable
 
 from dashboard import data
 
@@ -59,26 +57,6 @@ def graph(graph_id: str, figure: Any) -> dcc.Graph:
 def options(values: list[str]) -> list[dict[str, str]]:
     """Dropdown options whose label is the value."""
     return [{"label": v, "value": v} for v in values]
-
-
-def records(frame: pd.DataFrame) -> list[Any]:
-    """DataFrame rows as JSON-ready dicts, NaN as None."""
-    result: list[Any] = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    return result
-
-
-def table(table_id: str, frame: pd.DataFrame, *, page_size: int = 20, markdown: tuple[str, ...] = (),
-          **extra: Any) -> DataTable:
-    """A sortable, filterable table of a DataFrame; columns named in ``markdown`` render links."""
-    columns: list[Any] = [{"name": c, "id": c, "presentation": "markdown"} if c in markdown
-                          else {"name": c, "id": c} for c in frame.columns]
-    return DataTable(
-        id=table_id, columns=columns, data=records(frame), sort_action="native", filter_action="native",
-        page_size=page_size, style_table={"overflowX": "auto"},
-        style_cell={"fontFamily": "inherit", "fontSize": "13px", "padding": "4px 8px", "maxWidth": "420px",
-                    "whiteSpace": "normal"},
-        **extra,
-    )
 
 
 def site_choice(data_dir: Path, wanted: str | None) -> tuple[list[dict[str, str]], str | None]:

@@ -12,32 +12,39 @@ from typing import Any
 
 import dash
 from dash import Dash, Input, Output, State, dcc, html, no_update
-from dash.dash_table.DataTable import DataTable
 
-from dashboard import data, figures_plan, ids
-from dashboard.pages._common import date_choice, empty_card, error_card, graph, kpi_card, site_choice, table
+from dashboard import data, figures_plan, ids, tables
+from dashboard.pages._common import date_choice, empty_card, error_card, graph, kpi_card, site_choice
 
 PATH = "/plan"
 
 
-def layout(site: str | None = None, date: str | None = None, **_query: Any) -> html.Div:
-    """The page frame; ``?site=..&date=..`` in the URL preselects a plan (e.g. from the Runs page)."""
+def layout(data_dir: Path | None = None, /, site: str | None = None, date: str | None = None,
+           **_query: Any) -> html.Div:
+    """The page with its plan already drawn: ``?site=..&date=..`` (e.g. from the Runs page) or the newest.
+
+    Building the chosen plan's body here, in the answer that brings the page, saves the browser three
+    callback round trips before it can draw (docs/performance.md, "Dashboard"); the controls' own
+    callbacks only fire when the user changes them. Without a data folder (Dash's layout check) the
+    frame is empty. ``data_dir`` is positional-only, so a URL's ``?data_dir=..`` lands in ``_query``.
+    """
+    sites, site_value = site_choice(data_dir, site) if data_dir else ([], None)
+    dates, date_value = date_choice(data_dir, site_value, date) if data_dir else ([], None)
     return html.Div(
         [
-            dcc.Store(id=ids.PLAN_QUERY, data={"site": site, "date": date}),
             html.Div(
                 [
-                    html.Label(["Site", dcc.Dropdown(id=ids.PLAN_SITE, clearable=False)],
-                               className="control"),
-                    html.Label(["Plan", dcc.Dropdown(id=ids.PLAN_DATE, clearable=False)],
-                               className="control"),
+                    html.Label(["Site", dcc.Dropdown(id=ids.PLAN_SITE, options=sites, value=site_value,
+                                                     clearable=False)], className="control"),
+                    html.Label(["Plan", dcc.Dropdown(id=ids.PLAN_DATE, options=dates, value=date_value,
+                                                     clearable=False)], className="control"),
                     html.Button("steps.csv", id=ids.PLAN_DOWNLOAD_STEPS_BTN, className="button"),
                     html.Button("jobs.csv", id=ids.PLAN_DOWNLOAD_JOBS_BTN, className="button"),
                     dcc.Download(id=ids.PLAN_DOWNLOAD),
                 ],
                 className="controls",
             ),
-            html.Div(id=ids.PLAN_BODY),
+            html.Div(plan_body(data_dir, site_value, date_value) if data_dir else None, id=ids.PLAN_BODY),
         ]
     )
 
@@ -60,9 +67,9 @@ def kpi_row(meta: dict[str, Any]) -> html.Div:
     return html.Div([*cards, solver_card(meta)], id=ids.PLAN_KPIS, className="kpis")
 
 
-def job_table(plan: data.PlanData) -> DataTable:
-    """A sortable, filterable table of the jobs: status, first start, finish, run hours, lateness."""
-    return table(ids.PLAN_JOB_TABLE, figures_plan.job_rows(plan.runs, plan.meta, plan.steps))
+def job_table(plan: data.PlanData) -> html.Div:
+    """A sortable, searchable table of the jobs: status, first start, finish, run hours, lateness."""
+    return tables.table(ids.PLAN_JOB_TABLE, figures_plan.job_rows(plan.runs, plan.meta, plan.steps))
 
 
 def figures(plan: data.PlanData) -> list[dcc.Graph]:
@@ -114,22 +121,18 @@ def download(data_dir: Path, site: str | None, date: str | None, name: str) -> d
 
 def register(app: Dash, data_dir: Path) -> None:
     """Register the page and connect its controls to this module's functions."""
-    dash.register_page(__name__, path=PATH, name="Plan", title="greendc · plan", layout=layout, order=0)
+    page = functools.partial(layout, data_dir)
+    dash.register_page(__name__, path=PATH, name="Plan", title="greendc · plan", layout=page, order=0)
     # the home page is the plan page (a redirect would drop the ?site=..&date=.. query)
-    dash.register_page(f"{__name__}.home", path="/", name="Home", title="greendc", layout=layout, order=4)
-
-    @app.callback(Output(ids.PLAN_SITE, "options"), Output(ids.PLAN_SITE, "value"),
-                  Input(ids.PLAN_QUERY, "data"))
-    def _sites(query: dict[str, Any] | None) -> tuple[list[dict[str, str]], str | None]:
-        return site_choice(data_dir, (query or {}).get("site"))
+    dash.register_page(f"{__name__}.home", path="/", name="Home", title="greendc", layout=page, order=4)
 
     @app.callback(Output(ids.PLAN_DATE, "options"), Output(ids.PLAN_DATE, "value"),
-                  Input(ids.PLAN_SITE, "value"), State(ids.PLAN_QUERY, "data"))
-    def _dates(site: str | None, query: dict[str, Any] | None) -> tuple[list[dict[str, str]], str | None]:
-        return date_choice(data_dir, site, (query or {}).get("date"))
+                  Input(ids.PLAN_SITE, "value"), prevent_initial_call=True)
+    def _dates(site: str | None) -> tuple[list[dict[str, str]], str | None]:
+        return date_choice(data_dir, site, None)
 
     @app.callback(Output(ids.PLAN_BODY, "children"), Input(ids.PLAN_SITE, "value"),
-                  Input(ids.PLAN_DATE, "value"))
+                  Input(ids.PLAN_DATE, "value"), prevent_initial_call=True)
     def _body(site: str | None, date: str | None) -> html.Div:
         return plan_body(data_dir, site, date)
 

@@ -8,10 +8,9 @@ from typing import Any
 import dash
 import pandas as pd
 from dash import Dash, Input, Output, dcc, html
-from dash.dash_table.DataTable import DataTable
 
-from dashboard import data, ids
-from dashboard.pages._common import empty_card, error_card, options, table
+from dashboard import data, ids, tables
+from dashboard.pages._common import empty_card, error_card, options
 
 PATH = "/runs"
 #: Choices of how many nights to show.
@@ -60,15 +59,10 @@ def history_view(history: pd.DataFrame, site: str | None, last: int) -> pd.DataF
     return frame
 
 
-def runs_table(frame: pd.DataFrame) -> DataTable:
+def runs_table(frame: pd.DataFrame) -> html.Div:
     """A sortable table of history rows whose first column links to the plan, problems highlighted."""
-    return table(
-        ids.RUNS_TABLE, frame, page_size=25, markdown=("plan",), markdown_options={"link_target": "_self"},
-        style_data_conditional=[
-            {"if": {"filter_query": f'{{{data.RUN_STATUS}}} = "{status}"'}, "backgroundColor": colour}
-            for status, colour in STATUS_COLOURS.items()
-        ],
-    )
+    return tables.table(ids.RUNS_TABLE, frame, page_size=25, links=("plan",),
+                        colours=(data.RUN_STATUS, STATUS_COLOURS))
 
 
 def site_options(data_dir: Path) -> list[dict[str, str]]:

@@ -9,8 +9,8 @@ import dash
 import pandas as pd
 from dash import Dash, Input, Output, dcc, html
 
-from dashboard import data, figures_sites, figures_study, geo, ids
-from dashboard.pages._common import error_card, graph, options, table
+from dashboard import data, figures_sites, figures_study, geo, ids, tables
+from dashboard.pages._common import error_card, graph, options
 from sites import builtin_ids, load_site
 from sites.model import Site
 
@@ -68,7 +68,7 @@ def sites_body(data_dir: Path, study_name: str | None) -> html.Div:
             graph(ids.SITES_MAP, geo.figure_site_map(catalogue_frame, color=_map_colour(catalogue_frame),
                                                      title="Built-in sites")),
             html.H3("Catalogue"),
-            table(ids.SITES_TABLE, catalogue_frame),
+            tables.table(ids.SITES_TABLE, catalogue_frame),
             graph(ids.SITES_CLIMATE, figures_sites.figure_climate(sites)),
         ]
     )
@@ -86,7 +86,7 @@ def ranking_parts(ranking: pd.DataFrame) -> list[Any]:
                 if ranking[c].dtype == object and len(ranking) > 1 and ranking[c].nunique() == 1
                 and ranking[c].astype(str).str.len().iloc[0] > 40]
     captions = [html.P(f"{c.replace('_', ' ')}: {ranking[c].iloc[0]}", className="hint") for c in constant]
-    return [*captions, table(ids.SITES_RANKING, ranking.drop(columns=constant))]
+    return [*captions, tables.table(ids.SITES_RANKING, ranking.drop(columns=constant))]
 
 
 def study_body(data_dir: Path, study_name: str | None) -> html.Div:

@@ -48,6 +48,12 @@ def plan(
     time_limit: Annotated[float, typer.Option("--time-limit", help="Wall-clock solve limit, s.")] = 60.0,
     gap: Annotated[float, typer.Option("--gap", help="Relative MIP gap at which to stop.")] = 1e-3,
     pareto: Annotated[int, typer.Option("--pareto", help="Also N plans along the cost-carbon front.")] = 0,
+    checkpoint_h: Annotated[
+        float, typer.Option("--checkpoint-h", help="Run time a preemptible job loses per resume, h.")
+    ] = 0.0,
+    late_window_h: Annotated[
+        float, typer.Option("--late-window-h", help="How long past its deadline a late job may still run, h.")
+    ] = 6.0,
     out: Annotated[
         Path | None, typer.Option("--out", help="Plan folder (default greendc-data/plans/<site>/<date>/).")
     ] = None,
@@ -61,8 +67,13 @@ def plan(
 
     if pareto < 0:
         raise InputError("must not be negative", key="--pareto")
+    if not 0 <= checkpoint_h <= 24:
+        raise InputError(f"{checkpoint_h:g} is outside 0-24 h", key="--checkpoint-h")
+    if not 0 <= late_window_h <= 168:
+        raise InputError(f"{late_window_h:g} is outside 0-168 h", key="--late-window-h")
     settings = PlanSettings(step_minutes=step_min, horizon_h=horizon_h, carbon_price_per_t=carbon_price,
-                            time_limit_s=time_limit, rel_gap=gap)
+                            time_limit_s=time_limit, rel_gap=gap, checkpoint_overhead_h=checkpoint_h,
+                            late_window_h=late_window_h)
     outcome = run(site, parse_date(plan_date) if plan_date else None, jobs, weather, settings, pareto, out)
     raise typer.Exit(EXIT_FALLBACK if outcome.meta["solver"]["fallback"] else EXIT_PLANNED)
 
@@ -72,8 +83,10 @@ def run(site: str, plan_date: date | None, jobs: Path | None, weather: Path | No
     """Read the inputs, plan with a progress indicator, print warnings, the summary and the report path."""
     from rich.console import Console
 
-    from greendc.workflows.plan import default_out_dir, plan_site_day, read_inputs
+    from greendc.workflows.plan import check_out_dir, default_out_dir, plan_site_day, read_inputs
 
+    if out is not None:
+        check_out_dir(out)  # before reading anything, let alone solving
     console = Console(stderr=True)
     with console.status("reading the site, the job queue and the weather", spinner="dots") as status:
         inputs = read_inputs(site, plan_date=plan_date, jobs_path=jobs, weather_path=weather,
@@ -81,6 +94,7 @@ def run(site: str, plan_date: date | None, jobs: Path | None, weather: Path | No
         for line in inputs.warnings:
             console.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
         folder = out or default_out_dir(inputs.site.id, inputs.plan_date)
+        check_out_dir(folder)
         outcome = plan_site_day(inputs, folder, pareto=pareto, progress=lambda text: status.update(text))
         for line in outcome.warnings[len(inputs.warnings):]:
             console.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)

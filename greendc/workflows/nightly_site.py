@@ -112,7 +112,8 @@ def plan_site_task(task: SiteTask, out: Path, *, heuristic_only: bool = False) -
     outcome = plan_site_day(night.plan, out, heuristic_only=heuristic_only)
     facts = outcome.facts()
     meta = without_run_times(outcome.meta)
-    write_folder(out, meta, outcome.plan.steps, outcome.plan.runs, plan_report_html)
+    write_folder(out, meta, outcome.plan.steps, outcome.plan.runs, plan_report_html,
+                 inputs=outcome.input_files)
     write_exports(task, night.plan, outcome.plan, out)
     reasons = list(night.fallback_reasons)
     if facts["fallback"]:

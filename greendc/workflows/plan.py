@@ -46,6 +46,8 @@ class PlanInputs:
     """SHA-256 of the site file, the queue and the weather (or a label for made inputs). [-]"""
     warnings: list[str] = field(default_factory=list)
     """Warnings raised while reading the inputs, one line each. [-]"""
+    site_toml: bytes = b""
+    """The site file's bytes, kept in the plan folder's inputs/ (empty: not kept). [-]"""
 
 
 @dataclass
@@ -57,6 +59,8 @@ class PlanOutcome:
     baseline: Plan
     meta: dict[str, Any]
     warnings: list[str]
+    input_files: dict[str, bytes] = field(default_factory=dict)
+    """The files of the folder's inputs/ (optimizer.planfolder.input_files), to write it again. [-]"""
 
     def facts(self) -> dict[str, Any]:
         """Solver facts and headline KPIs as plain data (the nightly run history records these)."""
@@ -94,6 +98,18 @@ def default_out_dir(site_id: str, plan_date: date, data_dir: Path = DEFAULT_DATA
     return data_dir / "plans" / site_id / plan_date.isoformat()
 
 
+def check_out_dir(out: Path) -> None:
+    """Refuse an output path that cannot become a plan folder (a file, or inside one) before any work."""
+    path = Path(out)
+    if path.is_file():
+        raise InputError("exists and is a file, not a plan folder; give a folder path", file=path,
+                         key="--out")
+    blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise InputError(f"is a file, so {path} cannot be a plan folder; give a folder path", file=blocker,
+                         key="--out")
+
+
 def sha256_file(path: Path) -> str:
     """SHA-256 of a file's bytes, hex."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
@@ -124,7 +140,8 @@ def read_inputs(site_ref: str | Path, *, plan_date: date | None, jobs_path: Path
     tz = site.site.timezone
     day = plan_date or tomorrow(tz)
     notes: list[str] = []
-    digests = {"site": sha256_file(resolve_site_path(site_ref))}
+    site_toml = resolve_site_path(site_ref).read_bytes()
+    digests = {"site": hashlib.sha256(site_toml).hexdigest()}
     with collected_warnings(notes):
         if jobs_path is None:
             from optimizer.sample_queue import sample_queue
@@ -146,7 +163,7 @@ def read_inputs(site_ref: str | Path, *, plan_date: date | None, jobs_path: Path
             digests["weather"] = sha256_file(weather_path)
         else:
             digests["weather"] = "synthetic"
-    return PlanInputs(site, day, jobs, settings, weather, digests, notes)
+    return PlanInputs(site, day, jobs, settings, weather, digests, notes, site_toml)
 
 
 def profile_for(inputs: PlanInputs) -> xr.Dataset:
@@ -244,10 +261,11 @@ def plan_site_day(inputs: PlanInputs, out: Path, *, pareto: int = 0, progress: P
     """Profile, baseline, plan (and front), then the plan folder at ``out``, written atomically."""
     from dashboard.report_plan import plan_report_html
     from optimizer.baseline import baseline_plan
-    from optimizer.planfolder import plan_metadata, write_folder
+    from optimizer.planfolder import input_files, plan_metadata, with_input_digests, write_folder
 
     say = progress or (lambda _text: None)
     check_settings(inputs.settings)
+    check_out_dir(out)
     say(f"site profile: {inputs.site.id}, {inputs.plan_date}, "
         f"{'weather file' if inputs.weather is not None else 'synthetic weather year'}")
     profile_notes: list[str] = []
@@ -267,8 +285,9 @@ def plan_site_day(inputs: PlanInputs, out: Path, *, pareto: int = 0, progress: P
     notes += [str(w) for w in earlier if w] if isinstance(earlier, list) else []
     plan.extra["warnings"] = notes
     say(f"writing the plan folder {out}")
-    meta = plan_metadata(plan=plan, baseline=baseline, site=inputs.site, profile=profile,
-                         settings=inputs.settings, inputs=inputs.digests,
-                         plan_date=inputs.plan_date.isoformat(), pareto=front)
-    folder = write_folder(out, meta, plan.steps, plan.runs, plan_report_html)
-    return PlanOutcome(folder, plan, baseline, meta, notes)
+    files = input_files(inputs.jobs, profile, inputs.site_toml)  # what a re-plan (What-if) starts from
+    meta = with_input_digests(plan_metadata(plan=plan, baseline=baseline, site=inputs.site, profile=profile,
+                                            settings=inputs.settings, inputs=inputs.digests,
+                                            plan_date=inputs.plan_date.isoformat(), pareto=front), files)
+    folder = write_folder(out, meta, plan.steps, plan.runs, plan_report_html, inputs=files)
+    return PlanOutcome(folder, plan, baseline, meta, notes, files)

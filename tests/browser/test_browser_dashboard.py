@@ -100,14 +100,38 @@ def test_every_page_loads_without_console_errors(base_url: str, driver: Any, pat
     assert harness.console_errors(driver) == []
 
 
+def _click(driver: Any, selector: str) -> None:
+    """Click an element, finding it again if a re-render replaced it between finding and clicking."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    for _ in range(20):
+        try:
+            driver.find_element("css selector", selector).click()
+            return
+        except StaleElementReferenceException:
+            time.sleep(0.1)
+    raise AssertionError(f"{selector} kept being replaced; not clicked")
+
+
 def test_gantt_shows_the_plans_jobs(base_url: str, driver: Any, data_dir: Path,
                                     sites: tuple[str, str]) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
     jobs = pd.read_csv(data_dir / "plans" / sites[0] / DATE / "jobs.csv")
     driver.get(f"{base_url}/plan?site={sites[0]}&date={DATE}")
     harness.wait_for(driver, "#plan-gantt .main-svg")
     shown = _strings(_plotly_data(driver, "plan-gantt"))
     assert set(jobs["job_id"].astype(str)) <= shown
     assert len(jobs) > 10
+    # the job table sorts on the server when a header is clicked: job ids up, then down
+    ids = sorted(jobs["job_id"].astype(str).unique())
+    first_cell = "#plan-job-table tbody tr:first-child td:first-child"
+    for expected in (ids[0], ids[-1]):
+        _click(driver, "#plan-job-table th:first-child button")
+        WebDriverWait(driver, 30, poll_frequency=0.05).until(  # read in the page: rows are replaced whole
+            lambda d, want=expected: d.execute_script(
+                "const c = document.querySelector(arguments[0]); return c && c.textContent;",
+                first_cell) == want)
     assert harness.console_errors(driver) == []
 
 
@@ -122,17 +146,24 @@ def test_500_job_plan_renders_in_time(base_url: str, driver: Any, data_dir: Path
         return harness.gantt_jobs(d, "plan-gantt") >= n_jobs and bool(
             d.find_elements("css selector", "#plan-job-table table"))
 
-    # the app is open on the small plan; a link (dcc.Link: history push, no reload) opens the big one;
-    # the first round warms the server (it builds a plan's page once) and is not counted
-    times = []
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    # two ways in, each timed to the Gantt bars and the job table drawn: a link from the small plan
+    # (dcc.Link: history push, no reload) and a full page load of the big plan's URL; the first round
+    # warms the server (it builds a plan's page once) and the browser's cache, and is not counted
+    in_app, reload = [], []
     for _ in range(4):
         driver.get(f"{base_url}/plan?site={sites[0]}&date={DATE}")
         harness.wait_for(driver, "#plan-gantt .main-svg .barlayer .point")
-        times.append(harness.navigate_in_app(driver, f"/plan?site={sites[0]}&date={folder}", drawn))
-    elapsed_s = statistics.median(times[1:])
+        in_app.append(harness.navigate_in_app(driver, f"/plan?site={sites[0]}&date={folder}", drawn))
+        start = time.perf_counter()
+        driver.get(f"{base_url}/plan?site={sites[0]}&date={folder}")
+        WebDriverWait(driver, 60, poll_frequency=0.02).until(drawn)
+        reload.append(time.perf_counter() - start)
     assert set(jobs["job_id"]) <= _strings(_plotly_data(driver, "plan-gantt"))
-    print(f"500-job plan page rendered in {elapsed_s:.2f} s (median of {times[1:]})")
-    assert elapsed_s < RENDER_LIMIT_S
+    in_app_s, reload_s = statistics.median(in_app[1:]), statistics.median(reload[1:])
+    print(f"500-job plan page: in-app link {in_app_s:.2f} s, full load {reload_s:.2f} s ({in_app}, {reload})")
+    assert in_app_s < RENDER_LIMIT_S and reload_s < RENDER_LIMIT_S
     assert harness.console_errors(driver) == []
 
 
