@@ -50,7 +50,7 @@ def read_jobs(path: str | Path, timezone: str) -> list[Job]:
 
 
 def _csv_records(file: Path) -> list[dict[str, Any]]:
-    """Rows of a CSV queue as dicts of text; an empty file is an empty queue."""
+    """Rows of a CSV queue as dicts of text; a header alone is an empty queue, a zero-byte file an error."""
     try:
         frame = pd.read_csv(file, dtype=str, keep_default_na=False, skipinitialspace=True, comment="#")
     except pd.errors.EmptyDataError:

@@ -221,7 +221,7 @@ def no_worse_than_baseline(plan: Plan, baseline: Plan) -> Plan:
     solver = plan.solver
     gap = "" if solver.gap is None else f", gap {100 * solver.gap:.1f} %"
     cost, base_cost = plan.objective["total"], baseline.objective["total"]
-    reason = (f"the solver's best plan ({solver.status}{gap} after {solver.solve_s:.1f} s) costs "
+    reason = (f"the solver's best plan ({solver.status}{gap}) costs "
               f"{cost:,.0f}, more than today's practice ({base_cost:,.0f}); today's practice kept")
     extra = {**baseline.extra, "kind": "fallback", "rejected_objective": dict(plan.objective)}
     return Plan(steps=baseline.steps, runs=baseline.runs, job_status=baseline.job_status,
