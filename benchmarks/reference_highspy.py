@@ -187,6 +187,7 @@ def build_arrays(data: ModelData) -> tuple[Arrays, float]:
                 a.row([dis[t], b], [1.0, bat.power_kw], -INF, bat.power_kw)
         a.row([soc[T - 1]], [1.0], bat.soc0_kwh, INF)
     binary_steps = set(one_meter_steps(data))
+    fac_min, fac_max = data.facility_range_kw()
     for t in range(T):
         cols = [facility[t], exp[t], imp[t], curt[t]]
         vals = [1.0, 1.0, -1.0, 1.0]
@@ -199,6 +200,11 @@ def build_arrays(data: ModelData) -> tuple[Arrays, float]:
             e = a.cols(1, 0.0, 1.0, 0.0, True)[0]
             a.row([imp[t], e], [1.0, -imp_max[t]], -INF, 0.0)
             a.row([exp[t], e], [1.0, exp_max[t]], -INF, exp_max[t])
+            room, surplus = max(0.0, fac_max[t] - renewable[t]), max(0.0, renewable[t] - fac_min[t])
+            battery_in = [ch[t]] if bat is not None else []  # the meter cuts of constraints.meter_cuts
+            battery_out = [dis[t]] if bat is not None else []
+            a.row([imp[t], e, curt[t], *battery_in], [1.0, -room, -1.0] + [-1.0] * len(battery_in), -INF, 0.0)
+            a.row([exp[t], e, *battery_out], [1.0, surplus] + [-1.0] * len(battery_out), -INF, surplus)
         if not data.one_meter:
             a.row([exp[t], curt[t]], [1.0, 1.0], -INF, renewable[t])
     return a, 0.0
