@@ -136,7 +136,8 @@ def _widen(
     if extra is not None:
         extra(m2, data2)
     build2_s = time.perf_counter() - start
-    outcome2 = solve_model(m2, time_limit_s=left_s, rel_gap=settings.rel_gap, handover=handover)
+    solve_s = max(0.5, left_s - build2_s)  # the second build counts against the solve time left
+    outcome2 = solve_model(m2, time_limit_s=solve_s, rel_gap=settings.rel_gap, handover=handover)
     better = outcome2.has_solution and (outcome2.objective or 0.0) <= (outcome.objective or 0.0) + 1e-6
     if better:
         return m2, data2, outcome2, build_s + build2_s, f"re-planned with full windows for {named}"
