@@ -24,17 +24,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.docs_section import replace_section  # noqa: E402
 from greendc.workflows.compare import (  # noqa: E402
+    case_problem,
     resolve_study,
     run_study,
     site_inputs,
     study_client,
     write_outcome,
 )
-from optimizer.annual import solve_year, year_problem  # noqa: E402
+from optimizer.annual import solve_year  # noqa: E402
 from optimizer.scenarios import default_scenarios  # noqa: E402
 
-DOCS = ROOT / "docs" / "performance.md"
 SECTION = "## Compare"
 TARGETS_S = {"high-onsite": 5.0, "high-grid": 3.0}
 STUDY_TARGET_S = 180.0
@@ -48,13 +49,7 @@ def site_year_times(site: str, repeats: int = 3) -> dict[str, tuple[float, float
     for scenario in default_scenarios():
         if scenario.name not in TARGETS_S:
             continue
-        problem, _ = year_problem(
-            inputs.site,
-            inputs.profile,
-            scenario,
-            pv_kw_per_kw=inputs.pv_kw_per_kw,
-            wind_kw_per_kw=inputs.wind_kw_per_kw,
-        )
+        problem, _ = case_problem(inputs, scenario, bau=False)
         runs = [solve_year(problem) for _ in range(repeats)]
         solver = "clarabel" if problem.has_battery else "highs"
         out[scenario.name] = (
@@ -132,18 +127,6 @@ def report(
     return "\n".join(lines)
 
 
-def write_section(text: str, path: Path = DOCS) -> None:
-    """Replace the Compare section of docs/performance.md (or append it), leaving the rest untouched."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n\n"
-    start = old.find(SECTION + "\n")
-    if start < 0:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = old.find("\n## ", start + len(SECTION))
-        new = old[:start] + text + (old[end + 1 :] if end >= 0 else "")
-    path.write_text(new, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     """Measure, print, and write the docs section when asked."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -163,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     text = report(args.site, times, study, args.study_sites)
     print(text)
     if args.write_docs:
-        write_section(text)
+        replace_section(SECTION, text)
     return 0
 
 

@@ -28,9 +28,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
+sys.path.insert(0, str(ROOT))
 
 import harness  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+from benchmarks.docs_section import replace_section  # noqa: E402
 
 SITE = "zhongwei"
 DATE = "2026-07-15"
@@ -40,7 +43,6 @@ MIN_JOBS_DRAWN = 400
 RENDER_TARGET_S = 1.5
 #: Figures recorded before the template, table and one-round-trip changes (docs/performance.md, 9fe4dfe).
 BEFORE = {"in_app": 0.97, "reload": 1.62, "p50": 1.34, "p95": 1.63, "throughput": 14.7}
-DOCS = ROOT / "docs" / "performance.md"
 SECTION = "## Dashboard"
 
 
@@ -215,18 +217,6 @@ def section_text(render: tuple[list[float], list[float]], latencies: list[float]
     ])
 
 
-def write_section(text: str, path: Path = DOCS) -> None:
-    """Replace the Dashboard section of docs/performance.md (or append it), leaving the rest untouched."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n\n"
-    start = old.find(SECTION + "\n")
-    if start < 0:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = old.find("\n## ", start + len(SECTION))
-        new = old[:start] + text + ("\n" + old[end + 1:] if end >= 0 else "")  # a blank line before the next
-    path.write_text(new, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run both measurements and print them (and write the docs section when asked)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -254,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     if errors:
         print("errors:", *errors[:5], sep="\n  ")
     if args.write_docs:
-        write_section(text)
+        replace_section(SECTION, text)
     in_time = max(statistics.median(render[0]), statistics.median(render[1])) < RENDER_TARGET_S
     return 0 if not errors and in_time else 1
 

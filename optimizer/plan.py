@@ -51,10 +51,12 @@ def make_plan(
     notes: list[str] = []
     cut = cut_off_jobs(m, data) if outcome.has_solution else []
     if cut:
-        m, data, outcome, build_s, note = _widen(
-            (m, data, outcome, build_s), cut, profile, site, jobs, settings, handover, extra, say
-        )
+        left_s = settings.time_limit_s - outcome.handover_s - outcome.solve_s
+        wider, note = _widen(cut, outcome, left_s, profile, site, jobs, settings, handover, extra, say)
         notes.append(note)
+        if wider is not None:
+            m, data, outcome, wide_build_s = wider
+            build_s += wide_build_s
     say("verifying the plan")
     facts = {
         "build_stage_s": timings,
@@ -89,6 +91,7 @@ def make_plan(
     return plan
 
 
+#: A solved model: the model, its data, the solve outcome and the model's build seconds.
 Solved = tuple[pyo.ConcreteModel, ModelData, SolveOutcome, float]
 
 
@@ -107,8 +110,9 @@ def cut_off_jobs(m: pyo.ConcreteModel, data: ModelData) -> list[str]:
 
 
 def _widen(
-    first: Solved,
     cut: list[str],
+    first: SolveOutcome,
+    left_s: float,
     profile: xr.Dataset,
     site: Site,
     jobs: Sequence[Job],
@@ -116,33 +120,29 @@ def _widen(
     handover: Handover,
     extra: Extra | None,
     say: Progress,
-) -> tuple[pyo.ConcreteModel, ModelData, SolveOutcome, float, str]:
-    """Re-plan with every job allowed to run to the horizon end, in the time the first solve left.
+) -> tuple[Solved | None, str]:
+    """Re-plan with every job allowed to run to the horizon end, in the ``left_s`` the first solve left.
 
-    The wider plan replaces the first when it is found and costs no more; the note says which was kept.
+    Returns the wider solve when it found a plan that costs no more than the first (None otherwise)
+    and the note that says which plan was kept.
     """
-    outcome, build_s = first[2], first[3]
-    first_s = outcome.handover_s + outcome.solve_s
-    left_s = settings.time_limit_s - first_s
     named = ", ".join(cut[:5]) + (" ..." if len(cut) > 5 else "")
     if left_s < 1.0:
-        return (*first, f"work of {named} may run more than {settings.late_window_h:g} h late only in a "
-                        "re-plan with full windows, and no time was left for it")
+        return None, (f"work of {named} may run more than {settings.late_window_h:g} h late only in a "
+                      "re-plan with full windows, and no time was left for it")
     say(f"re-planning with full windows for {named}")
-    wide = replace(settings, late_window_h=None, time_limit_s=left_s)
     start = time.perf_counter()
-    data2 = model_data(profile, site, jobs, wide)
-    m2 = build(data2)
+    data = model_data(profile, site, jobs, replace(settings, late_window_h=None))
+    m = build(data)
     if extra is not None:
-        extra(m2, data2)
-    build2_s = time.perf_counter() - start
-    solve_s = max(0.5, left_s - build2_s)  # the second build counts against the solve time left
-    outcome2 = solve_model(m2, time_limit_s=solve_s, rel_gap=settings.rel_gap, handover=handover)
-    better = outcome2.has_solution and (outcome2.objective or 0.0) <= (outcome.objective or 0.0) + 1e-6
-    if better:
-        return m2, data2, outcome2, build_s + build2_s, f"re-planned with full windows for {named}"
-    return (*first, f"kept the plan with {settings.late_window_h:g} h late windows: the re-plan with full "
-                    f"windows for {named} found nothing better in the time left")
+        extra(m, data)
+    build_s = time.perf_counter() - start
+    solve_s = max(0.5, left_s - build_s)  # the second build counts against the solve time left
+    outcome = solve_model(m, time_limit_s=solve_s, rel_gap=settings.rel_gap, handover=handover)
+    if outcome.has_solution and (outcome.objective or 0.0) <= (first.objective or 0.0) + 1e-6:
+        return (m, data, outcome, build_s), f"re-planned with full windows for {named}"
+    return None, (f"kept the plan with {settings.late_window_h:g} h late windows: the re-plan with full "
+                  f"windows for {named} found nothing better in the time left")
 
 
 def fallback_plan(

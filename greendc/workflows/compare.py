@@ -191,11 +191,11 @@ def site_inputs(site_ref: str, year: int, seed: int) -> SiteInputs:
     return SiteInputs(site, profile, profile["pv_kw"].to_numpy(), wind_per_kw)
 
 
-def solve_case(inputs: SiteInputs, scenario: Scenario, bau: bool) -> tuple[Any, Any, Any]:
-    """The aggregate year LP of a site and scenario, BAU or optimum: (problem, result, choice)."""
-    from optimizer.annual import solve_year, year_problem
+def case_problem(inputs: SiteInputs, scenario: Scenario, bau: bool) -> tuple[Any, Any]:
+    """The aggregate year LP of a site and scenario, BAU or optimum, unsolved: (problem, cooling choice)."""
+    from optimizer.annual import year_problem
 
-    problem, choice = year_problem(
+    return year_problem(
         inputs.site,
         inputs.profile,
         scenario,
@@ -203,6 +203,13 @@ def solve_case(inputs: SiteInputs, scenario: Scenario, bau: bool) -> tuple[Any, 
         wind_kw_per_kw=inputs.wind_kw_per_kw,
         business_as_usual=bau,
     )
+
+
+def solve_case(inputs: SiteInputs, scenario: Scenario, bau: bool) -> tuple[Any, Any, Any]:
+    """The aggregate year LP of a site and scenario, BAU or optimum: (problem, result, choice)."""
+    from optimizer.annual import solve_year
+
+    problem, choice = case_problem(inputs, scenario, bau)
     result = solve_year(problem)
     if result.status != "optimal":
         raise RuntimeError(f"{'business-as-usual' if bau else 'optimal'} year LP: {result.status}")

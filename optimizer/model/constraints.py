@@ -25,6 +25,14 @@ def _jobs_by_step(m: pyo.ConcreteModel) -> tuple[dict[int, list[int]], dict[int,
     return pre, blk
 
 
+def _steps_by_job(m: pyo.ConcreteModel) -> dict[int, list[int]]:
+    """Steps each preemptible job may run in."""
+    steps: dict[int, list[int]] = defaultdict(list)
+    for j, t in m.JT:
+        steps[j].append(t)
+    return steps
+
+
 def preemptible_work(m: pyo.ConcreteModel, data: ModelData) -> None:
     """Each preemptible job gets its run time, or reports the shortfall as unplanned work.
 
@@ -33,9 +41,7 @@ def preemptible_work(m: pyo.ConcreteModel, data: ModelData) -> None:
     the standard model for malleable batch work: Brucker, *Scheduling Algorithms*, 2007, ch. 5).
     """
     pre = data.preemptible
-    steps: dict[int, list[int]] = defaultdict(list)
-    for j, t in m.JT:
-        steps[j].append(t)
+    steps = _steps_by_job(m)
     dt, c = data.step_h, data.checkpoint_h
 
     def rule(_m: pyo.ConcreteModel, j: int) -> pyo.Expression:
@@ -70,10 +76,8 @@ def checkpoint_resumes(m: pyo.ConcreteModel, data: ModelData) -> None:
         m.JT,
         rule=lambda _m, j, t: _m.s[j, t] >= _m.w[j, t] - (_m.w[j, t - 1] if (j, t - 1) in JT else 0),
     )
-    by_job: dict[int, list[int]] = defaultdict(list)
-    for j, t in m.JT:
-        by_job[j].append(t)
-    m.c_ran = pyo.Constraint(m.J, rule=lambda _m, j: _m.ran[j] <= sum(_m.s[j, t] for t in by_job[j]))
+    steps = _steps_by_job(m)
+    m.c_ran = pyo.Constraint(m.J, rule=lambda _m, j: _m.ran[j] <= sum(_m.s[j, t] for t in steps[j]))
 
 
 def block_starts(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -305,9 +309,9 @@ def meter_cuts(m: pyo.ConcreteModel, data: ModelData) -> None:
     and the rest goes to the battery or replaces curtailed output; exporting, imports are zero and
     the export is the renewable surplus over at least F^min plus any discharge. I_t and E_t above
     include the battery's full power in both modes, so with e_t fractional the relaxation could
-    import and export at once by up to the battery power more than these allow. Measured at
-    96 x 200 (seed 1): the root bound rose from 100 735 to 101 255 (optimum 102 184) and the solve
-    fell from 8-20 s to 1.7 s. Disjunctive cuts in the sense of Balas 1979 (Ann. Discrete Math. 5:3).
+    import and export at once by up to the battery power more than these allow. At 96 x 200 seed 1
+    the LP bound rises from 100 735 to 101 255 (optimum 102 184; ``benchmarks.root_bounds``).
+    Disjunctive cuts in the sense of Balas 1979 (Ann. Discrete Math. 5:3).
     """
     if not len(m.T_grid_excl):
         return

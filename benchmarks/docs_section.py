@@ -1,0 +1,22 @@
+"""Write a benchmark's figures into its own section of docs/performance.md, leaving the rest alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PERFORMANCE_MD = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
+
+
+def replace_section(heading: str, text: str, path: Path = PERFORMANCE_MD) -> None:
+    """Replace the section that starts with ``heading`` (up to the next ``## ``) by ``text``, or append it.
+
+    A blank line is kept between ``text`` and the section after it.
+    """
+    old = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n\n"
+    start = old.find(heading + "\n")
+    if start < 0:
+        new = old.rstrip("\n") + "\n\n" + text
+    else:
+        end = old.find("\n## ", start + len(heading))
+        new = old[:start] + text + ("\n" + old[end + 1 :] if end >= 0 else "")
+    path.write_text(new, encoding="utf-8")
