@@ -196,6 +196,7 @@ class _MatrixRunner(_Runner):
             if not v.fixed and v not in in_form
         ]
         self.highs = _highs_from_form(form, self.columns)
+        self.cost = np.asarray(self.highs.getLp().col_cost_, dtype=np.float64)
 
     def solve(
         self,
@@ -210,6 +211,7 @@ class _MatrixRunner(_Runner):
 
         cb = highspy.cb.HighsCallbackType
         reached = {"gap": False}
+        trusted = {"ok": True}  # HiGHS's incumbent value agrees with its solution's worth
 
         def on_event(kind: Any, _message: str, out: Any, data_in: Any, _user: Any) -> None:
             """Send each improving MIP solution to the parent, and stop HiGHS once the gap is reached.
@@ -223,15 +225,18 @@ class _MatrixRunner(_Runner):
             bound = float(out.mip_dual_bound)
             gap = relative_gap(primal + offset, bound + offset) if math.isfinite(primal + bound) else None
             if kind == cb.kCallbackMipImprovingSolution:
+                values = np.asarray(out.mip_solution, dtype=np.float64)
+                worth = self.worth(values)
+                trusted["ok"] = trusted["ok"] and consistent(primal + offset, worth)
                 on_incumbent(
                     {
-                        "objective": primal + offset,
-                        "bound": bound + offset if math.isfinite(bound) else None,
-                        "gap": gap,
-                        "values": np.asarray(out.mip_solution, dtype=np.float64),
+                        "objective": worth,
+                        "bound": bound + offset if math.isfinite(bound) and trusted["ok"] else None,
+                        "gap": gap if trusted["ok"] else None,
+                        "values": values,
                     }
                 )
-            if gap is not None and gap <= rel_gap:
+            if gap is not None and gap <= rel_gap and trusted["ok"]:
                 reached["gap"] = True
                 data_in.user_interrupt = True
 
@@ -245,10 +250,9 @@ class _MatrixRunner(_Runner):
         ):
             h.setOptionValue(name, value)
         if self.hint is not None and h.getLp().integrality_:
-            rounded = _rounding_start(h, self.hint, time_limit_s)
-            if rounded is not None:
-                start_values, start_objective = rounded
-                start = {"objective": start_objective + offset, "bound": None, "gap": None}
+            start_values = _rounding_start(h, self.hint, time_limit_s)
+            if start_values is not None:
+                start = {"objective": self.worth(start_values), "bound": None, "gap": None}
                 on_incumbent({**start, "values": start_values})
             h.setOptionValue("time_limit", max(0.05, time_limit_s - (time.perf_counter() - started)))
         h.setCallback(on_event, None)
@@ -259,19 +263,33 @@ class _MatrixRunner(_Runner):
         info = h.getInfo()
         has = info.primal_solution_status == 2  # kSolutionStatusFeasible
         word = "optimal" if reached["gap"] and has else _highs_status(status, has)
-        objective = info.objective_function_value + self.offset if has else None
+        values = np.asarray(h.getSolution().col_value, dtype=float) if has else None
+        objective = self.worth(values) if values is not None else None
         bound = info.mip_dual_bound + self.offset if h.getLp().integrality_ else objective
         bound = bound if bound is not None and math.isfinite(bound) else None
+        message = "" if has else f"HiGHS: {h.modelStatusToString(status)}"
+        if objective is not None and not (
+            trusted["ok"] and consistent(info.objective_function_value + self.offset, objective)
+        ):
+            word, bound = "feasible", None
+            message = (
+                f"HiGHS valued its solution at {info.objective_function_value + self.offset:.6g}, "
+                f"which is worth {objective:.6g}; optimality not proven"
+            )
         payload: dict[str, object] = {
             "status": word,
             "objective": objective,
             "bound": bound,
-            "message": "" if has else f"HiGHS: {h.modelStatusToString(status)}",
+            "message": message,
         }
-        if has:
-            payload["values"] = np.asarray(h.getSolution().col_value, dtype=float)
+        if values is not None:
+            payload["values"] = values
             payload["gap"] = relative_gap(objective, bound)
         return payload
+
+    def worth(self, values: np.ndarray) -> float:
+        """The objective of column values, computed here rather than taken from HiGHS. [currency]"""
+        return float(self.cost @ values) + self.offset
 
     def load(self, values: np.ndarray) -> None:
         """Set the columns' values; variables in no row or objective go to their bound nearest zero."""
@@ -282,12 +300,10 @@ class _MatrixRunner(_Runner):
             var.set_value(min(value, ub) if ub is not None else value, skip_validation=True)
 
 
-def _rounding_start(
-    h: highspy.Highs, hint: StartHint, time_limit_s: float
-) -> tuple[np.ndarray, float] | None:
+def _rounding_start(h: highspy.Highs, hint: StartHint, time_limit_s: float) -> np.ndarray | None:
     """Solve the LP relaxation, fix the rounded integers, solve the rest; set it as HiGHS's start.
 
-    Returns the start's column values and objective, or None when the rounding is infeasible or the
+    Returns the start's column values, or None when the rounding is infeasible or the
     LPs did not finish in a third of the time limit. The model is left as it was, with the start set.
     """
     lp = h.getLp()
@@ -309,7 +325,7 @@ def _rounding_start(
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
         solution = h.getSolution()
-        found = np.asarray(solution.col_value, dtype=float), float(h.getInfo().objective_function_value)
+        found = np.asarray(solution.col_value, dtype=float)
     finally:
         h.changeColsBounds(len(lower), np.arange(len(lower), dtype=np.int32), lower, upper)
         h.changeColsIntegrality(len(where), where, np.array([integrality[i] for i in integer]))
@@ -416,6 +432,15 @@ class _PyomoRunner(_Runner):
             payload["values"] = np.array([np.nan if v.value is None else v.value for v in self.columns])
             payload["gap"] = relative_gap(objective, bound)
         return payload
+
+
+def consistent(reported: float, worth: float) -> bool:
+    """Whether HiGHS's value of a solution matches its worth from the costs (highspy 1.16.0 did not).
+
+    highspy 1.16.0 valued a MIP start wrongly after presolve (a 6-step case: 16.06 for a solution
+    worth 19.43) and then pruned against that value, so its optimum and bound were not to be trusted.
+    """
+    return abs(reported - worth) <= 1e-6 * max(1.0, abs(worth))
 
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pyomo.environ as pyo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -193,8 +194,41 @@ def test_the_meter_cuts_never_cut_off_the_optimum(
             m.c_export_cut.deactivate()
         outcome = solve_model(m, time_limit_s=20.0, rel_gap=1e-9)
         assert outcome.status == "optimal"
+        assert outcome.objective == pytest.approx(pyo.value(m.obj), rel=1e-9, abs=1e-9)
         optima.append(outcome.objective)
     assert optima[0] == pytest.approx(optima[1], rel=1e-7, abs=1e-6)
+
+
+MISVALUED_START = (
+    [0.3] * HOURS,
+    [0.0] * (HOURS - 1) + [15.0],
+    [job("j0", nodes=1, hours=1.0, release_h=0, deadline_h=3, preemptible=False, penalty=50.0)],
+    False,
+)
+
+
+def test_the_reported_optimum_is_what_the_plan_is_worth() -> None:
+    """HiGHS's optimum and bound equal the loaded model's objective, here 19.432 CNY.
+
+    highspy 1.16.0 valued this case's rounding start at 16.055 after presolve and proved that value
+    "optimal" (hence pyproject's pin); the solve now values every solution from the costs itself.
+    The flat price makes every start of the job in hours 0-2 cost the same, so the optimum is the
+    plan's own imports at 0.3 CNY/kWh, plus 0.25 CNY/kW of their peak, less its hour-5 export at 0.4.
+    """
+    from optimizer.model import build, model_data
+    from optimizer.solve import solve_model
+
+    prices, pv, jobs, with_battery = MISVALUED_START
+    site, profile = _case(prices, pv, with_battery)
+    m = build(model_data(profile, site, jobs, EXACT))
+    outcome = solve_model(m, time_limit_s=20.0, rel_gap=1e-9)
+    assert outcome.status == "optimal"
+    assert outcome.objective == pytest.approx(pyo.value(m.obj), rel=1e-9)
+    assert outcome.bound == pytest.approx(outcome.objective, rel=1e-9)
+    imports = [pyo.value(m.grid_import[t]) for t in m.T]
+    by_hand = 0.3 * sum(imports) + 0.25 * max(imports) - 0.4 * pyo.value(m.grid_export[5])
+    assert outcome.objective == pytest.approx(by_hand, rel=1e-9)
+    assert outcome.objective == pytest.approx(19.432, abs=1e-3)
 
 
 def test_the_meter_cuts_are_built_where_the_meter_binaries_are() -> None:
