@@ -126,6 +126,9 @@ def read_emission_csv(path: Path) -> pd.Series:
         frame = pd.read_csv(path)
     except FileNotFoundError:
         raise InputError("carbon-intensity file not found", file=path, key=key) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.strerror or exc}); need a CSV file", file=path,
+                         key=key) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError(f"not a readable CSV ({exc})", file=path, key=key) from None
     missing = {"time", "carbon_kg_per_kwh"} - set(frame.columns)

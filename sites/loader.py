@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from sites.model import Site
 from weather.errors import InputError
@@ -44,12 +45,21 @@ def load_site(id_or_path: str | Path) -> Site:
 
 @lru_cache(maxsize=64)
 def _load_path(path: Path, _mtime_ns: int) -> Site:
-    return parse_site(path.read_bytes(), file=path)
+    """The Site in one file, cached by path and modification time (catalogue files are read often)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the site file ({exc.strerror or exc})", file=path) from None
+    return parse_site(data, file=path)
 
 
 def parse_site(data: bytes | str, *, file: str | Path = "<string>") -> Site:
     """Parse and validate TOML text of a site file; errors name the file and the key."""
-    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start}); a site file is TOML, which must be UTF-8",
+                         file=file) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -72,7 +82,8 @@ def validation_to_input_error(exc: ValidationError, file: str | Path,
     error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     key = ".".join(str(part) for part in error["loc"]) or "(top level)"
     kind = error["type"]
-    allowed = _allowed_keys(root if exc.title == root.__name__ else None, error["loc"][:-1])
+    known_root = root if exc.title == root.__name__ else None
+    allowed = _allowed_keys(known_root, error["loc"][:-1])
     if kind == "extra_forbidden":
         message = f"unknown key; allowed here: {allowed or 'see docs/file-formats.md'}"
     elif kind == "missing":
@@ -81,11 +92,58 @@ def validation_to_input_error(exc: ValidationError, file: str | Path,
         message = str(error["msg"]).removeprefix("Value error, ")
         if "input" in error and kind not in {"value_error"} and not isinstance(error["input"], dict | list):
             message = f"{message} (got {error['input']!r})"
+        if kind in BOUND_ERRORS:
+            bounds = _allowed_range(known_root, error["loc"])
+            message = f"{message}; allowed: {bounds}" if bounds else message
     return InputError(message, file=file, key=key)
+
+
+#: pydantic error types of a number outside a field's bounds (ge, gt, le, lt).
+BOUND_ERRORS = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal"})
+
+
+def _allowed_range(root: type[BaseModel] | None, loc: tuple[int | str, ...]) -> str | None:
+    """The field's whole allowed range with its unit, e.g. '-90 <= latitude <= 90 [deg]', if known.
+
+    pydantic names only the bound that was broken; a user fixing a value wants both ends.
+    """
+    model = _model_at(root, loc[:-1])
+    name = loc[-1] if loc else None
+    if model is None or not isinstance(name, str) or name not in model.model_fields:
+        return None
+    field = model.model_fields[name]
+    low = _bound(field, {"ge": "<=", "gt": "<"})
+    high = _bound(field, {"le": "<=", "lt": "<"})
+    if low and high:
+        text = f"{low[1]:g} {low[0]} {name} {high[0]} {high[1]:g}"
+    elif low:
+        text = f"{name} {low[0].replace('<', '>')} {low[1]:g}"
+    elif high:
+        text = f"{name} {high[0]} {high[1]:g}"
+    else:
+        return None
+    unit = re.search(r"\[([^\]]+)\]\s*$", field.description or "")
+    return f"{text} [{unit.group(1)}]" if unit and unit.group(1) != "-" else text
+
+
+def _bound(field: FieldInfo, operators: dict[str, str]) -> tuple[str, float] | None:
+    """The field's first constraint among ``operators`` (ge, gt, le or lt -> symbol) as (symbol, value)."""
+    for constraint in field.metadata:
+        for attr, symbol in operators.items():
+            value = getattr(constraint, attr, None)
+            if value is not None:
+                return symbol, float(value)
+    return None
 
 
 def _allowed_keys(root: type[BaseModel] | None, loc: tuple[int | str, ...]) -> str | None:
     """Comma-separated field names of the model (table) found at loc inside the root model."""
+    model = _model_at(root, loc)
+    return ", ".join(model.model_fields) if model is not None else None
+
+
+def _model_at(root: type[BaseModel] | None, loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The model (table) found at loc inside the root model; list indices are stepped over."""
     model = root
     for part in loc:
         if model is None:
@@ -94,7 +152,7 @@ def _allowed_keys(root: type[BaseModel] | None, loc: tuple[int | str, ...]) -> s
             continue
         field = model.model_fields.get(part)
         model = _model_in(field.annotation) if field is not None else None
-    return ", ".join(model.model_fields) if model is not None else None
+    return model
 
 
 def _model_in(annotation: object) -> type[BaseModel] | None:

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from sites import builtin_ids, load_site
-from sites.cooling import DAYS_IN_MONTH, FREE, cooling_coefficients, diurnal_normals, pue_from_normals
+from sites.cooling import (
+    DAYS_IN_MONTH,
+    FREE,
+    annual_pue,
+    cooling_coefficients,
+    diurnal_normals,
+    pue_from_normals,
+)
 from sites.grid import peak_valley_ratio
 from sites.profile import annual_summary, default_weather
 from sites.renewables import DAYS_IN_MONTH as DAYS
@@ -121,6 +128,8 @@ def test_the_pue_table_in_docs_matches_the_model() -> None:
         assert float(cells[9]) == pytest.approx(pue_from_normals(site, site.cooling.baseline_c)[0], abs=6e-4)
         assert float(cells[10]) == pytest.approx(pue_from_normals(site)[0], abs=6e-4)
         assert float(cells[4]) == site.grid.emission_factor_kg_per_kwh
+        assert float(cells[5]) == next(p.price_per_kwh for p in site.grid.tariff if p.name == "flat")
+        assert float(cells[8]) == site.site.pue_target and cells[2] == site.site.climate
 
 
 def test_horinger_free_cooling_season_is_the_reported_seven_to_eight_months() -> None:
@@ -132,3 +141,38 @@ def test_horinger_free_cooling_season_is_the_reported_seven_to_eight_months() ->
     free_share = (mode[:, :, level] == FREE).mean(axis=1)
     months = float((free_share * DAYS_IN_MONTH).sum() / DAYS_IN_MONTH.mean())
     assert 6.5 <= months <= 8.5
+
+
+def _synthetic_year_pue(site_id: str) -> tuple[float, float]:
+    """Annual PUE (baseline setpoint, best level) of a site on its synthetic typical year (seed 0, 2025)."""
+    site = load_site(site_id)
+    year = default_weather(site)
+    temp_c, wet_c = year["temp_air"].to_numpy(), year["temp_wet_bulb"].to_numpy()
+    loss = site.it.electrical_loss_frac
+    return (annual_pue(temp_c, wet_c, site.cooling, loss, site.cooling.baseline_c),
+            annual_pue(temp_c, wet_c, site.cooling, loss))
+
+
+def test_cold_dry_western_hubs_beat_shenzhen_and_shanghai_on_the_synthetic_year() -> None:
+    """The weather issue's hourly year, not only the monthly normals, keeps the west ahead."""
+    pue = {site_id: _synthetic_year_pue(site_id) for site_id in (*WIND_IDS, "shanghai", "shenzhen")}
+    for west in WIND_IDS:
+        for city in ("shanghai", "shenzhen"):
+            assert pue[west][0] < pue[city][0] and pue[west][1] < pue[city][1], (west, city)
+
+
+@pytest.mark.slow
+def test_the_synthetic_year_pue_columns_in_docs_match_the_model() -> None:
+    """docs/sites.md, 'Weather year': 'PUE baseline (normals)' and 'PUE best level (normals)' columns."""
+    text = (Path(__file__).parents[1] / "docs" / "sites.md").read_text()
+    section = text[text.index("## Weather year"):]
+    table = [[c.strip() for c in line.strip().strip("|").split("|")]
+             for line in section.splitlines() if line.startswith("| ")]
+    rows = {cells[0]: cells for cells in table if cells[0] in ALL_IDS and len(cells) == 11}
+    assert sorted(rows) == sorted(ALL_IDS)
+    for site_id, cells in rows.items():
+        baseline, best = _synthetic_year_pue(site_id)
+        site = load_site(site_id)
+        normals_baseline = pue_from_normals(site, site.cooling.baseline_c)[0]
+        assert cells[8] == f"{baseline:.3f} ({normals_baseline:.3f})", site_id
+        assert cells[9] == f"{best:.3f} ({pue_from_normals(site)[0]:.3f})", site_id

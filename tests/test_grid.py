@@ -185,3 +185,37 @@ def test_demand_charge_share_counts_months() -> None:
     assert demand_charge_share(january.tz_convert("UTC"), tz, 60) == pytest.approx(1.0)
     year = pd.date_range("2025-01-01", "2026-01-01", freq="h", inclusive="left", tz=tz)
     assert demand_charge_share(year.tz_convert("UTC"), tz, 60) == pytest.approx(12.0)
+
+
+CATALOGUE = sorted(p.stem for p in (Path(__file__).parents[1] / "sites" / "catalogue").glob("*.toml"))
+
+
+def _docs_peak_valley() -> dict[str, float]:
+    """The peak:valley column of docs/sites.md's catalogue table, e.g. '4:1' -> 4.0, by site id."""
+    text = (Path(__file__).parents[1] / "docs" / "sites.md").read_text()
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in text.splitlines()]
+    return {r[0]: float(r[6].split(":")[0]) for r in rows if len(r) == 12 and r[0] in CATALOGUE}
+
+
+@pytest.mark.parametrize("site_id", CATALOGUE)
+def test_each_catalogue_tariff_prices_every_hour_once_at_its_stated_peak_valley_ratio(site_id: str) -> None:
+    site = load_site(site_id)
+    tz = site.site.timezone
+    local_year = pd.date_range("2025-01-01", "2026-01-01", freq="h", inclusive="left", tz=tz)
+    prices = price_series(site.grid, local_year.tz_convert("UTC"), tz)
+    assert len(prices) == 8760 and prices.index.is_unique and not prices.isna().any()
+    critical = {p.price_per_kwh for p in site.grid.tariff if p.name.startswith("critical")}
+    ordinary = prices[~prices.isin(critical)]
+    by_day = ordinary.groupby(pd.DatetimeIndex(ordinary.index).tz_convert(tz).date)
+    ratios = (by_day.max() / by_day.min()).to_numpy()
+    tariff_note = next(e.note for e in site.provenance if e.fact == "grid.tariff")
+    stated = float(tariff_note.split("peak:valley ")[1].split(":")[0])
+    assert stated == _docs_peak_valley()[site_id]
+    np.testing.assert_allclose(ratios, stated, rtol=1e-12)  # every day, not just the tariff table
+    assert peak_valley_ratio(site.grid) == pytest.approx(stated)
+    # docs/sites.md: eight hours per period, so a flat load pays the flat price on a day without critical peak
+    flat = next(p.price_per_kwh for p in site.grid.tariff if p.name == "flat")
+    local = pd.DatetimeIndex(prices.index).tz_convert(tz)
+    no_critical = prices[~local.month.isin([7, 8])]
+    daily_mean = no_critical.groupby(pd.DatetimeIndex(no_critical.index).tz_convert(tz).date).mean()
+    np.testing.assert_allclose(daily_mean.to_numpy(), flat, rtol=1e-12)

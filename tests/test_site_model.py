@@ -104,7 +104,7 @@ def test_month_specific_periods_must_also_cover_each_month() -> None:
 @pytest.mark.parametrize(("old", "new", "key", "fragment"), [
     ('name = "Test site"', 'name = "Test site"\nfloor_area_m2 = 5', "site.floor_area_m2", "unknown key"),
     ("nodes = 10", "", "it.nodes", "required key is missing"),
-    ("longitude = 110.0", "longitude = 190.0", "site.longitude", "less than or equal to 180"),
+    ("longitude = 110.0", "longitude = 190.0", "site.longitude", "allowed: -180 <= longitude <= 180 [deg]"),
     ("rh_pct = [50.0,", "rh_pct = [150.0,", "climate.rh_pct", "month 1"),
     ("temp_min_c = [-11.0,", "temp_min_c = [-1.0,", "climate.temp_min_c", "month 1"),
     ('fact = "climate.temp_mean_c"', 'fact = "climate.temperature"', "provenance", "names no field"),
@@ -118,6 +118,28 @@ def test_errors_name_the_key_and_what_is_allowed(old: str, new: str, key: str, f
     assert info.value.key == key and info.value.file == "x.toml"
     assert fragment in info.value.message
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(("old", "new", "key", "allowed"), [
+    ("nodes = 10", "nodes = 0", "it.nodes", "allowed: nodes > 0"),
+    ("price_per_kwh = 0.2", "price_per_kwh = 25.0", "grid.tariff.0.price_per_kwh",
+     "allowed: -5 <= price_per_kwh <= 20 [currency/kWh]"),
+    ("[grid]", "[grid]\nemission_dip_frac = 1.0", "grid.emission_dip_frac",
+     "allowed: 0 <= emission_dip_frac < 1"),
+    ("kwp = 100.0", "kwp = -1.0", "pv.kwp", "allowed: kwp >= 0 [kWp]"),
+])
+def test_a_number_out_of_bounds_names_the_whole_allowed_range(old: str, new: str, key: str,
+                                                              allowed: str) -> None:
+    assert old in GOOD
+    with pytest.raises(InputError) as info:
+        parse_site(GOOD.replace(old, new, 1), file="x.toml")
+    assert info.value.key == key and info.value.message.endswith(allowed)
+
+
+def test_text_that_is_not_utf8_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="not UTF-8") as info:
+        parse_site(GOOD.replace("Test site", "Test s\u00eete").encode("latin-1"), file="x.toml")
+    assert info.value.file == "x.toml"
 
 
 def test_unknown_key_message_lists_the_allowed_keys() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 
@@ -18,6 +18,10 @@ from sites.model import Site
 app = typer.Typer(help="The site catalogue: list, show and validate site files.", no_args_is_help=True)
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+#: Columns of `greendc sites list`: header and alignment (text left, numbers right).
+LIST_COLUMNS: tuple[tuple[str, JustifyMethod], ...] = (
+    ("id", "left"), ("name", "left"), ("province", "left"), ("climate", "left"),
+    ("emission factor\nkgCO2/kWh", "right"), ("PUE target", "right"), ("PUE est.", "right"))
 
 
 def _console() -> Console:
@@ -30,8 +34,8 @@ def list_sites() -> None:
     """Table of the built-in sites with their estimated annual PUE (monthly-normals approximation)."""
     table = Table(title="greendc built-in sites", caption="PUE est.: best setpoint each hour, "
                   "from monthly climate normals (an approximation)")
-    for column in ("id", "name", "province", "climate", "kgCO2/kWh", "PUE target", "PUE est."):
-        table.add_column(column, justify="right" if column[0].isupper() or column[0] == "k" else "left")
+    for header, justify in LIST_COLUMNS:
+        table.add_column(header, justify=justify)
     for site_id in builtin_ids():
         site = load_site(site_id)
         annual_pue, _ = pue_from_normals(site)
