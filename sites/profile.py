@@ -21,6 +21,8 @@ from sites.renewables import (
     capacity_factor,
     farm_weather,
     pv_ac_kw,
+    reference_pv,
+    reference_wind,
     specific_yield_kwh_per_kwp,
     wind_farm_kw,
     wind_nameplate_kw,
@@ -245,7 +247,9 @@ def annual_summary(site: Site, weather: xr.Dataset | None = None) -> dict[str, f
     """A weather year's headline figures for a site: irradiation, PV and wind yield, PUE, free cooling.
 
     PUE is energy-weighted over the year for a constant IT load (sites.cooling.annual_pue), at the
-    baseline setpoint and at the best level each step; NaN where the site has no PV or wind.
+    baseline setpoint and at the best level each step. PV and wind figures of the site's own array
+    and farm are NaN where it has none; the reference figures exist for every site: the yield of
+    ``reference_pv`` and the capacity factor of ``reference_wind`` on the weather's own wind.
     """
     year = default_weather(site) if weather is None else weather
     loc = site.site
@@ -270,6 +274,16 @@ def annual_summary(site: Site, weather: xr.Dataset | None = None) -> dict[str, f
             / 60.0
         ),
     }
+    unit_pv = reference_pv(loc.latitude)
+    out["pv_reference_kwh_per_kwp"] = specific_yield_kwh_per_kwp(
+        pv_ac_kw(unit_pv, year, latitude=loc.latitude, longitude=loc.longitude, altitude_m=loc.altitude_m),
+        unit_pv.kwp,
+        step_min,
+    )
+    turbine = reference_wind()
+    out["wind_reference_capacity_factor"] = capacity_factor(
+        wind_farm_kw(turbine, year), wind_nameplate_kw(turbine)
+    )
     if site.pv is not None and site.pv.kwp > 0:
         pv_kw = pv_ac_kw(
             site.pv, year, latitude=loc.latitude, longitude=loc.longitude, altitude_m=loc.altitude_m

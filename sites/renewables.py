@@ -195,6 +195,17 @@ def wind_nameplate_kw(wind: Wind) -> float:
     return wind.count * turbine_rated_kw(wind.turbine_type) if wind.count else 0.0
 
 
+def reference_pv(latitude: float) -> PV:
+    """The yardstick array for comparing places: 1 kWp facing the equator, tilted at the latitude
+    (at most 60 deg), PVWatts-default losses and inverter."""
+    return PV(kwp=1.0, tilt_deg=round(min(abs(latitude), 60.0)), azimuth_deg=180.0 if latitude >= 0 else 0.0)
+
+
+def reference_wind() -> Wind:
+    """The yardstick turbine for comparing places: one E-82/2350 at 100 m, roughness 0.1 m."""
+    return Wind(count=1)
+
+
 def annual_energy_kwh(power_kw: FloatArray, step_minutes: int) -> float:
     """Energy over the series, scaled to 365 days when the series is shorter or longer [kWh/yr]."""
     steps_per_year = 365 * 24 * 60 / step_minutes

@@ -45,6 +45,9 @@ def test_forecast_and_actual_cover_the_same_hours(year: xr.Dataset) -> None:
 def test_forecast_is_reproducible(year: xr.Dataset) -> None:
     actual = horizon(year, "2025-05-01", 72)
     xr.testing.assert_identical(forecast_with_error(actual, seed=4), forecast_with_error(actual, seed=4))
+    other = forecast_with_error(actual, seed=5)
+    assert not np.allclose(other["temp_air"], forecast_with_error(actual, seed=4)["temp_air"])
+    assert other.attrs["source"].endswith("(error seed 5)")
 
 
 def test_forecast_error_grows_with_lead_time(year: xr.Dataset) -> None:

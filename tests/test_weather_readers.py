@@ -87,6 +87,24 @@ def greensboro() -> xr.Dataset:
     return read_tmy3(GREENSBORO)[0]
 
 
+def assert_standard(
+    ds: xr.Dataset, meta: dict[str, object], fmt: str, location: tuple[float, float, float], timezone: str
+) -> None:
+    """The weather Dataset contract of docs/architecture.md: names, units, wind height, location attrs."""
+    assert meta["format"] == fmt
+    assert list(ds.data_vars) == list(VARIABLES)
+    assert {name: ds[name].attrs["units"] for name in VARIABLES} == {n: u for n, (u, _) in VARIABLES.items()}
+    assert ds["wind_speed"].attrs["height_m"] > 0
+    assert ds["time"].dtype == np.dtype("datetime64[ns]")
+    assert (ds.attrs["latitude"], ds.attrs["longitude"], ds.attrs["altitude_m"]) == pytest.approx(location)
+    assert (meta["latitude"], meta["longitude"], meta["altitude_m"]) == pytest.approx(location)
+    assert ds.attrs["timezone"] == meta["timezone"] == timezone
+    assert ds.attrs["step_minutes"] == 60 and ds.attrs["source"]
+    assert all(bool(np.isfinite(ds[name]).all()) for name in VARIABLES)
+    assert bool((ds["temp_dew"] <= ds["temp_wet_bulb"] + 1e-6).all())
+    assert bool((ds["temp_wet_bulb"] <= ds["temp_air"] + 1e-6).all())
+
+
 def hourly_frame(hours: int = 48, start: str = "2025-06-01 00:00") -> pd.DataFrame:
     """A small, plausible hourly weather table in the standard names."""
     times = pd.date_range(start, periods=hours, freq="h")
@@ -103,30 +121,32 @@ def hourly_frame(hours: int = 48, start: str = "2025-06-01 00:00") -> pd.DataFra
     )
 
 
-def test_tmy3_greensboro_standard_names_units_and_location(greensboro: xr.Dataset) -> None:
-    ds = greensboro
-    assert list(ds.data_vars) == list(VARIABLES)
-    assert ds.sizes["time"] == 8760 and ds.attrs["step_minutes"] == 60
-    assert (ds.attrs["latitude"], ds.attrs["longitude"], ds.attrs["altitude_m"]) == (36.1, -79.95, 273.0)
+def test_tmy3_greensboro_standard_names_units_and_location() -> None:
+    ds, meta = read_weather(GREENSBORO)
+    assert_standard(ds, meta, "tmy3", (36.1, -79.95, 273.0), "Etc/GMT+5")
+    assert ds.sizes["time"] == 8760
     # local midnight (EST, UTC-5) on 1 January labels the first interval
     assert pd.Timestamp(ds["time"].values[0]) == pd.Timestamp("2025-01-01 05:00")
     assert ds["pressure"].attrs["units"] == "Pa" and 95000 < float(ds["pressure"].mean()) < 100000
     assert float(ds["temp_air"].mean()) == pytest.approx(14.42, abs=0.01)
     assert ds["wind_speed"].attrs["height_m"] == 10.0
-    assert bool((ds["temp_dew"] <= ds["temp_wet_bulb"] + 1e-6).all())
-    assert bool((ds["temp_wet_bulb"] <= ds["temp_air"] + 1e-6).all())
+    # first record of 723170TYA.CSV (01/01/1988 01:00): dry-bulb 10.0 C, dew point 6.1 C, RH 77 %,
+    # pressure 993 mbar, wind 6.2 m/s, GHI 0
+    first = ds.isel(time=0)
+    names = ("temp_air", "temp_dew", "relative_humidity", "pressure", "wind_speed", "ghi")
+    assert [float(first[n]) for n in names] == [10.0, 6.1, 77.0, 99300.0, 6.2, 0.0]
 
 
 def test_tmy3_sand_point_time_zone() -> None:
     ds, meta = read_weather(SAND_POINT)
-    assert meta["format"] == "tmy3" and ds.attrs["timezone"] == "Etc/GMT+9"
+    assert_standard(ds, meta, "tmy3", (55.317, -160.517, 7.0), "Etc/GMT+9")
     assert pd.Timestamp(ds["time"].values[0]) == pd.Timestamp("2025-01-01 09:00")
 
 
-@pytest.mark.slow  # pvlib's TMY2 parser takes about 2.5 s
 def test_tmy2_miami_tenths_converted() -> None:
-    ds, meta = read_tmy2(MIAMI)
-    assert meta["format"] == "tmy2" and ds.attrs["latitude"] == 25.8
+    ds, meta = read_tmy2(MIAMI)  # pvlib's TMY2 parser takes about 1 s
+    assert_standard(ds, meta, "tmy2", (25.8, -80.2667, 2.0), "Etc/GMT+5")
+    assert pd.Timestamp(ds["time"].values[0]) == pd.Timestamp("2025-01-01 05:00")  # local midnight, EST
     # first record of 12839.tm2: dry-bulb 200 (tenths of deg C), pressure 1017 mbar, wind 67 (tenths of m/s)
     first = ds.isel(time=0)
     assert (float(first["temp_air"]), float(first["pressure"]), float(first["wind_speed"])) == (
@@ -140,7 +160,8 @@ def test_tmy2_miami_tenths_converted() -> None:
 def test_epw_round_trip_keeps_values_and_times(tmp_path: Path, greensboro: xr.Dataset) -> None:
     path = write_epw(tmp_path / "small.epw", greensboro, hours=72)
     ds, meta = read_epw(path)
-    assert meta["format"] == "epw" and ds.sizes["time"] == 72
+    assert_standard(ds, meta, "epw", (36.1, -79.95, 273.0), "Etc/GMT+5")
+    assert ds.sizes["time"] == 72 and meta["raw"]["city"] == "TESTVILLE"
     np.testing.assert_array_equal(ds["time"].values, greensboro["time"].values[:72])
     np.testing.assert_allclose(ds["temp_air"], greensboro["temp_air"][:72], atol=0.051)
     np.testing.assert_allclose(ds["ghi"], greensboro["ghi"][:72], atol=0.51)
@@ -182,8 +203,10 @@ def test_csv_with_column_mapping_derives_dni_dhi(tmp_path: Path) -> None:
         altitude_m=273,
         timezone="Etc/GMT+5",
     )
-    assert meta["format"] == "csv" and ds.sizes["time"] == 48
+    assert_standard(ds, meta, "csv", (36.1, -79.95, 273.0), "Etc/GMT+5")
+    assert ds.sizes["time"] == 48
     assert pd.Timestamp(ds["time"].values[0]) == pd.Timestamp("2025-06-01 05:00")
+    np.testing.assert_allclose(ds["temp_air"], table["T2m"])  # the mapped column, by its standard name
     # Erbs split closes the balance GHI = DNI cos(zenith) + DHI at the interval midpoints
     times = pd.DatetimeIndex(ds["time"].values).tz_localize("UTC") + pd.Timedelta(minutes=30)
     zenith = pvlib.solarposition.get_solarposition(times, 36.1, -79.95, 273)["zenith"].to_numpy()
@@ -223,6 +246,10 @@ def test_csv_kelvin_temperatures_are_refused(tmp_path: Path) -> None:
     table.to_csv(tmp_path / "kelvin.csv", index=False)
     with pytest.raises(InputError, match=r"kelvin\.csv: temp_air: values look like kelvin \(median 29"):
         read_csv(tmp_path / "kelvin.csv", latitude=0, longitude=0, altitude_m=0)
+    dew_in_kelvin = hourly_frame().drop(columns="relative_humidity").assign(temp_dew=285.15)
+    dew_in_kelvin.to_csv(tmp_path / "dew.csv", index=False)
+    with pytest.raises(InputError, match=r"dew\.csv: temp_dew: values look like kelvin \(median 285\.1"):
+        read_csv(tmp_path / "dew.csv", latitude=0, longitude=0, altitude_m=0)
 
 
 def test_csv_missing_rows_short_warned_long_refused(tmp_path: Path) -> None:
@@ -239,26 +266,30 @@ def test_csv_missing_rows_short_warned_long_refused(tmp_path: Path) -> None:
 def test_netcdf_round_trip(tmp_path: Path, greensboro: xr.Dataset) -> None:
     path = write_netcdf(greensboro, tmp_path / "greensboro.nc")
     ds, meta = read_netcdf(path)
-    assert meta["format"] == "netcdf" and ds.attrs["typical_year"] == 1
+    assert_standard(ds, meta, "netcdf", (36.1, -79.95, 273.0), "Etc/GMT+5")
+    assert ds.attrs["typical_year"] == 1
     np.testing.assert_array_equal(ds["time"].values, greensboro["time"].values)
     for name in VARIABLES:
         np.testing.assert_allclose(ds[name].values, greensboro[name].values, atol=1e-9)
 
 
-def test_netcdf_kelvin_with_units_attribute_is_converted(tmp_path: Path) -> None:
+def test_netcdf_mapped_names_and_kelvin_units_attribute_are_converted(tmp_path: Path) -> None:
+    # reanalysis-style names (ERA5: t2m, d2m in K; si10 wind at 10 m) mapped to the standard ones
     times = pd.date_range("2025-01-01", periods=24, freq="h")
     raw = xr.Dataset(
         {
-            "temp_air": ("time", np.full(24, 288.15), {"units": "K"}),
-            "temp_dew": ("time", np.full(24, 278.15), {"units": "K"}),
+            "t2m": ("time", np.full(24, 288.15), {"units": "K"}),
+            "d2m": ("time", np.full(24, 278.15), {"units": "K"}),
             "ghi": ("time", np.zeros(24)),
-            "wind_speed": ("time", np.full(24, 2.0)),
+            "si10": ("time", np.full(24, 2.0)),
         },
         coords={"time": times},
         attrs={"latitude": 40.0, "longitude": 116.0},
     )
     raw.to_netcdf(tmp_path / "k.nc")
-    ds, _ = read_netcdf(tmp_path / "k.nc", altitude_m=50.0)
+    mapping = {"temp_air": "t2m", "temp_dew": "d2m", "wind_speed": "si10"}
+    ds, meta = read_netcdf(tmp_path / "k.nc", altitude_m=50.0, timezone="Asia/Shanghai", variables=mapping)
+    assert_standard(ds, meta, "netcdf", (40.0, 116.0, 50.0), "Asia/Shanghai")
     assert float(ds["temp_air"][0]) == pytest.approx(15.0) and float(ds["temp_dew"][0]) == pytest.approx(5.0)
 
 

@@ -20,6 +20,7 @@ _LAZY = {
     "forecast_and_actual": "weather.forecast",
     "forecast_with_error": "weather.forecast",
     "horizon": "weather.forecast",
+    "monthly_normals": "weather.normals",
     "normals_from_weather": "weather.normals",
     "read_csv": "weather.readers",
     "read_epw": "weather.readers",
@@ -32,6 +33,7 @@ _LAZY = {
     "on_year": "weather.timegrid",
     "resample_weather": "weather.timegrid",
     "weather_window": "weather.timegrid",
+    "compare_years": "weather.validation",
 }
 
 __all__ = ["InputError", *_LAZY]

@@ -56,7 +56,7 @@ def check_time_index(index: pd.DatetimeIndex, file: str | Path | None) -> None:
     duplicated = index.duplicated()
     if duplicated.any():
         raise InputError(
-            f"{int(duplicated.sum())} duplicate timestamp(s), first at {index[duplicated][0]}; "
+            f"{int(duplicated.sum())} duplicate timestamp(s), first at {index[duplicated][0]} UTC; "
             "each time must appear once",
             file=file,
             key="time",
@@ -65,7 +65,7 @@ def check_time_index(index: pd.DatetimeIndex, file: str | Path | None) -> None:
     if backwards.size:
         i = int(backwards[0])
         raise InputError(
-            f"timestamps are not in order: {index[i + 1]} follows {index[i]}; sort the file",
+            f"timestamps are not in order: {index[i + 1]} follows {index[i]} (UTC); sort the file",
             file=file,
             key="time",
         )
@@ -118,7 +118,7 @@ def fill_gaps(
     if longest_h > max_gap_hours:
         start, end = next((s, e) for s, e in runs if e - s == longest)
         raise InputError(
-            f"gap of {longest_h:g} h from {full.index[start]} to {full.index[end - 1]}; "
+            f"gap of {longest_h:g} h from {full.index[start]} to {full.index[end - 1]} UTC; "
             f"gaps up to {max_gap_hours:g} h are interpolated, longer ones must be filled in "
             "the file",
             file=file,
@@ -169,7 +169,9 @@ def weather_dataset(
         index = index.tz_convert("UTC").tz_localize(None)
     check_time_index(index, file)
     data = frame.set_axis(index).astype(float)
-    check_temperature_units(data["temp_air"].to_numpy(), file)
+    for name in ("temp_air", "temp_dew"):
+        if name in data.columns:
+            check_temperature_units(data[name].to_numpy(), file, name)
     data = fill_gaps(data, file, max_gap_hours)
     _check_ranges(data, file)
     data = derive_missing(data, altitude_m=altitude_m, latitude=latitude, longitude=longitude)

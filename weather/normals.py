@@ -6,12 +6,36 @@ that the synthetic generator reproduces the climate it was built from.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 #: WMO threshold of direct normal irradiance that counts as bright sunshine (WMO CIMO Guide, ch. 8) [W/m2].
 SUNSHINE_DNI_W_M2 = 120.0
+
+
+@dataclass(frozen=True)
+class MonthlyNormals:
+    """Monthly normals (January..December) with the fields of sites.model.Climate, unvalidated."""
+
+    temp_mean_c: list[float]
+    """Monthly mean air temperature. [deg C]"""
+    temp_max_c: list[float]
+    """Monthly mean of daily maximum temperature. [deg C]"""
+    temp_min_c: list[float]
+    """Monthly mean of daily minimum temperature. [deg C]"""
+    rh_pct: list[float]
+    """Monthly mean relative humidity. [%]"""
+    sunshine_h: list[float]
+    """Monthly hours with DNI at or above the WMO sunshine threshold. [h]"""
+    wind_speed_ms: list[float]
+    """Monthly mean wind speed at wind_height_m. [m/s]"""
+    wind_height_m: float
+    """Height of the wind speeds. [m]"""
+    weibull_k: float
+    """Weibull shape of the hourly wind speed. [-]"""
 
 
 def local_frame(ds: xr.Dataset) -> pd.DataFrame:
@@ -24,6 +48,11 @@ def local_frame(ds: xr.Dataset) -> pd.DataFrame:
 def weibull_shape(mean_ms: float, std_ms: float) -> float:
     """Weibull shape from mean and standard deviation, k = (sigma/mean)^-1.086 (Justus et al. 1978) [-]."""
     return float(np.clip((std_ms / mean_ms) ** -1.086, 0.6, 5.0)) if mean_ms > 0 and std_ms > 0 else 2.0
+
+
+def monthly_normals(ds: xr.Dataset) -> MonthlyNormals:
+    """The normals of a weather year as a typed record the synthetic generator accepts."""
+    return MonthlyNormals(**normals_from_weather(ds))  # type: ignore[arg-type]
 
 
 def normals_from_weather(ds: xr.Dataset) -> dict[str, object]:

@@ -111,20 +111,13 @@ def show(
     from rich.console import Console
     from rich.table import Table
 
-    from sites.model import PV, CoolingPlant
+    from sites.model import CoolingPlant
     from sites.profile import monthly_summary
+    from sites.renewables import reference_pv
 
     with _warnings_as_lines():
         ds, site, place = _load(target, weather, year, seed, 60)
-    pv = (
-        site.pv
-        if site is not None and site.pv is not None
-        else PV(
-            kwp=1.0,
-            tilt_deg=round(min(abs(place.latitude), 60.0)),
-            azimuth_deg=180.0 if place.latitude >= 0 else 0.0,
-        )
-    )
+    pv = site.pv if site is not None and site.pv is not None else reference_pv(place.latitude)
     plant = site.cooling if site is not None else CoolingPlant()
     table = monthly_summary(
         ds,
