@@ -77,7 +77,8 @@ def main() -> None:
         totals.append(t["start_s"] + t["mip_s"])
         print(
             f"  {args.steps} x {args.jobs} seed {seed}: start {t['start_s']:.2f} s, MIP {t['mip_s']:.2f} s, "
-            f"{t['nodes']:.0f} node(s), gap {t['gap']:.3%}, start is the optimum: {bool(t['start_is_optimum'])}"
+            f"{t['nodes']:.0f} node(s), gap {t['gap']:.3%}, "
+            f"start is the optimum: {bool(t['start_is_optimum'])}"
         )
     print(f"median start + MIP {statistics.median(totals):.2f} s; options {args.option or 'none'}")
 
