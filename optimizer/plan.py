@@ -57,6 +57,8 @@ def make_plan(
         if wider is not None:
             m, data, outcome, wide_build_s = wider
             build_s += wide_build_s
+    if outcome.has_solution and outcome.message:  # e.g. why an incumbent is not proven optimal
+        notes.append(outcome.message)
     say("verifying the plan")
     facts = {
         "build_stage_s": timings,
