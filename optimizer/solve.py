@@ -40,7 +40,7 @@ from pyomo.contrib.solver.solvers.highs import Highs
 from pyomo.core.base.var import VarData
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
-from optimizer.model.rounding import StartHint, rounded_columns, start_hint
+from optimizer.model.rounding import StartHint, rounded_columns, rounded_runs, start_hint
 
 
 @dataclass(frozen=True)
@@ -212,33 +212,38 @@ class _MatrixRunner(_Runner):
         cb = highspy.cb.HighsCallbackType
         reached = {"gap": False}
         trusted = {"ok": True}  # HiGHS's incumbent value agrees with its solution's worth
+        best = {"bound": -math.inf}  # the search's own dual bound, from interrupt events
 
         def on_event(kind: Any, _message: str, out: Any, data_in: Any, _user: Any) -> None:
             """Send each improving MIP solution to the parent, and stop HiGHS once the gap is reached.
 
             HiGHS checks its own gap only between nodes, so an incumbent found by a long sub-MIP can
             leave it searching for seconds with the gap already met (96 x 1000: 10 s); the interrupt
-            callback stops it there.
+            callback stops it there. Only interrupt events may stop HiGHS, and only their dual bound
+            is the search's: an improving solution found while HiGHS completes a partial start comes
+            with that sub-MIP's bound (equal to its value), not a bound on the whole model.
             """
-            interrupt = kind == cb.kCallbackMipInterrupt
-            primal = float(out.mip_primal_bound if interrupt else out.objective_function_value)
-            bound = float(out.mip_dual_bound)
-            gap = relative_gap(primal + offset, bound + offset) if math.isfinite(primal + bound) else None
-            if kind == cb.kCallbackMipImprovingSolution:
-                values = np.asarray(out.mip_solution, dtype=np.float64)
-                worth = self.worth(values)
-                trusted["ok"] = trusted["ok"] and consistent(primal + offset, worth)
-                on_incumbent(
-                    {
-                        "objective": worth,
-                        "bound": bound + offset if math.isfinite(bound) and trusted["ok"] else None,
-                        "gap": gap if trusted["ok"] else None,
-                        "values": values,
-                    }
-                )
-            if gap is not None and gap <= rel_gap and trusted["ok"]:
-                reached["gap"] = True
-                data_in.user_interrupt = True
+            if kind == cb.kCallbackMipInterrupt:
+                bound, primal = float(out.mip_dual_bound), float(out.mip_primal_bound)
+                best["bound"] = bound if math.isfinite(bound) else best["bound"]
+                gap = relative_gap(primal + offset, bound + offset) if math.isfinite(primal + bound) else None
+                if gap is not None and gap <= rel_gap and trusted["ok"]:
+                    reached["gap"] = True
+                    data_in.user_interrupt = True
+                return
+            values = np.asarray(out.mip_solution, dtype=np.float64)
+            worth = self.worth(values)
+            trusted["ok"] = trusted["ok"] and consistent(float(out.objective_function_value) + offset, worth)
+            known = math.isfinite(best["bound"]) and trusted["ok"]
+            bound_now = best["bound"] + offset if known else None
+            on_incumbent(
+                {
+                    "objective": worth,
+                    "bound": bound_now,
+                    "gap": relative_gap(worth, bound_now),
+                    "values": values,
+                }
+            )
 
         started = time.perf_counter()
         for name, value in (
@@ -262,11 +267,13 @@ class _MatrixRunner(_Runner):
         status = h.getModelStatus()
         info = h.getInfo()
         has = info.primal_solution_status == 2  # kSolutionStatusFeasible
-        word = "optimal" if reached["gap"] and has else _highs_status(status, has)
         values = np.asarray(h.getSolution().col_value, dtype=float) if has else None
         objective = self.worth(values) if values is not None else None
         bound = info.mip_dual_bound + self.offset if h.getLp().integrality_ else objective
         bound = bound if bound is not None and math.isfinite(bound) else None
+        final_gap = relative_gap(objective, bound)
+        met = reached["gap"] and final_gap is not None and final_gap <= rel_gap * (1 + 1e-9)
+        word = "optimal" if met else _highs_status(status, has)
         message = "" if has else f"HiGHS: {h.modelStatusToString(status)}"
         if objective is not None and not (
             trusted["ok"] and consistent(info.objective_function_value + self.offset, objective)
@@ -303,8 +310,13 @@ class _MatrixRunner(_Runner):
 def _rounding_start(h: highspy.Highs, hint: StartHint, time_limit_s: float) -> np.ndarray | None:
     """Solve the LP relaxation, fix the rounded integers, solve the rest; set it as HiGHS's start.
 
-    Returns the start's column values, or None when the rounding is infeasible or the
-    LPs did not finish in a third of the time limit. The model is left as it was, with the start set.
+    With a checkpoint overhead the run binaries are rounded in a second round, from the job shares
+    of the LP with the other integers fixed (rounded from the relaxation alone, a step could run
+    where the rounded block starts left no nodes).
+
+    Returns the start's column values, or None when the rounding is infeasible, leaves an integer
+    column fractional (a start HiGHS would have to complete by a sub-MIP), or the LPs did not finish
+    in a third of the time limit. The model is left as it was, with the start set.
     """
     lp = h.getLp()
     integrality = list(lp.integrality_)
@@ -314,18 +326,20 @@ def _rounding_start(h: highspy.Highs, hint: StartHint, time_limit_s: float) -> n
     where = np.array(integer, dtype=np.int32)
     try:
         h.changeColsIntegrality(len(where), where, np.full(len(where), highspy.HighsVarType.kContinuous))
-        h.run()
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return None
-        fixed = rounded_columns(hint, np.asarray(h.getSolution().col_value))
-        cols = np.array(list(fixed), dtype=np.int32)
-        values = np.array(list(fixed.values()), dtype=float)
-        h.changeColsBounds(len(cols), cols, values, values)
-        h.run()
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return None
+        for stage in (None, rounded_columns, rounded_runs):  # the relaxation, then fix and re-solve
+            fixed = stage(hint, np.asarray(h.getSolution().col_value)) if stage is not None else {}
+            if stage is not None and not fixed:
+                continue
+            cols = np.array(list(fixed), dtype=np.int32)
+            values = np.array(list(fixed.values()), dtype=float)
+            h.changeColsBounds(len(cols), cols, values, values)
+            h.run()
+            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                return None
         solution = h.getSolution()
         found = np.asarray(solution.col_value, dtype=float)
+        if np.any(np.abs(found[where] - np.round(found[where])) > 1e-6):  # an integer the hint missed
+            return None
     finally:
         h.changeColsBounds(len(lower), np.arange(len(lower), dtype=np.int32), lower, upper)
         h.changeColsIntegrality(len(where), where, np.array([integrality[i] for i in integer]))
