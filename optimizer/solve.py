@@ -219,9 +219,11 @@ class _MatrixRunner(_Runner):
 
             HiGHS checks its own gap only between nodes, so an incumbent found by a long sub-MIP can
             leave it searching for seconds with the gap already met (96 x 1000: 10 s); the interrupt
-            callback stops it there. Only interrupt events may stop HiGHS, and only their dual bound
-            is the search's: an improving solution found while HiGHS completes a partial start comes
-            with that sub-MIP's bound (equal to its value), not a bound on the whole model.
+            callback stops it there. Only interrupt events may stop HiGHS (its API), and HiGHS raises
+            them from its main search, not its sub-MIP heuristics. When it completes a partial start,
+            though, the completing solve's events carry that solve's bound, so a stop counts as
+            optimal only when the final bound proves it, and ``_rounding_start`` never hands over a
+            partial start.
             """
             if kind == cb.kCallbackMipInterrupt:
                 bound, primal = float(out.mip_dual_bound), float(out.mip_primal_bound)
