@@ -328,15 +328,16 @@ def _rounding_start(h: highspy.Highs, hint: StartHint, time_limit_s: float) -> n
     where = np.array(integer, dtype=np.int32)
     try:
         h.changeColsIntegrality(len(where), where, np.full(len(where), highspy.HighsVarType.kContinuous))
-        for stage in (None, rounded_columns, rounded_runs):  # the relaxation, then fix and re-solve
-            fixed = stage(hint, np.asarray(h.getSolution().col_value)) if stage is not None else {}
-            if stage is not None and not fixed:
+        if not _solved(h):  # the relaxation
+            return None
+        for stage in (rounded_columns, rounded_runs):  # fix, re-solve the rest
+            fixed = stage(hint, np.asarray(h.getSolution().col_value))
+            if not fixed:
                 continue
             cols = np.array(list(fixed), dtype=np.int32)
             values = np.array(list(fixed.values()), dtype=float)
             h.changeColsBounds(len(cols), cols, values, values)
-            h.run()
-            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            if not _solved(h):
                 return None
         solution = h.getSolution()
         found = np.asarray(solution.col_value, dtype=float)
@@ -347,6 +348,12 @@ def _rounding_start(h: highspy.Highs, hint: StartHint, time_limit_s: float) -> n
         h.changeColsIntegrality(len(where), where, np.array([integrality[i] for i in integer]))
     h.setSolution(solution)
     return found
+
+
+def _solved(h: highspy.Highs) -> bool:
+    """Run HiGHS on its current model; whether it found the optimum."""
+    h.run()
+    return bool(h.getModelStatus() == highspy.HighsModelStatus.kOptimal)
 
 
 def _highs_from_form(form: object, columns: list[VarData]) -> highspy.Highs:
