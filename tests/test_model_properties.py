@@ -10,10 +10,12 @@ import pyomo.environ as pyo
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from plan_cases import job, tiny_profile, tiny_site
+from plan_cases import checkpoint_queue, job, tiny_profile, tiny_site
 
 from optimizer.baseline import baseline_plan
+from optimizer.model import build, model_data
 from optimizer.plan import make_plan
+from optimizer.solve import solve_model
 from optimizer.types import Job, PlanSettings
 from optimizer.verify import check_energy_balance
 
@@ -162,15 +164,7 @@ def test_a_late_window_changes_nothing_for_a_queue_that_can_finish_on_time(
 
 #: Found by a 600-example run: the start left the run binaries fractional and HiGHS's completion of
 #: it stopped the search at 218.83 CNY, above the baseline's 200.21 (tests/test_rounding.py).
-CHECKPOINT_CASE = (
-    [0.3] * HOURS,
-    [0.0] * HOURS,
-    [
-        job("j0", nodes=1, hours=3.0, release_h=2, deadline_h=3, preemptible=True, penalty=50.0),
-        job("j1", nodes=2, hours=2.0, release_h=1, deadline_h=5, preemptible=False, penalty=50.0),
-    ],
-    False,
-)
+CHECKPOINT_CASE = ([0.3] * HOURS, [0.0] * HOURS, checkpoint_queue(), False)
 
 
 @pytest.mark.slow
@@ -195,9 +189,6 @@ def test_the_meter_cuts_never_cut_off_the_optimum(
     case: tuple[list[float], list[float], list[Job], bool],
 ) -> None:
     """Same optimum with and without the one-meter cuts (the export price 0.4 beats several import prices)."""
-    from optimizer.model import build, model_data
-    from optimizer.solve import solve_model
-
     prices, pv, jobs, with_battery = case
     site, profile = _case(prices, pv, with_battery)
     optima = []
@@ -229,9 +220,6 @@ def test_the_reported_optimum_is_what_the_plan_is_worth() -> None:
     The flat price makes every start of the job in hours 0-2 cost the same, so the optimum is the
     plan's own imports at 0.3 CNY/kWh, plus 0.25 CNY/kW of their peak, less its hour-5 export at 0.4.
     """
-    from optimizer.model import build, model_data
-    from optimizer.solve import solve_model
-
     prices, pv, jobs, with_battery = MISVALUED_START
     site, profile = _case(prices, pv, with_battery)
     m = build(model_data(profile, site, jobs, EXACT))
@@ -246,8 +234,6 @@ def test_the_reported_optimum_is_what_the_plan_is_worth() -> None:
 
 
 def test_the_meter_cuts_are_built_where_the_meter_binaries_are() -> None:
-    from optimizer.model import build, model_data
-
     site, profile = _case([0.3, 1.5, 0.3, 1.0, 0.6, 1.5], [0.0, 5.0, 15.0, 15.0, 5.0, 0.0], True)
     m = build(model_data(profile, site, [job("a", nodes=2, hours=2.0)], EXACT))
     assert len(m.T_grid_excl) > 0

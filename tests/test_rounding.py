@@ -7,7 +7,7 @@ from dataclasses import replace
 import highspy
 import numpy as np
 import pytest
-from plan_cases import job, tiny_profile, tiny_site
+from plan_cases import checkpoint_queue, job, tiny_profile, tiny_site
 
 from optimizer.model import build, model_data
 from optimizer.model.rounding import quantile_starts, start_hint
@@ -74,11 +74,7 @@ def _checkpoint_case():  # type: ignore[no-untyped-def]
         firm_kw=5.0,
         demand_per_kw_month=30.0,
     )
-    queue = [
-        job("j0", nodes=1, hours=3.0, release_h=2, deadline_h=3, preemptible=True, penalty=50.0),
-        job("j1", nodes=2, hours=2.0, release_h=1, deadline_h=5, preemptible=False, penalty=50.0),
-    ]
-    return build(model_data(profile, site, queue, replace(EXACT, checkpoint_overhead_h=0.25)))
+    return build(model_data(profile, site, checkpoint_queue(), replace(EXACT, checkpoint_overhead_h=0.25)))
 
 
 def test_the_checkpoint_start_is_whole_and_optimal() -> None:
