@@ -24,6 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from greendc.optimizer.annual import solve_year  # noqa: E402
+from greendc.optimizer.scenarios import default_scenarios  # noqa: E402
+
 from benchmarks.docs_section import replace_section  # noqa: E402
 from greendc.workflows.compare import (  # noqa: E402
     case_problem,
@@ -33,8 +36,6 @@ from greendc.workflows.compare import (  # noqa: E402
     study_client,
     write_outcome,
 )
-from optimizer.annual import solve_year  # noqa: E402
-from optimizer.scenarios import default_scenarios  # noqa: E402
 
 SECTION = "## Compare"
 TARGETS_S = {"high-onsite": 5.0, "high-grid": 3.0}

@@ -17,10 +17,11 @@ import statistics
 import time
 from dataclasses import dataclass
 
+from greendc.optimizer.model import build, model_data
+from greendc.optimizer.solve import solve_model
+from greendc.optimizer.types import PlanSettings
+
 from benchmarks.cases import benchmark_jobs, benchmark_profile
-from optimizer.model import build, model_data
-from optimizer.solve import solve_model
-from optimizer.types import PlanSettings
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,9 @@ SECTION = "## Site-year: weather, PV, wind and profile (issue 3)"
 
 def time_site(site_id: str) -> dict[str, float]:
     """Seconds of each phase of one hourly site-year, and the total (the profile recomputes PV and wind)."""
-    from sites import load_site
-    from sites.profile import default_weather, site_profile
-    from sites.renewables import farm_weather, pv_ac_kw, wind_farm_kw
+    from greendc.sites import load_site
+    from greendc.sites.profile import default_weather, site_profile
+    from greendc.sites.renewables import farm_weather, pv_ac_kw, wind_farm_kw
 
     site = load_site(site_id)
     loc = site.site
@@ -86,8 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    import sites.profile  # noqa: F401  (pvlib, windpowerlib, xarray)
-    from sites import builtin_ids
+    import greendc.sites.profile  # noqa: F401  (pvlib, windpowerlib, xarray)
+    from greendc.sites import builtin_ids
 
     imports_s = time.perf_counter() - t0
     times = {site_id: time_site(site_id) for site_id in args.sites or builtin_ids()}

@@ -10,11 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import xarray as xr
-
-from optimizer.types import Job
-from sites import load_site
-from sites.model import Site
-from sites.profile import site_profile
+from greendc.optimizer.types import Job
+from greendc.sites import load_site
+from greendc.sites.model import Site
+from greendc.sites.profile import site_profile
 
 SITE_ID = "qingyang"  # 4 setpoint levels, PV, wind, battery, demand charge, export
 DAY = "2026-07-15"

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.reference_highspy [--jobs 200] [--steps 96] [--repeats 3]
 
-Builds the same model as ``optimizer.model`` from the same ``ModelData`` (same columns, rows and
+Builds the same model as ``greendc.optimizer.model`` from the same ``ModelData`` (same columns, rows and
 objective; see docs/model.md), solves it with the same options, and prints build, pass and solve
 times beside the Pyomo path's, the objective of both (they must agree) and the overhead ratio.
 """
@@ -15,14 +15,14 @@ import time
 
 import highspy
 import numpy as np
+from greendc.optimizer.model import build, model_data
+from greendc.optimizer.model.data import ModelData
+from greendc.optimizer.model.objective import unfinished_weight
+from greendc.optimizer.model.variables import grid_bounds_kw, one_meter_steps
+from greendc.optimizer.solve import solve_model
+from greendc.optimizer.types import PlanSettings
 
 from benchmarks.cases import benchmark_jobs, benchmark_profile
-from optimizer.model import build, model_data
-from optimizer.model.data import ModelData
-from optimizer.model.objective import unfinished_weight
-from optimizer.model.variables import grid_bounds_kw, one_meter_steps
-from optimizer.solve import solve_model
-from optimizer.types import PlanSettings
 
 INF = highspy.kHighsInf
 
@@ -90,7 +90,7 @@ class Arrays:
 
 
 def build_arrays(data: ModelData) -> tuple[Arrays, float]:
-    """The model of optimizer.model as arrays, and the objective's constant."""
+    """The model of greendc.optimizer.model as arrays, and the objective's constant."""
     a = Arrays()
     T, dt, rates = data.n_steps, data.step_h, data.rates
     pre, blocks = data.preemptible, data.blocks

@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 
 import pyomo.environ as pyo
+from greendc.optimizer.model import build, model_data
+from greendc.optimizer.solve import solve_model
+from greendc.optimizer.types import PlanSettings
 
 from benchmarks.cases import benchmark_jobs, benchmark_profile
-from optimizer.model import build, model_data
-from optimizer.solve import solve_model
-from optimizer.types import PlanSettings
 
 
 def lp_bound(data: object, *, cuts: bool = True, import_mode: bool = False) -> float:

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import dash
 from dash import Dash, dcc, html
-
-from dashboard import ids, tables
-from dashboard.pages import plan, runs, sites, whatif
+from greendc.dashboard import ids, tables
+from greendc.dashboard.pages import plan, runs, sites, whatif
 
 #: Page modules in navigation order.
 PAGES = (plan, whatif, sites, runs)

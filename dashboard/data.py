@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
-from optimizer.planfolder import read_plan_folder
-from weather.errors import InputError
+from greendc.optimizer.planfolder import read_plan_folder
+from greendc.weather.errors import InputError
 
 #: Folder and file names allowed in a data-folder path: no separators, no leading dot.
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$")
@@ -49,7 +48,7 @@ class DataError(InputError):
 
 @dataclass(frozen=True)
 class PlanData:
-    """A saved plan folder as the pages use it (read and checked by ``optimizer.planfolder``)."""
+    """A saved plan folder as the pages use it (read and checked by ``greendc.optimizer.planfolder``)."""
 
     site: str
     """Site id (folder name under plans/). [-]"""

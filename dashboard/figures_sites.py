@@ -6,8 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
-
-from sites.model import Site
+from greendc.sites.model import Site
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 #: Study KPI columns shown in the catalogue table when a study gives them, with their labels.

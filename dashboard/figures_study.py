@@ -12,8 +12,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import xarray as xr
-
-from dashboard import geo
+from greendc.dashboard import geo
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 10, "t": 50, "b": 40}, "height": 420}

@@ -3,10 +3,10 @@
 A what-if keeps everything of the saved plan (site, day, horizon, step, job queue, weather) and
 changes only what the user moved: the carbon price, the allowed setpoint range, whether the battery
 may be used, and extra deadline slack for preemptible jobs. The KPIs of both plans are recomputed
-the same way (``optimizer.accounting``) so the differences are like for like.
+the same way (``greendc.optimizer.accounting``) so the differences are like for like.
 
 The saved plan's inputs come from its folder's ``inputs/`` (the queue, the site profile slice and
-the site file it was planned on, ``optimizer.planfolder.read_saved_inputs``), whatever queue,
+the site file it was planned on, ``greendc.optimizer.planfolder.read_saved_inputs``), whatever queue,
 weather or site file it was made from. Folders written before ``inputs/`` existed are re-planned when
 their inputs can be rebuilt inside the data folder (synthetic weather, the built-in sample queue, a
 built-in site) and refused, saying which input is missing, otherwise.
@@ -26,17 +26,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xarray as xr
-
-from dashboard.data import PlanData
-from dashboard.figures_plan import KPI_SPECS, Kpi, plan_kpis
-from optimizer import accounting
-from optimizer.plan import make_plan
-from optimizer.planfolder import SavedInputs, read_saved_inputs
-from optimizer.sample_queue import sample_queue
-from optimizer.types import Job, Plan, PlanSettings
-from sites import builtin_ids, load_site
-from sites.model import CoolingPlant, Site
-from sites.profile import site_profile
+from greendc.dashboard.data import PlanData
+from greendc.dashboard.figures_plan import KPI_SPECS, Kpi, plan_kpis
+from greendc.optimizer import accounting
+from greendc.optimizer.plan import make_plan
+from greendc.optimizer.planfolder import SavedInputs, read_saved_inputs
+from greendc.optimizer.sample_queue import sample_queue
+from greendc.optimizer.types import Job, Plan, PlanSettings
+from greendc.sites import builtin_ids, load_site
+from greendc.sites.model import CoolingPlant, Site
+from greendc.sites.profile import site_profile
 
 #: Progress stages of a re-plan, in order (the page shows stage i of len(STAGES)).
 STAGES = ("reading the saved plan", "site and profile", "job queue", "solving with HiGHS", "done")

@@ -14,8 +14,7 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-
-from dashboard import figures_plan
+from greendc.dashboard import figures_plan
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5rem auto; max-width: 1200px; color: #1d3557; }

@@ -1,6 +1,6 @@
 """The study's report.html: one self-contained page (plotly.js inlined once, the map drawn from shipped data).
 
-It opens in a browser with no network: no CDN script, no geo basemap fetch (dashboard.geo).
+It opens in a browser with no network: no CDN script, no geo basemap fetch (greendc.dashboard.geo).
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.io as pio
 import xarray as xr
-
-from dashboard.figures_study import study_figures
+from greendc.dashboard.figures_study import study_figures
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 1150px; color: #222; }

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from weather.errors import InputError
+from greendc.weather.errors import InputError
 
 app = typer.Typer(
     name="greendc",

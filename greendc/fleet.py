@@ -32,8 +32,8 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sites.loader import builtin_ids, validation_to_input_error
-from weather.errors import InputError
+from greendc.sites.loader import builtin_ids, validation_to_input_error
+from greendc.weather.errors import InputError
 
 JobsFormat = Literal["auto", "squeue"]
 WeatherFallback = Literal["synthetic", "keep_previous"]

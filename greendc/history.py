@@ -15,7 +15,7 @@ from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from weather.errors import InputError
+from greendc.weather.errors import InputError
 
 SCHEMA_VERSION = 1
 #: optimal: solver plan; fallback: heuristic plan or degraded inputs (flagged, reason given);

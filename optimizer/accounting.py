@@ -15,8 +15,7 @@ import calendar
 from dataclasses import dataclass
 
 import pandas as pd
-
-from optimizer.types import OBJECTIVE_TERMS
+from greendc.optimizer.types import OBJECTIVE_TERMS
 
 #: Columns of the job status table (Plan.job_status), in order.
 JOB_STATUS_COLUMNS: tuple[str, ...] = (

@@ -1,7 +1,7 @@
 """A seeded day-ahead forecast of a site profile's weather-driven inputs, for planning under error.
 
 The daily fidelity plans each day on a forecast and settles on the actual profile. Errors follow
-``weather.forecast.ErrorModel`` (the spreads of typical day-ahead numerical weather prediction, and
+``greendc.weather.forecast.ErrorModel`` (the spreads of typical day-ahead numerical weather prediction, and
 their growth with lead time), multiplied by a scale ``error`` (0 = perfect, 1 = those spreads):
 
 * dry- and wet-bulb temperature: the same additive AR(1) error (the wet-bulb depression is kept),
@@ -12,7 +12,7 @@ their growth with lead time), multiplied by a scale ``error`` (0 = perfect, 1 = 
   McGowan and Rogers, *Wind Energy Explained*, 2nd ed. 2009, ch. 2), capped at rated output.
 
 Cooling coefficients are recomputed from the forecast temperatures with the plant's own physics
-(``sites.cooling.cooling_coefficients``), as ``sites.profile.site_profile`` does from the actual.
+(``greendc.sites.cooling.cooling_coefficients``), as ``greendc.sites.profile.site_profile`` does from the actual.
 All log-normal factors are mean-one (exp(sigma n - sigma^2 / 2)). With error 0 every array equals
 the actual one bit for bit.
 """
@@ -22,10 +22,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.signal
 import xarray as xr
-
-from sites import cooling
-from sites.model import CoolingPlant
-from weather.forecast import ErrorModel
+from greendc.sites import cooling
+from greendc.sites.model import CoolingPlant
+from greendc.weather.forecast import ErrorModel
 
 #: Hours between the forecast's issue and the start of the day it plans (a day-ahead forecast
 #: issued at local noon the day before). [h]

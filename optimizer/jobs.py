@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
-from optimizer.types import Job
-from weather.errors import InputError
+from greendc.optimizer.types import Job
+from greendc.weather.errors import InputError
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("job_id", "nodes", "duration_h", "release", "deadline", "preemptible")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("node_kw", "penalty_per_h_late")

@@ -15,12 +15,11 @@ from dataclasses import replace
 import numpy as np
 import pyomo.environ as pyo
 import xarray as xr
-
-from optimizer.accounting import carbon_kg
-from optimizer.model import ModelData
-from optimizer.plan import Progress, make_plan
-from optimizer.types import Job, Plan, PlanSettings
-from sites.model import Site
+from greendc.optimizer.accounting import carbon_kg
+from greendc.optimizer.model import ModelData
+from greendc.optimizer.plan import Progress, make_plan
+from greendc.optimizer.types import Job, Plan, PlanSettings
+from greendc.sites.model import Site
 
 #: Carbon price that makes emissions dominate the objective for the cleanest plan. [currency/tCO2]
 CLEAN_CARBON_PRICE_PER_T = 100_000.0

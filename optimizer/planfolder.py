@@ -28,13 +28,12 @@ from typing import Any, Final
 
 import pandas as pd
 import xarray as xr
-
-from optimizer.accounting import JOB_STATUS_COLUMNS, Rates, objective_terms, plan_kpis
-from optimizer.jobs import jobs_to_frame, read_jobs
-from optimizer.types import OBJECTIVE_TERMS, RUN_COLUMNS, STEP_COLUMNS, Job, Plan, PlanSettings
-from sites import load_site, parse_site
-from sites.model import Site
-from weather.errors import InputError
+from greendc.optimizer.accounting import JOB_STATUS_COLUMNS, Rates, objective_terms, plan_kpis
+from greendc.optimizer.jobs import jobs_to_frame, read_jobs
+from greendc.optimizer.types import OBJECTIVE_TERMS, RUN_COLUMNS, STEP_COLUMNS, Job, Plan, PlanSettings
+from greendc.sites import load_site, parse_site
+from greendc.sites.model import Site
+from greendc.weather.errors import InputError
 
 SCHEMA_VERSION = 1
 PLAN_JSON, STEPS_CSV, JOBS_CSV, REPORT_HTML = "plan.json", "steps.csv", "jobs.csv", "report.html"
@@ -44,7 +43,7 @@ INPUTS_DIR, INPUT_JOBS, INPUT_PROFILE, INPUT_SITE = "inputs", "jobs.csv", "profi
 PROFILE_ENGINE: Final = "h5netcdf"
 #: Relative tolerance when a reader recomputes the objective from steps.csv. [-]
 RECOMPUTE_RTOL = 1e-6
-#: Renders report.html from plan.json's dict, the steps and the runs (dashboard.report_plan supplies it).
+#: Renders report.html from plan.json's dict, the steps and the runs (greendc.dashboard.report_plan supplies it).
 ReportRenderer = Callable[[dict[str, Any], pd.DataFrame, pd.DataFrame], str]
 
 
@@ -55,7 +54,7 @@ class SavedInputs:
     site: Site
     """The site as planned (its file, or the built-in site of that id when no file was kept). [-]"""
     profile: xr.Dataset
-    """The site profile over the plan's horizon (sites.profile.site_profile's contract). [-]"""
+    """The site profile over the plan's horizon (greendc.sites.profile.site_profile's contract). [-]"""
     jobs: list[Job]
     """The job queue, times in the site's timezone. [-]"""
 

@@ -16,9 +16,8 @@ import math
 
 import numpy as np
 import pandas as pd
-
-from optimizer.types import Job
-from sites.model import Site
+from greendc.optimizer.types import Job
+from greendc.sites.model import Site
 
 #: Smallest and largest node count of a sample job on a large site. [-]
 MIN_NODES, MAX_NODES = 8, 256

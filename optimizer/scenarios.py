@@ -16,10 +16,9 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+from greendc.sites.loader import resolve_site_path
+from greendc.weather.errors import InputError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-
-from sites.loader import resolve_site_path
-from weather.errors import InputError
 
 
 class _Model(BaseModel):

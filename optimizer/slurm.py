@@ -29,9 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-
-from optimizer.types import Job
-from weather.errors import InputError
+from greendc.optimizer.types import Job
+from greendc.weather.errors import InputError
 
 #: Job ids that scontrol accepts and that are safe in a shell line: 123 or 123_4 (array task).
 _JOB_ID = re.compile(r"^\d+(_\d+)?$")

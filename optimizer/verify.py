@@ -2,7 +2,7 @@
 
 It uses only the plan's own tables, the site profile, the site and the job queue, never the model:
 IT power is rebuilt from the run intervals, cooling from the profile's coefficients at the plan's
-setpoint, and each objective term from ``optimizer.accounting``. A plan that fails is a bug, so the
+setpoint, and each objective term from ``greendc.optimizer.accounting``. A plan that fails is a bug, so the
 error lists every failed fact with the step or job where it fails.
 """
 
@@ -13,11 +13,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import xarray as xr
-
-from optimizer.accounting import objective_terms
-from optimizer.model.data import ModelData, model_data, rate_feasible, release_step, to_utc
-from optimizer.types import Job, Plan, PlanSettings
-from sites.model import Site
+from greendc.optimizer.accounting import objective_terms
+from greendc.optimizer.model.data import ModelData, model_data, rate_feasible, release_step, to_utc
+from greendc.optimizer.types import Job, Plan, PlanSettings
+from greendc.sites.model import Site
 
 #: Absolute tolerance on power [kW] and energy [kWh] balances, and relative tolerance on money.
 KW_TOL = 1e-3

@@ -34,9 +34,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-
-from sites.model import Climate, CoolingPlant, Site
-from weather.psychrometrics import dew_point_c, pressure_from_altitude_pa, relative_humidity_pct, wet_bulb_c
+from greendc.sites.model import Climate, CoolingPlant, Site
+from greendc.weather.psychrometrics import (
+    dew_point_c,
+    pressure_from_altitude_pa,
+    relative_humidity_pct,
+    wet_bulb_c,
+)
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -15,9 +15,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-
-from sites.model import Grid, parse_window
-from weather.errors import InputError
+from greendc.sites.model import Grid, parse_window
+from greendc.weather.errors import InputError
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int_]

@@ -9,11 +9,10 @@ import typing
 from functools import lru_cache
 from pathlib import Path
 
+from greendc.sites.model import Site
+from greendc.weather.errors import InputError
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
-
-from sites.model import Site
-from weather.errors import InputError
 
 CATALOGUE_DIR = Path(__file__).resolve().parent / "catalogue"
 

@@ -14,10 +14,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import xarray as xr
-
-from sites import cooling, grid
-from sites.model import PV, CoolingPlant, Site
-from sites.renewables import (
+from greendc.sites import cooling, grid
+from greendc.sites.model import PV, CoolingPlant, Site
+from greendc.sites.renewables import (
     capacity_factor,
     farm_weather,
     pv_ac_kw,
@@ -27,10 +26,10 @@ from sites.renewables import (
     wind_farm_kw,
     wind_nameplate_kw,
 )
-from weather.dataset import check_location
-from weather.errors import InputError
-from weather.synthetic import synthetic_year
-from weather.timegrid import resample_weather, utc_naive, weather_window
+from greendc.weather.dataset import check_location
+from greendc.weather.errors import InputError
+from greendc.weather.synthetic import synthetic_year
+from greendc.weather.timegrid import resample_weather, utc_naive, weather_window
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -246,7 +245,7 @@ def monthly_summary(
 def annual_summary(site: Site, weather: xr.Dataset | None = None) -> dict[str, float]:
     """A weather year's headline figures for a site: irradiation, PV and wind yield, PUE, free cooling.
 
-    PUE is energy-weighted over the year for a constant IT load (sites.cooling.annual_pue), at the
+    PUE is energy-weighted over the year for a constant IT load (greendc.sites.cooling.annual_pue), at the
     baseline setpoint and at the best level each step. PV and wind figures of the site's own array
     and farm are NaN where it has none; the reference figures exist for every site: the yield of
     ``reference_pv`` and the capacity factor of ``reference_wind`` on the weather's own wind.

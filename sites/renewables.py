@@ -17,12 +17,11 @@ import pandas as pd
 import pvlib
 import windpowerlib
 import xarray as xr
+from greendc.sites.model import PV, Climate, Wind
+from greendc.weather.dataset import interval_midpoints
+from greendc.weather.errors import InputError
 from windpowerlib import power_output, wind_speed
 from windpowerlib.wind_turbine import get_turbine_data_from_file
-
-from sites.model import PV, Climate, Wind
-from weather.dataset import interval_midpoints
-from weather.errors import InputError
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -38,7 +37,7 @@ RHO_STANDARD = 1.225
 R_DRY_AIR = 287.058
 #: Temperature lapse rate of the standard atmosphere [K/m].
 LAPSE_RATE_K_PER_M = -0.0065
-#: How weather.synthetic.synthetic_year labels its Dataset's ``source`` attribute.
+#: How greendc.weather.synthetic.synthetic_year labels its Dataset's ``source`` attribute.
 SYNTHETIC_SOURCE_PREFIX = "synthetic typical year"
 #: Days in each month of a non-leap year, to weight monthly normals into an annual mean [d].
 DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=float)

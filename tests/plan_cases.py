@@ -7,9 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import xarray as xr
-
-from optimizer.types import Job
-from sites.model import Site
+from greendc.optimizer.types import Job
+from greendc.sites.model import Site
 
 T0 = pd.Timestamp("2026-06-01 00:00", tz="Asia/Shanghai")
 T0_UTC = T0.tz_convert("UTC")

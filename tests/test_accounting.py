@@ -1,4 +1,4 @@
-"""Tests of optimizer.accounting: hand-computed costs and KPIs of a three-step plan."""
+"""Tests of greendc.optimizer.accounting: hand-computed costs and KPIs of a three-step plan."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import math
 
 import pandas as pd
 import pytest
-
-from optimizer.accounting import Rates, demand_share_of_month, make_rates, objective_terms, plan_kpis
-from optimizer.types import OBJECTIVE_TERMS
+from greendc.optimizer.accounting import Rates, demand_share_of_month, make_rates, objective_terms, plan_kpis
+from greendc.optimizer.types import OBJECTIVE_TERMS
 
 
 def _steps() -> pd.DataFrame:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from greendc.optimizer.annual import SizeBounds, UnitCosts, YearProblem, fixed_sizes, solve_year
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from optimizer.annual import SizeBounds, UnitCosts, YearProblem, fixed_sizes, solve_year
 
 HOURS = 8760.0
 

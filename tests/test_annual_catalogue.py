@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from greendc.optimizer.scenarios import default_scenarios
+from greendc.sites.loader import builtin_ids
 
 from greendc.workflows.compare import site_inputs, site_scenario_year
-from optimizer.scenarios import default_scenarios
-from sites.loader import builtin_ids
 
 WESTERN_HUBS = ("zhongwei", "horinger", "qingyang", "zhangjiakou")
 

@@ -6,11 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-
-from optimizer.annual import cooling_choice, solve_year, year_problem
-from optimizer.scenarios import Scenario
-from optimizer.study_kpis import year_dataset
-from sites import load_site
+from greendc.optimizer.annual import cooling_choice, solve_year, year_problem
+from greendc.optimizer.scenarios import Scenario
+from greendc.optimizer.study_kpis import year_dataset
+from greendc.sites import load_site
 
 HOURS = 72
 

@@ -12,15 +12,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from greendc.optimizer.accounting import objective_terms
+from greendc.optimizer.baseline import baseline_plan
+from greendc.optimizer.sample_queue import sample_queue
+from greendc.optimizer.types import RUN_COLUMNS, STEP_COLUMNS, Job, PlanSettings
+from greendc.sites.loader import load_site
+from greendc.sites.model import Site
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from optimizer.accounting import objective_terms
-from optimizer.baseline import baseline_plan
-from optimizer.sample_queue import sample_queue
-from optimizer.types import RUN_COLUMNS, STEP_COLUMNS, Job, PlanSettings
-from sites.loader import load_site
-from sites.model import Site
 
 DATA = Path(__file__).parent / "data"
 TZ = "Asia/Shanghai"
@@ -172,7 +171,7 @@ def test_balance_and_capacity_hold_for_any_queue(specs: list[tuple[int, float, i
     assert (plan.steps["curtailed_kw"] >= -1e-12).all() and (plan.steps["grid_import_kw"] >= 0).all()
     assert len(plan.job_status) == len(jobs)
     rates = plan.extra["rates"]
-    from optimizer.accounting import Rates
+    from greendc.optimizer.accounting import Rates
 
     assert objective_terms(plan.steps, plan.job_status, Rates(**rates)) == plan.objective
     for run in plan.runs.itertuples():  # every run starts at or after its job's release
@@ -182,8 +181,8 @@ def test_balance_and_capacity_hold_for_any_queue(specs: list[tuple[int, float, i
 @pytest.mark.slow
 def test_sample_queue_on_a_real_site() -> None:
     """The baseline of the sample queue on zhongwei: balance, capacity and a plausible PUE."""
-    from optimizer.accounting import plan_kpis
-    from sites.profile import site_profile
+    from greendc.optimizer.accounting import plan_kpis
+    from greendc.sites.profile import site_profile
 
     site = load_site("zhongwei")
     profile = site_profile(site, None, pd.Timestamp("2026-06-01"), pd.Timestamp("2026-06-02"), 15)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
+from greendc.optimizer.bms import setpoint_csv, setpoint_schedule
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from optimizer.bms import setpoint_csv, setpoint_schedule
 
 TZ = "Asia/Shanghai"
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from sites import builtin_ids, load_site
-from sites.cooling import (
+from greendc.sites import builtin_ids, load_site
+from greendc.sites.cooling import (
     DAYS_IN_MONTH,
     FREE,
     annual_pue,
@@ -15,10 +14,10 @@ from sites.cooling import (
     diurnal_normals,
     pue_from_normals,
 )
-from sites.grid import peak_valley_ratio
-from sites.profile import annual_summary, default_weather
-from sites.renewables import DAYS_IN_MONTH as DAYS
-from sites.renewables import farm_weather
+from greendc.sites.grid import peak_valley_ratio
+from greendc.sites.profile import annual_summary, default_weather
+from greendc.sites.renewables import DAYS_IN_MONTH as DAYS
+from greendc.sites.renewables import farm_weather
 
 WIND_IDS = ["zhongwei", "horinger", "qingyang", "zhangjiakou"]
 HUB_IDS = ["zhangjiakou", "qingpu", "wuhu", "shaoguan", "tianfu", "chongqing", "horinger", "guian",

@@ -53,7 +53,7 @@ def test_missing_site_file_and_bad_options(capsys: pytest.CaptureFixture[str], t
 
 
 def _site_with_sizing(tmp_path: Path, sizing: str) -> Path:
-    from sites.loader import resolve_site_path
+    from greendc.sites.loader import resolve_site_path
 
     text = resolve_site_path("zhongwei").read_text()
     path = tmp_path / "small_land.toml"
@@ -73,10 +73,10 @@ def test_a_scenario_minimum_above_a_sites_own_limit_is_refused(
 
 
 def test_a_sites_own_limits_cap_the_scenarios() -> None:
-    from optimizer.annual import size_bounds
-    from optimizer.scenarios import default_scenarios
-    from sites.loader import load_site
-    from sites.model import SizingLimits
+    from greendc.optimizer.annual import size_bounds
+    from greendc.optimizer.scenarios import default_scenarios
+    from greendc.sites.loader import load_site
+    from greendc.sites.model import SizingLimits
 
     scenario = next(s for s in default_scenarios() if s.renewables)
     site = load_site("zhongwei")

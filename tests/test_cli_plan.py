@@ -109,9 +109,9 @@ def test_default_date_and_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 def test_user_weather_file(tmp_path: Path) -> None:
     """A weather file is read, used and its digest recorded."""
-    from sites.loader import load_site
-    from sites.profile import default_weather
-    from weather.readers import write_netcdf
+    from greendc.sites.loader import load_site
+    from greendc.sites.profile import default_weather
+    from greendc.weather.readers import write_netcdf
 
     weather = write_netcdf(default_weather(load_site(SITE), year=2026, seed=5), tmp_path / "w.nc")
     code, out = _plan(tmp_path, "--jobs", str(JOBS / "good.csv"), "--weather", str(weather))
@@ -150,8 +150,9 @@ def test_heuristic_only_run_is_a_flagged_fallback(tmp_path: Path) -> None:
     """The nightly's heuristic-only retry: today's practice, verified, flagged as a fallback."""
     from datetime import date
 
+    from greendc.optimizer.types import PlanSettings
+
     from greendc.workflows.plan import plan_site_day, read_inputs
-    from optimizer.types import PlanSettings
 
     inputs = read_inputs(SITE, plan_date=date(2026, 12, 1), jobs_path=JOBS / "good.csv", weather_path=None,
                          settings=PlanSettings())
@@ -163,9 +164,9 @@ def test_heuristic_only_run_is_a_flagged_fallback(tmp_path: Path) -> None:
 
 def test_far_away_weather_warns_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Weather from 500 km away is used, with a one-line warning printed and recorded in plan.json."""
-    from sites.loader import load_site
-    from sites.profile import default_weather
-    from weather.readers import write_netcdf
+    from greendc.sites.loader import load_site
+    from greendc.sites.profile import default_weather
+    from greendc.weather.readers import write_netcdf
 
     weather = write_netcdf(default_weather(load_site("zhongwei"), year=2026), tmp_path / "zw.nc")
     code, out = _plan(tmp_path, "--jobs", str(JOBS / "empty.csv"), "--weather", str(weather))
@@ -176,12 +177,12 @@ def test_far_away_weather_warns_in_one_line(tmp_path: Path, capsys: pytest.Captu
 
 def test_a_dearer_incumbent_gives_way_to_the_cheaper_plan() -> None:
     """A plan costing more than the plan it is compared with is replaced by it, flagged with the reason."""
+    from greendc.optimizer.baseline import baseline_plan
+    from greendc.optimizer.plan import make_plan
+    from greendc.optimizer.types import PlanSettings
     from test_baseline import job, tiny_profile, tiny_site
 
     from greendc.workflows.plan import no_worse_than_baseline
-    from optimizer.baseline import baseline_plan
-    from optimizer.plan import make_plan
-    from optimizer.types import PlanSettings
 
     site = tiny_site()
     profile = tiny_profile(site)

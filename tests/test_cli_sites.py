@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from greendc.sites import load_site
+from greendc.sites.cooling import pue_from_normals
 
 from greendc.cli import main
-from sites import load_site
-from sites.cooling import pue_from_normals
 
 DATA = Path(__file__).parent / "data" / "sites"
 SITE_IDS = ("zhangjiakou", "qingpu", "wuhu", "shaoguan", "tianfu", "chongqing", "horinger", "guian",

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import xarray as xr
+from greendc.optimizer.scenarios import Scenario, default_scenarios
 
 from greendc.cli import main
 from greendc.workflows.compare import (
@@ -17,7 +18,6 @@ from greendc.workflows.compare import (
     resolve_study,
     site_inputs,
 )
-from optimizer.scenarios import Scenario, default_scenarios
 
 #: Stated tolerance of the daily fidelity against the aggregate LP on the shared case (docs/compare.md).
 AGREEMENT_TOL = 0.05

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from sites.cooling import (
+from greendc.sites.cooling import (
     AIR_COOLED_90_1_2010,
     FREE,
     MECHANICAL,
@@ -22,7 +19,9 @@ from sites.cooling import (
     hourly_pue,
     it_fan_uplift,
 )
-from sites.model import CoolingPlant
+from greendc.sites.model import CoolingPlant
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 WATER = CoolingPlant()  # defaults: water-cooled, water-side economiser, levels 18/21/24/27
 AIR_DRY = CoolingPlant(plant="air_cooled_chiller", economiser="dry_cooler", chiller_cop_ref=2.8)
@@ -142,7 +141,7 @@ def test_best_level_pue_is_never_worse_than_a_fixed_level_in_facility_power() ->
 
 
 def test_diurnal_normals_keep_the_monthly_mean_and_wet_bulb_below_dry_bulb() -> None:
-    from sites import load_site
+    from greendc.sites import load_site
 
     climate = load_site("zhongwei").climate
     dry, wet = diurnal_normals(climate, 1225.0)

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from greendc.dashboard.app import create_app
 
-from dashboard.app import create_app
 from greendc import history
 from greendc.cli import main
 

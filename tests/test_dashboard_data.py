@@ -6,10 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+from greendc.dashboard import data
 from hypothesis import given
 from hypothesis import strategies as st
-
-from dashboard import data
 
 
 @pytest.fixture

@@ -6,9 +6,8 @@ import math
 
 import pandas as pd
 import pytest
-
-from dashboard import figures_sites
-from sites import builtin_ids, load_site
+from greendc.dashboard import figures_sites
+from greendc.sites import builtin_ids, load_site
 
 
 @pytest.fixture(scope="module")

@@ -14,12 +14,11 @@ import pandas as pd
 import pytest
 import xarray as xr
 from browser import harness
-
-from dashboard import data, replan
-from dashboard.pages import plan as plan_page
-from dashboard.pages import whatif
-from optimizer.types import Job
-from sites import load_site
+from greendc.dashboard import data, replan
+from greendc.dashboard.pages import plan as plan_page
+from greendc.dashboard.pages import whatif
+from greendc.optimizer.types import Job
+from greendc.sites import load_site
 
 SITE = "zhongwei"
 DATE = "2026-07-15"
@@ -214,7 +213,7 @@ def test_whatif_on_a_folder_without_inputs_rebuilds_them(data_dir: Path) -> None
 
 def test_profile_of_fewer_levels_is_the_profile_of_the_site_with_fewer_levels() -> None:
     """Slicing the saved profile to the what-if's setpoint levels equals computing it for that site."""
-    from sites.profile import site_profile
+    from greendc.sites.profile import site_profile
 
     site = load_site(SITE)
     variant = replan.site_variant(site, replan.WhatIf(0, 20, 26, True, 0))
@@ -233,9 +232,10 @@ USER_DATE = "2026-12-01"
 @pytest.fixture(scope="module")
 def user_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A plan made by the real `greendc plan` from a user's site file, jobs CSV and weather file."""
+    from greendc.sites.profile import default_weather
+    from greendc.weather.readers import write_netcdf
+
     from greendc.cli import main
-    from sites.profile import default_weather
-    from weather.readers import write_netcdf
 
     tmp = tmp_path_factory.mktemp("user")
     tests = Path(__file__).parent / "data"

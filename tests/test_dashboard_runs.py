@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from greendc.dashboard import data
+from greendc.dashboard.pages import runs
 
-from dashboard import data
-from dashboard.pages import runs
 from greendc import history
 
 

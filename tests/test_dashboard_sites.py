@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import pandas as pd
-
-from dashboard.pages import sites as sites_page
-from sites import builtin_ids
+from greendc.dashboard.pages import sites as sites_page
+from greendc.sites import builtin_ids
 
 
 def _json(component: object) -> str:

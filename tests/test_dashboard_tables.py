@@ -6,11 +6,10 @@ import json
 from typing import Any
 
 import pandas as pd
+from greendc.dashboard import tables
+from greendc.dashboard.tables import PAGE, SORT, View
 from hypothesis import given
 from hypothesis import strategies as st
-
-from dashboard import tables
-from dashboard.tables import PAGE, SORT, View
 
 JOBS = pd.DataFrame({"job_id": ["a", "b", "c", "d"], "status": ["on_time", "late", "on_time", "not_run"],
                      "lateness_h": [0.0, 2.5, 0.0, None], "reason": ["", "waits for nodes", "", "64 nodes"]})

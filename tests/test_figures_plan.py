@@ -8,13 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from greendc.dashboard import figures_plan
+from greendc.dashboard.report_plan import plan_report_html
+from greendc.optimizer.baseline import baseline_plan
+from greendc.optimizer.planfolder import write_plan_folder
+from greendc.optimizer.types import PlanSettings
 from test_baseline import DAY, job, tiny_profile, tiny_site
-
-from dashboard import figures_plan
-from dashboard.report_plan import plan_report_html
-from optimizer.baseline import baseline_plan
-from optimizer.planfolder import write_plan_folder
-from optimizer.types import PlanSettings
 
 TZ = "Asia/Shanghai"
 

@@ -7,9 +7,8 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-
-from dashboard import figures_study, geo
-from dashboard.report_study import study_report_html
+from greendc.dashboard import figures_study, geo
+from greendc.dashboard.report_study import study_report_html
 
 
 def test_pareto_front_by_hand() -> None:

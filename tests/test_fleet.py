@@ -6,9 +6,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from greendc.weather.errors import InputError
 
 from greendc.fleet import WALL_MARGIN_S, load_fleet, resolve
-from weather.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "fleet.toml"
@@ -37,7 +37,7 @@ def test_example_covers_the_13_builtin_sites_on_sample_queues() -> None:
 
 
 def test_example_site_ids_exist_in_the_catalogue() -> None:
-    from sites import builtin_ids
+    from greendc.sites import builtin_ids
 
     if not builtin_ids():
         pytest.skip("site catalogue not present yet")

@@ -8,11 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from sites import load_site
-from sites.grid import (
+from greendc.sites import load_site
+from greendc.sites.grid import (
     carbon_series,
     demand_charge_share,
     export_price_series,
@@ -21,8 +18,10 @@ from sites.grid import (
     solar_dip_shape,
     tariff_table,
 )
-from sites.model import Grid
-from weather.errors import InputError
+from greendc.sites.model import Grid
+from greendc.weather.errors import InputError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 def make_grid(periods: list[dict], **extra: object) -> Grid:

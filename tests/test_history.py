@@ -6,10 +6,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from greendc.weather.errors import InputError
 
 from greendc import history
 from greendc.history import SiteRun
-from weather.errors import InputError
 
 
 def _row(run_id: str, site: str, status: str, started: str, **extra: object) -> SiteRun:

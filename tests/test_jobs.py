@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from greendc.optimizer.jobs import JobQueueWarning, jobs_to_frame, read_jobs
+from greendc.weather.errors import InputError
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from optimizer.jobs import JobQueueWarning, jobs_to_frame, read_jobs
-from weather.errors import InputError
 
 JOBS = Path(__file__).parent / "data" / "jobs"
 TZ = "Asia/Shanghai"
@@ -100,7 +99,7 @@ def test_round_trip_through_csv(tmp_path_factory: pytest.TempPathFactory,
                                 rows: list[tuple[int, float, int, int, bool]]) -> None:
     """Jobs written with jobs_to_frame and read back are the same jobs."""
     start = pd.Timestamp("2026-12-01", tz=TZ)
-    from optimizer.types import Job
+    from greendc.optimizer.types import Job
 
     jobs = [Job(f"j{i}", n, round(h, 4), start + pd.Timedelta(minutes=15 * r),
                 start + pd.Timedelta(minutes=15 * (r + d)), p) for i, (n, h, r, d, p) in enumerate(rows)]

@@ -1,13 +1,12 @@
-"""Tests of optimizer.pareto: the front runs from the cheapest to the cleanest plan, monotone both ways."""
+"""Tests of greendc.optimizer.pareto: the front runs from the cheapest to the cleanest plan, monotone both ways."""
 
 from __future__ import annotations
 
 import pytest
+from greendc.optimizer.accounting import carbon_kg
+from greendc.optimizer.pareto import pareto_plans
+from greendc.optimizer.types import PlanSettings
 from plan_cases import job, tiny_profile, tiny_site
-
-from optimizer.accounting import carbon_kg
-from optimizer.pareto import pareto_plans
-from optimizer.types import PlanSettings
 
 
 @pytest.mark.slow

@@ -8,16 +8,15 @@ from dataclasses import replace
 import numpy as np
 import pyomo.environ as pyo
 import pytest
+from greendc.optimizer.baseline import baseline_plan
+from greendc.optimizer.model import build, model_data
+from greendc.optimizer.plan import make_plan
+from greendc.optimizer.solve import solve_model
+from greendc.optimizer.types import Job, PlanSettings
+from greendc.optimizer.verify import check_energy_balance
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from plan_cases import checkpoint_queue, job, tiny_profile, tiny_site
-
-from optimizer.baseline import baseline_plan
-from optimizer.model import build, model_data
-from optimizer.plan import make_plan
-from optimizer.solve import solve_model
-from optimizer.types import Job, PlanSettings
-from optimizer.verify import check_energy_balance
 
 HOURS = 6
 EXACT = PlanSettings(rel_gap=1e-9, time_limit_s=20.0, step_minutes=60, horizon_h=HOURS)

@@ -1,4 +1,4 @@
-"""Hand-worked optima of tiny planning problems, and bad-input handling (optimizer.plan / optimizer.model)."""
+"""Hand-worked optima of tiny planning problems, and bad-input handling (greendc.optimizer.plan / greendc.optimizer.model)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from greendc.optimizer.plan import make_plan
+from greendc.optimizer.types import PlanSettings
 from plan_cases import job, tiny_profile, tiny_site
-
-from optimizer.plan import make_plan
-from optimizer.types import PlanSettings
 
 EXACT = PlanSettings(rel_gap=1e-9, time_limit_s=20.0, step_minutes=60, horizon_h=4.0)
 

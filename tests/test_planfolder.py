@@ -9,11 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_baseline import DAY, job, tiny_profile, tiny_site
-
-from optimizer.baseline import baseline_plan
-from optimizer.plan import make_plan
-from optimizer.planfolder import (
+from greendc.optimizer.baseline import baseline_plan
+from greendc.optimizer.plan import make_plan
+from greendc.optimizer.planfolder import (
     INPUTS_DIR,
     input_files,
     read_plan_folder,
@@ -21,8 +19,9 @@ from optimizer.planfolder import (
     write_folder,
     write_plan_folder,
 )
-from optimizer.types import OBJECTIVE_TERMS, RUN_COLUMNS, STEP_COLUMNS, Plan, PlanSettings
-from weather.errors import InputError
+from greendc.optimizer.types import OBJECTIVE_TERMS, RUN_COLUMNS, STEP_COLUMNS, Plan, PlanSettings
+from greendc.weather.errors import InputError
+from test_baseline import DAY, job, tiny_profile, tiny_site
 
 SETTINGS = PlanSettings(carbon_price_per_t=100.0, time_limit_s=20.0, default_penalty_per_h_late=50.0)
 INPUTS = {"site": "a" * 64, "jobs": "b" * 64, "weather": "synthetic"}
@@ -164,7 +163,7 @@ def _with_inputs(out: Path, plans: dict[str, object]) -> tuple[Path, dict[str, b
 
 def test_inputs_are_kept_and_read_back_equal(tmp_path: Path, plans: dict[str, object]) -> None:
     """inputs/ holds the queue, the profile and the site file; read back they equal what was planned."""
-    from sites import load_site
+    from greendc.sites import load_site
 
     folder, files = _with_inputs(tmp_path / "plan", plans)
     assert sorted(p.name for p in (folder / INPUTS_DIR).iterdir()) == ["jobs.csv", "profile.nc", "site.toml"]

@@ -9,15 +9,14 @@ import pandas as pd
 import pvlib
 import pytest
 import xarray as xr
-
-from sites import builtin_ids, cooling, load_site
-from sites.model import Site
-from sites.profile import annual_summary, default_weather, firm_it_kw, monthly_summary, site_profile
-from sites.renewables import DAYS_IN_MONTH, reference_pv
-from weather.dataset import WeatherWarning
-from weather.errors import InputError
-from weather.forecast import forecast_and_actual
-from weather.readers import read_tmy3
+from greendc.sites import builtin_ids, cooling, load_site
+from greendc.sites.model import Site
+from greendc.sites.profile import annual_summary, default_weather, firm_it_kw, monthly_summary, site_profile
+from greendc.sites.renewables import DAYS_IN_MONTH, reference_pv
+from greendc.weather.dataset import WeatherWarning
+from greendc.weather.errors import InputError
+from greendc.weather.forecast import forecast_and_actual
+from greendc.weather.readers import read_tmy3
 
 SITE_FILE = Path(__file__).parent / "data" / "weather" / "test_site.toml"
 PVLIB_DATA = Path(pvlib.__file__).parent / "data"

@@ -12,9 +12,8 @@ import pandas as pd
 import pvlib
 import pytest
 import xarray as xr
-
-from sites.model import PV, Climate, Wind
-from sites.renewables import (
+from greendc.sites.model import PV, Climate, Wind
+from greendc.sites.renewables import (
     SYNTHETIC_SOURCE_PREFIX,
     annual_energy_kwh,
     capacity_factor,
@@ -27,9 +26,9 @@ from sites.renewables import (
     wind_farm_kw,
     wind_nameplate_kw,
 )
-from weather.dataset import weather_dataset
-from weather.errors import InputError
-from weather.readers import read_tmy3
+from greendc.weather.dataset import weather_dataset
+from greendc.weather.errors import InputError
+from greendc.weather.readers import read_tmy3
 
 GREENSBORO = Path(pvlib.__file__).parent / "data" / "723170TYA.CSV"
 

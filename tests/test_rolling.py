@@ -9,14 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from optimizer.annual import YearProblem, YearResult, it_scale, per_kw_site, solve_year, year_problem
-from optimizer.daily_work import FlexWindow, JobPower, day_jobs, flex_windows, split_at
-from optimizer.day_forecast import ar1_noise, forecast_profile
-from optimizer.plan import make_plan
-from optimizer.rolling import (
+from greendc.optimizer.annual import YearProblem, YearResult, it_scale, per_kw_site, solve_year, year_problem
+from greendc.optimizer.daily_work import FlexWindow, JobPower, day_jobs, flex_windows, split_at
+from greendc.optimizer.day_forecast import ar1_noise, forecast_profile
+from greendc.optimizer.plan import make_plan
+from greendc.optimizer.rolling import (
     DailyCase,
     daily_site,
     horizon_end,
@@ -27,11 +24,13 @@ from optimizer.rolling import (
     settle,
     simulate,
 )
-from optimizer.scenarios import FlexClass, Limits, Scenario
-from optimizer.types import Plan, PlanSettings
-from sites.loader import load_site
-from sites.profile import default_weather, site_profile
-from sites.renewables import turbine_rated_kw
+from greendc.optimizer.scenarios import FlexClass, Limits, Scenario
+from greendc.optimizer.types import Plan, PlanSettings
+from greendc.sites.loader import load_site
+from greendc.sites.profile import default_weather, site_profile
+from greendc.sites.renewables import turbine_rated_kw
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 @lru_cache(maxsize=4)

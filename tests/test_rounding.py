@@ -1,4 +1,4 @@
-"""Relax-and-fix rounding (optimizer.model.rounding): hand-worked quantiles and the same optimum with it."""
+"""Relax-and-fix rounding (greendc.optimizer.model.rounding): hand-worked quantiles and the same optimum with it."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ from dataclasses import replace
 import highspy
 import numpy as np
 import pytest
+from greendc.optimizer.model import build, model_data
+from greendc.optimizer.model.rounding import quantile_starts, start_hint
+from greendc.optimizer.solve import _MatrixRunner, _rounding_start, solve_model
+from greendc.optimizer.types import PlanSettings
 from plan_cases import checkpoint_queue, job, tiny_profile, tiny_site
-
-from optimizer.model import build, model_data
-from optimizer.model.rounding import quantile_starts, start_hint
-from optimizer.solve import _MatrixRunner, _rounding_start, solve_model
-from optimizer.types import PlanSettings
 
 EXACT = PlanSettings(rel_gap=1e-9, time_limit_s=20.0, step_minutes=60, horizon_h=6.0)
 

@@ -7,11 +7,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from greendc.optimizer.sample_queue import demand_share, node_range, sample_queue
+from greendc.sites.loader import load_site
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from optimizer.sample_queue import demand_share, node_range, sample_queue
-from sites.loader import load_site
 
 TZ = "Asia/Shanghai"
 DAY = pd.Timestamp("2026-12-01", tz=TZ)

@@ -6,14 +6,13 @@ import itertools
 from pathlib import Path
 
 import pytest
+from greendc.sites import load_site, parse_site
+from greendc.sites.loader import resolve_site_path
+from greendc.sites.model import ASHRAE_ALLOWABLE_C, CoolingPlant, Grid, ITFleet, parse_window
+from greendc.weather.errors import InputError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
-
-from sites import load_site, parse_site
-from sites.loader import resolve_site_path
-from sites.model import ASHRAE_ALLOWABLE_C, CoolingPlant, Grid, ITFleet, parse_window
-from weather.errors import InputError
 
 DATA = Path(__file__).parent / "data" / "sites"
 GOOD = (DATA / "good.toml").read_text()
@@ -156,9 +155,8 @@ def test_malformed_toml_names_the_line_and_its_key() -> None:
 
 
 def test_error_helper_lists_keys_only_for_the_model_it_knows() -> None:
+    from greendc.sites.loader import validation_to_input_error
     from pydantic import BaseModel, ConfigDict
-
-    from sites.loader import validation_to_input_error
 
     class Other(BaseModel):
         model_config = ConfigDict(extra="forbid")

@@ -7,9 +7,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from greendc.sites.model import SECTIONS, Provenance, Site, SizingLimits, TariffPeriod
 from pydantic import BaseModel, ValidationError
-
-from sites.model import SECTIONS, Provenance, Site, SizingLimits, TariffPeriod
 
 ROOT = Path(__file__).parents[1]
 #: Every table of a site file and its model (docs/file-formats.md has one key table per entry).
@@ -36,7 +35,7 @@ def test_every_model_is_frozen_forbids_extras_and_gives_each_field_a_unit(model:
 
 
 def test_a_loaded_site_cannot_be_changed_and_unknown_keys_are_refused() -> None:
-    from sites import load_site
+    from greendc.sites import load_site
 
     site = load_site("zhongwei")
     with pytest.raises(ValidationError, match="frozen"):

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from sites import load_site
-from sites.model import Site
+from greendc.sites import load_site
+from greendc.sites.model import Site
 
 #: site-facts.md, hub table and eastern demand centres: latitude, longitude [deg], altitude [m]
 #: (None: not given there) and whether site-facts marks the altitude as an estimate.

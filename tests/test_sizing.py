@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from optimizer.sizing import (
+from greendc.optimizer.sizing import (
     annualised_cost_per_unit,
     annuity_factor,
     capital_recovery_factor,

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from optimizer.slurm import parse_squeue, read_squeue, scontrol_script, slurm_number
-from weather.errors import InputError
+from greendc.optimizer.slurm import parse_squeue, read_squeue, scontrol_script, slurm_number
+from greendc.weather.errors import InputError
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "squeue.json"
 TZ = "Asia/Shanghai"

@@ -8,6 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import xarray as xr
+from greendc.optimizer.scenarios import Scenario
+from greendc.sites.loader import CATALOGUE_DIR
 
 from greendc.workflows.compare import (
     StudySpec,
@@ -16,8 +18,6 @@ from greendc.workflows.compare import (
     run_study,
     write_outcome,
 )
-from optimizer.scenarios import Scenario
-from sites.loader import CATALOGUE_DIR
 
 
 def tiny_import_site(tmp_path: Path) -> Path:

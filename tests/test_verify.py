@@ -1,4 +1,4 @@
-"""Tests of optimizer.verify: a sound plan passes; each kind of broken plan is caught and named."""
+"""Tests of greendc.optimizer.verify: a sound plan passes; each kind of broken plan is caught and named."""
 
 from __future__ import annotations
 
@@ -6,11 +6,10 @@ import copy
 
 import numpy as np
 import pytest
+from greendc.optimizer.plan import make_plan
+from greendc.optimizer.types import Plan, PlanSettings
+from greendc.optimizer.verify import PlanVerificationError, verify_plan
 from plan_cases import job, tiny_profile, tiny_site
-
-from optimizer.plan import make_plan
-from optimizer.types import Plan, PlanSettings
-from optimizer.verify import PlanVerificationError, verify_plan
 
 SETTINGS = PlanSettings(rel_gap=1e-9, step_minutes=60, horizon_h=4)
 BATTERY = {"energy_kwh": 100.0, "power_kw": 50.0, "initial_soc_frac": 0.5, "min_soc_frac": 0.0}

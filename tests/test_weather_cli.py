@@ -13,12 +13,12 @@ import pandas as pd
 import pvlib
 import pytest
 import xarray as xr
+from greendc.sites import builtin_ids, load_site
+from greendc.sites.profile import default_weather
+from greendc.weather.readers import read_netcdf, read_tmy3
 from test_weather_readers import hourly_frame, write_epw
 
 from greendc.cli import main
-from sites import builtin_ids, load_site
-from sites.profile import default_weather
-from weather.readers import read_netcdf, read_tmy3
 
 SITE_FILE = Path(__file__).parent / "data" / "weather" / "test_site.toml"
 GREENSBORO = Path(pvlib.__file__).parent / "data" / "723170TYA.CSV"

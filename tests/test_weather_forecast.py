@@ -9,13 +9,18 @@ import pandas as pd
 import pvlib
 import pytest
 import xarray as xr
+from greendc.weather.errors import InputError
+from greendc.weather.forecast import (
+    ErrorModel,
+    forecast_and_actual,
+    forecast_with_error,
+    horizon,
+    lead_time_h,
+)
+from greendc.weather.readers import read_tmy3
+from greendc.weather.timegrid import on_year, resample_weather, weather_window
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from weather.errors import InputError
-from weather.forecast import ErrorModel, forecast_and_actual, forecast_with_error, horizon, lead_time_h
-from weather.readers import read_tmy3
-from weather.timegrid import on_year, resample_weather, weather_window
 
 GREENSBORO = Path(pvlib.__file__).parent / "data" / "723170TYA.CSV"
 

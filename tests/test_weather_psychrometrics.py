@@ -6,11 +6,10 @@ import numpy as np
 import pandas as pd
 import psychrolib
 import pytest
+from greendc.weather import psychrometrics as psy
+from greendc.weather.dataset import weather_dataset
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from weather import psychrometrics as psy
-from weather.dataset import weather_dataset
 
 
 @pytest.mark.parametrize(

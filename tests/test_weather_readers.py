@@ -12,10 +12,17 @@ import pandas as pd
 import pvlib
 import pytest
 import xarray as xr
-
-from weather.dataset import VARIABLES, WeatherWarning, check_location, distance_km
-from weather.errors import InputError
-from weather.readers import read_csv, read_epw, read_netcdf, read_tmy2, read_tmy3, read_weather, write_netcdf
+from greendc.weather.dataset import VARIABLES, WeatherWarning, check_location, distance_km
+from greendc.weather.errors import InputError
+from greendc.weather.readers import (
+    read_csv,
+    read_epw,
+    read_netcdf,
+    read_tmy2,
+    read_tmy3,
+    read_weather,
+    write_netcdf,
+)
 
 PVLIB_DATA = Path(pvlib.__file__).parent / "data"
 GREENSBORO = PVLIB_DATA / "723170TYA.CSV"
@@ -335,6 +342,6 @@ def test_unknown_suffix_and_missing_file(tmp_path: Path) -> None:
 
 
 def test_importing_the_error_type_stays_cheap() -> None:
-    # sites.loader and the CLI import weather.errors at start-up; pvlib must load only when used
-    code = "import sys, weather, weather.errors; assert 'pvlib' not in sys.modules; weather.read_weather"
+    # greendc.sites.loader and the CLI import greendc.weather.errors at start-up; pvlib must load only when used
+    code = "import sys, weather, greendc.weather.errors; assert 'pvlib' not in sys.modules; weather.read_weather"
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -9,15 +9,14 @@ import pandas as pd
 import pvlib
 import pytest
 import xarray as xr
-
-from sites.model import Climate
-from weather import psychrometrics as psy
-from weather.dataset import VARIABLES
-from weather.errors import InputError
-from weather.normals import local_frame, normals_from_weather, weibull_shape
-from weather.readers import read_tmy3
-from weather.synthetic import angstrom_clearness, day_length_h, diurnal_shape, synthetic_year
-from weather.validation import compare_years, markdown, synthetic_twin
+from greendc.sites.model import Climate
+from greendc.weather import psychrometrics as psy
+from greendc.weather.dataset import VARIABLES
+from greendc.weather.errors import InputError
+from greendc.weather.normals import local_frame, normals_from_weather, weibull_shape
+from greendc.weather.readers import read_tmy3
+from greendc.weather.synthetic import angstrom_clearness, day_length_h, diurnal_shape, synthetic_year
+from greendc.weather.validation import compare_years, markdown, synthetic_twin
 
 GREENSBORO = Path(pvlib.__file__).parent / "data" / "723170TYA.CSV"
 
@@ -50,7 +49,7 @@ def test_greensboro_synthetic_year_reproduces_the_tmy3(tmy: xr.Dataset) -> None:
     assert figures.monthly_mean_error_c < 1.0
     assert abs(figures.ghi_error) < 0.10
     assert abs(figures.p5_error_c) < 2.5 and abs(figures.p95_error_c) < 2.5
-    # the figures docs/weather.md shows (python -m weather.validation)
+    # the figures docs/weather.md shows (python -m greendc.weather.validation)
     assert (round(figures.ghi_real_kwh_m2), round(figures.ghi_synthetic_kwh_m2)) == (1566, 1694)
     assert (round(figures.p5_real_c, 1), round(figures.p95_real_c, 1)) == (-3.3, 28.9)
     assert figures.accepted
@@ -74,7 +73,7 @@ def test_greensboro_acceptance_holds_for_other_seeds(tmy: xr.Dataset, seed: int)
 
 @pytest.mark.slow
 def test_docs_weather_md_shows_the_current_validation_tables(tmy: xr.Dataset) -> None:
-    # docs/weather.md, "Validation": both tables exactly as `python -m weather.validation` prints them
+    # docs/weather.md, "Validation": both tables exactly as `python -m greendc.weather.validation` prints them
     docs = (Path(__file__).parents[1] / "docs" / "weather.md").read_text()
     text = markdown(tmy, {seed: synthetic_twin(tmy, seed) for seed in range(5)})
     tables = [block for block in text.split("\n\n") if block.startswith("|")]

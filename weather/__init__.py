@@ -1,6 +1,6 @@
 """Weather: readers, a synthetic typical year, derived quantities and forecasts, all as xarray.
 
-Names other than InputError load on first use (PEP 562), so importing ``weather.errors`` stays
+Names other than InputError load on first use (PEP 562), so importing ``greendc.weather.errors`` stays
 cheap for commands that never touch pvlib.
 """
 
@@ -9,31 +9,31 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from weather.errors import InputError
+from greendc.weather.errors import InputError
 
 _LAZY = {
-    "WeatherWarning": "weather.dataset",
-    "check_location": "weather.dataset",
-    "distance_km": "weather.dataset",
-    "weather_dataset": "weather.dataset",
-    "ErrorModel": "weather.forecast",
-    "forecast_and_actual": "weather.forecast",
-    "forecast_with_error": "weather.forecast",
-    "horizon": "weather.forecast",
-    "monthly_normals": "weather.normals",
-    "normals_from_weather": "weather.normals",
-    "read_csv": "weather.readers",
-    "read_epw": "weather.readers",
-    "read_netcdf": "weather.readers",
-    "read_tmy2": "weather.readers",
-    "read_tmy3": "weather.readers",
-    "read_weather": "weather.readers",
-    "write_netcdf": "weather.readers",
-    "synthetic_year": "weather.synthetic",
-    "on_year": "weather.timegrid",
-    "resample_weather": "weather.timegrid",
-    "weather_window": "weather.timegrid",
-    "compare_years": "weather.validation",
+    "WeatherWarning": "greendc.weather.dataset",
+    "check_location": "greendc.weather.dataset",
+    "distance_km": "greendc.weather.dataset",
+    "weather_dataset": "greendc.weather.dataset",
+    "ErrorModel": "greendc.weather.forecast",
+    "forecast_and_actual": "greendc.weather.forecast",
+    "forecast_with_error": "greendc.weather.forecast",
+    "horizon": "greendc.weather.forecast",
+    "monthly_normals": "greendc.weather.normals",
+    "normals_from_weather": "greendc.weather.normals",
+    "read_csv": "greendc.weather.readers",
+    "read_epw": "greendc.weather.readers",
+    "read_netcdf": "greendc.weather.readers",
+    "read_tmy2": "greendc.weather.readers",
+    "read_tmy3": "greendc.weather.readers",
+    "read_weather": "greendc.weather.readers",
+    "write_netcdf": "greendc.weather.readers",
+    "synthetic_year": "greendc.weather.synthetic",
+    "on_year": "greendc.weather.timegrid",
+    "resample_weather": "greendc.weather.timegrid",
+    "weather_window": "greendc.weather.timegrid",
+    "compare_years": "greendc.weather.validation",
 }
 
 __all__ = ["InputError", *_LAZY]

@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 import pvlib
 import xarray as xr
-
-from weather import psychrometrics as psy
-from weather.errors import InputError
+from greendc.weather import psychrometrics as psy
+from greendc.weather.errors import InputError
 
 #: Standard variables: name -> (unit, long name).
 VARIABLES: dict[str, tuple[str, str]] = {

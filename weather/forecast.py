@@ -16,9 +16,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import xarray as xr
-
-from weather import psychrometrics as psy
-from weather.timegrid import utc_naive, weather_window
+from greendc.weather import psychrometrics as psy
+from greendc.weather.timegrid import utc_naive, weather_window
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -18,7 +18,7 @@ SUNSHINE_DNI_W_M2 = 120.0
 
 @dataclass(frozen=True)
 class MonthlyNormals:
-    """Monthly normals (January..December) with the fields of sites.model.Climate, unvalidated."""
+    """Monthly normals (January..December) with the fields of greendc.sites.model.Climate, unvalidated."""
 
     temp_mean_c: list[float]
     """Monthly mean air temperature. [deg C]"""
@@ -56,7 +56,7 @@ def monthly_normals(ds: xr.Dataset) -> MonthlyNormals:
 
 
 def normals_from_weather(ds: xr.Dataset) -> dict[str, object]:
-    """Monthly normals in the fields of sites.model.Climate, from a (typical-year) weather Dataset.
+    """Monthly normals in the fields of greendc.sites.model.Climate, from a (typical-year) weather Dataset.
 
     Sunshine hours count the time with DNI at or above the WMO threshold of 120 W/m2.
     """

@@ -3,8 +3,8 @@
 Each ``read_*`` returns ``(xarray.Dataset, metadata)`` in the standard names and units of
 docs/architecture.md, as pvlib's iotools return ``(data, metadata)``. Typical-year files (EPW, TMY)
 are put on one calendar year (``year``, default 2025) and relabelled to interval start, so that a
-step at 00:00 UTC describes 00:00-01:00. Bad files raise :class:`~weather.errors.InputError` naming
-the file and the problem; repairs (short gaps) warn with :class:`~weather.dataset.WeatherWarning`.
+step at 00:00 UTC describes 00:00-01:00. Bad files raise :class:`~greendc.weather.errors.InputError` naming
+the file and the problem; repairs (short gaps) warn with :class:`~greendc.weather.dataset.WeatherWarning`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 import pvlib
 import xarray as xr
-
-from weather.dataset import VARIABLES, check_temperature_units, weather_dataset
-from weather.errors import InputError
+from greendc.weather.dataset import VARIABLES, check_temperature_units, weather_dataset
+from greendc.weather.errors import InputError
 
 #: Calendar year typical-year files are put on when no year is given.
 DEFAULT_YEAR = 2025

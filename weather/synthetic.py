@@ -27,11 +27,10 @@ import numpy.typing as npt
 import pandas as pd
 import pvlib
 import xarray as xr
+from greendc.weather import psychrometrics as psy
+from greendc.weather.dataset import weather_dataset
+from greendc.weather.errors import InputError
 from scipy import special, stats
-
-from weather import psychrometrics as psy
-from weather.dataset import weather_dataset
-from weather.errors import InputError
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -55,7 +54,7 @@ KC_MONTH_MAX = 0.97
 
 
 class ClimateNormals(Protocol):
-    """Monthly normals as sites.model.Climate carries them (January..December)."""
+    """Monthly normals as greendc.sites.model.Climate carries them (January..December)."""
 
     @property
     def temp_mean_c(self) -> Sequence[float]: ...

@@ -10,9 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import xarray as xr
-
-from weather.dataset import step_minutes_of
-from weather.errors import InputError
+from greendc.weather.dataset import step_minutes_of
+from greendc.weather.errors import InputError
 
 
 def utc_naive(when: pd.Timestamp | str, timezone: str) -> pd.Timestamp:

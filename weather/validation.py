@@ -1,10 +1,10 @@
 """Does the synthetic year reproduce a real climate? The issue's acceptance figures, and the doc table.
 
-Monthly normals are computed from a typical-year file (``weather.normals.normals_from_weather``), a
+Monthly normals are computed from a typical-year file (``greendc.weather.normals.normals_from_weather``), a
 synthetic year is generated from those normals alone, and the two years are compared: worst monthly
 mean temperature error, annual GHI ratio, hourly 5th and 95th temperature percentiles.
 
-    .venv/bin/python -m weather.validation [--seeds 0,1,2,3,4] [FILE]
+    .venv/bin/python -m greendc.weather.validation [--seeds 0,1,2,3,4] [FILE]
 
 prints the tables of docs/weather.md ("Validation") for pvlib's Greensboro NC TMY3, or for FILE.
 """
@@ -20,10 +20,9 @@ from typing import Any
 import pandas as pd
 import pvlib
 import xarray as xr
-
-from weather.normals import local_frame, monthly_normals
-from weather.readers import read_weather
-from weather.synthetic import synthetic_year
+from greendc.weather.normals import local_frame, monthly_normals
+from greendc.weather.readers import read_weather
+from greendc.weather.synthetic import synthetic_year
 
 #: pvlib's shipped TMY3 file for Greensboro NC (36.10 N, -79.95 E, 273 m).
 GREENSBORO_TMY3 = Path(pvlib.__file__).parent / "data" / "723170TYA.CSV"

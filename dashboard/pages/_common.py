@@ -6,8 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from dash import dcc, html
-
-from dashboard import data
+from greendc.dashboard import data
 
 #: Shown when the data folder has nothing in it yet.
 FIRST_PLAN_COMMANDS = (

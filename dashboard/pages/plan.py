@@ -12,9 +12,8 @@ from typing import Any
 
 import dash
 from dash import Dash, Input, Output, State, dcc, html, no_update
-
-from dashboard import data, figures_plan, ids, tables
-from dashboard.pages._common import date_choice, empty_card, error_card, graph, kpi_card, site_choice
+from greendc.dashboard import data, figures_plan, ids, tables
+from greendc.dashboard.pages._common import date_choice, empty_card, error_card, graph, kpi_card, site_choice
 
 PATH = "/plan"
 

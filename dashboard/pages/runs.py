@@ -8,9 +8,8 @@ from typing import Any
 import dash
 import pandas as pd
 from dash import Dash, Input, Output, dcc, html
-
-from dashboard import data, ids, tables
-from dashboard.pages._common import empty_card, error_card, options
+from greendc.dashboard import data, ids, tables
+from greendc.dashboard.pages._common import empty_card, error_card, options
 
 PATH = "/runs"
 #: Choices of how many nights to show.

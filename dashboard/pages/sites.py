@@ -8,11 +8,10 @@ from typing import Any
 import dash
 import pandas as pd
 from dash import Dash, Input, Output, dcc, html
-
-from dashboard import data, figures_sites, figures_study, geo, ids, tables
-from dashboard.pages._common import error_card, graph, options
-from sites import builtin_ids, load_site
-from sites.model import Site
+from greendc.dashboard import data, figures_sites, figures_study, geo, ids, tables
+from greendc.dashboard.pages._common import error_card, graph, options
+from greendc.sites import builtin_ids, load_site
+from greendc.sites.model import Site
 
 PATH = "/sites"
 

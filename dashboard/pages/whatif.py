@@ -1,7 +1,7 @@
 """What-if page: change the carbon price, the allowed setpoints, the battery or the deadline slack, re-plan.
 
-The re-plan is a real optimiser run (``optimizer.plan.make_plan`` on the profile of
-``sites.profile.site_profile``) in a Dash background callback, so the server stays responsive and the
+The re-plan is a real optimiser run (``greendc.optimizer.plan.make_plan`` on the profile of
+``greendc.sites.profile.site_profile``) in a Dash background callback, so the server stays responsive and the
 page shows a progress bar; the new plan is shown beside the saved one with the differences.
 """
 
@@ -13,10 +13,9 @@ from typing import Any
 
 import dash
 from dash import Dash, Input, Output, State, dcc, html
-
-from dashboard import data, figures_plan, ids, replan
-from dashboard.pages._common import date_choice, empty_card, error_card, graph, site_choice
-from weather.errors import InputError
+from greendc.dashboard import data, figures_plan, ids, replan
+from greendc.dashboard.pages._common import date_choice, empty_card, error_card, graph, site_choice
+from greendc.weather.errors import InputError
 
 PATH = "/whatif"
 #: Carbon-price slider range and marks [CNY/tCO2] (the plan settings default to 0).

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from weather.errors import InputError
+from greendc.weather.errors import InputError
 
 
 def compare(

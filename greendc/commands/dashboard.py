@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from weather.errors import InputError
+from greendc.weather.errors import InputError
 
 #: The data folder of DESIGN.md, where plans, studies and the run history are written.
 DEFAULT_DATA_DIR = Path("greendc-data")
@@ -31,7 +31,7 @@ def dashboard(
     = False,
 ) -> None:
     """Serve the dashboard: Plan, What-if, Sites and Runs pages for the plans under --data."""
-    from dashboard.app import create_app
+    from greendc.dashboard.app import create_app
 
     root = check_data_dir(data)
     app = create_app(root)

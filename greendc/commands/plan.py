@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from weather.errors import InputError
+from greendc.weather.errors import InputError
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -63,7 +63,7 @@ def plan(
     Exit code 0: a solver plan was written; 1: a flagged fallback plan (today's practice) was written;
     2: bad input, nothing planned.
     """
-    from optimizer.types import PlanSettings
+    from greendc.optimizer.types import PlanSettings
 
     if pareto < 0:
         raise InputError("must not be negative", key="--pareto")

@@ -9,11 +9,11 @@ from rich.console import Console, JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 
-from sites import builtin_ids, load_site
-from sites.cooling import pue_from_normals
-from sites.grid import peak_valley_ratio
-from sites.loader import resolve_site_path
-from sites.model import Site
+from greendc.sites import builtin_ids, load_site
+from greendc.sites.cooling import pue_from_normals
+from greendc.sites.grid import peak_valley_ratio
+from greendc.sites.loader import resolve_site_path
+from greendc.sites.model import Site
 
 app = typer.Typer(help="The site catalogue: list, show and validate site files.", no_args_is_help=True)
 

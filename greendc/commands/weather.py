@@ -14,7 +14,7 @@ import typer
 if TYPE_CHECKING:
     import xarray as xr
 
-    from sites.model import Site
+    from greendc.sites.model import Site
 
 app = typer.Typer(help="Weather years: monthly summary and NetCDF export.", no_args_is_help=True)
 
@@ -39,7 +39,7 @@ def _warnings_as_lines() -> Iterator[None]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield
-    from weather.dataset import WeatherWarning
+    from greendc.weather.dataset import WeatherWarning
 
     for item in caught:
         if issubclass(item.category, WeatherWarning):
@@ -55,11 +55,11 @@ def _load(
     target: str, weather_file: Path | None, year: int, seed: int, step_minutes: int
 ) -> tuple[xr.Dataset, Site | None, Place]:
     """(weather Dataset, site or None, place) for a site id/path or a weather file."""
-    from sites import load_site
-    from sites.profile import default_weather
-    from weather.dataset import check_location
-    from weather.readers import read_weather
-    from weather.timegrid import resample_weather
+    from greendc.sites import load_site
+    from greendc.sites.profile import default_weather
+    from greendc.weather.dataset import check_location
+    from greendc.weather.readers import read_weather
+    from greendc.weather.timegrid import resample_weather
 
     if _is_weather_file(target):
         ds, _ = read_weather(target, year=year)
@@ -111,9 +111,9 @@ def show(
     from rich.console import Console
     from rich.table import Table
 
-    from sites.model import CoolingPlant
-    from sites.profile import monthly_summary
-    from sites.renewables import reference_pv
+    from greendc.sites.model import CoolingPlant
+    from greendc.sites.profile import monthly_summary
+    from greendc.sites.renewables import reference_pv
 
     with _warnings_as_lines():
         ds, site, place = _load(target, weather, year, seed, 60)
@@ -167,8 +167,8 @@ def export(
     year: YearOpt = 2025,
 ) -> None:
     """Write the weather year with the standard names and units as NetCDF."""
-    from weather.errors import InputError
-    from weather.readers import write_netcdf
+    from greendc.weather.errors import InputError
+    from greendc.weather.readers import write_netcdf
 
     if step not in (5, 10, 15, 20, 30, 60):
         raise InputError(
@@ -183,7 +183,7 @@ def export(
 @app.command("turbines")
 def turbines() -> None:
     """List the turbine types with power curves in windpowerlib's shipped library."""
-    from sites.renewables import turbine_rated_kw, turbine_types
+    from greendc.sites.renewables import turbine_rated_kw, turbine_types
 
     for name in turbine_types():
         typer.echo(f"{name}\t{turbine_rated_kw(name):g} kW")

@@ -41,7 +41,7 @@ from typing import Any
 from greendc import atomic, history
 from greendc import fleet as fleet_file
 from greendc.fleet import SiteTask
-from weather.errors import InputError
+from greendc.weather.errors import InputError
 
 EXIT_OPTIMAL = 0
 EXIT_DEGRADED = 1
@@ -128,9 +128,9 @@ class Outcome:
 
 #: Modules the site-process server imports once per Dask worker, so each site's process starts ready.
 PRELOAD: tuple[str, ...] = (
-    "greendc.workflows.nightly_site", "greendc.workflows.plan", "sites.profile", "optimizer.plan",
-    "optimizer.baseline", "optimizer.verify", "optimizer.planfolder", "optimizer.sample_queue",
-    "optimizer.jobs", "optimizer.slurm", "optimizer.bms", "dashboard.report_plan", "pyomo.environ",
+    "greendc.workflows.nightly_site", "greendc.workflows.plan", "greendc.sites.profile", "greendc.optimizer.plan",
+    "greendc.optimizer.baseline", "greendc.optimizer.verify", "greendc.optimizer.planfolder", "greendc.optimizer.sample_queue",
+    "greendc.optimizer.jobs", "greendc.optimizer.slurm", "greendc.optimizer.bms", "greendc.dashboard.report_plan", "pyomo.environ",
 )
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from greendc import atomic
 from greendc.fleet import SiteTask
-from weather.errors import InputError
+from greendc.weather.errors import InputError
 
 if TYPE_CHECKING:
     from greendc.workflows.plan import PlanInputs
@@ -46,7 +46,7 @@ class NightInputs:
 
 def settings_of(task: SiteTask) -> Any:
     """The planner's settings from a site task."""
-    from optimizer.types import PlanSettings
+    from greendc.optimizer.types import PlanSettings
 
     return PlanSettings(step_minutes=task.step_minutes, horizon_h=task.horizon_h,
                         carbon_price_per_t=task.carbon_price_per_t, time_limit_s=task.time_limit_s,
@@ -90,8 +90,8 @@ def forecast_path(task: SiteTask) -> tuple[Path | None, list[str], list[str]]:
 
 def with_squeue_jobs(inputs: PlanInputs, dump: Path) -> tuple[PlanInputs, str]:
     """The inputs with the pending jobs of a Slurm dump as the queue (digest of the dump's bytes)."""
+    from greendc.optimizer.slurm import read_squeue
     from greendc.workflows.plan import day_start, sha256_file
-    from optimizer.slurm import read_squeue
 
     start = day_start(inputs.plan_date, inputs.site.site.timezone)
     end = start + pd.Timedelta(hours=inputs.settings.horizon_h)
@@ -104,9 +104,9 @@ def with_squeue_jobs(inputs: PlanInputs, dump: Path) -> tuple[PlanInputs, str]:
 
 def plan_site_task(task: SiteTask, out: Path, *, heuristic_only: bool = False) -> dict[str, Any]:
     """Plan the site into ``out`` (deterministic files) and return what the history records."""
-    from dashboard.report_plan import plan_report_html
+    from greendc.dashboard.report_plan import plan_report_html
+    from greendc.optimizer.planfolder import write_folder
     from greendc.workflows.plan import plan_site_day
-    from optimizer.planfolder import write_folder
 
     night = check_inputs(task)
     outcome = plan_site_day(night.plan, out, heuristic_only=heuristic_only)
@@ -133,13 +133,13 @@ def without_run_times(meta: dict[str, Any]) -> dict[str, Any]:
 
 def write_exports(task: SiteTask, inputs: PlanInputs, plan: Any, out: Path) -> None:
     """Add the BMS setpoint schedule and, for a Slurm queue, the scontrol script to the plan folder."""
-    from optimizer.bms import setpoint_csv, setpoint_schedule
+    from greendc.optimizer.bms import setpoint_csv, setpoint_schedule
 
     timezone = inputs.site.site.timezone
     schedule = setpoint_schedule(plan.steps, timezone, task.step_minutes)
     (out / SETPOINTS_FILE).write_text(setpoint_csv(schedule))
     if task.jobs_format == "squeue":
-        from optimizer.slurm import scontrol_script
+        from greendc.optimizer.slurm import scontrol_script
 
         planned = set(plan.runs["job_id"].astype(str))
         unplanned = [j.job_id for j in inputs.jobs if j.job_id not in planned]

@@ -2,7 +2,7 @@
 
 ``plan_site_day`` is the one path every caller takes (``greendc plan``, the nightly batch, tests):
 it builds the profile for the horizon from local midnight of the plan date, computes the baseline
-(today's practice) and the optimised plan (``optimizer.plan.make_plan``, which falls back to a
+(today's practice) and the optimised plan (``greendc.optimizer.plan.make_plan``, which falls back to a
 flagged heuristic when the solver gives no plan in time), optionally a cost-carbon front, and
 writes the plan folder atomically with its report. Input-reading warnings (naive job times, weather
 gaps) are collected and recorded in plan.json.
@@ -23,9 +23,9 @@ from typing import Any
 import pandas as pd
 import xarray as xr
 
-from optimizer.types import Job, Plan, PlanSettings
-from sites.model import Site
-from weather.errors import InputError
+from greendc.optimizer.types import Job, Plan, PlanSettings
+from greendc.sites.model import Site
+from greendc.weather.errors import InputError
 
 #: The data folder of DESIGN.md; plans go to ``plans/<site>/<date>/`` under it.
 DEFAULT_DATA_DIR = Path("greendc-data")
@@ -60,7 +60,7 @@ class PlanOutcome:
     meta: dict[str, Any]
     warnings: list[str]
     input_files: dict[str, bytes] = field(default_factory=dict)
-    """The files of the folder's inputs/ (optimizer.planfolder.input_files), to write it again. [-]"""
+    """The files of the folder's inputs/ (greendc.optimizer.planfolder.input_files), to write it again. [-]"""
 
     def facts(self) -> dict[str, Any]:
         """Solver facts and headline KPIs as plain data (the nightly run history records these)."""
@@ -133,7 +133,7 @@ def collected_warnings(into: list[str]) -> Iterator[None]:
 def read_inputs(site_ref: str | Path, *, plan_date: date | None, jobs_path: Path | None,
                 weather_path: Path | None, settings: PlanSettings, seed: int = 0) -> PlanInputs:
     """Load the site, the queue (or the sample queue) and the weather (or None: the synthetic year)."""
-    from sites.loader import load_site, resolve_site_path
+    from greendc.sites.loader import load_site, resolve_site_path
 
     check_settings(settings)
     site = load_site(site_ref)
@@ -144,18 +144,18 @@ def read_inputs(site_ref: str | Path, *, plan_date: date | None, jobs_path: Path
     digests = {"site": hashlib.sha256(site_toml).hexdigest()}
     with collected_warnings(notes):
         if jobs_path is None:
-            from optimizer.sample_queue import sample_queue
+            from greendc.optimizer.sample_queue import sample_queue
 
             jobs = sample_queue(site, day_start(day, tz), seed=seed, horizon_h=settings.horizon_h)
             digests["jobs"] = f"sample:{seed}:{jobs_digest(jobs)}"
         else:
-            from optimizer.jobs import read_jobs
+            from greendc.optimizer.jobs import read_jobs
 
             jobs = read_jobs(jobs_path, tz)
             digests["jobs"] = sha256_file(jobs_path)
         weather = None
         if weather_path is not None:
-            from weather.readers import read_weather
+            from greendc.weather.readers import read_weather
 
             if not Path(weather_path).is_file():
                 raise InputError("weather file not found", file=weather_path, key="--weather")
@@ -168,7 +168,7 @@ def read_inputs(site_ref: str | Path, *, plan_date: date | None, jobs_path: Path
 
 def profile_for(inputs: PlanInputs) -> xr.Dataset:
     """The site profile over the horizon from local midnight of the plan date."""
-    from sites.profile import site_profile
+    from greendc.sites.profile import site_profile
 
     tz = inputs.site.site.timezone
     start = day_start(inputs.plan_date, tz)
@@ -179,7 +179,7 @@ def profile_for(inputs: PlanInputs) -> xr.Dataset:
 
 def check_settings(settings: PlanSettings) -> None:
     """Refuse settings that cannot give a plan, naming the command-line option."""
-    from sites.profile import STEPS_MINUTES
+    from greendc.sites.profile import STEPS_MINUTES
 
     if settings.step_minutes not in STEPS_MINUTES:
         raise InputError(f"step of {settings.step_minutes} min is not allowed; use one of "
@@ -200,8 +200,8 @@ def check_settings(settings: PlanSettings) -> None:
 def heuristic_plan(profile: xr.Dataset, site: Site, jobs: Sequence[Job], settings: PlanSettings,
                    reason: str) -> Plan:
     """Today's practice flagged as a fallback (no solver): the nightly's retry after a crash or a kill."""
-    from optimizer.baseline import baseline_plan
-    from optimizer.verify import verify_plan
+    from greendc.optimizer.baseline import baseline_plan
+    from greendc.optimizer.verify import verify_plan
 
     plan = baseline_plan(profile, site, jobs, settings)
     plan.solver = replace(plan.solver, status="fallback", fallback=True, fallback_reason=reason)
@@ -231,7 +231,7 @@ def no_worse_than_baseline(plan: Plan, baseline: Plan) -> Plan:
 
 def pareto_record(plan: Plan) -> dict[str, Any]:
     """One point of the cost-carbon front for plan.json: its cap, cost terms, carbon, PUE and solver facts."""
-    from optimizer.accounting import plan_kpis
+    from greendc.optimizer.accounting import plan_kpis
 
     rates = plan.extra["rates"]
     step_h = float(rates["step_h"] if isinstance(rates, dict) else rates.step_h)  # type: ignore[attr-defined]
@@ -245,11 +245,11 @@ def pareto_record(plan: Plan) -> dict[str, Any]:
 def optimised(profile: xr.Dataset, inputs: PlanInputs, pareto: int,
               progress: Progress) -> tuple[Plan, list[dict[str, Any]]]:
     """The optimised plan and, with ``pareto`` > 0, the front it starts (its first point is the plan)."""
-    from optimizer.plan import make_plan
+    from greendc.optimizer.plan import make_plan
 
     if pareto <= 0:
         return make_plan(profile, inputs.site, inputs.jobs, inputs.settings, progress=progress), []
-    from optimizer.pareto import pareto_plans
+    from greendc.optimizer.pareto import pareto_plans
 
     progress(f"cost-carbon front: {pareto} plans")
     front = pareto_plans(profile, inputs.site, inputs.jobs, inputs.settings, pareto, progress=progress)
@@ -259,9 +259,9 @@ def optimised(profile: xr.Dataset, inputs: PlanInputs, pareto: int,
 def plan_site_day(inputs: PlanInputs, out: Path, *, pareto: int = 0, progress: Progress | None = None,
                   heuristic_only: bool = False) -> PlanOutcome:
     """Profile, baseline, plan (and front), then the plan folder at ``out``, written atomically."""
-    from dashboard.report_plan import plan_report_html
-    from optimizer.baseline import baseline_plan
-    from optimizer.planfolder import input_files, plan_metadata, with_input_digests, write_folder
+    from greendc.dashboard.report_plan import plan_report_html
+    from greendc.optimizer.baseline import baseline_plan
+    from greendc.optimizer.planfolder import input_files, plan_metadata, with_input_digests, write_folder
 
     say = progress or (lambda _text: None)
     check_settings(inputs.settings)

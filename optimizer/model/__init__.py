@@ -10,12 +10,11 @@ from collections.abc import Callable, Sequence
 
 import pyomo.environ as pyo
 import xarray as xr
+from greendc.optimizer.model import constraints, objective, variables
+from greendc.optimizer.model.data import ModelData, model_data
+from greendc.optimizer.types import Job, PlanSettings
+from greendc.sites.model import Site
 from pyomo.common.gc_manager import PauseGC
-
-from optimizer.model import constraints, objective, variables
-from optimizer.model.data import ModelData, model_data
-from optimizer.types import Job, PlanSettings
-from sites.model import Site
 
 __all__ = ["FAMILIES", "ModelData", "build", "build_model", "model_data"]
 

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import xarray as xr
-
-from optimizer.accounting import Rates, demand_share_of_month, make_rates
-from optimizer.types import Job, PlanSettings
-from sites.model import Site
+from greendc.optimizer.accounting import Rates, demand_share_of_month, make_rates
+from greendc.optimizer.types import Job, PlanSettings
+from greendc.sites.model import Site
 
 FloatArray = np.ndarray
 

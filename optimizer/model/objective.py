@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pyomo.environ as pyo
-
-from optimizer.model.data import ModelData, PreemptibleJob
+from greendc.optimizer.model.data import ModelData, PreemptibleJob
 
 
 def job_lateness(m: pyo.ConcreteModel, data: ModelData) -> None:
@@ -42,7 +41,7 @@ def objective(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     energy = sum_t price_t import_t dt; demand = d_h peak (the horizon's share of the monthly charge);
     export = sum_t export_price_t export_t dt; carbon = P_c / 1000 sum_t c_t import_t dt (kg -> t);
-    lateness = sum_j pen_j late_j + sum_g pen_g late_g. Terms match optimizer.accounting exactly.
+    lateness = sum_j pen_j late_j + sum_g pen_g late_g. Terms match greendc.optimizer.accounting exactly.
     """
     dt = data.step_h
     rates = data.rates

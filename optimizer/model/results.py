@@ -14,11 +14,10 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 import xarray as xr
-
-from optimizer.accounting import JOB_STATUS_COLUMNS
-from optimizer.model.data import BlockGroup, ModelData, PreemptibleJob
-from optimizer.model.objective import unfinished_weight
-from optimizer.types import OBJECTIVE_TERMS, RUN_COLUMNS, STEP_COLUMNS
+from greendc.optimizer.accounting import JOB_STATUS_COLUMNS
+from greendc.optimizer.model.data import BlockGroup, ModelData, PreemptibleJob
+from greendc.optimizer.model.objective import unfinished_weight
+from greendc.optimizer.types import OBJECTIVE_TERMS, RUN_COLUMNS, STEP_COLUMNS
 
 _TOL = 1e-6
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyomo.environ as pyo
-
-from optimizer.model.data import ModelData
+from greendc.optimizer.model.data import ModelData
 
 
 def add_sets(m: pyo.ConcreteModel, data: ModelData) -> None:

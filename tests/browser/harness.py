@@ -205,7 +205,7 @@ def make_data(root: Path, sites: tuple[str, ...], date: str, *, study: bool = Tr
         greendc("plan", "--site", site, "--date", date, "--time-limit", "20",
                 "--out", str(root / "plans" / site / date))
     if big_jobs:
-        from sites import load_site
+        from greendc.sites import load_site
 
         big = load_site(sites[0])
         queue = write_job_queue(root.parent / f"queue-{big_jobs}.csv", big_jobs, date, big.site.timezone,

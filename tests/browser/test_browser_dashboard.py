@@ -187,7 +187,7 @@ def test_carbon_price_slider_makes_a_new_plan(base_url: str, driver: Any, sites:
 
 
 def test_map_renders_its_sites_offline(base_url: str, driver: Any) -> None:
-    from sites import builtin_ids
+    from greendc.sites import builtin_ids
 
     driver.get(base_url + "/sites")
     harness.wait_for(driver, "#sites-map .main-svg")
