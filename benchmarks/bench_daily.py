@@ -6,7 +6,7 @@
 Three measurements of the same site-year (synthetic year 2025, seed 0):
 
 1. serial: the setup (aggregate LPs for business as usual and the sizes) and the twelve months one
-   after the other in this process (``greendc.optimizer.rolling.simulate``'s path), with the per-day
+   after the other in this process (``greendc.optimizer.study.rolling.simulate``'s path), with the per-day
    build and solve seconds;
 2. dask: the study as ``greendc compare --fidelity daily`` runs it, on a local Dask cluster of
    ``--workers`` processes (cluster start included): setup, 12 month tasks, the year;
@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from greendc.optimizer.scenarios import default_scenarios  # noqa: E402
+from greendc.optimizer.study.scenarios import default_scenarios  # noqa: E402
 
 from greendc.workflows.compare import (  # noqa: E402
     StudySpec,

@@ -17,8 +17,8 @@ import statistics
 import time
 from dataclasses import dataclass
 
-from greendc.optimizer.model import build, model_data
-from greendc.optimizer.solve import solve_model
+from greendc.optimizer.day.model import build, model_data
+from greendc.optimizer.day.solve import solve_model
 from greendc.optimizer.types import PlanSettings
 
 from benchmarks.cases import benchmark_jobs, benchmark_profile

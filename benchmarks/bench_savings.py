@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.bench_savings [--sites qingyang,horinger,shaoguan] [--date 2026-07-15]
 
-For each site: the sample queue for the day (greendc.optimizer.sample_queue), the baseline and the optimised
+For each site: the sample queue for the day (optimizer.io.sample_queue), the baseline and the optimised
 plan (60 s limit, gap 0.1 %), and their cost, carbon, PUE and peak import, with the savings in %.
 """
 
@@ -12,9 +12,9 @@ import argparse
 
 import pandas as pd
 from greendc.optimizer.accounting import plan_kpis
-from greendc.optimizer.baseline import baseline_plan
-from greendc.optimizer.plan import make_plan
-from greendc.optimizer.sample_queue import sample_queue
+from greendc.optimizer.day.baseline import baseline_plan
+from greendc.optimizer.day.plan import make_plan
+from greendc.optimizer.io.sample_queue import sample_queue
 from greendc.optimizer.types import PlanSettings
 from greendc.sites import load_site
 from greendc.sites.profile import site_profile

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.reference_highspy [--jobs 200] [--steps 96] [--repeats 3]
 
-Builds the same model as ``greendc.optimizer.model`` from the same ``ModelData`` (same columns, rows and
+Builds the same model as ``greendc.optimizer.day.model`` from the same ``ModelData`` (same columns, rows and
 objective; see docs/model.md), solves it with the same options, and prints build, pass and solve
 times beside the Pyomo path's, the objective of both (they must agree) and the overhead ratio.
 """
@@ -15,11 +15,11 @@ import time
 
 import highspy
 import numpy as np
-from greendc.optimizer.model import build, model_data
-from greendc.optimizer.model.data import ModelData
-from greendc.optimizer.model.objective import unfinished_weight
-from greendc.optimizer.model.variables import grid_bounds_kw, one_meter_steps
-from greendc.optimizer.solve import solve_model
+from greendc.optimizer.day.model import build, model_data
+from greendc.optimizer.day.model.data import ModelData
+from greendc.optimizer.day.model.objective import unfinished_weight
+from greendc.optimizer.day.model.variables import grid_bounds_kw, one_meter_steps
+from greendc.optimizer.day.solve import solve_model
 from greendc.optimizer.types import PlanSettings
 
 from benchmarks.cases import benchmark_jobs, benchmark_profile
@@ -90,7 +90,7 @@ class Arrays:
 
 
 def build_arrays(data: ModelData) -> tuple[Arrays, float]:
-    """The model of greendc.optimizer.model as arrays, and the objective's constant."""
+    """The model of greendc.optimizer.day.model as arrays, and the objective's constant."""
     a = Arrays()
     T, dt, rates = data.n_steps, data.step_h, data.rates
     pre, blocks = data.preemptible, data.blocks

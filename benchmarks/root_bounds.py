@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 
 import pyomo.environ as pyo
-from greendc.optimizer.model import build, model_data
-from greendc.optimizer.solve import solve_model
+from greendc.optimizer.day.model import build, model_data
+from greendc.optimizer.day.solve import solve_model
 from greendc.optimizer.types import PlanSettings
 
 from benchmarks.cases import benchmark_jobs, benchmark_profile

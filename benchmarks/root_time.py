@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.root_time [--seeds 5] [--steps 96] [--jobs 200] [--option NAME=VALUE ...]
 
-Runs the same hand-over and start as ``greendc.optimizer.solve`` (in one process, no wall-clock child) and
+Runs the same hand-over and start as ``greendc.optimizer.day.solve`` (in one process, no wall-clock child) and
 prints, per seed, the start's seconds, the MIP's seconds, its nodes and gap, and whether the start was
 already the optimum HiGHS proves. ``--option`` sets a HiGHS option for the MIP (repeatable), to try
 levers such as ``mip_heuristic_effort=0``.
@@ -14,9 +14,9 @@ import argparse
 import statistics
 import time
 
-import greendc.optimizer.solve as solve
+import greendc.optimizer.day.solve as solve
 import highspy
-from greendc.optimizer.model import build, model_data
+from greendc.optimizer.day.model import build, model_data
 from greendc.optimizer.types import PlanSettings
 
 from benchmarks.cases import benchmark_jobs, benchmark_profile

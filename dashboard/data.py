@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from greendc.optimizer.planfolder import read_plan_folder
+from greendc.optimizer.io.planfolder import read_plan_folder
 from greendc.weather.errors import InputError
 
 #: Folder and file names allowed in a data-folder path: no separators, no leading dot.
@@ -28,7 +28,7 @@ STUDIES = "studies"
 RUNS_DB = "runs.sqlite"
 PLAN_FILES = ("plan.json", "steps.csv", "jobs.csv")
 STUDY_TABLES = ("kpis.csv", "ranking.csv")
-#: Columns of the nightly history the Runs page relies on (greendc/history.py, docs/file-formats.md).
+#: Columns of the nightly history the Runs page relies on (optimizer/io/history.py, docs/file-formats.md).
 RUNS_TABLE = "site_runs"
 RUN_SITE = "site"
 RUN_DATE = "plan_date"
@@ -48,7 +48,7 @@ class DataError(InputError):
 
 @dataclass(frozen=True)
 class PlanData:
-    """A saved plan folder as the pages use it (read and checked by ``greendc.optimizer.planfolder``)."""
+    """A saved plan folder as the pages use it (read and checked by ``greendc.optimizer.io.planfolder``)."""
 
     site: str
     """Site id (folder name under plans/). [-]"""

@@ -6,7 +6,7 @@ may be used, and extra deadline slack for preemptible jobs. The KPIs of both pla
 the same way (``greendc.optimizer.accounting``) so the differences are like for like.
 
 The saved plan's inputs come from its folder's ``inputs/`` (the queue, the site profile slice and
-the site file it was planned on, ``greendc.optimizer.planfolder.read_saved_inputs``), whatever queue,
+the site file it was planned on, ``greendc.optimizer.io.planfolder.read_saved_inputs``), whatever queue,
 weather or site file it was made from. Folders written before ``inputs/`` existed are re-planned when
 their inputs can be rebuilt inside the data folder (synthetic weather, the built-in sample queue, a
 built-in site) and refused, saying which input is missing, otherwise.
@@ -29,9 +29,9 @@ import xarray as xr
 from greendc.dashboard.data import PlanData
 from greendc.dashboard.figures_plan import KPI_SPECS, Kpi, plan_kpis
 from greendc.optimizer import accounting
-from greendc.optimizer.plan import make_plan
-from greendc.optimizer.planfolder import SavedInputs, read_saved_inputs
-from greendc.optimizer.sample_queue import sample_queue
+from greendc.optimizer.day.plan import make_plan
+from greendc.optimizer.io.planfolder import SavedInputs, read_saved_inputs
+from greendc.optimizer.io.sample_queue import sample_queue
 from greendc.optimizer.types import Job, Plan, PlanSettings
 from greendc.sites import builtin_ids, load_site
 from greendc.sites.model import CoolingPlant, Site

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from greendc.optimizer.scenarios import default_scenarios
+from greendc.optimizer.study.scenarios import default_scenarios
 from greendc.sites.loader import builtin_ids
 
 from greendc.workflows.compare import site_inputs, site_scenario_year

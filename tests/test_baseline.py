@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 from greendc.optimizer.accounting import objective_terms
-from greendc.optimizer.baseline import baseline_plan
-from greendc.optimizer.sample_queue import sample_queue
+from greendc.optimizer.day.baseline import baseline_plan
+from greendc.optimizer.io.sample_queue import sample_queue
 from greendc.optimizer.types import RUN_COLUMNS, STEP_COLUMNS, Job, PlanSettings
 from greendc.sites.loader import load_site
 from greendc.sites.model import Site

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from greendc.optimizer.bms import setpoint_csv, setpoint_schedule
+from greendc.optimizer.io.bms import setpoint_csv, setpoint_schedule
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -177,8 +177,8 @@ def test_far_away_weather_warns_in_one_line(tmp_path: Path, capsys: pytest.Captu
 
 def test_a_dearer_incumbent_gives_way_to_the_cheaper_plan() -> None:
     """A plan costing more than the plan it is compared with is replaced by it, flagged with the reason."""
-    from greendc.optimizer.baseline import baseline_plan
-    from greendc.optimizer.plan import make_plan
+    from greendc.optimizer.day.baseline import baseline_plan
+    from greendc.optimizer.day.plan import make_plan
     from greendc.optimizer.types import PlanSettings
     from test_baseline import job, tiny_profile, tiny_site
 

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from greendc.optimizer.io import history
 
-from greendc import history
 from greendc.cli import main
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import xarray as xr
-from greendc.optimizer.scenarios import Scenario, default_scenarios
+from greendc.optimizer.study.scenarios import Scenario, default_scenarios
 
 from greendc.cli import main
 from greendc.workflows.compare import (

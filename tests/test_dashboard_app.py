@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from greendc.dashboard.app import create_app
+from greendc.optimizer.io import history
 
-from greendc import history
 from greendc.cli import main
 
 
@@ -31,7 +31,7 @@ def _post(client: Any, outputs: list[tuple[str, str]], inputs: list[tuple[str, s
 
 
 def _history(root: Path, sites: list[str]) -> Path:
-    """A data folder whose history has one night per site, written by greendc.history."""
+    """A data folder whose history has one night per site, written by greendc.optimizer.io.history."""
     with history.connect(history.default_path(root)) as conn:
         history.start_run(conn, "r1", "fleet.toml", "d", "2026-11-28T22:00:00Z")
         for site in sites:

@@ -1,4 +1,4 @@
-"""Runs page: the nightly history written by greendc.history, read directly from SQLite by the dashboard."""
+"""Runs page: nightly history written by optimizer.io.history, read from SQLite by the dashboard."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 from greendc.dashboard import data
 from greendc.dashboard.pages import runs
-
-from greendc import history
+from greendc.optimizer.io import history
 
 
 def _row(run_id: str, site: str, date: str, status: str, started: str, **extra: object) -> history.SiteRun:

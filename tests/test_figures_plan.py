@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from greendc.dashboard import figures_plan
 from greendc.dashboard.report_plan import plan_report_html
-from greendc.optimizer.baseline import baseline_plan
-from greendc.optimizer.planfolder import write_plan_folder
+from greendc.optimizer.day.baseline import baseline_plan
+from greendc.optimizer.io.planfolder import write_plan_folder
 from greendc.optimizer.types import PlanSettings
 from test_baseline import DAY, job, tiny_profile, tiny_site
 

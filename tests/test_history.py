@@ -6,10 +6,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from greendc.optimizer.io import history
+from greendc.optimizer.io.history import SiteRun
 from greendc.weather.errors import InputError
-
-from greendc import history
-from greendc.history import SiteRun
 
 
 def _row(run_id: str, site: str, status: str, started: str, **extra: object) -> SiteRun:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from greendc.optimizer.jobs import JobQueueWarning, jobs_to_frame, read_jobs
+from greendc.optimizer.io.jobs import JobQueueWarning, jobs_to_frame, read_jobs
 from greendc.weather.errors import InputError
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -1,10 +1,10 @@
-"""Tests of greendc.optimizer.pareto: the front runs from the cheapest to the cleanest plan, monotone both ways."""
+"""Tests of optimizer.day.pareto: the front runs from cheapest to cleanest, monotone both ways."""
 
 from __future__ import annotations
 
 import pytest
 from greendc.optimizer.accounting import carbon_kg
-from greendc.optimizer.pareto import pareto_plans
+from greendc.optimizer.day.pareto import pareto_plans
 from greendc.optimizer.types import PlanSettings
 from plan_cases import job, tiny_profile, tiny_site
 

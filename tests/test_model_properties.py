@@ -8,12 +8,12 @@ from dataclasses import replace
 import numpy as np
 import pyomo.environ as pyo
 import pytest
-from greendc.optimizer.baseline import baseline_plan
-from greendc.optimizer.model import build, model_data
-from greendc.optimizer.plan import make_plan
-from greendc.optimizer.solve import solve_model
+from greendc.optimizer.day.baseline import baseline_plan
+from greendc.optimizer.day.model import build, model_data
+from greendc.optimizer.day.plan import make_plan
+from greendc.optimizer.day.solve import solve_model
+from greendc.optimizer.day.verify import check_energy_balance
 from greendc.optimizer.types import Job, PlanSettings
-from greendc.optimizer.verify import check_energy_balance
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from plan_cases import checkpoint_queue, job, tiny_profile, tiny_site

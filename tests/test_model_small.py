@@ -1,4 +1,4 @@
-"""Hand-worked optima of tiny planning problems, and bad-input handling (greendc.optimizer.plan / greendc.optimizer.model)."""
+"""Hand-worked optima of tiny planning problems, and bad-input handling (optimizer.day.plan / .model)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from greendc.optimizer.plan import make_plan
+from greendc.optimizer.day.plan import make_plan
 from greendc.optimizer.types import PlanSettings
 from plan_cases import job, tiny_profile, tiny_site
 

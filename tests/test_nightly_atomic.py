@@ -11,8 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from greendc.atomic import (
+from greendc.optimizer.io.atomic import (
     LATEST,
     VERSIONS,
     LockHeldError,
@@ -121,7 +120,7 @@ def test_clean_staging_removes_leftovers(tmp_path: Path) -> None:
     assert current_plan(site) is None
 
 
-_HOLD = "import sys,time; from pathlib import Path; from greendc.atomic import run_lock\n" \
+_HOLD = "import sys,time; from pathlib import Path; from greendc.optimizer.io.atomic import run_lock\n" \
     "with run_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(60)\n"
 
 

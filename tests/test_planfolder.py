@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from greendc.optimizer.baseline import baseline_plan
-from greendc.optimizer.plan import make_plan
-from greendc.optimizer.planfolder import (
+from greendc.optimizer.day.baseline import baseline_plan
+from greendc.optimizer.day.plan import make_plan
+from greendc.optimizer.io.planfolder import (
     INPUTS_DIR,
     input_files,
     read_plan_folder,

@@ -9,11 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from greendc.optimizer.annual import YearProblem, YearResult, it_scale, per_kw_site, solve_year, year_problem
-from greendc.optimizer.daily_work import FlexWindow, JobPower, day_jobs, flex_windows, split_at
-from greendc.optimizer.day_forecast import ar1_noise, forecast_profile
-from greendc.optimizer.plan import make_plan
-from greendc.optimizer.rolling import (
+from greendc.optimizer.day.plan import make_plan
+from greendc.optimizer.study.annual import (
+    YearProblem,
+    YearResult,
+    it_scale,
+    per_kw_site,
+    solve_year,
+    year_problem,
+)
+from greendc.optimizer.study.rolling import (
     DailyCase,
     daily_site,
     horizon_end,
@@ -24,8 +29,10 @@ from greendc.optimizer.rolling import (
     settle,
     simulate,
 )
-from greendc.optimizer.scenarios import FlexClass, Limits, Scenario
+from greendc.optimizer.study.scenarios import FlexClass, Limits, Scenario
+from greendc.optimizer.study.work import FlexWindow, JobPower, day_jobs, flex_windows, split_at
 from greendc.optimizer.types import Plan, PlanSettings
+from greendc.sites.forecast import ar1_noise, forecast_profile
 from greendc.sites.loader import load_site
 from greendc.sites.profile import default_weather, site_profile
 from greendc.sites.renewables import turbine_rated_kw

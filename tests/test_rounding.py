@@ -1,4 +1,4 @@
-"""Relax-and-fix rounding (greendc.optimizer.model.rounding): hand-worked quantiles and the same optimum with it."""
+"""Relax-and-fix rounding (optimizer.day.model.rounding): hand-worked quantiles, the same optimum."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from dataclasses import replace
 import highspy
 import numpy as np
 import pytest
-from greendc.optimizer.model import build, model_data
-from greendc.optimizer.model.rounding import quantile_starts, start_hint
-from greendc.optimizer.solve import _MatrixRunner, _rounding_start, solve_model
+from greendc.optimizer.day.model import build, model_data
+from greendc.optimizer.day.model.rounding import quantile_starts, start_hint
+from greendc.optimizer.day.solve import _MatrixRunner, _rounding_start, solve_model
 from greendc.optimizer.types import PlanSettings
 from plan_cases import checkpoint_queue, job, tiny_profile, tiny_site
 

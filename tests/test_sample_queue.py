@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from greendc.optimizer.sample_queue import demand_share, node_range, sample_queue
+from greendc.optimizer.io.sample_queue import demand_share, node_range, sample_queue
 from greendc.sites.loader import load_site
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from greendc.optimizer.scenarios import default_scenarios, load_scenarios, parse_scenarios
+from greendc.optimizer.study.scenarios import default_scenarios, load_scenarios, parse_scenarios
 from greendc.weather.errors import InputError
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "scenarios.toml"

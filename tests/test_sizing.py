@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from greendc.optimizer.sizing import (
+from greendc.optimizer.study.sizing import (
     annualised_cost_per_unit,
     annuity_factor,
     capital_recovery_factor,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from greendc.optimizer.slurm import parse_squeue, read_squeue, scontrol_script, slurm_number
+from greendc.optimizer.io.slurm import parse_squeue, read_squeue, scontrol_script, slurm_number
 from greendc.weather.errors import InputError
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "squeue.json"

@@ -1,14 +1,14 @@
-"""Tests of greendc.optimizer.solve: both hand-overs agree, the hard wall-clock limit holds, the fallback plan."""
+"""Tests of optimizer.day.solve: both hand-overs agree, the hard wall-clock limit holds, the fallback plan."""
 
 from __future__ import annotations
 
 import time
 
-import greendc.optimizer.solve as solve
+import greendc.optimizer.day.solve as solve
 import numpy as np
 import pyomo.environ as pyo
 import pytest
-from greendc.optimizer.plan import make_plan
+from greendc.optimizer.day.plan import make_plan
 from greendc.optimizer.types import PlanSettings
 from plan_cases import job, tiny_profile, tiny_site
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import xarray as xr
-from greendc.optimizer.scenarios import Scenario
+from greendc.optimizer.study.scenarios import Scenario
 from greendc.sites.loader import CATALOGUE_DIR
 
 from greendc.workflows.compare import (

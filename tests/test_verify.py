@@ -1,4 +1,4 @@
-"""Tests of greendc.optimizer.verify: a sound plan passes; each kind of broken plan is caught and named."""
+"""Tests of optimizer.day.verify: a sound plan passes; each kind of broken plan is caught and named."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import copy
 
 import numpy as np
 import pytest
-from greendc.optimizer.plan import make_plan
+from greendc.optimizer.day.plan import make_plan
+from greendc.optimizer.day.verify import PlanVerificationError, verify_plan
 from greendc.optimizer.types import Plan, PlanSettings
-from greendc.optimizer.verify import PlanVerificationError, verify_plan
 from plan_cases import job, tiny_profile, tiny_site
 
 SETTINGS = PlanSettings(rel_gap=1e-9, step_minutes=60, horizon_h=4)

@@ -342,6 +342,7 @@ def test_unknown_suffix_and_missing_file(tmp_path: Path) -> None:
 
 
 def test_importing_the_error_type_stays_cheap() -> None:
-    # greendc.sites.loader and the CLI import greendc.weather.errors at start-up; pvlib must load only when used
-    code = "import sys, weather, greendc.weather.errors; assert 'pvlib' not in sys.modules; weather.read_weather"
+    # sites.loader and the CLI import weather.errors at start-up; pvlib must load only when used
+    code = ("import sys, greendc.weather as weather, greendc.weather.errors; "
+            "assert 'pvlib' not in sys.modules; weather.read_weather")
     subprocess.run([sys.executable, "-c", code], check=True)

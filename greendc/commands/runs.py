@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from greendc import fleet as fleet_file
-from greendc import history
-from greendc.history import SiteRun
+from greendc.optimizer.io import history
+from greendc.optimizer.io.history import SiteRun
 
 DEFAULT_DATA = Path("greendc-data")
 _STYLE = {"optimal": "green", "fallback": "yellow", "kept_previous": "magenta", "failed": "bold red"}

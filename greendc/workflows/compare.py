@@ -7,7 +7,7 @@ usual and optimum, KPIs) that depends on it; :func:`write_study` assembles resul
 ranking.csv and report.html in a staging folder and renames it into place. A task that fails is
 reported by site and scenario; the others still finish and are written.
 
-The daily fidelity (``greendc.optimizer.rolling``) adds, per site and scenario, one task that solves the
+The daily fidelity (``greendc.optimizer.study.rolling``) adds, per site and scenario, one task that solves the
 aggregate LP for the sizes and the months' starting states, one task per calendar month that runs
 the daily MILP over it on a rolling horizon, and one that joins the months into the year's dataset.
 """
@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from greendc.optimizer.scenarios import (
+from greendc.optimizer.study.scenarios import (
     Scenario,
     ScenarioFile,
     check_site_exists,
@@ -96,7 +96,7 @@ class StudyOutcome:
 
 def check_size_limits(sites: list[Site], scenarios: Sequence[Scenario], file: Path | None) -> None:
     """Every scenario's minimum sizes fit every site's own sizing limits, before anything is computed."""
-    from greendc.optimizer.annual import size_bounds
+    from greendc.optimizer.study.annual import size_bounds
 
     for site in sites:
         for scenario in scenarios:
@@ -183,7 +183,7 @@ def check_fidelity(fidelity: str, forecast_error: float | None) -> None:
 
 def site_inputs(site_ref: str, year: int, seed: int) -> SiteInputs:
     """One site's synthetic weather year and profile, with PV per kWp and wind per kW (a Dask task)."""
-    from greendc.optimizer.annual import per_kw_site
+    from greendc.optimizer.study.annual import per_kw_site
     from greendc.sites.profile import default_weather, site_profile
     from greendc.sites.renewables import turbine_rated_kw
 
@@ -199,7 +199,7 @@ def site_inputs(site_ref: str, year: int, seed: int) -> SiteInputs:
 
 def case_problem(inputs: SiteInputs, scenario: Scenario, bau: bool) -> tuple[Any, Any]:
     """The aggregate year LP of a site and scenario, BAU or optimum, unsolved: (problem, cooling choice)."""
-    from greendc.optimizer.annual import year_problem
+    from greendc.optimizer.study.annual import year_problem
 
     return year_problem(
         inputs.site,
@@ -213,7 +213,7 @@ def case_problem(inputs: SiteInputs, scenario: Scenario, bau: bool) -> tuple[Any
 
 def solve_case(inputs: SiteInputs, scenario: Scenario, bau: bool) -> tuple[Any, Any, Any]:
     """The aggregate year LP of a site and scenario, BAU or optimum: (problem, result, choice)."""
-    from greendc.optimizer.annual import solve_year
+    from greendc.optimizer.study.annual import solve_year
 
     problem, choice = case_problem(inputs, scenario, bau)
     result = solve_year(problem)
@@ -224,7 +224,7 @@ def solve_case(inputs: SiteInputs, scenario: Scenario, bau: bool) -> tuple[Any, 
 
 def site_scenario_year(inputs: SiteInputs, scenario: Scenario) -> xr.Dataset:
     """Business as usual and the optimum of one site under one scenario, with KPIs and NPV (a Dask task)."""
-    from greendc.optimizer.study_kpis import year_dataset
+    from greendc.optimizer.study.kpis import year_dataset
 
     datasets = {}
     for label, bau in (("bau", True), ("opt", False)):
@@ -235,7 +235,7 @@ def site_scenario_year(inputs: SiteInputs, scenario: Scenario) -> xr.Dataset:
 
 def with_bau(opt: xr.Dataset, bau_ds: xr.Dataset, inputs: SiteInputs, scenario: Scenario) -> xr.Dataset:
     """The optimum's dataset with business as usual's KPIs (``bau_`` prefix), the NPV and the site's place."""
-    from greendc.optimizer.sizing import npv_against_baseline
+    from greendc.optimizer.study.sizing import npv_against_baseline
 
     scalars = [name for name, v in bau_ds.data_vars.items() if v.ndim == 0]
     for name in scalars:
@@ -271,7 +271,7 @@ class DailySetup:
     """The aggregate solves a daily site-scenario starts from: sizes, month states, business as usual."""
 
     case: Any
-    """greendc.optimizer.rolling.DailyCase. [-]"""
+    """greendc.optimizer.study.rolling.DailyCase. [-]"""
     bau: xr.Dataset
     """Business as usual (no decisions: the same under both fidelities). [-]"""
     aggregate_total_cost: float
@@ -282,9 +282,9 @@ def daily_setup(
     inputs: SiteInputs, scenario: Scenario, forecast_error: float | None, seed: int
 ) -> DailySetup:
     """Sizes and month-start battery states from the aggregate optimum; BAU from its LP (a Dask task)."""
-    from greendc.optimizer.annual import it_scale, per_kw_site
-    from greendc.optimizer.rolling import DailyCase
-    from greendc.optimizer.study_kpis import year_dataset
+    from greendc.optimizer.study.annual import it_scale, per_kw_site
+    from greendc.optimizer.study.kpis import year_dataset
+    from greendc.optimizer.study.rolling import DailyCase
     from greendc.sites.renewables import turbine_rated_kw
 
     bau_problem, bau_result, bau_choice = solve_case(inputs, scenario, True)
@@ -310,7 +310,7 @@ def daily_setup(
 
 def daily_month(setup: DailySetup, month: int) -> Any:
     """The rolling-horizon daily MILP over one local calendar month (0-11), None if outside (a Dask task)."""
-    from greendc.optimizer.rolling import month_chunks, run_chunk
+    from greendc.optimizer.study.rolling import month_chunks, run_chunk
 
     for first, last in month_chunks(setup.case.problem):
         if int(setup.case.problem.month[first]) == month:
@@ -338,8 +338,8 @@ DAILY_UNITS = {
 
 def daily_year(inputs: SiteInputs, scenario: Scenario, setup: DailySetup, *months: Any) -> xr.Dataset:
     """The year of the daily fidelity from its months: KPIs, BAU, NPV, the daily facts (a Dask task)."""
-    from greendc.optimizer.rolling import combine
-    from greendc.optimizer.study_kpis import year_dataset
+    from greendc.optimizer.study.kpis import year_dataset
+    from greendc.optimizer.study.rolling import combine
 
     daily = combine(setup.case, [m for m in months if m is not None])
     ds = year_dataset(inputs.site, inputs.profile, scenario, setup.case.problem, daily.result, daily.choice)

@@ -11,9 +11,9 @@ Processes::
 
 A crash or a hang in a site's child costs only that site. The child writes its plan into the site's
 ``.staging`` folder and a ``result.json``; only the orchestrator, holding the lock, publishes (see
-greendc/atomic.py), so a child orphaned by a killed run can never switch a pointer.
+optimizer/io/atomic.py), so a child orphaned by a killed run can never switch a pointer.
 
-Statuses (greendc/history.py): optimal; fallback (the solver gave no plan in time or the process
+Statuses (optimizer/io/history.py): optimal; fallback (the solver gave no plan in time or the process
 died, so the flagged heuristic plan; or the forecast was missing and the synthetic year was used);
 kept_previous (inputs unusable, the last plan stays); failed (no plan could be made or kept).
 """
@@ -38,9 +38,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from greendc import atomic, history
 from greendc import fleet as fleet_file
 from greendc.fleet import SiteTask
+from greendc.optimizer.io import atomic, history
 from greendc.weather.errors import InputError
 
 EXIT_OPTIMAL = 0
@@ -128,9 +128,11 @@ class Outcome:
 
 #: Modules the site-process server imports once per Dask worker, so each site's process starts ready.
 PRELOAD: tuple[str, ...] = (
-    "greendc.workflows.nightly_site", "greendc.workflows.plan", "greendc.sites.profile", "greendc.optimizer.plan",
-    "greendc.optimizer.baseline", "greendc.optimizer.verify", "greendc.optimizer.planfolder", "greendc.optimizer.sample_queue",
-    "greendc.optimizer.jobs", "greendc.optimizer.slurm", "greendc.optimizer.bms", "greendc.dashboard.report_plan", "pyomo.environ",
+    "greendc.workflows.nightly_site", "greendc.workflows.plan", "greendc.sites.profile",
+    "greendc.optimizer.day.plan", "greendc.optimizer.day.baseline", "greendc.optimizer.day.verify",
+    "greendc.optimizer.io.planfolder", "greendc.optimizer.io.sample_queue", "greendc.optimizer.io.jobs",
+    "greendc.optimizer.io.slurm", "greendc.optimizer.io.bms", "greendc.dashboard.report_plan",
+    "pyomo.environ",
 )
 
 

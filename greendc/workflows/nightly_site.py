@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from greendc import atomic
 from greendc.fleet import SiteTask
+from greendc.optimizer.io import atomic
 from greendc.weather.errors import InputError
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def forecast_path(task: SiteTask) -> tuple[Path | None, list[str], list[str]]:
 
 def with_squeue_jobs(inputs: PlanInputs, dump: Path) -> tuple[PlanInputs, str]:
     """The inputs with the pending jobs of a Slurm dump as the queue (digest of the dump's bytes)."""
-    from greendc.optimizer.slurm import read_squeue
+    from greendc.optimizer.io.slurm import read_squeue
     from greendc.workflows.plan import day_start, sha256_file
 
     start = day_start(inputs.plan_date, inputs.site.site.timezone)
@@ -105,7 +105,7 @@ def with_squeue_jobs(inputs: PlanInputs, dump: Path) -> tuple[PlanInputs, str]:
 def plan_site_task(task: SiteTask, out: Path, *, heuristic_only: bool = False) -> dict[str, Any]:
     """Plan the site into ``out`` (deterministic files) and return what the history records."""
     from greendc.dashboard.report_plan import plan_report_html
-    from greendc.optimizer.planfolder import write_folder
+    from greendc.optimizer.io.planfolder import write_folder
     from greendc.workflows.plan import plan_site_day
 
     night = check_inputs(task)
@@ -133,13 +133,13 @@ def without_run_times(meta: dict[str, Any]) -> dict[str, Any]:
 
 def write_exports(task: SiteTask, inputs: PlanInputs, plan: Any, out: Path) -> None:
     """Add the BMS setpoint schedule and, for a Slurm queue, the scontrol script to the plan folder."""
-    from greendc.optimizer.bms import setpoint_csv, setpoint_schedule
+    from greendc.optimizer.io.bms import setpoint_csv, setpoint_schedule
 
     timezone = inputs.site.site.timezone
     schedule = setpoint_schedule(plan.steps, timezone, task.step_minutes)
     (out / SETPOINTS_FILE).write_text(setpoint_csv(schedule))
     if task.jobs_format == "squeue":
-        from greendc.optimizer.slurm import scontrol_script
+        from greendc.optimizer.io.slurm import scontrol_script
 
         planned = set(plan.runs["job_id"].astype(str))
         unplanned = [j.job_id for j in inputs.jobs if j.job_id not in planned]

@@ -2,7 +2,7 @@
 
 ``plan_site_day`` is the one path every caller takes (``greendc plan``, the nightly batch, tests):
 it builds the profile for the horizon from local midnight of the plan date, computes the baseline
-(today's practice) and the optimised plan (``greendc.optimizer.plan.make_plan``, which falls back to a
+(today's practice) and the optimised plan (``greendc.optimizer.day.plan.make_plan``, which falls back to a
 flagged heuristic when the solver gives no plan in time), optionally a cost-carbon front, and
 writes the plan folder atomically with its report. Input-reading warnings (naive job times, weather
 gaps) are collected and recorded in plan.json.
@@ -60,7 +60,7 @@ class PlanOutcome:
     meta: dict[str, Any]
     warnings: list[str]
     input_files: dict[str, bytes] = field(default_factory=dict)
-    """The files of the folder's inputs/ (greendc.optimizer.planfolder.input_files), to write it again. [-]"""
+    """The files of the folder's inputs/ (planfolder.input_files), to write it again. [-]"""
 
     def facts(self) -> dict[str, Any]:
         """Solver facts and headline KPIs as plain data (the nightly run history records these)."""
@@ -144,12 +144,12 @@ def read_inputs(site_ref: str | Path, *, plan_date: date | None, jobs_path: Path
     digests = {"site": hashlib.sha256(site_toml).hexdigest()}
     with collected_warnings(notes):
         if jobs_path is None:
-            from greendc.optimizer.sample_queue import sample_queue
+            from greendc.optimizer.io.sample_queue import sample_queue
 
             jobs = sample_queue(site, day_start(day, tz), seed=seed, horizon_h=settings.horizon_h)
             digests["jobs"] = f"sample:{seed}:{jobs_digest(jobs)}"
         else:
-            from greendc.optimizer.jobs import read_jobs
+            from greendc.optimizer.io.jobs import read_jobs
 
             jobs = read_jobs(jobs_path, tz)
             digests["jobs"] = sha256_file(jobs_path)
@@ -200,8 +200,8 @@ def check_settings(settings: PlanSettings) -> None:
 def heuristic_plan(profile: xr.Dataset, site: Site, jobs: Sequence[Job], settings: PlanSettings,
                    reason: str) -> Plan:
     """Today's practice flagged as a fallback (no solver): the nightly's retry after a crash or a kill."""
-    from greendc.optimizer.baseline import baseline_plan
-    from greendc.optimizer.verify import verify_plan
+    from greendc.optimizer.day.baseline import baseline_plan
+    from greendc.optimizer.day.verify import verify_plan
 
     plan = baseline_plan(profile, site, jobs, settings)
     plan.solver = replace(plan.solver, status="fallback", fallback=True, fallback_reason=reason)
@@ -245,11 +245,11 @@ def pareto_record(plan: Plan) -> dict[str, Any]:
 def optimised(profile: xr.Dataset, inputs: PlanInputs, pareto: int,
               progress: Progress) -> tuple[Plan, list[dict[str, Any]]]:
     """The optimised plan and, with ``pareto`` > 0, the front it starts (its first point is the plan)."""
-    from greendc.optimizer.plan import make_plan
+    from greendc.optimizer.day.plan import make_plan
 
     if pareto <= 0:
         return make_plan(profile, inputs.site, inputs.jobs, inputs.settings, progress=progress), []
-    from greendc.optimizer.pareto import pareto_plans
+    from greendc.optimizer.day.pareto import pareto_plans
 
     progress(f"cost-carbon front: {pareto} plans")
     front = pareto_plans(profile, inputs.site, inputs.jobs, inputs.settings, pareto, progress=progress)
@@ -260,8 +260,8 @@ def plan_site_day(inputs: PlanInputs, out: Path, *, pareto: int = 0, progress: P
                   heuristic_only: bool = False) -> PlanOutcome:
     """Profile, baseline, plan (and front), then the plan folder at ``out``, written atomically."""
     from greendc.dashboard.report_plan import plan_report_html
-    from greendc.optimizer.baseline import baseline_plan
-    from greendc.optimizer.planfolder import input_files, plan_metadata, with_input_digests, write_folder
+    from greendc.optimizer.day.baseline import baseline_plan
+    from greendc.optimizer.io.planfolder import input_files, plan_metadata, with_input_digests, write_folder
 
     say = progress or (lambda _text: None)
     check_settings(inputs.settings)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from greendc.optimizer.accounting import objective_terms
-from greendc.optimizer.model.data import ModelData, model_data, rate_feasible, release_step, to_utc
+from greendc.optimizer.day.model.data import ModelData, model_data, rate_feasible, release_step, to_utc
 from greendc.optimizer.types import Job, Plan, PlanSettings
 from greendc.sites.model import Site
 

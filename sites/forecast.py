@@ -12,7 +12,7 @@ their growth with lead time), multiplied by a scale ``error`` (0 = perfect, 1 = 
   McGowan and Rogers, *Wind Energy Explained*, 2nd ed. 2009, ch. 2), capped at rated output.
 
 Cooling coefficients are recomputed from the forecast temperatures with the plant's own physics
-(``greendc.sites.cooling.cooling_coefficients``), as ``greendc.sites.profile.site_profile`` does from the actual.
+(``cooling.cooling_coefficients``), as ``profile.site_profile`` does from the actual.
 All log-normal factors are mean-one (exp(sigma n - sigma^2 / 2)). With error 0 every array equals
 the actual one bit for bit.
 """

@@ -10,8 +10,8 @@ from collections.abc import Callable, Sequence
 
 import pyomo.environ as pyo
 import xarray as xr
-from greendc.optimizer.model import constraints, objective, variables
-from greendc.optimizer.model.data import ModelData, model_data
+from greendc.optimizer.day.model import constraints, objective, variables
+from greendc.optimizer.day.model.data import ModelData, model_data
 from greendc.optimizer.types import Job, PlanSettings
 from greendc.sites.model import Site
 from pyomo.common.gc_manager import PauseGC

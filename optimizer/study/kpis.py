@@ -1,6 +1,6 @@
 """Study KPIs: energy, PUE, water, cost breakdown, carbon, renewables and flexibility of a solved year.
 
-The results stage of the annual study: a solved :class:`greendc.optimizer.annual.YearResult` plus its
+The results stage of the annual study: a solved :class:`greendc.optimizer.study.annual.YearResult` plus its
 inputs become one labelled xarray Dataset (series over time, KPIs as scalars, monthly PUE over a
 ``month`` dimension) with units in attrs. Every cost term is recomputed from the series, so the
 breakdown adds up to the LP objective (a test checks it).
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 import xarray as xr
-from greendc.optimizer.annual import CoolingChoice, YearProblem, YearResult
-from greendc.optimizer.scenarios import Scenario
-from greendc.optimizer.sizing import capital_recovery_factor
+from greendc.optimizer.study.annual import CoolingChoice, YearProblem, YearResult
+from greendc.optimizer.study.scenarios import Scenario
+from greendc.optimizer.study.sizing import capital_recovery_factor
 from greendc.sites import cooling
 from greendc.sites.model import Site
 

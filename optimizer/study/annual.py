@@ -4,7 +4,7 @@ REopt-like (Anderson et al., *REopt Lite technical manual*, NREL 2021): grid imp
 PV and wind whose per-kW output is scaled by size variables, a battery with energy and power size
 variables, deferrable training energy in flexibility classes, the cooling level of each hour, a
 time-of-use tariff with monthly demand charges and a price on location-based carbon; capital enters
-as an annuity (``greendc.optimizer.sizing``) pro rata to the horizon.
+as an annuity (``greendc.optimizer.study.sizing``) pro rata to the horizon.
 
 The LP is assembled directly as a sparse matrix (a ``highspy.HighsLp``): for an 8760-hour year this
 builds in under 0.1 s, where Pyomo spends longer building and handing over the model than the
@@ -50,8 +50,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import xarray as xr
-from greendc.optimizer.scenarios import Scenario
-from greendc.optimizer.sizing import annualised_cost_per_unit
+from greendc.optimizer.study.scenarios import Scenario
+from greendc.optimizer.study.sizing import annualised_cost_per_unit
 from greendc.sites.model import PV, Site, Wind
 
 INF = highspy.kHighsInf
@@ -746,7 +746,7 @@ def size_bounds(scenario: Scenario, site: Site | None = None) -> SizeBounds:
 
 
 def unit_costs(scenario: Scenario) -> UnitCosts:
-    """Annualised cost per unit of each size after the capital subsidy (greendc.optimizer.sizing)."""
+    """Annualised cost per unit of each size after the capital subsidy (greendc.optimizer.study.sizing)."""
     c, r, share = scenario.costs, scenario.discount_rate, scenario.subsidies.capex_share
     return UnitCosts(
         pv_per_kw_year=annualised_cost_per_unit(

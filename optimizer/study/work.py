@@ -1,13 +1,13 @@
 """Deferrable training work of the daily fidelity: the aggregate's flexibility windows as preemptible jobs.
 
-The aggregate year LP (``greendc.optimizer.annual.flexible_energy``) conserves each flexibility class's
+The aggregate year LP (``greendc.optimizer.study.annual.flexible_energy``) conserves each flexibility class's
 energy within fixed, consecutive windows of the class's length, counted from the start of the
 horizon. The daily fidelity keeps exactly those windows, so both fidelities move the same work
 within the same bounds: each window (or the part of it inside a chunk of the year, see
 :func:`split_at`) becomes one aggregated preemptible job per day it is open, whose run time is the
 window's remaining energy at the full training headroom. Work a day leaves undone is carried to the
 next day's job of the same window; its deadline is the window's end, which the daily horizon
-always reaches (``greendc.optimizer.rolling.horizon_end``).
+always reaches (``greendc.optimizer.study.rolling.horizon_end``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from greendc.optimizer.annual import YearProblem
+from greendc.optimizer.study.annual import YearProblem
 from greendc.optimizer.types import Job, Plan
 
 #: Remaining work below this is finished. [kWh]

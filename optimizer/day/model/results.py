@@ -15,8 +15,8 @@ import pandas as pd
 import pyomo.environ as pyo
 import xarray as xr
 from greendc.optimizer.accounting import JOB_STATUS_COLUMNS
-from greendc.optimizer.model.data import BlockGroup, ModelData, PreemptibleJob
-from greendc.optimizer.model.objective import unfinished_weight
+from greendc.optimizer.day.model.data import BlockGroup, ModelData, PreemptibleJob
+from greendc.optimizer.day.model.objective import unfinished_weight
 from greendc.optimizer.types import OBJECTIVE_TERMS, RUN_COLUMNS, STEP_COLUMNS
 
 _TOL = 1e-6

@@ -1,9 +1,9 @@
 r"""The daily fidelity: the daily planning MILP run over the year on a rolling horizon, settled on actuals.
 
 For a site and scenario whose sizes are fixed (the aggregate fidelity's optimum), each day is planned
-with ``greendc.optimizer.plan.make_plan`` on hourly steps and only that day is committed:
+with ``greendc.optimizer.day.plan.make_plan`` on hourly steps and only that day is committed:
 
-* **Work.** The aggregate LP's flexibility windows (``greendc.optimizer.daily_work``) become one preemptible
+* **Work.** The aggregate LP's flexibility windows (``greendc.optimizer.study.work``) become one preemptible
   job per window open that day, carrying the work earlier days left; the rigid training share is
   firm load. The horizon reaches the end of every window open on the day (48 h on the first day of
   a 48 h window), so every deadline lies inside a horizon that can meet it.
@@ -16,7 +16,7 @@ with ``greendc.optimizer.plan.make_plan`` on hourly steps and only that day is c
   guide: the month's mean state at local midnight in the aggregate optimum (a seasonal guide
   curve, as in storage scheduling with water values; it holds no day-specific foresight).
 * **Forecasts.** With a forecast error, each day is planned on a seeded forecast
-  (``greendc.optimizer.day_forecast``) and settled on the actual profile by :func:`settle`: the IT
+  (``greendc.sites.forecast``) and settled on the actual profile by :func:`settle`: the IT
   schedule, setpoints and battery flows of the plan are kept, cooling is recomputed from the actual
   weather, and the grid (then curtailment) balances the difference.
 
@@ -27,7 +27,7 @@ state of charge at that boundary, and windows crossing the boundary split pro ra
 state, and any surplus is reported (``boundary_surplus_kwh``).
 
 Each day is solved with the planning model's public stages (``model_data``, ``build``,
-``solve_model``, ``plan_tables``), as ``greendc.optimizer.plan.make_plan`` does, but without its plan
+``solve_model``, ``plan_tables``), as ``greendc.optimizer.day.plan.make_plan`` does, but without its plan
 verification, whose battery check is the "end no lower than the start" rule replaced above; the
 settled year's balances are checked by tests/test_rolling.py instead.
 """
@@ -45,8 +45,12 @@ import pandas as pd
 import pyomo.environ as pyo
 import xarray as xr
 from greendc.optimizer.accounting import demand_share_of_month, objective_terms
-from greendc.optimizer.annual import CoolingChoice, YearProblem, YearResult
-from greendc.optimizer.daily_work import (
+from greendc.optimizer.day.model import ModelData, build, model_data
+from greendc.optimizer.day.model.results import plan_tables
+from greendc.optimizer.day.plan import Extra, fallback_plan
+from greendc.optimizer.day.solve import solve_model
+from greendc.optimizer.study.annual import CoolingChoice, YearProblem, YearResult
+from greendc.optimizer.study.work import (
     FlexWindow,
     JobPower,
     day_jobs,
@@ -55,16 +59,12 @@ from greendc.optimizer.daily_work import (
     open_windows,
     split_at,
 )
-from greendc.optimizer.day_forecast import forecast_profile
-from greendc.optimizer.model import ModelData, build, model_data
-from greendc.optimizer.model.results import plan_tables
-from greendc.optimizer.plan import Extra, fallback_plan
-from greendc.optimizer.solve import solve_model
 from greendc.optimizer.types import Job, Plan, PlanSettings, SolverInfo
+from greendc.sites.forecast import forecast_profile
 from greendc.sites.model import Battery, Site
 
 #: A window's shortfall below UNMET_RTOL x its energy + UNMET_KWH is the rounding of run shares
-#: to 0 or 1 within 1e-6 (greendc.optimizer.model.results), not unmet work. [-, kWh]
+#: to 0 or 1 within 1e-6 (greendc.optimizer.day.model.results), not unmet work. [-, kWh]
 UNMET_RTOL = 1e-5
 UNMET_KWH = 0.1
 #: Lateness penalty per job hour as a multiple of the cost of running the job at the dearest hour.

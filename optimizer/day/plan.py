@@ -1,7 +1,7 @@
 """One plan end to end: inputs -> model -> HiGHS -> results -> verification (the fallback when needed).
 
 ``make_plan`` never returns an unverified plan: the solver's plan, or when no solution comes within
-the wall-clock limit, today's practice (``greendc.optimizer.baseline``) flagged ``fallback`` with the reason.
+the wall-clock limit, today's practice (``day.baseline``) flagged ``fallback`` with the reason.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from dataclasses import asdict, replace
 import pyomo.environ as pyo
 import xarray as xr
 from greendc.optimizer.accounting import objective_terms
-from greendc.optimizer.model import ModelData, build, model_data
-from greendc.optimizer.model.results import plan_tables, solver_terms
-from greendc.optimizer.solve import Handover, SolveOutcome, solve_model
+from greendc.optimizer.day.model import ModelData, build, model_data
+from greendc.optimizer.day.model.results import plan_tables, solver_terms
+from greendc.optimizer.day.solve import Handover, SolveOutcome, solve_model
+from greendc.optimizer.day.verify import verify_plan
 from greendc.optimizer.types import Job, Plan, PlanSettings, SolverInfo
-from greendc.optimizer.verify import verify_plan
 from greendc.sites.model import Site
 
 Progress = Callable[[str], None]
@@ -155,7 +155,7 @@ def fallback_plan(
     build_s: float,
 ) -> Plan:
     """Today's practice, flagged as a fallback with the solver's reason (always a valid plan)."""
-    from greendc.optimizer.baseline import baseline_plan
+    from greendc.optimizer.day.baseline import baseline_plan
 
     plan = baseline_plan(profile, site, jobs, settings)
     reason = outcome.message or f"solver status {outcome.status}"

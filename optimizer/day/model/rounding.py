@@ -10,7 +10,7 @@ formulation is an interval matrix per group), so the rounded plan is usually opt
 a solve killed at the wall-clock limit still has a good plan. With a checkpoint overhead a
 preemptible job's step runs where its share is positive once the other integers are fixed.
 
-The functions here are pure: column indices in, fixed values out. ``greendc.optimizer.solve`` applies them.
+The functions here are pure: column indices in, fixed values out. ``day.solve`` applies them.
 """
 
 from __future__ import annotations

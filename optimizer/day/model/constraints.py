@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pyomo.environ as pyo
-from greendc.optimizer.model.data import ModelData
+from greendc.optimizer.day.model.data import ModelData
 
 
 def _jobs_by_step(m: pyo.ConcreteModel) -> tuple[dict[int, list[int]], dict[int, list[int]]]:

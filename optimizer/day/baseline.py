@@ -7,7 +7,7 @@ battery is idle, PV and wind serve the load first, a surplus is exported where t
 (and pays a non-negative price) or else curtailed, and the grid supplies the rest. REopt computes the
 same kind of business-as-usual case for every optimisation (style-anchors.md).
 
-Step conventions are the optimiser's (``greendc.optimizer.model.data``): a job may start at the first step
+Step conventions are the optimiser's (``greendc.optimizer.day.model.data``): a job may start at the first step
 at or after its release; its deadline step counts the steps ending by the deadline, capped at the
 horizon end; a non-preemptible job runs whole steps and must end inside the horizon or is not run;
 a preemptible job runs its exact hours (its last step partly) and work left at the horizon end is
@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from greendc.optimizer.accounting import JOB_STATUS_COLUMNS, objective_terms
-from greendc.optimizer.model.data import ModelData, PreemptibleJob, model_data, to_utc
-from greendc.optimizer.model.objective import unfinished_weight
+from greendc.optimizer.day.model.data import ModelData, PreemptibleJob, model_data, to_utc
+from greendc.optimizer.day.model.objective import unfinished_weight
 from greendc.optimizer.types import RUN_COLUMNS, STEP_COLUMNS, Job, Plan, PlanSettings, SolverInfo
 from greendc.sites.model import Site
 
@@ -127,7 +127,7 @@ def _shares(task: Task, start: int, n_steps: int, step_h: float) -> tuple[float,
 
 
 def lateness_h(p: Placement, n_steps: int, step_h: float) -> float:
-    """Lateness hours as the objective counts them (optimizer/model/objective.py, ``job_lateness``).
+    """Lateness hours as the objective counts them (optimizer/day/model/objective.py, ``job_lateness``).
 
     Preemptible: work done at or after the deadline step plus unplanned work weighted by
     ``unfinished_weight``. Non-preemptible: the finish delay, or (T - d + D) dt when not run.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pyomo.environ as pyo
-from greendc.optimizer.model.data import ModelData, PreemptibleJob
+from greendc.optimizer.day.model.data import ModelData, PreemptibleJob
 
 
 def job_lateness(m: pyo.ConcreteModel, data: ModelData) -> None:

@@ -29,7 +29,7 @@ from typing import Any, Final
 import pandas as pd
 import xarray as xr
 from greendc.optimizer.accounting import JOB_STATUS_COLUMNS, Rates, objective_terms, plan_kpis
-from greendc.optimizer.jobs import jobs_to_frame, read_jobs
+from greendc.optimizer.io.jobs import jobs_to_frame, read_jobs
 from greendc.optimizer.types import OBJECTIVE_TERMS, RUN_COLUMNS, STEP_COLUMNS, Job, Plan, PlanSettings
 from greendc.sites import load_site, parse_site
 from greendc.sites.model import Site
@@ -43,7 +43,7 @@ INPUTS_DIR, INPUT_JOBS, INPUT_PROFILE, INPUT_SITE = "inputs", "jobs.csv", "profi
 PROFILE_ENGINE: Final = "h5netcdf"
 #: Relative tolerance when a reader recomputes the objective from steps.csv. [-]
 RECOMPUTE_RTOL = 1e-6
-#: Renders report.html from plan.json's dict, the steps and the runs (greendc.dashboard.report_plan supplies it).
+#: Renders report.html from plan.json's dict, the steps and the runs (dashboard.report_plan supplies it).
 ReportRenderer = Callable[[dict[str, Any], pd.DataFrame, pd.DataFrame], str]
 
 
@@ -351,7 +351,7 @@ def _exchange(a: Path, b: Path) -> bool:
 def _move_into_place(tmp: Path, target: Path) -> None:
     """Publish ``tmp`` as ``target``: a rename, or an atomic exchange with an existing plan folder.
 
-    A target that is a symlink (a nightly pointer, greendc/atomic.py) is replaced by the folder and the
+    A target that is a symlink (a nightly pointer, optimizer/io/atomic.py) is replaced by the folder and the
     version it pointed at stays where it is. Without renameat2, the old folder is renamed aside first
     (a reader may then miss the plan for an instant, never see half of one).
     """

@@ -16,8 +16,8 @@ import numpy as np
 import pyomo.environ as pyo
 import xarray as xr
 from greendc.optimizer.accounting import carbon_kg
-from greendc.optimizer.model import ModelData
-from greendc.optimizer.plan import Progress, make_plan
+from greendc.optimizer.day.model import ModelData
+from greendc.optimizer.day.plan import Progress, make_plan
 from greendc.optimizer.types import Job, Plan, PlanSettings
 from greendc.sites.model import Site
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyomo.environ as pyo
-from greendc.optimizer.model.data import ModelData
+from greendc.optimizer.day.model.data import ModelData
 
 
 def add_sets(m: pyo.ConcreteModel, data: ModelData) -> None:

@@ -31,7 +31,7 @@ from typing import Any, Literal
 import highspy
 import numpy as np
 import pyomo.environ as pyo
-from greendc.optimizer.model.rounding import StartHint, rounded_columns, rounded_runs, start_hint
+from greendc.optimizer.day.model.rounding import StartHint, rounded_columns, rounded_runs, start_hint
 from pyomo.common.collections import ComponentSet
 from pyomo.common.enums import ObjectiveSense
 from pyomo.common.gc_manager import PauseGC
@@ -85,7 +85,7 @@ def solve_model(
     """Solve ``m`` with HiGHS, returning within ``time_limit_s`` of the solve start whatever happens.
 
     ``rounding`` (matrix hand-over only): start HiGHS from the relax-and-fix rounding of
-    ``greendc.optimizer.model.rounding`` when the model has integer decisions.
+    ``greendc.optimizer.day.model.rounding`` when the model has integer decisions.
     """
     start = time.perf_counter()
     with PauseGC():
