@@ -49,7 +49,19 @@ def _load_path(path: Path, _mtime_ns: int) -> Site:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read the site file ({exc.strerror or exc})", file=path) from None
-    return parse_site(data, file=path)
+    return anchor_files(parse_site(data, file=path), path.parent)
+
+
+def anchor_files(site: Site, folder: Path) -> Site:
+    """The site with a relative ``grid.emission_series_file`` made absolute from the site file's folder.
+
+    A site file names its CSV relative to itself (docs/file-formats.md), wherever the user runs from.
+    """
+    series = site.grid.emission_series_file
+    if series is None or Path(series).is_absolute():
+        return site
+    grid = site.grid.model_copy(update={"emission_series_file": str(folder / series)})
+    return site.model_copy(update={"grid": grid})
 
 
 def parse_site(data: bytes | str, *, file: str | Path = "<string>") -> Site:
@@ -63,6 +75,11 @@ def parse_site(data: bytes | str, *, file: str | Path = "<string>") -> Site:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"malformed TOML: {exc}", file=file, key=_key_at_error(text, str(exc))) from None
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        line = _most_nested_line(text)
+        key = _key_at_error(text, f"at line {line}")
+        raise InputError(f"arrays or inline tables nested too deeply (line {line}); site-file values are "
+                         "numbers, text or flat lists", file=file, key=key) from None
     try:
         return Site.model_validate(raw)
     except ValidationError as exc:
@@ -91,7 +108,7 @@ def validation_to_input_error(exc: ValidationError, file: str | Path,
         message = str(error["msg"]).removeprefix("Value error, ")
         if "input" in error and kind not in {"value_error"} and not isinstance(error["input"], dict | list):
             message = f"{message} (got {error['input']!r})"
-        if kind in BOUND_ERRORS:
+        if kind in BOUND_ERRORS | NUMBER_ERRORS:
             bounds = _allowed_range(known_root, error["loc"])
             message = f"{message}; allowed: {bounds}" if bounds else message
     return InputError(message, file=file, key=key)
@@ -99,6 +116,9 @@ def validation_to_input_error(exc: ValidationError, file: str | Path,
 
 #: pydantic error types of a number outside a field's bounds (ge, gt, le, lt).
 BOUND_ERRORS = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal"})
+#: pydantic error types of a value that is not a (finite) number of the field's type: quoted,
+#: a boolean, NaN or infinity. The field's range tells the user what to write instead.
+NUMBER_ERRORS = frozenset({"int_type", "float_type", "finite_number", "int_from_float"})
 
 
 def _allowed_range(root: type[BaseModel] | None, loc: tuple[int | str, ...]) -> str | None:
@@ -114,15 +134,20 @@ def _allowed_range(root: type[BaseModel] | None, loc: tuple[int | str, ...]) -> 
     low = _bound(field, {"ge": "<=", "gt": "<"})
     high = _bound(field, {"le": "<=", "lt": "<"})
     if low and high:
-        text = f"{low[1]:g} {low[0]} {name} {high[0]} {high[1]:g}"
+        text = f"{_number(low[1])} {low[0]} {name} {high[0]} {_number(high[1])}"
     elif low:
-        text = f"{name} {low[0].replace('<', '>')} {low[1]:g}"
+        text = f"{name} {low[0].replace('<', '>')} {_number(low[1])}"
     elif high:
-        text = f"{name} {high[0]} {high[1]:g}"
+        text = f"{name} {high[0]} {_number(high[1])}"
     else:
         return None
     unit = re.search(r"\[([^\]]+)\]\s*$", field.description or "")
     return f"{text} [{unit.group(1)}]" if unit and unit.group(1) != "-" else text
+
+
+def _number(value: float) -> str:
+    """A bound as people write it: 5,000,000 rather than 5e+06, 0.3 as 0.3."""
+    return f"{value:,.0f}" if value.is_integer() else f"{value:g}"
 
 
 def _bound(field: FieldInfo, operators: dict[str, str]) -> tuple[str, float] | None:
@@ -164,6 +189,12 @@ def _model_in(annotation: object) -> type[BaseModel] | None:
             if found is not None:
                 return found
     return None
+
+
+def _most_nested_line(text: str) -> int:
+    """1-based number of the line with the most opening brackets and braces (where nesting ran away)."""
+    counts = [line.count("[") + line.count("{") for line in text.splitlines()] or [0]
+    return counts.index(max(counts)) + 1
 
 
 def _key_at_error(text: str, message: str) -> str | None:

@@ -1,7 +1,10 @@
 """What a site is: location, IT fleet, cooling plant, PV, wind, battery, grid and climate.
 
 Every model is a frozen pydantic model that forbids unknown keys; every field's docstring ends with
-its unit in square brackets, as pvlib does. Validation that spans fields (tariff coverage, setpoint
+its unit in square brackets, as pvlib does. Types are strict (no ``true`` for a count, no ``"100"``
+for a number) and every number is finite and bounded by what is physically plausible, so a typo
+such as ``nodes = 9223372036854775807`` is refused here rather than sized into an array later.
+Validation that spans fields (tariff coverage, setpoint
 levels inside the ASHRAE allowable range) lives here too, so a site that loads is a site that works.
 """
 
@@ -26,8 +29,17 @@ ASHRAE_RECOMMENDED_C = (18.0, 27.0)
 Status = Literal["measured", "published", "estimate", "stand-in", "illustrative", "default"]
 
 
+#: Plausibility caps shared by several fields (a whole campus, not a single machine).
+MAX_SITE_KW = 5_000_000.0  # 5 GW: above the largest announced AI campuses' grid connections
+MAX_NODE_KW = 200.0  # a GB200 NVL72 rack, the densest 'node', draws about 132 kW
+MAX_BATTERY_KWH = 20_000_000.0  # 20 GWh: above the largest battery plants built
+#: Plausible outdoor air temperatures (world records about -89 and +57 deg C) [deg C].
+AIR_TEMP_RANGE_C = (-90.0, 65.0)
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, strict=True,
+                              allow_inf_nan=False)
 
 
 class Provenance(_Model):
@@ -82,15 +94,15 @@ class Location(_Model):
 class ITFleet(_Model):
     """The IT load: GPU nodes for training and a firm inference / storage load."""
 
-    nodes: int = Field(gt=0)
+    nodes: int = Field(gt=0, le=100_000)
     """GPU nodes available to training batches. [-]"""
-    gpus_per_node: int = Field(default=8, gt=0)
+    gpus_per_node: int = Field(default=8, gt=0, le=72)
     """GPUs per node. [-]"""
-    node_busy_kw: float = Field(gt=0)
+    node_busy_kw: float = Field(gt=0, le=MAX_NODE_KW)
     """Electric power of one node running training. [kW]"""
-    node_idle_kw: float = Field(ge=0)
+    node_idle_kw: float = Field(ge=0, le=MAX_NODE_KW)
     """Electric power of one idle node. [kW]"""
-    firm_load_kw: float = Field(ge=0)
+    firm_load_kw: float = Field(ge=0, le=MAX_SITE_KW)
     """Always-on IT load (inference, storage, network), served at every step. [kW]"""
     firm_load_profile: list[float] = Field(default_factory=lambda: [1.0] * 24, min_length=24, max_length=24)
     """Hourly multiplier of the firm load by local hour 0..23 (mean about 1). [-]"""
@@ -107,10 +119,8 @@ class ITFleet(_Model):
 
     @field_validator("firm_load_profile")
     @classmethod
-    def _non_negative_profile(cls, profile: list[float]) -> list[float]:
-        if any(v < 0 for v in profile):
-            raise ValueError("hourly multipliers must not be negative")
-        return profile
+    def _profile_range(cls, profile: list[float]) -> list[float]:
+        return _check_items(profile, 0.0, 5.0, "", label="hour", first=0)
 
     @property
     def max_it_kw(self) -> float:
@@ -128,12 +138,13 @@ class CoolingPlant(_Model):
     'dry_cooler' (closed air-cooled coil, limited by dry-bulb; for water-scarce sites) or 'none'. [-]"""
     ashrae_class: Literal["A1", "A2", "A3", "A4"] = "A1"
     """ASHRAE TC9.9 equipment class that bounds the allowable inlet range. [-]"""
-    setpoint_levels_c: list[float] = Field(default_factory=lambda: [18.0, 21.0, 24.0, 27.0], min_length=1)
+    setpoint_levels_c: list[float] = Field(default_factory=lambda: [18.0, 21.0, 24.0, 27.0], min_length=1,
+                                           max_length=16)
     """Allowed supply-air (server inlet) setpoints, ascending, inside the class's allowable range. [deg C]"""
     baseline_setpoint_c: float | None = None
     """Today's fixed setpoint, used by the baseline; one of the levels; default the lowest level. [deg C]"""
 
-    max_setpoint_change_c_per_h: float = Field(default=5.0, gt=0)
+    max_setpoint_change_c_per_h: float = Field(default=5.0, gt=0, le=20)
     """Largest setpoint change per hour (ASHRAE thermal guideline: 5 deg C/h). [deg C/h]"""
     chw_supply_offset_c: float = Field(default=8.0, ge=2, le=20)
     """Supply-air setpoint minus chilled-water supply temperature (coil approach + rise). [K]"""
@@ -198,20 +209,20 @@ class SizingLimits(_Model):
     only the scenario limits apply.
     """
 
-    pv_max_kw: float | None = Field(default=None, ge=0)
+    pv_max_kw: float | None = Field(default=None, ge=0, le=MAX_SITE_KW)
     """Largest PV array the site's land or roofs hold. [kWp]"""
-    wind_max_kw: float | None = Field(default=None, ge=0)
+    wind_max_kw: float | None = Field(default=None, ge=0, le=MAX_SITE_KW)
     """Largest wind farm the site's land and permits allow. [kW]"""
-    battery_max_kwh: float | None = Field(default=None, ge=0)
+    battery_max_kwh: float | None = Field(default=None, ge=0, le=MAX_BATTERY_KWH)
     """Largest battery energy the site has room for. [kWh]"""
-    battery_max_kw: float | None = Field(default=None, ge=0)
+    battery_max_kw: float | None = Field(default=None, ge=0, le=MAX_SITE_KW)
     """Largest battery power the site's connection takes. [kW]"""
 
 
 class PV(_Model):
     """An optional photovoltaic array."""
 
-    kwp: float = Field(ge=0)
+    kwp: float = Field(ge=0, le=MAX_SITE_KW)
     """DC nameplate capacity. [kWp]"""
     tilt_deg: float = Field(default=30.0, ge=0, le=90)
     """Module tilt from horizontal. [deg]"""
@@ -234,7 +245,7 @@ class Wind(_Model):
     """Turbine type from windpowerlib's shipped OEDB power curves. [-]"""
     hub_height_m: float = Field(default=100.0, gt=10, le=250)
     """Hub height. [m]"""
-    count: int = Field(ge=0)
+    count: int = Field(ge=0, le=2000)
     """Number of turbines. [-]"""
     availability: float = Field(default=0.95, gt=0, le=1)
     """Technical availability times wake and electrical efficiency. [-]"""
@@ -250,9 +261,9 @@ class Wind(_Model):
 class Battery(_Model):
     """An optional battery."""
 
-    energy_kwh: float = Field(ge=0)
+    energy_kwh: float = Field(ge=0, le=MAX_BATTERY_KWH)
     """Usable energy capacity. [kWh]"""
-    power_kw: float = Field(ge=0)
+    power_kw: float = Field(ge=0, le=MAX_SITE_KW)
     """Charge and discharge power limit. [kW]"""
     charge_efficiency: float = Field(default=0.95, gt=0, le=1)
     """Share of grid-side charging energy stored. [-]"""
@@ -279,9 +290,9 @@ class TariffPeriod(_Model):
     """Period name, e.g. peak, flat, valley, critical. [-]"""
     price_per_kwh: float = Field(ge=-5, le=20)
     """Energy price in this period. [currency/kWh]"""
-    windows: list[str] = Field(min_length=1)
+    windows: list[str] = Field(min_length=1, max_length=96)
     """Local clock-time windows 'HH:MM-HH:MM' (end exclusive, 24:00 allowed), 15-minute aligned. [-]"""
-    months: list[int] = Field(default_factory=lambda: list(range(1, 13)))
+    months: list[int] = Field(default_factory=lambda: list(range(1, 13)), max_length=12)
     """Months (1-12) in which the period applies. [-]"""
 
     @field_validator("windows")
@@ -323,17 +334,17 @@ def _minutes(text: str) -> int:
 class Grid(_Model):
     """The grid connection: limits, tariff, demand charge, export and carbon."""
 
-    import_limit_kw: float = Field(gt=0)
+    import_limit_kw: float = Field(gt=0, le=MAX_SITE_KW)
     """Largest import from the grid. [kW]"""
-    export_limit_kw: float = Field(default=0.0, ge=0)
+    export_limit_kw: float = Field(default=0.0, ge=0, le=MAX_SITE_KW)
     """Largest export to the grid; 0 forbids export. [kW]"""
     export_price_per_kwh: float = Field(default=0.0, ge=-5, le=20)
     """Price paid for exported energy. [currency/kWh]"""
-    demand_charge_per_kw_month: float = Field(default=0.0, ge=0)
+    demand_charge_per_kw_month: float = Field(default=0.0, ge=0, le=1000)
     """Capacity (demand) charge on the month's peak import. [currency/kW-month]"""
     tariff_label: str = "illustrative"
     """What the tariff is: 'illustrative' for a built-in default, or the tariff's official name. [-]"""
-    tariff: list[TariffPeriod] = Field(min_length=1)
+    tariff: list[TariffPeriod] = Field(min_length=1, max_length=96)
     """Time-of-use periods; together they price every minute of every day exactly once. [-]"""
     emission_factor_kg_per_kwh: float = Field(ge=0, le=2)
     """Annual average grid emission factor. [kgCO2/kWh]"""
@@ -382,10 +393,15 @@ class Climate(_Model):
     """Monthly sunshine duration. [h]"""
     wind_speed_ms: list[float] = Field(min_length=12, max_length=12)
     """Monthly mean wind speed at wind_height_m. [m/s]"""
-    wind_height_m: float = Field(default=10.0, gt=0)
+    wind_height_m: float = Field(default=10.0, gt=0, le=250)
     """Height of the wind-speed normals. [m]"""
     weibull_k: float = Field(default=2.0, gt=0.5, le=5)
     """Weibull shape of hourly wind speed. [-]"""
+
+    @field_validator("temp_mean_c", "temp_max_c", "temp_min_c")
+    @classmethod
+    def _plausible_air_temperature(cls, values: list[float]) -> list[float]:
+        return _check_months(values, *AIR_TEMP_RANGE_C, "deg C")
 
     @field_validator("temp_min_c")
     @classmethod
@@ -418,10 +434,17 @@ class Climate(_Model):
 def _check_months(values: list[float], low: float, high: float, unit: str,
                   low_open: bool = False) -> list[float]:
     """Raise naming the first month whose value lies outside [low, high] (or (low, high])."""
-    for m, value in enumerate(values):
+    return _check_items(values, low, high, unit, low_open=low_open, label="month", first=1)
+
+
+def _check_items(values: list[float], low: float, high: float, unit: str, *, label: str, first: int,
+                 low_open: bool = False) -> list[float]:
+    """Raise naming the first item (``label`` counted from ``first``) outside [low, high] (or (low, high])."""
+    for i, value in enumerate(values):
         if value > high or value < low or (low_open and value == low):
             bracket = "(" if low_open else "["
-            raise ValueError(f"month {m + 1}: {value:g} {unit} is outside {bracket}{low:g}, {high:g}]")
+            shown = f"{value:g} {unit}".strip()
+            raise ValueError(f"{label} {i + first}: {shown} is outside {bracket}{low:g}, {high:g}]")
     return values
 
 

@@ -120,12 +120,12 @@ def test_errors_name_the_key_and_what_is_allowed(old: str, new: str, key: str, f
 
 
 @pytest.mark.parametrize(("old", "new", "key", "allowed"), [
-    ("nodes = 10", "nodes = 0", "it.nodes", "allowed: nodes > 0"),
+    ("nodes = 10", "nodes = 0", "it.nodes", "allowed: 0 < nodes <= 100,000"),
     ("price_per_kwh = 0.2", "price_per_kwh = 25.0", "grid.tariff.0.price_per_kwh",
      "allowed: -5 <= price_per_kwh <= 20 [currency/kWh]"),
     ("[grid]", "[grid]\nemission_dip_frac = 1.0", "grid.emission_dip_frac",
      "allowed: 0 <= emission_dip_frac < 1"),
-    ("kwp = 100.0", "kwp = -1.0", "pv.kwp", "allowed: kwp >= 0 [kWp]"),
+    ("kwp = 100.0", "kwp = -1.0", "pv.kwp", "allowed: 0 <= kwp <= 5,000,000 [kWp]"),
 ])
 def test_a_number_out_of_bounds_names_the_whole_allowed_range(old: str, new: str, key: str,
                                                               allowed: str) -> None:
