@@ -32,6 +32,7 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from greendc.optimizer.io.publish import DEFAULT_DATA_DIR
 from greendc.sites.loader import builtin_ids, validation_to_input_error
 from greendc.weather.errors import InputError
 
@@ -112,7 +113,7 @@ class FleetSection(_Model):
 
     name: str = "fleet"
     """Label in logs and history. [-]"""
-    output_root: str = "greendc-data"
+    output_root: str = str(DEFAULT_DATA_DIR)
     """Data folder for plans, history and the lock, relative to the fleet file. [-]"""
     workers: int = Field(default=2, ge=1, le=256)
     """Dask worker processes (each runs one site at a time). [-]"""

@@ -101,7 +101,7 @@ def test_bad_date_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert "--date: not a date: '31/12/2026'; use YYYY-MM-DD" in capsys.readouterr().err
 
 
-_HOLD = "import sys,time; from pathlib import Path; from greendc.optimizer.io.atomic import run_lock\n" \
+_HOLD = "import sys,time; from pathlib import Path; from greendc.optimizer.io.publish import run_lock\n" \
     "with run_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(60)\n"
 
 

@@ -11,13 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
-from greendc.optimizer.io.atomic import (
+from greendc.optimizer.io.publish import (
     LATEST,
     VERSIONS,
     LockHeldError,
     clean_staging,
     current_plan,
-    publish,
+    publish_version,
     run_lock,
     staging_dir,
     tree_digest,
@@ -39,7 +39,7 @@ def test_publish_points_date_and_latest_at_a_complete_version(tmp_path: Path) ->
     site = tmp_path / "plans" / "wuhu"
     staged = _plan(staging_dir(site, "run1") / "plan", "a")
     digest = tree_digest(staged)
-    version = publish(staged, site, "2026-12-01")
+    version = publish_version(staged, site, "2026-12-01")
     assert version == site / VERSIONS / f"2026-12-01-{digest[:12]}"
     assert os.readlink(site / "2026-12-01") == f"{VERSIONS}/{version.name}"
     assert os.readlink(site / LATEST) == "2026-12-01"
@@ -49,9 +49,9 @@ def test_publish_points_date_and_latest_at_a_complete_version(tmp_path: Path) ->
 
 def test_same_content_twice_changes_nothing(tmp_path: Path) -> None:
     site = tmp_path / "wuhu"
-    first = publish(_plan(tmp_path / "s1", "a"), site, "2026-12-01")
+    first = publish_version(_plan(tmp_path / "s1", "a"), site, "2026-12-01")
     before = sorted(p.name for p in (site / VERSIONS).iterdir())
-    second = publish(_plan(tmp_path / "s2", "a"), site, "2026-12-01")
+    second = publish_version(_plan(tmp_path / "s2", "a"), site, "2026-12-01")
     assert first == second
     assert sorted(p.name for p in (site / VERSIONS).iterdir()) == before
     assert not (tmp_path / "s2").exists()
@@ -61,7 +61,7 @@ def test_new_content_switches_and_old_versions_are_pruned(tmp_path: Path) -> Non
     site = tmp_path / "wuhu"
     versions = []
     for n, text in enumerate("abc"):
-        versions.append(publish(_plan(tmp_path / f"s{n}", text), site, "2026-12-01", keep_versions=2))
+        versions.append(publish_version(_plan(tmp_path / f"s{n}", text), site, "2026-12-01", keep_versions=2))
         time.sleep(0.01)  # distinct mtimes
     assert _read(site / "2026-12-01")[0] == '{"v": "c"}'
     assert not versions[0].exists() and versions[1].exists() and versions[2].exists()
@@ -69,8 +69,8 @@ def test_new_content_switches_and_old_versions_are_pruned(tmp_path: Path) -> Non
 
 def test_latest_never_moves_back_to_an_earlier_date(tmp_path: Path) -> None:
     site = tmp_path / "wuhu"
-    publish(_plan(tmp_path / "s1", "dec2"), site, "2026-12-02")
-    publish(_plan(tmp_path / "s2", "dec1"), site, "2026-12-01")
+    publish_version(_plan(tmp_path / "s1", "dec2"), site, "2026-12-02")
+    publish_version(_plan(tmp_path / "s2", "dec1"), site, "2026-12-01")
     assert os.readlink(site / LATEST) == "2026-12-02"
     assert _read(site / "2026-12-01")[0] == '{"v": "dec1"}'
 
@@ -78,7 +78,7 @@ def test_latest_never_moves_back_to_an_earlier_date(tmp_path: Path) -> None:
 def test_a_folder_written_in_place_is_adopted(tmp_path: Path) -> None:
     site = tmp_path / "wuhu"
     _plan(site / "2026-12-01", "manual")
-    publish(_plan(tmp_path / "s", "nightly"), site, "2026-12-01")
+    publish_version(_plan(tmp_path / "s", "nightly"), site, "2026-12-01")
     assert (site / "2026-12-01").is_symlink()
     assert _read(site / "2026-12-01")[0] == '{"v": "nightly"}'
     adopted = [p.name for p in (site / VERSIONS).iterdir() if "-adopted-" in p.name]
@@ -88,7 +88,7 @@ def test_a_folder_written_in_place_is_adopted(tmp_path: Path) -> None:
 def test_readers_see_whole_plans_while_pointers_switch(tmp_path: Path) -> None:
     """A reader that resolves `latest` once, then reads, never sees a mix or nothing during 60 switches."""
     site = tmp_path / "wuhu"
-    publish(_plan(tmp_path / "s-init", "0"), site, "2026-12-01", keep_versions=100)
+    publish_version(_plan(tmp_path / "s-init", "0"), site, "2026-12-01", keep_versions=100)
     bad: list[object] = []
     done = threading.Event()
 
@@ -105,7 +105,7 @@ def test_readers_see_whole_plans_while_pointers_switch(tmp_path: Path) -> None:
     thread = threading.Thread(target=reader)
     thread.start()
     for n in range(1, 60):
-        publish(_plan(tmp_path / f"s{n}", str(n)), site, "2026-12-01", keep_versions=100)
+        publish_version(_plan(tmp_path / f"s{n}", str(n)), site, "2026-12-01", keep_versions=100)
     done.set()
     thread.join()
     assert bad == []
@@ -120,7 +120,7 @@ def test_clean_staging_removes_leftovers(tmp_path: Path) -> None:
     assert current_plan(site) is None
 
 
-_HOLD = "import sys,time; from pathlib import Path; from greendc.optimizer.io.atomic import run_lock\n" \
+_HOLD = "import sys,time; from pathlib import Path; from greendc.optimizer.io.publish import run_lock\n" \
     "with run_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(60)\n"
 
 

@@ -121,10 +121,10 @@ def test_replaces_an_older_plan_atomically(tmp_path: Path, plans: dict[str, obje
     out = tmp_path / "plans" / "testsite" / "2026-01-15"
     _write(out, plans, plan=plans["baseline"])  # type: ignore[arg-type]
     first = json.loads((out / "plan.json").read_text())["objective"]["total"]
-    (out / "stale.txt").write_text("from the old plan")
+    (out / "setpoints.csv").write_text("from the old plan")  # a greendc file the new plan lacks
     _write(out, plans)
     second = json.loads((out / "plan.json").read_text())["objective"]["total"]
-    assert second < first and not (out / "stale.txt").exists()
+    assert second < first and not (out / "setpoints.csv").exists()
     assert os.listdir(out.parent) == ["2026-01-15"]
 
 

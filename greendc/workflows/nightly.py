@@ -11,7 +11,7 @@ Processes::
 
 A crash or a hang in a site's child costs only that site. The child writes its plan into the site's
 ``.staging`` folder and a ``result.json``; only the orchestrator, holding the lock, publishes (see
-optimizer/io/atomic.py), so a child orphaned by a killed run can never switch a pointer.
+optimizer/io/publish.py), so a child orphaned by a killed run can never switch a pointer.
 
 Statuses (optimizer/io/history.py): optimal; fallback (the solver gave no plan in time or the process
 died, so the flagged heuristic plan; or the forecast was missing and the synthetic year was used);
@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-import logging
 import multiprocessing
 import os
 import shutil
@@ -32,15 +31,16 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from greendc import fleet as fleet_file
+from greendc.cluster import dask_client, emit, utc_now
 from greendc.fleet import SiteTask
-from greendc.optimizer.io import atomic, history
+from greendc.optimizer.io import history, publish
 from greendc.weather.errors import InputError
 
 EXIT_OPTIMAL = 0
@@ -50,17 +50,6 @@ EXIT_LOCKED = 3
 #: Wall-clock limit of the heuristic-only retry after a site's process was killed or crashed. [s]
 HEURISTIC_WALL_S = 90.0
 _STDERR_TAIL_CHARS = 600
-
-
-def utc_now() -> str:
-    """Current UTC time, ISO 8601 with milliseconds (logs and history only, never plan files)."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def emit(event: str, **fields: object) -> None:
-    """One JSON log line on stderr per event: ``ts``, ``event`` and the event's fields."""
-    sys.stderr.write(json.dumps({"ts": utc_now(), "event": event, **fields}, default=str) + "\n")
-    sys.stderr.flush()
 
 
 def default_plan_date(today: date | None = None) -> date:
@@ -321,9 +310,9 @@ def run_nightly(
         return nightly_site.dry_run(tasks, root, echo)
     context = RunContext(new_run_id(), root, night, tasks)
     try:
-        with atomic.run_lock(root):
+        with publish.run_lock(root):
             return _locked_run(context, fleet, fleet_path)
-    except atomic.LockHeldError as exc:
+    except publish.LockHeldError as exc:
         emit("lock_held", fleet=str(fleet_path), message=str(exc))
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_LOCKED
@@ -345,7 +334,7 @@ def _locked_run(context: RunContext, fleet: fleet_file.Fleet, fleet_path: Path) 
     emit("run_start", run_id=context.run_id, fleet=str(fleet_path), plan_date=context.plan_date.isoformat(),
          sites=[t.label for t in context.tasks], output_root=str(context.root))
     for task in context.tasks:
-        for leftover in atomic.clean_staging(site_dir(task)):
+        for leftover in publish.clean_staging(site_dir(task)):
             emit("staging_removed", site=task.label, path=str(leftover))
     with history.connect(history.default_path(context.root)) as conn:
         digest = fleet_file.fleet_digest(fleet_path)
@@ -413,7 +402,7 @@ def _outcome_of(future: Any, task: SiteTask, heuristic_only: bool) -> Outcome:
 
 def _spec_dir(context: RunContext, task: SiteTask, heuristic_only: bool) -> Path:
     """The staging folder of one attempt at one site: spec, result, stderr and the plan being written."""
-    return site_dir(task) / atomic.STAGING / f"{context.run_id}-{'heuristic' if heuristic_only else 'plan'}"
+    return site_dir(task) / publish.STAGING / f"{context.run_id}-{'heuristic' if heuristic_only else 'plan'}"
 
 
 def _submit(client: Any, context: RunContext, task: SiteTask, *, heuristic_only: bool) -> Any:
@@ -433,20 +422,20 @@ def _finish_site(
 ) -> None:
     """Judge, publish if there is a plan, write the history row and the log line."""
     folder = site_dir(task)
-    verdict = judge(outcome, atomic.current_plan(folder) is not None, first_failure)
+    verdict = judge(outcome, publish.current_plan(folder) is not None, first_failure)
     result = outcome.result or {}
     plan_path = ""
     if verdict.publish:
         try:
-            version = atomic.publish(Path(str(result["plan_dir"])), folder, task.plan_date)
+            version = publish.publish_version(Path(str(result["plan_dir"])), folder, task.plan_date)
             plan_path = str(version)
             emit("publish", site=task.label, plan_date=task.plan_date, path=str(folder / task.plan_date),
                  version=version.name)
-        except OSError as exc:  # a full disk or a permission problem: keep what is there
-            verdict = replace(verdict, status="kept_previous" if atomic.current_plan(folder) else "failed",
+        except (OSError, publish.ForeignTargetError) as exc:  # full disk, permissions, a folder not ours
+            verdict = replace(verdict, status="kept_previous" if publish.current_plan(folder) else "failed",
                               error=f"publishing failed: {exc}", publish=False)
     if not plan_path:
-        kept = atomic.current_plan(folder)
+        kept = publish.current_plan(folder)
         plan_path = str(kept) if kept is not None else ""
     context.statuses[task.label] = verdict.status
     if outcome.ended == "result":  # keep a crashed or killed site's stderr.txt until the next run
@@ -482,31 +471,6 @@ def site_run_row(
         plan_path=plan_path, plan_digest=Path(plan_path).name.rsplit("-", 1)[-1] if plan_path else "",
         reason=verdict.reason, error=verdict.error,
     )
-
-
-@contextlib.contextmanager
-def dask_client(workers: int, n_tasks: int, scheduler: str | None) -> Iterator[Any]:
-    """A Dask client on a local cluster of processes (one thread each), or on a given scheduler.
-
-    Dask's own INFO logging is turned down first: it would break the one-JSON-line-per-event log.
-    """
-    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
-    logging.getLogger("distributed").setLevel(logging.ERROR)
-    import dask
-    from distributed import Client, LocalCluster
-
-    if scheduler:
-        with Client(scheduler) as client:
-            yield client
-        return
-    n_workers = max(1, min(workers, n_tasks))
-    # Non-daemonic workers, so they may start site processes (a daemonic process may not have children).
-    with dask.config.set({"distributed.worker.daemon": False}):
-        # The scheduler's HTTP server always starts: a free local port, not 8787 (a warning when taken).
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                               dashboard_address="127.0.0.1:0")
-        with cluster, Client(cluster) as client:
-            yield client
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from greendc.fleet import SiteTask
-from greendc.optimizer.io import atomic
+from greendc.optimizer.io import publish
 from greendc.weather.errors import InputError
 
 if TYPE_CHECKING:
@@ -152,7 +152,7 @@ def dry_run(tasks: list[SiteTask], root: Path, echo: Callable[[str], None]) -> i
     from rich.console import Console
     from rich.table import Table
 
-    from greendc.workflows.nightly import emit
+    from greendc.cluster import emit
 
     table = Table(title=f"greendc nightly --dry-run: {len(tasks)} sites, output {root}")
     for name in ("site", "date", "jobs", "weather", "limits s (solver/wall)", "would"):
@@ -166,7 +166,7 @@ def dry_run(tasks: list[SiteTask], root: Path, echo: Callable[[str], None]) -> i
         emit("dry_run_site", site=task.label, plan_date=task.plan_date, would=would, jobs=jobs_note,
              weather=weather_note)
     Console(width=160).print(table)
-    lock = root / atomic.LOCK_NAME
+    lock = root / publish.LOCK_NAME
     echo(f"{usable} of {len(tasks)} sites would be planned; lock file {lock}; nothing was written")
     return 0 if usable == len(tasks) else 1
 
@@ -177,7 +177,7 @@ def _dry_check(task: SiteTask) -> tuple[str, str, str]:
     try:
         night = check_inputs(task)
     except InputError as exc:
-        kept = atomic.current_plan(folder)
+        kept = publish.current_plan(folder)
         action = f"keep previous plan {kept.name}" if kept else "fail: no previous plan"
         return f"{action} ({exc})", "?", "?"
     flag = f"; flagged: {'; '.join(night.fallback_reasons)}" if night.fallback_reasons else ""

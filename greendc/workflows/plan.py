@@ -23,12 +23,13 @@ from typing import Any
 import pandas as pd
 import xarray as xr
 
+from greendc.optimizer.io import publish
 from greendc.optimizer.types import Job, Plan, PlanSettings
 from greendc.sites.model import Site
 from greendc.weather.errors import InputError
 
 #: The data folder of DESIGN.md; plans go to ``plans/<site>/<date>/`` under it.
-DEFAULT_DATA_DIR = Path("greendc-data")
+DEFAULT_DATA_DIR = publish.DEFAULT_DATA_DIR
 Progress = Callable[[str], None]
 
 
@@ -108,6 +109,7 @@ def check_out_dir(out: Path) -> None:
     if blocker is not None:
         raise InputError(f"is a file, so {path} cannot be a plan folder; give a folder path", file=blocker,
                          key="--out")
+    publish.check_target(path, publish.PLAN_FOLDER)  # never replace what greendc did not write
 
 
 def sha256_file(path: Path) -> str:

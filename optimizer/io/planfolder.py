@@ -13,14 +13,10 @@ replacing an older plan, so a reader never sees half a plan.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import hashlib
 import io
 import json
 import math
-import os
-import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -29,6 +25,7 @@ from typing import Any, Final
 import pandas as pd
 import xarray as xr
 from greendc.optimizer.accounting import JOB_STATUS_COLUMNS, Rates, objective_terms, plan_kpis
+from greendc.optimizer.io import publish
 from greendc.optimizer.io.jobs import jobs_to_frame, read_jobs
 from greendc.optimizer.types import OBJECTIVE_TERMS, RUN_COLUMNS, STEP_COLUMNS, Job, Plan, PlanSettings
 from greendc.sites import load_site, parse_site
@@ -287,94 +284,18 @@ def write_folder(out_dir: str | Path, meta: dict[str, Any], steps: pd.DataFrame,
     """Write plan.json from ``meta``, steps.csv, jobs.csv, report.html and ``inputs/`` atomically."""
     meta = with_input_digests(meta, inputs)
     target = Path(out_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    try:
+    with publish.staged_folder(target, publish.PLAN_FOLDER) as staging:
         files = {PLAN_JSON: json.dumps(meta, indent=2, allow_nan=False) + "\n",
                  STEPS_CSV: steps_csv(steps), JOBS_CSV: jobs_csv(runs)}
         if render_report is not None:
             files[REPORT_HTML] = render_report(meta, steps, runs)
         for name, text in files.items():
-            _write_synced(tmp / name, text.encode("utf-8"))
+            (staging / name).write_bytes(text.encode("utf-8"))
         if inputs:
-            (tmp / INPUTS_DIR).mkdir()
+            (staging / INPUTS_DIR).mkdir()
             for name, data in inputs.items():
-                _write_synced(tmp / INPUTS_DIR / Path(name).name, data)
-            _fsync_dir(tmp / INPUTS_DIR)
-        _fsync_dir(tmp)
-        _move_into_place(tmp, target)
-    finally:
-        if tmp.is_symlink():
-            tmp.unlink()
-        elif tmp.exists():
-            shutil.rmtree(tmp)
+                (staging / INPUTS_DIR / Path(name).name).write_bytes(data)
     return target
-
-
-def _write_synced(path: Path, data: bytes) -> None:
-    """Write bytes and fsync them (the rename that publishes them must not outrun the data)."""
-    with open(path, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    """fsync a directory (its entries)."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths atomically with Linux renameat2(RENAME_EXCHANGE); False where unsupported."""
-    name = ctypes.util.find_library("c")
-    if name is None:
-        return False
-    libc = ctypes.CDLL(name, use_errno=True)
-    func = getattr(libc, "renameat2", None)
-    if func is None:
-        return False
-    result = func(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
-    return result == 0
-
-
-def _move_into_place(tmp: Path, target: Path) -> None:
-    """Publish ``tmp`` as ``target``: a rename, or an atomic exchange with an existing plan folder.
-
-    A target that is a symlink (a nightly pointer, optimizer/io/atomic.py) is replaced by the folder and the
-    version it pointed at stays where it is. Without renameat2, the old folder is renamed aside first
-    (a reader may then miss the plan for an instant, never see half of one).
-    """
-    if not target.exists() and not target.is_symlink():
-        os.rename(tmp, target)
-    elif target.is_symlink():
-        _replace_symlink(tmp, target)
-    elif target.is_file():
-        raise InputError("exists and is a file, not a plan folder", file=target, key="--out")
-    elif not _exchange(tmp, target):
-        aside = target.parent / f".{target.name}.old-{os.getpid()}"
-        os.rename(target, aside)
-        os.rename(tmp, target)
-        shutil.rmtree(aside, ignore_errors=True)
-    # after an exchange, ``tmp`` holds the old plan; the caller's cleanup removes it
-    _fsync_dir(target.parent)
-
-
-def _replace_symlink(tmp: Path, link: Path) -> None:
-    """Swap a folder in for a symlink atomically (exchange), or unlink then rename."""
-    if not _exchange(tmp, link):
-        link.unlink()
-        os.rename(tmp, link)
 
 
 def read_plan_folder(path: str | Path) -> PlanFolder:

@@ -1,34 +1,171 @@
-"""Crash-safe publishing of plan folders: content-addressed versions, symlink pointers, a run lock.
+"""The one publisher: every folder greendc writes (plan, study, nightly version) goes into place here.
 
-Layout under a site's plan folder ``plans/<site>/``::
+Two ways to publish, both crash-safe (a reader sees the old content or the new, never half):
+
+* In place (``greendc plan --out``, ``greendc compare``): ``staged_folder`` gives a sibling folder to
+  fill; it is fsynced and swapped with the target in one ``renameat2(RENAME_EXCHANGE)`` (a rename when
+  nothing is there), keeping the target's permissions. A target greendc did not write (a file, a
+  folder with other content) is refused with an InputError before anything is touched, and callers
+  run ``check_target`` before any work so a refusal costs nothing.
+* Versions and pointers (``greendc nightly``), under a site's plan folder ``plans/<site>/``::
 
     .versions/<date>-<digest12>/   complete plan folders, never modified once renamed into place
     .staging/<run>/...             work in progress; invisible to readers, removed by the next run
     <date> -> .versions/<date>-<digest12>     the plan of that date (a relative symlink)
     latest -> <date>                          the newest published date
 
-A reader only ever follows ``<date>`` or ``latest``. Both are switched by ``rename(2)`` of a fresh
-symlink over the old one, which POSIX guarantees atomic: a reader sees the old plan or the new one,
-never half of either. A plan folder is renamed into ``.versions`` only once complete and fsynced, so
-a crash (SIGKILL, power loss) at any instant leaves the previous pointers and folders intact.
+  A reader only ever follows ``<date>`` or ``latest``. Both are switched by ``rename(2)`` of a fresh
+  symlink over the old one, which POSIX guarantees atomic. A plan folder is renamed into ``.versions``
+  only once complete and fsynced, so a crash (SIGKILL, power loss) at any instant leaves the previous
+  pointers and folders intact. ``run_lock`` keeps two nightly runs apart.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import fcntl
 import hashlib
 import json
 import os
 import shutil
+import stat
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+from greendc.weather.errors import InputError
+
+#: The data folder of DESIGN.md (plans/, studies/, runs.sqlite) when no --data / --out is given.
+DEFAULT_DATA_DIR = Path("greendc-data")
 VERSIONS = ".versions"
 STAGING = ".staging"
 LATEST = "latest"
 LOCK_NAME = ".nightly.lock"
+
+
+@dataclass(frozen=True)
+class FolderKind:
+    """A kind of folder greendc writes, told by its entries: only such a folder may be replaced."""
+
+    label: str
+    """How messages name it ("greendc plan folder"). [-]"""
+    marker: str
+    """An entry every folder of this kind has. [-]"""
+    entries: frozenset[str]
+    """Every path (relative, '/'-separated) greendc may write inside it. [-]"""
+
+
+#: A plan folder: optimizer/io/planfolder.py's files and inputs/, the nightly's BMS and Slurm exports.
+PLAN_FOLDER = FolderKind("greendc plan folder", "plan.json", frozenset({
+    "plan.json", "steps.csv", "jobs.csv", "report.html", "setpoints.csv", "slurm-starttime.sh",
+    "inputs", "inputs/jobs.csv", "inputs/profile.nc", "inputs/site.toml",
+}))
+#: A study folder of ``greendc compare`` (greendc/workflows/compare.py, write_study).
+STUDY_FOLDER = FolderKind("greendc study folder", "kpis.csv", frozenset({
+    "results.nc", "kpis.csv", "ranking.csv", "report.html",
+}))
+
+
+class ForeignTargetError(InputError):
+    """The target holds something greendc did not write; it is left exactly as it is."""
+
+
+def check_target(target: Path, kind: FolderKind, *, key: str = "--out") -> None:
+    """Refuse a target greendc may not replace: a file, a folder with other content, a link to either."""
+    path = Path(target)
+    if path.is_symlink() and not path.resolve().is_dir():
+        raise ForeignTargetError(f"is a link to something that is not a {kind.label}", file=path, key=key)
+    if not path.exists():
+        return
+    if not path.is_dir():
+        raise ForeignTargetError(f"exists and is a file, not a {kind.label}; give a folder path",
+                                 file=path, key=key)
+    found = _relative_entries(path.resolve())
+    foreign = sorted(found - kind.entries)
+    if found and (foreign or kind.marker not in found):
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        raise ForeignTargetError(
+            f"not empty and not a {kind.label} (it holds {shown or 'no ' + kind.marker}); greendc replaces "
+            "only folders it wrote: give a new or empty folder", file=path, key=key)
+
+
+def _relative_entries(folder: Path) -> set[str]:
+    """Every path inside a folder, relative and '/'-separated (links not followed)."""
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*")}
+
+
+@contextlib.contextmanager
+def staged_folder(target: Path, kind: FolderKind) -> Iterator[Path]:
+    """A fresh sibling of ``target`` to fill; on success it replaces ``target``, on an error it is removed."""
+    target = Path(target)
+    check_target(target, kind)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.parent / f".{target.name}.tmp-{os.getpid()}"
+    remove_tree(staging)
+    staging.mkdir()
+    try:
+        yield staging
+        replace_folder(staging, target, kind)
+    finally:
+        remove_tree(staging)
+
+
+def replace_folder(staging: Path, target: Path, kind: FolderKind) -> Path:
+    """Publish a complete ``staging`` folder as ``target`` atomically, keeping the target's permissions.
+
+    The target is checked again (it may have changed while the work ran), the staging tree fsynced,
+    then swapped in with renameat2(RENAME_EXCHANGE), or renamed when nothing is there; the old
+    content is removed after. A target that is a link (a nightly pointer) is replaced by the folder;
+    the version it named stays. Without renameat2 the old folder is renamed aside first (a reader may
+    then miss the folder for an instant, never see half of one).
+    """
+    check_target(target, kind)
+    staging.chmod(_kept_mode(target))
+    fsync_tree(staging)
+    if not target.exists() and not target.is_symlink():
+        os.rename(staging, target)
+    elif not _exchange(staging, target):
+        aside = target.parent / f".{target.name}.old-{os.getpid()}"
+        os.rename(target, aside)
+        os.rename(staging, target)
+        staging = aside
+    _fsync_path(target.parent, os.O_RDONLY | os.O_DIRECTORY)
+    remove_tree(staging)  # the old content, after the swap
+    return target
+
+
+def _kept_mode(target: Path) -> int:
+    """The permission bits for the new folder: the replaced folder's, else the default under umask."""
+    if target.is_dir() and not target.is_symlink():
+        return stat.S_IMODE(target.stat().st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o777 & ~umask
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a folder greendc made (staging, an old plan), read-only or not; a link only as a link."""
+    if path.is_symlink():
+        path.unlink()
+    elif path.is_dir():
+        path.chmod(stat.S_IMODE(path.stat().st_mode) | stat.S_IRWXU)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically with Linux renameat2(RENAME_EXCHANGE); False where unsupported."""
+    name = ctypes.util.find_library("c")
+    func = getattr(ctypes.CDLL(name, use_errno=True), "renameat2", None) if name else None
+    if func is None:
+        return False
+    return bool(func(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0)
 
 
 class LockHeldError(RuntimeError):
@@ -90,7 +227,7 @@ def clean_staging(site_dir: Path) -> list[Path]:
     return removed
 
 
-def publish(folder: Path, site_dir: Path, name: str, *, keep_versions: int = 2) -> Path:
+def publish_version(folder: Path, site_dir: Path, name: str, *, keep_versions: int = 2) -> Path:
     """Move a complete ``folder`` into place as ``site_dir/name`` and return the version folder.
 
     The folder is fsynced, renamed to ``.versions/<name>-<digest12>`` (or dropped if that exact
@@ -121,6 +258,7 @@ def publish(folder: Path, site_dir: Path, name: str, *, keep_versions: int = 2) 
 def _adopt_real_folder(pointer: Path, versions: Path) -> None:
     """A plan folder written in place (by ``greendc plan``) becomes a version, so a symlink can replace it."""
     if pointer.is_dir() and not pointer.is_symlink():
+        check_target(pointer, PLAN_FOLDER, key="plan date")
         adopted = versions / f"{pointer.name}-adopted-{tree_digest(pointer)[:12]}"
         if adopted.exists():
             shutil.rmtree(pointer)
