@@ -24,15 +24,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from greendc.optimizer.study.annual import solve_year  # noqa: E402
+from greendc.optimizer.study.cases import case_problem, site_inputs  # noqa: E402
 from greendc.optimizer.study.scenarios import default_scenarios  # noqa: E402
+from greendc.optimizer.study.year_solve import solve_year  # noqa: E402
 
 from benchmarks.docs_section import replace_section  # noqa: E402
 from greendc.workflows.compare import (  # noqa: E402
-    case_problem,
     resolve_study,
     run_study,
-    site_inputs,
     study_client,
     write_outcome,
 )

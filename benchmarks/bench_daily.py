@@ -26,17 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from greendc.optimizer.study.assembly import StudySpec  # noqa: E402
+from greendc.optimizer.study.cases import site_inputs  # noqa: E402
+from greendc.optimizer.study.daily_cases import daily_month, daily_setup, daily_year  # noqa: E402
 from greendc.optimizer.study.scenarios import default_scenarios  # noqa: E402
 
-from greendc.workflows.compare import (  # noqa: E402
-    StudySpec,
-    daily_month,
-    daily_setup,
-    daily_year,
-    run_study,
-    site_inputs,
-    study_client,
-)
+from greendc.workflows.compare import run_study, study_client  # noqa: E402
 
 TARGET_S = 300.0
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from greendc.optimizer.study.annual import SizeBounds, UnitCosts, YearProblem, fixed_sizes, solve_year
+from greendc.optimizer.study.problem import SizeBounds, UnitCosts, YearProblem, fixed_sizes
+from greendc.optimizer.study.year_solve import solve_year
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from greendc.optimizer.study.cases import site_inputs, site_scenario_year
 from greendc.optimizer.study.scenarios import default_scenarios
 from greendc.sites.loader import builtin_ids
-
-from greendc.workflows.compare import site_inputs, site_scenario_year
 
 WESTERN_HUBS = ("zhongwei", "horinger", "qingyang", "zhangjiakou")
 

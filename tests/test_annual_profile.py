@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from greendc.optimizer.study.annual import cooling_choice, solve_year, year_problem
 from greendc.optimizer.study.kpis import year_dataset
 from greendc.optimizer.study.scenarios import Scenario
+from greendc.optimizer.study.site_problem import cooling_choice, year_problem
+from greendc.optimizer.study.year_solve import solve_year
 from greendc.sites import load_site
 
 HOURS = 72

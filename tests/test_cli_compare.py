@@ -73,8 +73,8 @@ def test_a_scenario_minimum_above_a_sites_own_limit_is_refused(
 
 
 def test_a_sites_own_limits_cap_the_scenarios() -> None:
-    from greendc.optimizer.study.annual import size_bounds
     from greendc.optimizer.study.scenarios import default_scenarios
+    from greendc.optimizer.study.site_problem import size_bounds
     from greendc.sites.loader import load_site
     from greendc.sites.model import SizingLimits
 

@@ -7,17 +7,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import xarray as xr
+from greendc.optimizer.study.cases import SiteInputs, site_inputs
+from greendc.optimizer.study.daily_cases import daily_month, daily_setup, daily_year
 from greendc.optimizer.study.scenarios import Scenario, default_scenarios
 
 from greendc.cli import main
-from greendc.workflows.compare import (
-    SiteInputs,
-    daily_month,
-    daily_setup,
-    daily_year,
-    resolve_study,
-    site_inputs,
-)
+from greendc.workflows.compare import resolve_study
 
 #: Stated tolerance of the daily fidelity against the aggregate LP on the shared case (docs/compare.md).
 AGREEMENT_TOL = 0.05

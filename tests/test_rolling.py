@@ -10,14 +10,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 from greendc.optimizer.day.plan import make_plan
-from greendc.optimizer.study.annual import (
-    YearProblem,
-    YearResult,
-    it_scale,
-    per_kw_site,
-    solve_year,
-    year_problem,
-)
+from greendc.optimizer.study.problem import YearProblem, YearResult
 from greendc.optimizer.study.rolling import (
     DailyCase,
     daily_site,
@@ -30,7 +23,9 @@ from greendc.optimizer.study.rolling import (
     simulate,
 )
 from greendc.optimizer.study.scenarios import FlexClass, Limits, Scenario
+from greendc.optimizer.study.site_problem import it_scale, per_kw_site, year_problem
 from greendc.optimizer.study.work import FlexWindow, JobPower, day_jobs, flex_windows, split_at
+from greendc.optimizer.study.year_solve import solve_year
 from greendc.optimizer.types import Plan, PlanSettings
 from greendc.sites.forecast import ar1_noise, forecast_profile
 from greendc.sites.loader import load_site

@@ -8,16 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import xarray as xr
+from greendc.optimizer.study.assembly import StudySpec, ranking_table
 from greendc.optimizer.study.scenarios import Scenario
 from greendc.sites.loader import CATALOGUE_DIR
 
-from greendc.workflows.compare import (
-    StudySpec,
-    ranking_table,
-    resolve_study,
-    run_study,
-    write_outcome,
-)
+from greendc.workflows.compare import resolve_study, run_study, write_outcome
 
 
 def tiny_import_site(tmp_path: Path) -> Path:

@@ -1,6 +1,6 @@
 """Study KPIs: energy, PUE, water, cost breakdown, carbon, renewables and flexibility of a solved year.
 
-The results stage of the annual study: a solved :class:`greendc.optimizer.study.annual.YearResult` plus its
+The results stage of the annual study: a solved :class:`greendc.optimizer.study.problem.YearResult` plus its
 inputs become one labelled xarray Dataset (series over time, KPIs as scalars, monthly PUE over a
 ``month`` dimension) with units in attrs. Every cost term is recomputed from the series, so the
 breakdown adds up to the LP objective (a test checks it).
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import xarray as xr
-from greendc.optimizer.study.annual import CoolingChoice, YearProblem, YearResult
+from greendc.optimizer.study.problem import CoolingChoice, YearProblem, YearResult
 from greendc.optimizer.study.scenarios import Scenario
 from greendc.optimizer.study.sizing import capital_recovery_factor
 from greendc.sites import cooling
@@ -127,18 +127,13 @@ def cost_kpis(problem: YearProblem, result: YearResult, scenario: Scenario) -> d
     s = result.series
     share = problem.steps * dt / 8760.0
     sizes = result.sizes
-    c, r = scenario.costs, scenario.discount_rate
+    r = scenario.discount_rate
+    costs = scenario.costs.by_size()
     capex_annual = (
-        c.pv_capex_per_kw * capital_recovery_factor(r, c.pv_life_years) * sizes["pv_kw"]
-        + c.wind_capex_per_kw * capital_recovery_factor(r, c.wind_life_years) * sizes["wind_kw"]
-        + (c.battery_capex_per_kwh * sizes["battery_kwh"] + c.battery_capex_per_kw * sizes["battery_kw"])
-        * capital_recovery_factor(r, c.battery_life_years)
-    ) * share
-    om = (
-        c.pv_om_per_kw_year * sizes["pv_kw"]
-        + c.wind_om_per_kw_year * sizes["wind_kw"]
-        + c.battery_om_per_kw_year * sizes["battery_kw"]
-    ) * share
+        sum(capex * capital_recovery_factor(r, life) * sizes[k] for k, (capex, _, life) in costs.items())
+        * share
+    )
+    om = sum(om_per_unit * sizes[k] for k, (_, om_per_unit, _) in costs.items()) * share
     peaks = np.zeros(12)
     np.maximum.at(peaks, problem.month, s["import_kw"])
     terms = {
@@ -175,9 +170,7 @@ def carbon_and_renewable_kpis(
     dt = problem.step_h
     s = result.series
     carbon_kg = float(np.sum(problem.carbon_kg_per_kwh * s["import_kw"]) * dt)
-    available = (
-        problem.pv_kw_per_kw * result.sizes["pv_kw"] + problem.wind_kw_per_kw * result.sizes["wind_kw"]
-    )
+    available = problem.available_kw(result.sizes)
     curtailed = np.clip(available - s["renewable_kw"], 0.0, None)
     used_on_site = max(float(s["renewable_kw"].sum() - s["export_kw"].sum()), 0.0)
     baseline_flexible = problem.flexible_share * problem.training_kw
@@ -205,9 +198,7 @@ def year_dataset(
     """One site-scenario year as a Dataset: series over time, KPIs as scalars, monthly PUE, units in attrs."""
     it_kw = result.series["it_kw"] * choice.it_kw_per_it_kw
     cooling_kw = result.series["it_kw"] * choice.cooling_kw_per_it_kw
-    available = (
-        problem.pv_kw_per_kw * result.sizes["pv_kw"] + problem.wind_kw_per_kw * result.sizes["wind_kw"]
-    )
+    available = problem.available_kw(result.sizes)
     series = {
         "facility_kw": result.series["facility_kw"],
         "it_kw": it_kw,

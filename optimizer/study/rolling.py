@@ -49,7 +49,7 @@ from greendc.optimizer.day.model import ModelData, build, model_data
 from greendc.optimizer.day.model.results import plan_tables
 from greendc.optimizer.day.plan import Extra, fallback_plan
 from greendc.optimizer.day.solve import solve_model
-from greendc.optimizer.study.annual import CoolingChoice, YearProblem, YearResult
+from greendc.optimizer.study.problem import CoolingChoice, YearProblem, YearResult
 from greendc.optimizer.study.work import (
     FlexWindow,
     JobPower,

@@ -62,6 +62,19 @@ class TechCosts(_Model):
     battery_min_soc_frac: float = Field(default=0.05, ge=0, lt=1)
     """Lowest state of charge as a share of capacity. [-]"""
 
+    def by_size(self) -> dict[str, tuple[float, float, float]]:
+        """(capex per unit, fixed O&M per unit-year, life) of each size, so every costing agrees.
+
+        Keys are the size names of the study (pv_kw, wind_kw, battery_kwh, battery_kw); the
+        battery's O&M is charged on its power rating. [currency/unit, currency/unit/yr, yr]
+        """
+        return {
+            "pv_kw": (self.pv_capex_per_kw, self.pv_om_per_kw_year, self.pv_life_years),
+            "wind_kw": (self.wind_capex_per_kw, self.wind_om_per_kw_year, self.wind_life_years),
+            "battery_kwh": (self.battery_capex_per_kwh, 0.0, self.battery_life_years),
+            "battery_kw": (self.battery_capex_per_kw, self.battery_om_per_kw_year, self.battery_life_years),
+        }
+
 
 class Limits(_Model):
     """Bounds on the sizes (land for PV and wind, space for storage)."""

@@ -1,8 +1,8 @@
 """Deferrable training work of the daily fidelity: the aggregate's flexibility windows as preemptible jobs.
 
-The aggregate year LP (``greendc.optimizer.study.annual.flexible_energy``) conserves each flexibility class's
-energy within fixed, consecutive windows of the class's length, counted from the start of the
-horizon. The daily fidelity keeps exactly those windows, so both fidelities move the same work
+The aggregate year LP (``greendc.optimizer.study.year_constraints.flexible_energy``) conserves each
+flexibility class's energy within fixed, consecutive windows of the class's length, counted from the
+start of the horizon. The daily fidelity keeps exactly those windows, so both fidelities move the same work
 within the same bounds: each window (or the part of it inside a chunk of the year, see
 :func:`split_at`) becomes one aggregated preemptible job per day it is open, whose run time is the
 window's remaining energy at the full training headroom. Work a day leaves undone is carried to the
@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from greendc.optimizer.study.annual import YearProblem
+from greendc.optimizer.study.problem import YearProblem
 from greendc.optimizer.types import Job, Plan
 
 #: Remaining work below this is finished. [kWh]
@@ -42,14 +42,15 @@ class FlexWindow:
 def flex_windows(problem: YearProblem) -> list[FlexWindow]:
     """The aggregate LP's windows: class j cut into consecutive windows of W_j from step 0.
 
-    Energy of window w = |w| dt s_j phi D (annual.flexible_energy: sum_{t in w} x_jt = |w| s_j phi D).
+    Energy of window w = |w| dt s_j phi D
+    (year_constraints.flexible_energy: sum_{t in w} x_jt = |w| s_j phi D).
     """
     if not problem.has_flex:
         return []
     T, dt = problem.steps, problem.step_h
     out = []
-    for j, (window_h, share) in enumerate(zip(problem.flex_windows_h, problem.flex_shares, strict=True)):
-        per_window = max(round(window_h / dt), 1)
+    for j, share in enumerate(problem.flex_shares):
+        per_window = problem.flex_window_steps(j)
         for w, start in enumerate(range(0, T, per_window)):
             end = min(start + per_window, T)
             energy = (end - start) * dt * share * problem.flexible_share * problem.training_kw

@@ -1,0 +1,121 @@
+"""One site under one scenario, a year of it: the inputs every scenario of a site shares, the year LPs
+of business as usual and of the optimum, their KPIs and the NPV between them.
+
+These are the functions a study's Dask tasks run (``greendc.workflows.compare``); they are plain
+functions of picklable values, so they run as well in a test or a benchmark without Dask.
+Business as usual is REopt's BAU (Anderson et al., *REopt Lite technical manual*, NREL 2021): grid
+only, no deferral, the plant at its baseline setpoint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+from greendc.optimizer.study.kpis import year_dataset
+from greendc.optimizer.study.problem import CoolingChoice, YearProblem, YearResult
+from greendc.optimizer.study.scenarios import Scenario
+from greendc.optimizer.study.site_problem import per_kw_site, year_problem
+from greendc.optimizer.study.sizing import npv_against_baseline
+from greendc.optimizer.study.year_solve import solve_year
+from greendc.sites.loader import load_site, resolve_site_path
+from greendc.sites.model import Site
+from greendc.sites.profile import default_weather, site_profile
+from greendc.sites.renewables import turbine_rated_kw
+
+
+@dataclass(frozen=True)
+class SiteInputs:
+    """What every scenario of one site shares: the site and its year profile with per-kW renewables."""
+
+    site: Site
+    profile: xr.Dataset
+    pv_kw_per_kw: np.ndarray
+    """PV AC output per kWp. [kW/kWp]"""
+    wind_kw_per_kw: np.ndarray
+    """Wind output per kW of turbine rating. [kW/kW]"""
+
+
+def wind_rated_kw(site: Site) -> float:
+    """Rating of the one turbine of the site's per-kW twin (``per_kw_site``). [kW]"""
+    wind = per_kw_site(site).wind
+    assert wind is not None
+    return turbine_rated_kw(wind.turbine_type)
+
+
+def site_inputs(site_ref: str, year: int, seed: int) -> SiteInputs:
+    """One site's synthetic weather year and profile, with PV per kWp and wind per kW (a Dask task)."""
+    site = load_site(site_ref)
+    unit = per_kw_site(site)
+    weather = default_weather(site, year=year, seed=seed)
+    # a relative emission_series_file is relative to the site file's folder
+    profile = site_profile(unit, weather, base_dir=resolve_site_path(site_ref).parent)
+    wind_per_kw = profile["wind_kw"].to_numpy() / wind_rated_kw(site)
+    return SiteInputs(site, profile, profile["pv_kw"].to_numpy(), wind_per_kw)
+
+
+def case_problem(inputs: SiteInputs, scenario: Scenario, bau: bool) -> tuple[YearProblem, CoolingChoice]:
+    """The aggregate year LP of a site and scenario, BAU or optimum, unsolved: (problem, cooling choice)."""
+    return year_problem(
+        inputs.site,
+        inputs.profile,
+        scenario,
+        pv_kw_per_kw=inputs.pv_kw_per_kw,
+        wind_kw_per_kw=inputs.wind_kw_per_kw,
+        business_as_usual=bau,
+    )
+
+
+def solve_case(
+    inputs: SiteInputs, scenario: Scenario, bau: bool
+) -> tuple[YearProblem, YearResult, CoolingChoice]:
+    """The aggregate year LP of a site and scenario, BAU or optimum, solved: (problem, result, choice)."""
+    problem, choice = case_problem(inputs, scenario, bau)
+    result = solve_year(problem)
+    if result.status != "optimal":
+        raise RuntimeError(f"{'business-as-usual' if bau else 'optimal'} year LP: {result.status}")
+    return problem, result, choice
+
+
+def case_dataset(
+    inputs: SiteInputs, scenario: Scenario, bau: bool
+) -> tuple[xr.Dataset, YearProblem, YearResult]:
+    """The solved year LP of a site and scenario as its KPI dataset, and the problem and result behind it."""
+    problem, result, choice = solve_case(inputs, scenario, bau)
+    return year_dataset(inputs.site, inputs.profile, scenario, problem, result, choice), problem, result
+
+
+def site_scenario_year(inputs: SiteInputs, scenario: Scenario) -> xr.Dataset:
+    """Business as usual and the optimum of one site under one scenario, with KPIs and NPV (a Dask task)."""
+    bau, _, _ = case_dataset(inputs, scenario, True)
+    opt, _, _ = case_dataset(inputs, scenario, False)
+    return with_bau(opt, bau, inputs.site, scenario)
+
+
+def with_bau(opt: xr.Dataset, bau_ds: xr.Dataset, site: Site, scenario: Scenario) -> xr.Dataset:
+    """The optimum's dataset with business as usual's KPIs (``bau_`` prefix), the NPV and the site's place."""
+    scalars = [name for name, v in bau_ds.data_vars.items() if v.ndim == 0]
+    for name in scalars:
+        opt[f"bau_{name}"] = bau_ds[name]
+    opt["npv_vs_bau"] = (
+        (),
+        npv_against_baseline(
+            float(bau_ds["total_cost"]),
+            float(opt["total_cost"]),
+            scenario.discount_rate,
+            scenario.analysis_years,
+        ),
+        {"units": "currency"},
+    )
+    opt["bau_monthly_pue"] = bau_ds["monthly_pue"]
+    loc = site.site
+    opt.attrs.update(
+        site=loc.id,
+        scenario=scenario.name,
+        name=loc.name,
+        province=loc.province,
+        latitude=loc.latitude,
+        longitude=loc.longitude,
+    )
+    return opt
