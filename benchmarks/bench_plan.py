@@ -85,10 +85,11 @@ def main() -> None:
             r = run_once(case, args.two_meters, seed, rounding=not args.no_rounding)
             runs.append(r)
             gap = "n/a" if r["gap"] is None else f"{100 * float(r['gap']):.3f} %"
+            objective = "n/a" if r["objective"] is None else f"{float(r['objective']):.2f}"
             print(
                 f"  {case.name} seed {seed}: build {r['build_s']:.2f} s, hand-over {r['handover_s']:.2f} s, "
                 f"solve {r['solve_s']:.2f} s, total {r['total_s']:.2f} s, {r['status']}, gap {gap}, "
-                f"{r['columns']} columns x {r['rows']} rows"
+                f"objective {objective}, {r['columns']} columns x {r['rows']} rows"
             )
         totals = [float(r["total_s"]) for r in runs]
         gaps = [float(r["gap"]) for r in runs if r["gap"] is not None]

