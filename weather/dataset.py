@@ -8,7 +8,9 @@ labelled by its start (UTC, naive ``datetime64[ns]``) and describing the interva
 from __future__ import annotations
 
 import math
+import re
 import warnings
+import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -38,6 +40,14 @@ MAX_GAP_HOURS = 6.0
 #: A weather file further than this from the site earns a warning [km].
 FAR_AWAY_KM = 100.0
 _MEAN_EARTH_RADIUS_KM = 6371.0088
+#: Plausible position of a weather station: (low, high, unit) per attribute, as for a site.
+POSITION_RANGES: dict[str, tuple[float, float, str]] = {
+    "latitude": (-90.0, 90.0, "deg"),
+    "longitude": (-180.0, 180.0, "deg"),
+    "altitude_m": (-500.0, 9000.0, "m"),
+}
+#: A fixed UTC offset written as text, e.g. '+08:30' (what half-hour EPW zones are stored as).
+OFFSET_PATTERN = re.compile(r"^[+-](0\d|1[0-4]):[0-5]\d$")
 
 
 class WeatherWarning(UserWarning):
@@ -48,6 +58,53 @@ def warn(message: str, file: str | Path | None) -> None:
     """Issue a one-line WeatherWarning that starts with the file name."""
     prefix = f"{file}: " if file is not None else ""
     warnings.warn(WeatherWarning(prefix + message), stacklevel=3)
+
+
+def check_position(position: Mapping[str, object], file: str | Path | None) -> dict[str, float]:
+    """Latitude, longitude and altitude as finite floats inside their ranges, else an InputError."""
+    return {key: check_coordinate(key, position[key], file) for key in POSITION_RANGES}
+
+
+def check_coordinate(key: str, value: object, file: str | Path | None) -> float:
+    """One of latitude, longitude, altitude_m as a float inside its range, else an InputError."""
+    low, high, unit = POSITION_RANGES[key]
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InputError(f"{value!r} is not a number; need {low:g}..{high:g} {unit}", file=file,
+                         key=key) from None
+    if not low <= number <= high:  # also refuses NaN
+        raise InputError(f"{number:g} is outside {low:g}..{high:g} {unit}", file=file, key=key)
+    return number
+
+
+def check_timezone(name: object, file: str | Path | None) -> str:
+    """An IANA time zone name or a fixed offset '+HH:MM' (as text), else an InputError."""
+    text = str(name).strip()
+    if OFFSET_PATTERN.match(text):
+        return text
+    try:
+        zoneinfo.ZoneInfo(text)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"unknown time zone {text!r}; use an IANA name such as 'Asia/Shanghai' or a UTC "
+                         "offset such as '+08:30'", file=file, key="timezone") from None
+    return text
+
+
+def numeric_columns(frame: pd.DataFrame, file: str | Path | None, first_line: int) -> pd.DataFrame:
+    """The frame as floats; text in a value is an InputError naming the column and the file's line.
+
+    ``first_line`` is the 1-based line of the file holding the frame's first row.
+    """
+    out = frame.apply(pd.to_numeric, errors="coerce").astype(float)
+    bad = out.isna() & frame.notna() & (frame.astype(str).apply(lambda c: c.str.strip()) != "")
+    for name in frame.columns:
+        rows = np.flatnonzero(bad[name].to_numpy())
+        if rows.size:
+            value = frame[name].iloc[int(rows[0])]
+            raise InputError(f"{value!r} on line {first_line + int(rows[0])} is not a number", file=file,
+                             key=str(name))
+    return out
 
 
 def check_time_index(index: pd.DatetimeIndex, file: str | Path | None) -> None:
@@ -163,6 +220,10 @@ def weather_dataset(
             )
     if "relative_humidity" not in frame.columns and "temp_dew" not in frame.columns:
         raise InputError("need relative_humidity or temp_dew", file=file, key="relative_humidity")
+    position = check_position({"latitude": latitude, "longitude": longitude, "altitude_m": altitude_m},
+                              file)
+    latitude, longitude, altitude_m = position["latitude"], position["longitude"], position["altitude_m"]
+    timezone = check_timezone(timezone, file)
     index = pd.DatetimeIndex(frame.index)
     if index.tz is not None:
         index = index.tz_convert("UTC").tz_localize(None)

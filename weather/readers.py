@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 import pvlib
 import xarray as xr
-from greendc.weather.dataset import VARIABLES, check_temperature_units, weather_dataset
+from greendc.weather.dataset import (
+    VARIABLES,
+    check_coordinate,
+    check_temperature_units,
+    numeric_columns,
+    weather_dataset,
+)
 from greendc.weather.errors import InputError
 
 #: Calendar year typical-year files are put on when no year is given.
@@ -47,11 +53,19 @@ def _existing(path: str | Path) -> Path:
     return file
 
 
-def offset_timezone(offset_h: float) -> str:
-    """An IANA name for a fixed UTC offset in whole hours ('Etc/GMT+5' is UTC-5), else 'UTC'."""
-    if float(offset_h).is_integer():
-        return "UTC" if offset_h == 0 else f"Etc/GMT{-int(offset_h):+d}"
-    return "UTC"
+def offset_timezone(offset_h: float, file: str | Path | None = None) -> str:
+    """The time zone of a fixed UTC offset [h]: 'Etc/GMT+5' (UTC-5) for whole hours, '+08:30' otherwise.
+
+    IANA has no names for half- and quarter-hour offsets (India +5.5, Nepal +5.75), which pandas
+    takes as '+05:30'; an offset outside -12..+14 h is an InputError.
+    """
+    offset = float(offset_h)
+    if not -12.0 <= offset <= 14.0:  # also refuses NaN
+        raise InputError(f"time zone {offset_h!r} h is outside -12..+14 h of UTC", file=file, key="timezone")
+    if offset.is_integer():
+        return "UTC" if offset == 0 else f"Etc/GMT{-int(offset):+d}"
+    minutes = round(abs(offset) * 60)
+    return f"{'+' if offset > 0 else '-'}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _put_on_year(index: pd.DatetimeIndex, year: int) -> pd.DatetimeIndex:
@@ -98,10 +112,11 @@ def read_epw(path: str | Path, *, year: int = DEFAULT_YEAR) -> tuple[xr.Dataset,
     """Read an EnergyPlus weather (EPW) file; missing-value markers become gaps."""
     file = _existing(path)
     data, meta = _pvlib_call(pvlib.iotools.read_epw, file, coerce_year=year)
-    frame = data.rename(columns={"atmospheric_pressure": "pressure"})[list(EPW_MISSING)].astype(float)
+    frame = numeric_columns(data.rename(columns={"atmospheric_pressure": "pressure"})[list(EPW_MISSING)],
+                            file, first_line=9)  # after the 8 header lines
     for name, marker in EPW_MISSING.items():
         frame[name] = frame[name].where(frame[name] < marker)
-    tz = offset_timezone(float(meta["TZ"]))
+    tz = offset_timezone(meta["TZ"], file)
     ds = weather_dataset(
         frame,
         latitude=meta["latitude"],
@@ -119,9 +134,11 @@ def read_tmy3(path: str | Path, *, year: int = DEFAULT_YEAR) -> tuple[xr.Dataset
     """Read an NSRDB TMY3 CSV file; hour-ending labels are moved to interval start."""
     file = _existing(path)
     data, meta = _pvlib_call(pvlib.iotools.read_tmy3, file, coerce_year=year, map_variables=True)
-    frame = data[
-        ["temp_air", "temp_dew", "relative_humidity", "pressure", "ghi", "dni", "dhi", "wind_speed"]
-    ].astype(float)
+    frame = numeric_columns(
+        data[["temp_air", "temp_dew", "relative_humidity", "pressure", "ghi", "dni", "dhi", "wind_speed"]],
+        file,
+        first_line=3,  # after the station line and the column header
+    )
     frame["pressure"] = frame["pressure"] * 100.0  # mbar -> Pa
     frame.index = pd.DatetimeIndex(frame.index) - pd.Timedelta(hours=1)  # TMY3 hour 01:00 is 00:00-01:00
     ds = weather_dataset(
@@ -129,7 +146,7 @@ def read_tmy3(path: str | Path, *, year: int = DEFAULT_YEAR) -> tuple[xr.Dataset
         latitude=meta["latitude"],
         longitude=meta["longitude"],
         altitude_m=meta["altitude"],
-        timezone=offset_timezone(meta["TZ"]),
+        timezone=offset_timezone(meta["TZ"], file),
         source=f"TMY3 {str(meta['Name']).strip(chr(34))}",
         file=file,
         typical_year=True,
@@ -159,7 +176,7 @@ def read_tmy2(path: str | Path, *, year: int = DEFAULT_YEAR) -> tuple[xr.Dataset
         latitude=meta["latitude"],
         longitude=meta["longitude"],
         altitude_m=meta["altitude"],
-        timezone=offset_timezone(meta["TZ"]),
+        timezone=offset_timezone(meta["TZ"], file),
         source=f"TMY2 {meta['City']}",
         file=file,
         typical_year=True,
@@ -176,10 +193,10 @@ def _location(given: Mapping[str, Any], found: Mapping[str, Any], file: Path) ->
             raise InputError(
                 f"the file gives no {key}; pass {key}= (or use --weather with a site)", file=file, key=key
             )
-        out[key] = float(value)
+        out[key] = check_coordinate(key, value, file)
     altitude = given.get("altitude_m", found.get("altitude_m"))
     out["altitude_m"] = (
-        float(altitude)
+        check_coordinate("altitude_m", altitude, file)
         if altitude is not None
         else float(pvlib.location.lookup_altitude(out["latitude"], out["longitude"]))
     )
@@ -220,14 +237,14 @@ def read_netcdf(
             file=file,
             key=str(extra_dims[0]),
         )
-    squeezed = renamed.squeeze(drop=True)
+    squeezed = renamed.squeeze([d for d in renamed.dims if d != "time"], drop=True)
     frame = pd.DataFrame(
         {
             name: _celsius(squeezed[name], file, name)
             for name in VARIABLES
             if name in squeezed and name != "temp_wet_bulb"
         },
-        index=pd.DatetimeIndex(squeezed["time"].to_numpy()),
+        index=_netcdf_times(squeezed["time"], file),
     )
     given = {"latitude": latitude, "longitude": longitude, "altitude_m": altitude_m}
     in_file = {k: raw.attrs[k] for k in given if k in raw.attrs}  # the file's own location wins
@@ -243,6 +260,18 @@ def read_netcdf(
         typical_year=bool(raw.attrs.get("typical_year", 0)),
     )
     return ds, _metadata(ds, file, "netcdf", raw.attrs)
+
+
+def _netcdf_times(time: xr.DataArray, file: Path) -> pd.DatetimeIndex:
+    """The time axis as datetimes; plain numbers (no CF 'units' such as 'hours since ...') are refused."""
+    if not np.issubdtype(time.dtype, np.datetime64):
+        raise InputError(
+            f"time values are {time.dtype} without CF units; give the time variable a units attribute "
+            "such as 'hours since 2025-01-01 00:00:00' (UTC)",
+            file=file,
+            key="time",
+        )
+    return pd.DatetimeIndex(time.to_numpy())
 
 
 def _celsius(var: xr.DataArray, file: Path, name: str) -> np.ndarray:
@@ -294,9 +323,14 @@ def read_csv(
         times = times.tz_localize(timezone)
     if time_label == "end":
         times = times - (times[1] - times[0])
+    numbers = numeric_columns(
+        table[[src for std, src in mapping.items() if std in VARIABLES and std != "temp_wet_bulb"]],
+        file,
+        first_line=2,  # after the header line
+    )
     frame = pd.DataFrame(
         {
-            std: pd.to_numeric(table[src], errors="coerce").to_numpy()
+            std: numbers[src].to_numpy()
             for std, src in mapping.items()
             if std in VARIABLES and std != "temp_wet_bulb"
         },

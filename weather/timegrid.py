@@ -71,17 +71,34 @@ def _interval_means(ds: xr.Dataset, step_minutes: int) -> xr.Dataset:
     return out
 
 
+def _file(ds: xr.Dataset) -> str | None:
+    """The weather's file (or source) for error messages."""
+    return str(ds.attrs.get("file") or ds.attrs.get("source") or "") or None
+
+
+def is_whole_year(ds: xr.Dataset) -> bool:
+    """True when a Dataset spans at least 365 days: a typical year that can be read as periodic."""
+    times = pd.DatetimeIndex(ds["time"].values)
+    step = pd.Timedelta(minutes=int(ds.attrs["step_minutes"]))
+    return bool(times[-1] + step - times[0] >= pd.Timedelta(days=365))
+
+
 def on_year(ds: xr.Dataset, year: int) -> xr.Dataset:
     """A typical-year Dataset moved to a calendar year, step for step from local 1 January 00:00.
 
-    The source is read as periodic: a leap target year repeats the source's first day at its end,
-    a leap source loses its last day. The diurnal cycle stays on its UTC hours.
+    A whole year is read as periodic: a leap target year repeats the source's first day at its end,
+    a leap source loses its last day. The diurnal cycle stays on its UTC hours. A part of a year
+    (missing months) keeps its local calendar dates and leaves the rest of the target year empty,
+    so a December plan never gets January's weather.
     """
     if not int(ds.attrs.get("typical_year", 0)):
         raise InputError(
             f"this weather is for particular dates, not a typical year; it cannot be moved to {year}",
+            file=_file(ds),
             key="time",
         )
+    if not is_whole_year(ds):
+        return _part_on_year(ds, year)
     timezone = str(ds.attrs.get("timezone", "UTC"))
     times = pd.DatetimeIndex(ds["time"].values)
     step = pd.Timedelta(minutes=int(ds.attrs["step_minutes"]))
@@ -95,6 +112,28 @@ def on_year(ds: xr.Dataset, year: int) -> xr.Dataset:
     out = ds.isel(time=position).assign_coords(time=target.to_numpy())
     out["time"].attrs = ds["time"].attrs
     return out
+
+
+def _part_on_year(ds: xr.Dataset, year: int) -> xr.Dataset:
+    """A part-year typical file on the same local dates of ``year`` (29 Feb dropped if ``year`` lacks it)."""
+    timezone = str(ds.attrs.get("timezone", "UTC"))
+    local = pd.DatetimeIndex(ds["time"].values).tz_localize("UTC").tz_convert(timezone).tz_localize(None)
+    keep = ~((local.month == 2) & (local.day == 29)) | (pd.Timestamp(year, 1, 1).is_leap_year)
+    moved = pd.DatetimeIndex([t.replace(year=year) for t in local[keep]])
+    out = ds.isel(time=np.flatnonzero(keep)).assign_coords(
+        time=moved.tz_localize(timezone).tz_convert("UTC").tz_localize(None).to_numpy()
+    )
+    out["time"].attrs = ds["time"].attrs
+    return out
+
+
+def _months(ds: xr.Dataset) -> str:
+    """The local months a Dataset has, e.g. 'months 1-6' or 'months 1, 3'."""
+    timezone = str(ds.attrs.get("timezone", "UTC"))
+    months = sorted(set(pd.DatetimeIndex(ds["time"].values).tz_localize("UTC").tz_convert(timezone).month))
+    if months == list(range(months[0], months[-1] + 1)) and len(months) > 1:
+        return f"months {months[0]}-{months[-1]}"
+    return f"month{'s' if len(months) > 1 else ''} {', '.join(map(str, months))}"
 
 
 def weather_window(
@@ -111,6 +150,7 @@ def weather_window(
     times = pd.DatetimeIndex(ds["time"].values)
     step = pd.Timedelta(minutes=int(ds.attrs["step_minutes"]))
     covered = times[0] <= begin and finish <= times[-1] + step
+    source = ds
     if not covered and int(ds.attrs.get("typical_year", 0)):
         years = range(begin.year - 1, finish.year + 1)
         ds = xr.concat([on_year(ds, y) for y in years], dim="time", combine_attrs="override")
@@ -119,9 +159,16 @@ def weather_window(
         raise InputError(
             f"weather covers {times[0]} to {times[-1] + step} UTC; the period {begin} to "
             f"{finish} UTC is outside it",
+            file=_file(ds),
             key="time",
         )
     selected = ds.sel(time=slice(begin, finish - pd.Timedelta(nanoseconds=1)))
-    if selected.sizes["time"] == 0:
-        raise InputError(f"no weather steps between {begin} and {finish} UTC", key="time")
+    if selected.sizes["time"] == 0 or selected.sizes["time"] < (finish - begin) // step:
+        hours = source.sizes["time"] * step / pd.Timedelta(hours=1)
+        raise InputError(
+            f"the weather ({hours:,.0f} h, {_months(source)}) has no steps for {begin} to {finish} UTC; "
+            "a typical year needs every month, or give a file covering the plan's dates",
+            file=_file(source),
+            key="time",
+        )
     return selected
