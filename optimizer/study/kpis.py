@@ -65,12 +65,16 @@ SERIES_UNITS: dict[str, str] = {
 }
 
 
+def it_and_cooling_kw(result: YearResult, choice: CoolingChoice) -> tuple[np.ndarray, np.ndarray]:
+    """Actual IT power (fan uplift included) and cooling-plant power from the nominal IT load. [kW]"""
+    it_nominal = result.series["it_kw"]
+    return it_nominal * choice.it_kw_per_it_kw, it_nominal * choice.cooling_kw_per_it_kw
+
+
 def energy_kpis(problem: YearProblem, result: YearResult, choice: CoolingChoice) -> dict[str, float]:
     """Annual IT, cooling and facility energy and PUE (The Green Grid 2012: facility / IT energy)."""
     dt = problem.step_h
-    it_nominal = result.series["it_kw"]
-    it_kw = it_nominal * choice.it_kw_per_it_kw
-    cooling_kw = it_nominal * choice.cooling_kw_per_it_kw
+    it_kw, cooling_kw = it_and_cooling_kw(result, choice)
     facility_kw = result.series["facility_kw"]
     return {
         "it_energy_mwh": float(it_kw.sum() * dt / 1000.0),
@@ -82,7 +86,7 @@ def energy_kpis(problem: YearProblem, result: YearResult, choice: CoolingChoice)
 
 def monthly_pue(problem: YearProblem, result: YearResult, choice: CoolingChoice) -> np.ndarray:
     """PUE of each local calendar month (NaN for a month outside the horizon). [-]"""
-    it_kw = result.series["it_kw"] * choice.it_kw_per_it_kw
+    it_kw, _ = it_and_cooling_kw(result, choice)
     facility = np.bincount(problem.month, weights=result.series["facility_kw"], minlength=12)
     it = np.bincount(problem.month, weights=it_kw, minlength=12)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -125,7 +129,7 @@ def cost_kpis(problem: YearProblem, result: YearResult, scenario: Scenario) -> d
     """
     dt = problem.step_h
     s = result.series
-    share = problem.steps * dt / 8760.0
+    share = problem.year_share
     sizes = result.sizes
     r = scenario.discount_rate
     costs = scenario.costs.by_size()
@@ -196,8 +200,7 @@ def year_dataset(
     choice: CoolingChoice,
 ) -> xr.Dataset:
     """One site-scenario year as a Dataset: series over time, KPIs as scalars, monthly PUE, units in attrs."""
-    it_kw = result.series["it_kw"] * choice.it_kw_per_it_kw
-    cooling_kw = result.series["it_kw"] * choice.cooling_kw_per_it_kw
+    it_kw, cooling_kw = it_and_cooling_kw(result, choice)
     available = problem.available_kw(result.sizes)
     series = {
         "facility_kw": result.series["facility_kw"],

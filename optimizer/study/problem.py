@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from greendc.optimizer.study.matrix import INF
+from greendc.optimizer.study.sizing import HOURS_PER_YEAR
 
 #: The size variables, in SizeBounds' order. [-]
 SIZE_NAMES = ("pv_kw", "wind_kw", "battery_kwh", "battery_kw")
@@ -102,6 +103,11 @@ class YearProblem:
     def steps(self) -> int:
         """Number of time steps. [-]"""
         return int(self.price_per_kwh.shape[0])
+
+    @property
+    def year_share(self) -> float:
+        """The horizon as a share of a year, H / 8760: annual costs are charged pro rata. [-]"""
+        return self.steps * self.step_h / HOURS_PER_YEAR
 
     @property
     def rigid_training_kw(self) -> float:

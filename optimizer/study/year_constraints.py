@@ -51,7 +51,7 @@ def build_columns(p: YearProblem) -> Layout:
     + dc sum_m peak_m + (H / 8760) (c_pv S_pv + c_w S_w + c_E E + c_P P).
     """
     T, dt = p.steps, p.step_h
-    share = p.steps * dt / 8760.0
+    share = p.year_share
     lay = Layout()
     lay.add(
         "imp", T, 0.0, p.import_limit_kw, dt * (p.price_per_kwh + p.carbon_price_per_kg * p.carbon_kg_per_kwh)
