@@ -12,10 +12,9 @@ default); the lateness penalty is their product, summed.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
 
 import pandas as pd
-from greendc.optimizer.types import OBJECTIVE_TERMS
+from greendc.optimizer.types import OBJECTIVE_TERMS, Rates  # Rates lives with Plan, which carries it
 
 #: Columns of the job status table (Plan.job_status), in order.
 JOB_STATUS_COLUMNS: tuple[str, ...] = (
@@ -26,20 +25,6 @@ JOB_STATUS_COLUMNS: tuple[str, ...] = (
     "penalty_per_h",
     "reason",
 )
-
-
-@dataclass(frozen=True)
-class Rates:
-    """The rates that turn a plan's flows into money, recorded in plan.json to recompute its cost."""
-
-    step_h: float
-    """Length of a time step. [h]"""
-    demand_charge_per_kw_horizon: float
-    """Demand charge on the horizon's peak import: monthly charge x demand_share_of_month. [currency/kW]"""
-    demand_share_of_month: float
-    """Share of the month's demand charge borne by this horizon (horizon hours / month hours). [-]"""
-    carbon_price_per_t: float
-    """Price on emitted CO2. [currency/tCO2]"""
 
 
 def demand_share_of_month(start_local: pd.Timestamp, horizon_h: float) -> float:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import pandas as pd
+from greendc.weather.errors import InputError
+from pydantic import ConfigDict, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic.dataclasses import dataclass as pydantic_dataclass
+from pydantic_core import PydanticCustomError
 
 #: Columns of steps.csv, in order (the plan folder contract).
 STEP_COLUMNS: tuple[str, ...] = (
@@ -65,24 +72,70 @@ class Job:
     """Lateness penalty; None means the settings' default. [currency/h]"""
 
 
-@dataclass(frozen=True)
+#: Each setting's command-line option: a refused value is one InputError line naming it.
+SETTING_FLAGS: dict[str, str] = {
+    "step_minutes": "--step-min",
+    "horizon_h": "--horizon-h",
+    "carbon_price_per_t": "--carbon-price",
+    "time_limit_s": "--time-limit",
+    "rel_gap": "--gap",
+    "checkpoint_overhead_h": "--checkpoint-h",
+    "default_penalty_per_h_late": "default_penalty_per_h_late",
+    "simultaneous_import_export": "simultaneous_import_export",
+    "late_window_h": "--late-window-h",
+}
+#: Longest planning horizon (a week). [h]
+MAX_HORIZON_H = 24.0 * 7
+
+
+def _finite(value: float) -> bool:
+    """True for a finite number (NaN and infinities are refused)."""
+    return math.isfinite(value)
+
+
+def _steps_minutes() -> tuple[int, ...]:
+    """The step lengths the site profile supports (imported when needed: sites.profile loads pvlib). [min]"""
+    from greendc.sites.profile import STEPS_MINUTES
+
+    return STEPS_MINUTES
+
+
+#: field -> (accepts the value, what to say when it does not); ``{value:g}`` is the value given.
+_SETTING_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "step_minutes": (lambda v: v in _steps_minutes(),
+                     "step of {value:g} min is not allowed; use one of {allowed}"),
+    "horizon_h": (lambda v: 0 < v <= MAX_HORIZON_H, "must be in (0, 168] hours"),
+    "carbon_price_per_t": (lambda v: _finite(v) and v >= 0, "must be a finite number, not negative"),
+    "time_limit_s": (lambda v: _finite(v) and v > 0, "must be a finite number of seconds greater than 0"),
+    "rel_gap": (lambda v: 0 <= v < 1, "must be in [0, 1)"),
+    "checkpoint_overhead_h": (lambda v: 0 <= v <= 24, "{value:g} is outside 0-24 h"),
+    "default_penalty_per_h_late": (lambda v: _finite(v) and v >= 0, "must be a finite number, not negative"),
+    "late_window_h": (lambda v: v is None or 0 <= v <= MAX_HORIZON_H, "{value:g} is outside 0-168 h"),
+}
+
+
+@pydantic_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class PlanSettings:
-    """How to plan: time grid, prices on carbon, solver limits."""
+    """How to plan: time grid, prices on carbon, solver limits; every bound checked once, on construction.
+
+    A value out of range raises one InputError naming the command-line option (``SETTING_FLAGS``);
+    ``dataclasses.replace`` checks the new value the same way.
+    """
 
     step_minutes: int = 15
-    """Length of a time step. [min]"""
+    """Length of a time step, one of greendc.sites.profile.STEPS_MINUTES. [min]"""
     horizon_h: float = 24.0
-    """Planning horizon from local midnight of the plan date. [h]"""
+    """Planning horizon from local midnight of the plan date, (0, 168], whole steps. [h]"""
     carbon_price_per_t: float = 0.0
-    """Price on emitted CO2 in the objective. [currency/tCO2]"""
+    """Price on emitted CO2 in the objective, >= 0. [currency/tCO2]"""
     time_limit_s: float = 60.0
-    """Hard wall-clock limit of the solve, fallback after it. [s]"""
+    """Hard wall-clock limit of the solve, fallback after it; > 0 and finite. [s]"""
     rel_gap: float = 1e-3
-    """Relative MIP gap at which the solver stops. [-]"""
+    """Relative MIP gap at which the solver stops, [0, 1). [-]"""
     checkpoint_overhead_h: float = 0.0
-    """Extra run time charged for each resume of a preemptible job. [h]"""
+    """Extra run time charged for each resume of a preemptible job, [0, 24]. [h]"""
     default_penalty_per_h_late: float = 5000.0
-    """Lateness penalty for jobs that do not give one. [currency/h]"""
+    """Lateness penalty for jobs that do not give one, >= 0. [currency/h]"""
     simultaneous_import_export: bool = False
     """Allow import and export in the same step, as with separate meters for the renewables (REopt's
     ``allow_simultaneous_export_import``); False, one meter, keeps them apart with binaries. [-]"""
@@ -90,6 +143,46 @@ class PlanSettings:
     """How long after its deadline (or its earliest finish, when later) a late job may still run, so
     late work is done soon after the deadline rather than wherever energy is cheapest; None: up to the
     horizon end. Work a window leaves unplanned is re-planned with full windows (``make_plan``). [h]"""
+
+    @field_validator("*")
+    @classmethod
+    def _in_range(cls, value: Any, info: ValidationInfo) -> Any:
+        """Refuse a value outside its field's range (``_SETTING_RULES``)."""
+        rule = _SETTING_RULES.get(str(info.field_name))
+        if rule is not None and not rule[0](value):
+            allowed = ", ".join(map(str, _steps_minutes())) if "{allowed}" in rule[1] else ""
+            raise ValueError(rule[1].format(value=value, allowed=allowed))
+        return value
+
+    @model_validator(mode="after")
+    def _whole_steps(self) -> PlanSettings:
+        """The horizon must hold a whole number of steps."""
+        if (self.horizon_h * 60) % self.step_minutes:
+            message = f"must be a whole number of {self.step_minutes}-minute steps"
+            raise PydanticCustomError("horizon_h", message)
+        return self
+
+
+def settings_error(exc: ValidationError) -> InputError:
+    """A PlanSettings validation error as one InputError line naming the first refused option."""
+    first = exc.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else str(first["type"])
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return InputError(message, key=SETTING_FLAGS.get(field, field))
+
+
+_validated_init = PlanSettings.__init__
+
+
+def _checked_init(self: PlanSettings, *args: Any, **kwargs: Any) -> None:
+    """pydantic's validating constructor, its ValidationError turned into an InputError."""
+    try:
+        _validated_init(self, *args, **kwargs)
+    except ValidationError as exc:
+        raise settings_error(exc) from None
+
+
+PlanSettings.__init__ = _checked_init  # type: ignore[method-assign]
 
 
 @dataclass(frozen=True)
@@ -110,6 +203,55 @@ class SolverInfo:
     """Why the fallback was used. [-]"""
 
 
+@dataclass(frozen=True)
+class Rates:
+    """The rates that turn a plan's flows into money, recorded in plan.json to recompute its cost."""
+
+    step_h: float
+    """Length of a time step. [h]"""
+    demand_charge_per_kw_horizon: float
+    """Demand charge on the horizon's peak import: monthly charge x demand_share_of_month. [currency/kW]"""
+    demand_share_of_month: float
+    """Share of the month's demand charge borne by this horizon (horizon hours / month hours). [-]"""
+    carbon_price_per_t: float
+    """Price on emitted CO2. [currency/tCO2]"""
+
+
+@dataclass(frozen=True)
+class ModelSize:
+    """How big the solved model was."""
+
+    variables: int
+    constraints: int
+
+
+@dataclass(frozen=True)
+class SolveFacts:
+    """What building and handing over the model took, and the solver's bound (profiling, benchmarks)."""
+
+    build_stage_s: dict[str, float]
+    """Build seconds of each model stage (variables, each constraint family). [s]"""
+    handover_s: float
+    """Seconds to hand the model to HiGHS. [s]"""
+    model_size: ModelSize
+    bound: float | None
+    """The solver's best bound on the objective, None when it has none. [currency]"""
+
+
+@dataclass(frozen=True)
+class ParetoTag:
+    """Where a plan sits on the cost-carbon front."""
+
+    rank: int
+    """0 the cheapest, n - 1 the cleanest. [-]"""
+    carbon_cap_kg: float | None
+    """The emissions cap of the plan, None for the cheapest (uncapped). [kgCO2]"""
+
+
+#: Where a plan came from: the solver, today's practice, or today's practice standing in for the solver.
+PlanKind = Literal["optimised", "baseline", "fallback"]
+
+
 @dataclass
 class Plan:
     """A plan: per-step flows, job run intervals, per-job status, objective terms and solver facts."""
@@ -124,5 +266,21 @@ class Plan:
     """OBJECTIVE_TERMS plus 'total'. [currency]"""
     solver: SolverInfo
     """Solver facts. [-]"""
-    extra: dict[str, object] = field(default_factory=dict)
-    """Anything else the writer should record (rates used, demand-charge share of the month). [-]"""
+    rates: Rates
+    """The rates the objective was computed with (recorded in plan.json). [-]"""
+    kind: PlanKind = "optimised"
+    warnings: list[str] = field(default_factory=list)
+    """Notes for plan.json, one line each (why a re-plan, why an incumbent is not proven optimal). [-]"""
+    solve: SolveFacts | None = None
+    """Build and solve facts, None when no model was solved. [-]"""
+    solver_objective: dict[str, float] | None = None
+    """The objective terms as the solver's model valued them (the verifier compares). [currency]"""
+    pareto: ParetoTag | None = None
+    rejected_objective: dict[str, float] | None = None
+    """A dearer solver plan's objective that the baseline guard replaced by today's practice. [currency]"""
+
+    @property
+    def extra(self) -> dict[str, object]:
+        """The typed facts as the old ``extra`` dict, read-only (for code not yet moved to the fields)."""
+        return {"kind": self.kind, "warnings": list(self.warnings), "rates": self.rates,
+                "solver_objective": self.solver_objective}

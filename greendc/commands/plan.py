@@ -17,6 +17,8 @@ from greendc.weather.errors import InputError
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from greendc.optimizer.io.planjson import PlanMeta
+
 EXIT_PLANNED = 0
 EXIT_FALLBACK = 1
 
@@ -67,15 +69,12 @@ def plan(
 
     if pareto < 0:
         raise InputError("must not be negative", key="--pareto")
-    if not 0 <= checkpoint_h <= 24:
-        raise InputError(f"{checkpoint_h:g} is outside 0-24 h", key="--checkpoint-h")
-    if not 0 <= late_window_h <= 168:
-        raise InputError(f"{late_window_h:g} is outside 0-168 h", key="--late-window-h")
+    # PlanSettings checks every bound, an error naming the option
     settings = PlanSettings(step_minutes=step_min, horizon_h=horizon_h, carbon_price_per_t=carbon_price,
                             time_limit_s=time_limit, rel_gap=gap, checkpoint_overhead_h=checkpoint_h,
                             late_window_h=late_window_h)
     outcome = run(site, parse_date(plan_date) if plan_date else None, jobs, weather, settings, pareto, out)
-    raise typer.Exit(EXIT_FALLBACK if outcome.meta["solver"]["fallback"] else EXIT_PLANNED)
+    raise typer.Exit(EXIT_FALLBACK if outcome.meta.solver.fallback else EXIT_PLANNED)
 
 
 def run(site: str, plan_date: date | None, jobs: Path | None, weather: Path | None, settings: Any,
@@ -83,7 +82,8 @@ def run(site: str, plan_date: date | None, jobs: Path | None, weather: Path | No
     """Read the inputs, plan with a progress indicator, print warnings, the summary and the report path."""
     from rich.console import Console
 
-    from greendc.workflows.plan import check_out_dir, default_out_dir, plan_site_day, read_inputs
+    from greendc.optimizer.day.inputs import check_out_dir, default_out_dir, read_inputs
+    from greendc.workflows.plan import plan_with_report
 
     if out is not None:
         check_out_dir(out)  # before reading anything, let alone solving
@@ -94,8 +94,7 @@ def run(site: str, plan_date: date | None, jobs: Path | None, weather: Path | No
         for line in inputs.warnings:
             console.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
         folder = out or default_out_dir(inputs.site.id, inputs.plan_date)
-        check_out_dir(folder)
-        outcome = plan_site_day(inputs, folder, pareto=pareto, progress=lambda text: status.update(text))
+        outcome = plan_with_report(inputs, folder, pareto=pareto, progress=lambda text: status.update(text))
         for line in outcome.warnings[len(inputs.warnings):]:
             console.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
     Console(width=110).print(summary_table(outcome.meta))
@@ -108,24 +107,22 @@ def _fmt(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
-def summary_table(meta: dict[str, Any]) -> Table:
+def summary_table(meta: PlanMeta) -> Table:
     """The plan against today's practice: cost, carbon, PUE, renewables, late jobs, solver status."""
     from rich.table import Table
 
-    cur = meta["site"]["currency"]
-    kpis, base, saved = meta["kpis"], meta["baseline"]["kpis"], meta["savings"]
-    solver = meta["solver"]
-    gap = "-" if solver["gap"] is None else f"{100 * solver['gap']:.2f} %"
-    title = (f"{meta['site']['id']} {meta['plan_date']}: {solver['status']}, gap {gap}, "
-             f"{solver['build_s'] + solver['solve_s']:.1f} s")
-    if solver["fallback"]:
-        title += f" - FALLBACK: {solver['fallback_reason']}"
+    cur = meta.site.currency
+    kpis, base, saved, solver = meta.kpis, meta.baseline.kpis, meta.savings, meta.solver
+    gap = "-" if solver.gap is None else f"{100 * solver.gap:.2f} %"
+    seconds = (solver.build_s or 0.0) + (solver.solve_s or 0.0)
+    title = f"{meta.site.id} {meta.plan_date}: {solver.status}, gap {gap}, {seconds:.1f} s"
+    if solver.fallback:
+        title += f" - FALLBACK: {solver.fallback_reason}"
     table = Table(title=title)
     for name in ("", "plan", "today's practice", "saving"):
         table.add_column(name, justify="left" if not name else "right")
-    late = sum(1 for j in meta["jobs"] if j["status"] != "on_time")
     rows = [
-        (f"cost ({cur})", meta["objective"]["total"], meta["baseline"]["objective"]["total"], ",.0f",
+        (f"cost ({cur})", meta.objective["total"], meta.baseline.objective["total"], ",.0f",
          saved["cost"], saved["cost_pct"]),
         ("carbon (kgCO2)", kpis["carbon_kg"], base["carbon_kg"], ",.0f", saved["carbon_kg"],
          saved["carbon_pct"]),
@@ -133,12 +130,17 @@ def summary_table(meta: dict[str, Any]) -> Table:
          saved["energy_pct"]),
         ("PUE", kpis["pue"], base["pue"], ".3f", saved["pue_points"], None),
         ("renewable share", kpis["renewable_share"], base["renewable_share"], ".1%",
-         kpis["renewable_share"] - base["renewable_share"], None),
+         _difference(kpis["renewable_share"], base["renewable_share"]), None),
         ("peak import (kW)", kpis["peak_import_kw"], base["peak_import_kw"], ",.0f",
-         base["peak_import_kw"] - kpis["peak_import_kw"], None),
+         _difference(base["peak_import_kw"], kpis["peak_import_kw"]), None),
     ]
     for label, value, baseline, spec, saving, pct in rows:
         share = "" if pct is None else f" ({pct:.1f} %)"
         table.add_row(label, _fmt(value, spec), _fmt(baseline, spec), _fmt(saving, spec) + share)
-    table.add_row("late or not run jobs", str(late), str(meta["baseline"]["late_jobs"]), "")
+    table.add_row("late or not run jobs", str(meta.late_jobs), str(meta.baseline.late_jobs), "")
     return table
+
+
+def _difference(a: float | None, b: float | None) -> float | None:
+    """a - b, or None when either is missing."""
+    return None if a is None or b is None else a - b

@@ -21,12 +21,11 @@ from greendc.optimizer.io import publish
 from greendc.weather.errors import InputError
 
 if TYPE_CHECKING:
-    from greendc.workflows.plan import PlanInputs
+    from greendc.optimizer.day.inputs import PlanInputs
+    from greendc.optimizer.types import Plan, PlanSettings
 
 SETPOINTS_FILE = "setpoints.csv"
 SLURM_FILE = "slurm-starttime.sh"
-#: plan.json keys that change from run to run; the nightly keeps them in the history only.
-RUN_TIME_KEYS = ("build_s", "solve_s")
 
 
 @dataclass
@@ -34,7 +33,7 @@ class NightInputs:
     """A site's checked inputs for one night, and what the nightly adds to them."""
 
     plan: PlanInputs
-    """What greendc.workflows.plan.plan_site_day takes. [-]"""
+    """What the plan service (greendc.optimizer.day.service.plan_site_day) takes. [-]"""
     jobs_note: str
     """Where the jobs came from and how many, for the dry run and the log. [-]"""
     weather_note: str
@@ -44,8 +43,8 @@ class NightInputs:
     """Warnings for the JSON log only (no forecast configured). [-]"""
 
 
-def settings_of(task: SiteTask) -> Any:
-    """The planner's settings from a site task."""
+def settings_of(task: SiteTask) -> PlanSettings:
+    """The planner's settings from a site task (checked on construction, like the CLI's)."""
     from greendc.optimizer.types import PlanSettings
 
     return PlanSettings(step_minutes=task.step_minutes, horizon_h=task.horizon_h,
@@ -59,7 +58,7 @@ def check_inputs(task: SiteTask) -> NightInputs:
     A forecast that is configured but missing means the synthetic year (the plan is flagged) or,
     with ``weather_fallback = "keep_previous"``, unusable input.
     """
-    from greendc.workflows.plan import read_inputs
+    from greendc.optimizer.day.inputs import read_inputs
 
     weather_path, reasons, log_warnings = forecast_path(task)
     squeue = task.jobs_format == "squeue"
@@ -90,8 +89,8 @@ def forecast_path(task: SiteTask) -> tuple[Path | None, list[str], list[str]]:
 
 def with_squeue_jobs(inputs: PlanInputs, dump: Path) -> tuple[PlanInputs, str]:
     """The inputs with the pending jobs of a Slurm dump as the queue (digest of the dump's bytes)."""
+    from greendc.optimizer.day.inputs import day_start, sha256_file
     from greendc.optimizer.io.slurm import read_squeue
-    from greendc.workflows.plan import day_start, sha256_file
 
     start = day_start(inputs.plan_date, inputs.site.site.timezone)
     end = start + pd.Timedelta(hours=inputs.settings.horizon_h)
@@ -103,18 +102,13 @@ def with_squeue_jobs(inputs: PlanInputs, dump: Path) -> tuple[PlanInputs, str]:
 
 
 def plan_site_task(task: SiteTask, out: Path, *, heuristic_only: bool = False) -> dict[str, Any]:
-    """Plan the site into ``out`` (deterministic files) and return what the history records."""
-    from greendc.dashboard.report_plan import plan_report_html
-    from greendc.optimizer.io.planfolder import write_folder
-    from greendc.workflows.plan import plan_site_day
+    """Plan the site into ``out``, written once with its exports (same inputs, same bytes); history facts."""
+    from greendc.workflows.plan import plan_with_report
 
     night = check_inputs(task)
-    outcome = plan_site_day(night.plan, out, heuristic_only=heuristic_only)
+    outcome = plan_with_report(night.plan, out, heuristic_only=heuristic_only, run_times=False,
+                               exports=lambda plan: export_files(task, night.plan, plan))
     facts = outcome.facts()
-    meta = without_run_times(outcome.meta)
-    write_folder(out, meta, outcome.plan.steps, outcome.plan.runs, plan_report_html,
-                 inputs=outcome.input_files)
-    write_exports(task, night.plan, outcome.plan, out)
     reasons = list(night.fallback_reasons)
     if facts["fallback"]:
         reasons.insert(0, str(facts["fallback_reason"]) or "heuristic fallback plan")
@@ -125,26 +119,20 @@ def plan_site_task(task: SiteTask, out: Path, *, heuristic_only: bool = False) -
     }
 
 
-def without_run_times(meta: dict[str, Any]) -> dict[str, Any]:
-    """plan.json without the solver's wall-clock seconds, so equal inputs give equal bytes."""
-    solver = {k: v for k, v in meta["solver"].items() if k not in RUN_TIME_KEYS}
-    return {**meta, "solver": solver}
-
-
-def write_exports(task: SiteTask, inputs: PlanInputs, plan: Any, out: Path) -> None:
-    """Add the BMS setpoint schedule and, for a Slurm queue, the scontrol script to the plan folder."""
+def export_files(task: SiteTask, inputs: PlanInputs, plan: Plan) -> dict[str, str]:
+    """The BMS setpoint schedule and, for a Slurm queue, the scontrol script, by file name."""
     from greendc.optimizer.io.bms import setpoint_csv, setpoint_schedule
 
     timezone = inputs.site.site.timezone
-    schedule = setpoint_schedule(plan.steps, timezone, task.step_minutes)
-    (out / SETPOINTS_FILE).write_text(setpoint_csv(schedule))
+    files = {SETPOINTS_FILE: setpoint_csv(setpoint_schedule(plan.steps, timezone, task.step_minutes))}
     if task.jobs_format == "squeue":
         from greendc.optimizer.io.slurm import scontrol_script
 
         planned = set(plan.runs["job_id"].astype(str))
         unplanned = [j.job_id for j in inputs.jobs if j.job_id not in planned]
         title = f"site {task.label}, plan date {task.plan_date}"
-        (out / SLURM_FILE).write_text(scontrol_script(plan.runs, timezone, title=title, unplanned=unplanned))
+        files[SLURM_FILE] = scontrol_script(plan.runs, timezone, title=title, unplanned=unplanned)
+    return files
 
 
 def dry_run(tasks: list[SiteTask], root: Path, echo: Callable[[str], None]) -> int:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -259,10 +259,14 @@ def baseline_level(site: Site, levels_c: np.ndarray) -> int:
     return int(matches[0])
 
 
-def baseline_plan(profile: xr.Dataset, site: Site, jobs: Sequence[Job], settings: PlanSettings) -> Plan:
-    """Today's practice for the profile's horizon: first-fit jobs, fixed setpoint, idle battery."""
+def baseline_plan(profile: xr.Dataset, site: Site, jobs: Sequence[Job], settings: PlanSettings, *,
+                  data: ModelData | None = None) -> Plan:
+    """Today's practice for the profile's horizon: first-fit jobs, fixed setpoint, idle battery.
+
+    ``data`` is ``model_data(profile, site, jobs, settings)`` when the caller has built it already.
+    """
     start = time.perf_counter()
-    data = model_data(profile, site, jobs, settings)
+    data = data if data is not None else model_data(profile, site, jobs, settings)
     timezone = str(profile.attrs.get("timezone", site.site.timezone))
     placed = first_fit(tasks_in_release_order(data, jobs, timezone), data.nodes, data.n_steps, data.step_h)
     steps = baseline_steps(profile, data, placed, baseline_level(site, data.levels_c))
@@ -278,5 +282,7 @@ def baseline_plan(profile: xr.Dataset, site: Site, jobs: Sequence[Job], settings
         job_status=status,
         objective=objective_terms(steps, status, data.rates),
         solver=SolverInfo(status="baseline", gap=None, build_s=0.0, solve_s=time.perf_counter() - start),
-        extra={"rates": asdict(data.rates), "kind": "baseline", "warnings": warnings},
+        rates=data.rates,
+        kind="baseline",
+        warnings=warnings,
     )

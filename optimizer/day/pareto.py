@@ -16,9 +16,9 @@ import numpy as np
 import pyomo.environ as pyo
 import xarray as xr
 from greendc.optimizer.accounting import carbon_kg
-from greendc.optimizer.day.model import ModelData
-from greendc.optimizer.day.plan import Progress, make_plan
-from greendc.optimizer.types import Job, Plan, PlanSettings
+from greendc.optimizer.day.model import ModelData, model_data
+from greendc.optimizer.day.plan import Extra, Progress, make_plan
+from greendc.optimizer.types import Job, ParetoTag, Plan, PlanSettings
 from greendc.sites.model import Site
 
 #: Carbon price that makes emissions dominate the objective for the cleanest plan. [currency/tCO2]
@@ -37,6 +37,11 @@ def carbon_cap(cap_kg: float) -> Callable[[pyo.ConcreteModel, ModelData], None]:
     return add
 
 
+def with_carbon_price(data: ModelData, carbon_price_per_t: float) -> ModelData:
+    """The same problem with another carbon price (it enters the model only through the rates)."""
+    return replace(data, rates=replace(data.rates, carbon_price_per_t=carbon_price_per_t))
+
+
 def pareto_plans(
     profile: xr.Dataset,
     site: Site,
@@ -45,28 +50,31 @@ def pareto_plans(
     n: int,
     *,
     progress: Progress | None = None,
+    data: ModelData | None = None,
 ) -> list[Plan]:
-    """N verified plans from the cheapest to the cleanest, each tagged with its carbon cap in extra."""
+    """N verified plans from the cheapest to the cleanest, each tagged with its place on the front.
+
+    ``data`` (``model_data`` of the inputs, built once by the plan service) is shared by every point.
+    """
     if n < 1:
         raise ValueError("pareto_plans needs n >= 1")
-    cheapest = make_plan(profile, site, jobs, settings, progress=progress)
-    cheapest.extra["pareto"] = {"rank": 0, "carbon_cap_kg": None}
+    data = data if data is not None else model_data(profile, site, jobs, settings)
+
+    def point(rank: int, cap_kg: float | None, hook: Extra | None = None) -> Plan:
+        """The cheapest plan under the cap (none: uncapped), tagged with its rank."""
+        plan = make_plan(profile, site, jobs, settings, progress=progress, extra=hook, data=data)
+        return replace(plan, pareto=ParetoTag(rank, cap_kg))
+
+    cheapest = point(0, None)
     if n == 1:
         return [cheapest]
-    step_h = cheapest.extra["rates"]["step_h"]  # type: ignore[index]
-    cleanest = make_plan(
-        profile, site, jobs, replace(settings, carbon_price_per_t=CLEAN_CARBON_PRICE_PER_T), progress=progress
-    )
+    clean_settings = replace(settings, carbon_price_per_t=CLEAN_CARBON_PRICE_PER_T)
+    cleanest = make_plan(profile, site, jobs, clean_settings, progress=progress,
+                         data=with_carbon_price(data, CLEAN_CARBON_PRICE_PER_T))
+    step_h = data.step_h
     high, low = carbon_kg(cheapest.steps, step_h), carbon_kg(cleanest.steps, step_h)
-    plans = [cheapest]
-    for rank, cap in enumerate(np.linspace(high, low, n)[1:-1], start=1):
-        plan = make_plan(profile, site, jobs, settings, progress=progress, extra=carbon_cap(float(cap)))
-        plan.extra["pareto"] = {"rank": rank, "carbon_cap_kg": float(cap)}
-        plans.append(plan)
+    middle = [point(rank, float(cap), carbon_cap(float(cap)))
+              for rank, cap in enumerate(np.linspace(high, low, n)[1:-1], start=1)]
     # the cleanest plan re-costed at the settings' carbon price, capped at its own emissions
-    last = make_plan(
-        profile, site, jobs, settings, progress=progress, extra=carbon_cap(low * (1 + 1e-9) + 1e-6)
-    )
-    last.extra["pareto"] = {"rank": n - 1, "carbon_cap_kg": low}
-    plans.append(last)
-    return plans
+    last = point(n - 1, low, carbon_cap(low * (1 + 1e-9) + 1e-6))
+    return [cheapest, *middle, last]

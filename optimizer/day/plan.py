@@ -1,23 +1,27 @@
-"""One plan end to end: inputs -> model -> HiGHS -> results -> verification (the fallback when needed).
+"""One plan end to end: model data -> model -> HiGHS -> results -> verification (the fallback when needed).
 
-``make_plan`` never returns an unverified plan: the solver's plan, or when no solution comes within
-the wall-clock limit, today's practice (``day.baseline``) flagged ``fallback`` with the reason.
+``make_plan`` is the plan service's solve path (``day.service``, the rolling year's ``plan_day``): it
+takes the problem's ``ModelData`` when the caller has built it already (the service builds it once
+for the baseline, the plan and the Pareto points) and never returns an unverified plan unless asked
+to (the rolling year checks its settled year instead): the solver's plan, or, when no solution comes
+within the wall-clock limit, today's practice flagged by ``as_fallback`` with the reason.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, replace
+from dataclasses import replace
 
 import pyomo.environ as pyo
 import xarray as xr
 from greendc.optimizer.accounting import objective_terms
+from greendc.optimizer.day.baseline import baseline_plan
 from greendc.optimizer.day.model import ModelData, build, model_data
 from greendc.optimizer.day.model.results import plan_tables, solver_terms
 from greendc.optimizer.day.solve import Handover, SolveOutcome, solve_model
 from greendc.optimizer.day.verify import verify_plan
-from greendc.optimizer.types import Job, Plan, PlanSettings, SolverInfo
+from greendc.optimizer.types import Job, ModelSize, Plan, PlanSettings, SolveFacts, SolverInfo
 from greendc.sites.model import Site
 
 Progress = Callable[[str], None]
@@ -34,13 +38,20 @@ def make_plan(
     progress: Progress | None = None,
     handover: Handover = "matrix",
     extra: Extra | None = None,
+    data: ModelData | None = None,
+    widen: bool = True,
+    verify: bool = True,
 ) -> Plan:
-    """The verified plan for the profile's horizon: optimised, or the baseline as a flagged fallback."""
+    """The plan for the profile's horizon: optimised, or the baseline as a flagged fallback.
+
+    ``data`` is ``model_data(profile, site, jobs, settings)`` when the caller has it; ``widen`` re-plans
+    work cut off by the late windows with full windows; ``verify`` checks the plan independently.
+    """
     say = progress or (lambda _message: None)
     say("building the model")
     start = time.perf_counter()
     timings: dict[str, float] = {}
-    data = model_data(profile, site, jobs, settings)
+    data = data if data is not None else model_data(profile, site, jobs, settings)
     m = build(data, timings)
     if extra is not None:
         extra(m, data)
@@ -48,7 +59,7 @@ def make_plan(
     say(f"solving ({settings.time_limit_s:g} s limit, gap {settings.rel_gap:g})")
     outcome = solve_model(m, time_limit_s=settings.time_limit_s, rel_gap=settings.rel_gap, handover=handover)
     notes: list[str] = []
-    cut = cut_off_jobs(m, data) if outcome.has_solution else []
+    cut = cut_off_jobs(m, data) if widen and outcome.has_solution else []
     if cut:
         left_s = settings.time_limit_s - outcome.handover_s - outcome.solve_s
         wider, note = _widen(cut, outcome, left_s, profile, site, jobs, settings, handover, extra, say)
@@ -58,38 +69,36 @@ def make_plan(
             build_s += wide_build_s
     if outcome.has_solution and outcome.message:  # e.g. why an incumbent is not proven optimal
         notes.append(outcome.message)
-    say("verifying the plan")
-    facts = {
-        "build_stage_s": timings,
-        "handover_s": outcome.handover_s,
-        "rates": asdict(data.rates),
-        "model_size": {"variables": m.nvariables(), "constraints": m.nconstraints()},
-        "bound": outcome.bound,
-        "warnings": notes,
-    }
+    facts = SolveFacts(build_stage_s=timings, handover_s=outcome.handover_s,
+                       model_size=ModelSize(m.nvariables(), m.nconstraints()), bound=outcome.bound)
+    info = SolverInfo(status=outcome.status, gap=outcome.gap if outcome.has_solution else None,
+                      build_s=build_s + outcome.handover_s, solve_s=outcome.solve_s)
     if not outcome.has_solution:
-        plan = fallback_plan(profile, site, jobs, settings, outcome, build_s + outcome.handover_s)
-        kept = list(plan.extra.get("warnings", []))  # type: ignore[call-overload]
-        plan.extra.update(facts)
-        plan.extra["warnings"] = kept + notes
-        verify_plan(plan, profile, site, jobs, settings, strict_limits=False)
+        base = baseline_plan(profile, site, jobs, settings, data=data)
+        plan = as_fallback(base, outcome.message or f"solver status {outcome.status}", solver=info,
+                           solve=facts, warnings=[*base.warnings, *notes])
+        if verify:
+            say("verifying the plan")
+            verify_plan(plan, profile, site, jobs, settings, strict_limits=False)
         return plan
     steps, runs, status = plan_tables(m, data, profile)
-    plan = Plan(
-        steps=steps,
-        runs=runs,
-        job_status=status,
-        objective=objective_terms(steps, status, data.rates),
-        solver=SolverInfo(
-            status=outcome.status,
-            gap=outcome.gap,
-            build_s=build_s + outcome.handover_s,
-            solve_s=outcome.solve_s,
-        ),
-        extra={"kind": "optimised", "solver_objective": solver_terms(m), **facts},
-    )
-    verify_plan(plan, profile, site, jobs, settings)
+    plan = Plan(steps=steps, runs=runs, job_status=status, solver=info,
+                objective=objective_terms(steps, status, data.rates), rates=data.rates, kind="optimised",
+                warnings=notes, solve=facts, solver_objective=solver_terms(m))
+    if verify:
+        say("verifying the plan")
+        verify_plan(plan, profile, site, jobs, settings)
     return plan
+
+
+def as_fallback(baseline: Plan, reason: str, *, solver: SolverInfo | None = None, **facts: object) -> Plan:
+    """Today's practice standing in for the solver, flagged with the reason: the one fallback policy.
+
+    ``solver`` keeps the timing (and gap) facts of the solve that failed or was rejected (default: the
+    baseline's own); ``facts`` set other Plan fields (warnings, solve facts, a rejected objective).
+    """
+    info = replace(solver or baseline.solver, status="fallback", fallback=True, fallback_reason=reason)
+    return replace(baseline, kind="fallback", solver=info, **facts)  # type: ignore[arg-type]
 
 
 #: A solved model: the model, its data, the solve outcome and the model's build seconds.
@@ -144,29 +153,3 @@ def _widen(
         return (m, data, outcome, build_s), f"re-planned with full windows for {named}"
     return None, (f"kept the plan with {settings.late_window_h:g} h late windows: the re-plan with full "
                   f"windows for {named} found nothing better in the time left")
-
-
-def fallback_plan(
-    profile: xr.Dataset,
-    site: Site,
-    jobs: Sequence[Job],
-    settings: PlanSettings,
-    outcome: SolveOutcome,
-    build_s: float,
-) -> Plan:
-    """Today's practice, flagged as a fallback with the solver's reason (always a valid plan)."""
-    from greendc.optimizer.day.baseline import baseline_plan
-
-    plan = baseline_plan(profile, site, jobs, settings)
-    reason = outcome.message or f"solver status {outcome.status}"
-    plan.solver = replace(
-        plan.solver,
-        status="fallback",
-        gap=None,
-        build_s=build_s,
-        solve_s=outcome.solve_s,
-        fallback=True,
-        fallback_reason=reason,
-    )
-    plan.extra["kind"] = "fallback"
-    return plan

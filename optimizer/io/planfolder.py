@@ -27,12 +27,22 @@ import xarray as xr
 from greendc.optimizer.accounting import JOB_STATUS_COLUMNS, Rates, objective_terms, plan_kpis
 from greendc.optimizer.io import publish
 from greendc.optimizer.io.jobs import jobs_to_frame, read_jobs
+from greendc.optimizer.io.planjson import (
+    BaselineMeta,
+    HorizonMeta,
+    JobRecord,
+    ParetoPoint,
+    PlanMeta,
+    RatesMeta,
+    SiteMeta,
+    SolverMeta,
+    parse_plan_meta,
+)
 from greendc.optimizer.types import OBJECTIVE_TERMS, RUN_COLUMNS, STEP_COLUMNS, Job, Plan, PlanSettings
 from greendc.sites import load_site, parse_site
 from greendc.sites.model import Site
 from greendc.weather.errors import InputError
 
-SCHEMA_VERSION = 1
 PLAN_JSON, STEPS_CSV, JOBS_CSV, REPORT_HTML = "plan.json", "steps.csv", "jobs.csv", "report.html"
 #: The plan's inputs: sub-folder and its files (job queue, site profile slice, site file).
 INPUTS_DIR, INPUT_JOBS, INPUT_PROFILE, INPUT_SITE = "inputs", "jobs.csv", "profile.nc", "site.toml"
@@ -40,6 +50,13 @@ INPUTS_DIR, INPUT_JOBS, INPUT_PROFILE, INPUT_SITE = "inputs", "jobs.csv", "profi
 PROFILE_ENGINE: Final = "h5netcdf"
 #: Relative tolerance when a reader recomputes the objective from steps.csv. [-]
 RECOMPUTE_RTOL = 1e-6
+#: How plan.json's rates recompute each objective term from steps.csv.
+RATES_NOTE = ("energy = sum(grid_import_kw * price_per_kwh) * step_h; demand = "
+              "demand_charge_per_kw_horizon * max(grid_import_kw); "
+              "export = sum(grid_export_kw * export_price_per_kwh) * step_h; "
+              "carbon = carbon_price_per_t / 1000 * "
+              "sum(grid_import_kw * carbon_kg_per_kwh) * step_h; "
+              "lateness = sum(jobs.lateness_h * jobs.penalty_per_h)")
 #: Renders report.html from plan.json's dict, the steps and the runs (dashboard.report_plan supplies it).
 ReportRenderer = Callable[[dict[str, Any], pd.DataFrame, pd.DataFrame], str]
 
@@ -62,8 +79,11 @@ class PlanFolder:
 
     path: Path
     meta: dict[str, Any]
+    """plan.json as plain data (``info.to_json()``), for the report and figure builders. [-]"""
     steps: pd.DataFrame
     runs: pd.DataFrame
+    info: PlanMeta | None = None
+    """plan.json as its typed model. [-]"""
 
     @property
     def rates(self) -> Rates:
@@ -124,22 +144,22 @@ def savings(plan_kpi: Mapping[str, float], plan_total: float, base_kpi: Mapping[
             "pue_points": base_kpi["pue"] - plan_kpi["pue"]}
 
 
-def job_records(job_status: pd.DataFrame) -> list[dict[str, Any]]:
+def job_records(job_status: pd.DataFrame) -> list[JobRecord]:
     """plan.json's per-job list: status, finish (UTC ISO), lateness, penalty rate and reason."""
     rows: list[dict[Any, Any]] = job_status.to_dict(orient="records")
     return [
-        {"job_id": str(r["job_id"]), "status": str(r["status"]), "finish": iso_utc(r["finish"]),
-         "lateness_h": float(r["lateness_h"]), "penalty_per_h": float(r["penalty_per_h"]),
-         "reason": "" if pd.isna(r["reason"]) else str(r["reason"])}
+        JobRecord(job_id=str(r["job_id"]), status=str(r["status"]), finish=iso_utc(r["finish"]),
+                  lateness_h=float(r["lateness_h"]), penalty_per_h=float(r["penalty_per_h"]),
+                  reason="" if pd.isna(r["reason"]) else str(r["reason"]))
         for r in rows
     ]
 
 
 def plan_metadata(*, plan: Plan, baseline: Plan, site: Site, profile: xr.Dataset, settings: PlanSettings,
                   inputs: Mapping[str, str], plan_date: str | None = None,
-                  pareto: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """plan.json as a dict: everything needed to audit and recompute the plan from steps.csv."""
-    rates = _rates(plan)
+                  pareto: Sequence[ParetoPoint] = ()) -> PlanMeta:
+    """plan.json: everything needed to audit and recompute the plan from steps.csv."""
+    rates = plan.rates
     kpis = plan_kpis(plan.steps, rates.step_h)
     base_kpis = plan_kpis(baseline.steps, rates.step_h)
     times = pd.DatetimeIndex(plan.steps["time"])
@@ -148,57 +168,43 @@ def plan_metadata(*, plan: Plan, baseline: Plan, site: Site, profile: xr.Dataset
     end = start + pd.Timedelta(hours=rates.step_h) * len(times)
     status = plan.job_status
     counts = status["status"].value_counts().to_dict() if not status.empty else {}
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "kind": "greendc plan",
-        "site": {"id": site.id, "name": site.site.name, "timezone": tz, "currency": site.site.currency,
-                 "latitude": site.site.latitude, "longitude": site.site.longitude,
-                 "nodes": site.it.nodes, "setpoint_levels_c": list(site.cooling.setpoint_levels_c),
-                 "baseline_setpoint_c": site.cooling.baseline_c},
-        "plan_date": plan_date or start.tz_convert(tz).date().isoformat(),
-        "horizon": {"start_utc": iso_utc(start), "end_utc": iso_utc(end),
-                    "start_local": start.tz_convert(tz).isoformat(), "step_minutes": round(rates.step_h * 60),
-                    "steps": len(times), "hours": rates.step_h * len(times)},
-        "settings": _clean(asdict(settings)),
-        "rates": {**_clean(asdict(rates)),
-                  "demand_charge_per_kw_month": float(profile.attrs.get("demand_charge_per_kw_month", 0.0)),
-                  "currency": site.site.currency,
-                  "note": "energy = sum(grid_import_kw * price_per_kwh) * step_h; demand = "
-                          "demand_charge_per_kw_horizon * max(grid_import_kw); "
-                          "export = sum(grid_export_kw * export_price_per_kwh) * step_h; "
-                          "carbon = carbon_price_per_t / 1000 * "
-                          "sum(grid_import_kw * carbon_kg_per_kwh) * step_h; "
-                          "lateness = sum(jobs.lateness_h * jobs.penalty_per_h)"},
-        "objective": _clean(plan.objective),
-        "kpis": _clean(kpis),
-        "baseline": {"objective": _clean(baseline.objective), "kpis": _clean(base_kpis),
-                     "late_jobs": int((baseline.job_status["status"] != "on_time").sum())
-                     if not baseline.job_status.empty else 0},
-        "savings": _clean(savings(kpis, plan.objective["total"], base_kpis, baseline.objective["total"])),
-        "job_counts": {"total": len(status), **{str(k): int(v) for k, v in counts.items()}},
-        "jobs": job_records(status),
-        "solver": _clean(asdict(plan.solver)),
-        "inputs": dict(inputs),
-        "weather_source": str(profile.attrs.get("weather_source", "")),
-        "pareto": pareto or [],
-        "warnings": [str(w) for w in _as_list(plan.extra.get("warnings"))],
-    }
+    return PlanMeta(
+        site=SiteMeta(id=site.id, name=site.site.name, timezone=tz, currency=site.site.currency,
+                      latitude=site.site.latitude, longitude=site.site.longitude, nodes=site.it.nodes,
+                      setpoint_levels_c=list(site.cooling.setpoint_levels_c),
+                      baseline_setpoint_c=site.cooling.baseline_c),
+        plan_date=plan_date or start.tz_convert(tz).date().isoformat(),
+        horizon=HorizonMeta(start_utc=iso_utc(start), end_utc=iso_utc(end),
+                            start_local=start.tz_convert(tz).isoformat(),
+                            step_minutes=round(rates.step_h * 60), steps=len(times),
+                            hours=rates.step_h * len(times)),
+        settings=settings,
+        rates=RatesMeta(**_clean(asdict(rates)), currency=site.site.currency, note=RATES_NOTE,
+                        demand_charge_per_kw_month=float(profile.attrs.get("demand_charge_per_kw_month", 0))),
+        objective=_clean(plan.objective),
+        kpis=_clean(kpis),
+        baseline=BaselineMeta(objective=_clean(baseline.objective), kpis=_clean(base_kpis),
+                              late_jobs=int((baseline.job_status["status"] != "on_time").sum())
+                              if not baseline.job_status.empty else 0),
+        savings=_clean(savings(kpis, plan.objective["total"], base_kpis, baseline.objective["total"])),
+        job_counts={"total": len(status), **{str(k): int(v) for k, v in counts.items()}},
+        jobs=job_records(status),
+        solver=SolverMeta(**_clean(asdict(plan.solver))),
+        inputs=dict(inputs),
+        weather_source=str(profile.attrs.get("weather_source", "")),
+        pareto=list(pareto),
+        warnings=[str(w) for w in plan.warnings],
+    )
 
 
-def _as_list(value: Any) -> list[Any]:
-    """A list as is; anything else as an empty list."""
-    return list(value) if isinstance(value, list | tuple) else []
-
-
-def _rates(plan: Plan) -> Rates:
-    """The plan's rates from ``plan.extra['rates']`` (a Rates or its dict)."""
-    raw = plan.extra.get("rates")
-    if isinstance(raw, Rates):
-        return raw
-    if isinstance(raw, Mapping):
-        return Rates(**{k: float(raw[k]) for k in ("step_h", "demand_charge_per_kw_horizon",
-                                                    "demand_share_of_month", "carbon_price_per_t")})
-    raise ValueError("plan.extra['rates'] is missing: the plan cannot be recomputed from its files")
+def pareto_point(plan: Plan) -> ParetoPoint:
+    """One point of the cost-carbon front: its cap, cost terms, carbon, PUE and solver facts."""
+    kpis = plan_kpis(plan.steps, plan.rates.step_h)
+    tag = plan.pareto
+    return ParetoPoint(rank=tag.rank if tag else 0, carbon_cap_kg=tag.carbon_cap_kg if tag else None,
+                       objective=dict(plan.objective), carbon_kg=kpis["carbon_kg"], pue=kpis["pue"],
+                       renewable_share=kpis["renewable_share"], solver_status=plan.solver.status,
+                       gap=plan.solver.gap, fallback=plan.solver.fallback)
 
 
 def steps_csv(steps: pd.DataFrame) -> str:
@@ -255,7 +261,7 @@ def read_saved_inputs(folder: str | Path, meta: Mapping[str, Any]) -> SavedInput
 
 def write_plan_folder(out_dir: str | Path, *, plan: Plan, baseline: Plan, site: Site, profile: xr.Dataset,
                       settings: PlanSettings, inputs: Mapping[str, str], plan_date: str | None = None,
-                      pareto: list[dict[str, Any]] | None = None,
+                      pareto: Sequence[ParetoPoint] = (),
                       render_report: ReportRenderer | None = None,
                       files: Mapping[str, bytes] | None = None) -> Path:
     """Write the plan folder at ``out_dir`` atomically, replacing an older one; return its path.
@@ -267,21 +273,30 @@ def write_plan_folder(out_dir: str | Path, *, plan: Plan, baseline: Plan, site: 
     """
     meta = plan_metadata(plan=plan, baseline=baseline, site=site, profile=profile, settings=settings,
                          inputs=inputs, plan_date=plan_date, pareto=pareto)
-    return write_folder(out_dir, meta, plan.steps, plan.runs, render_report, inputs=files)
+    return write_folder(out_dir, meta.to_json(), plan.steps, plan.runs, render_report, inputs=files)
+
+
+def input_digests(inputs: Mapping[str, bytes] | None) -> dict[str, str] | None:
+    """plan.json's ``input_files``: the SHA-256 of each input file by name (None: no inputs/)."""
+    return {name: sha256_bytes(data) for name, data in sorted(inputs.items())} if inputs else None
 
 
 def with_input_digests(meta: Mapping[str, Any], inputs: Mapping[str, bytes] | None) -> dict[str, Any]:
     """plan.json's dict with ``input_files`` naming exactly the input files written (none: no key)."""
     out = {k: v for k, v in meta.items() if k != "input_files"}
     if inputs:
-        out["input_files"] = {name: sha256_bytes(data) for name, data in sorted(inputs.items())}
+        out["input_files"] = input_digests(inputs)
     return out
 
 
 def write_folder(out_dir: str | Path, meta: dict[str, Any], steps: pd.DataFrame, runs: pd.DataFrame,
                  render_report: ReportRenderer | None = None, *,
-                 inputs: Mapping[str, bytes] | None = None) -> Path:
-    """Write plan.json from ``meta``, steps.csv, jobs.csv, report.html and ``inputs/`` atomically."""
+                 inputs: Mapping[str, bytes] | None = None, exports: Mapping[str, str] | None = None) -> Path:
+    """Write plan.json from ``meta``, steps.csv, jobs.csv, report.html, inputs/ and ``exports`` atomically.
+
+    ``exports`` are further text files of the folder by name (the nightly's BMS and Slurm exports), so
+    a plan folder is written once, complete.
+    """
     meta = with_input_digests(meta, inputs)
     target = Path(out_dir)
     with publish.staged_folder(target, publish.PLAN_FOLDER) as staging:
@@ -289,6 +304,7 @@ def write_folder(out_dir: str | Path, meta: dict[str, Any], steps: pd.DataFrame,
                  STEPS_CSV: steps_csv(steps), JOBS_CSV: jobs_csv(runs)}
         if render_report is not None:
             files[REPORT_HTML] = render_report(meta, steps, runs)
+        files.update(exports or {})
         for name, text in files.items():
             (staging / name).write_bytes(text.encode("utf-8"))
         if inputs:
@@ -305,16 +321,13 @@ def read_plan_folder(path: str | Path) -> PlanFolder:
         if not (folder / name).is_file():
             raise InputError("missing file; not a complete plan folder", file=folder / name)
     try:
-        meta = json.loads((folder / PLAN_JSON).read_text(encoding="utf-8"))
+        raw = json.loads((folder / PLAN_JSON).read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"not valid JSON: {exc}", file=folder / PLAN_JSON) from None
-    version = meta.get("schema_version") if isinstance(meta, dict) else None
-    if version != SCHEMA_VERSION:
-        raise InputError(f"schema_version {version!r} is not supported; this greendc reads {SCHEMA_VERSION}",
-                         file=folder / PLAN_JSON, key="schema_version")
+    info = parse_plan_meta(raw, folder / PLAN_JSON)
     steps = _read_table(folder / STEPS_CSV, STEP_COLUMNS, ("time",))
     runs = _read_table(folder / JOBS_CSV, RUN_COLUMNS, ("start", "end"))
-    result = PlanFolder(folder, meta, steps, runs)
+    result = PlanFolder(folder, info.to_json(), steps, runs, info)
     check_objective(result)
     return result
 

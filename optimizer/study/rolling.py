@@ -26,10 +26,11 @@ state of charge at that boundary, and windows crossing the boundary split pro ra
 (``daily_work.split_at``); each month's last plan must end at or above the next month's starting
 state, and any surplus is reported (``boundary_surplus_kwh``).
 
-Each day is solved with the planning model's public stages (``model_data``, ``build``,
-``solve_model``, ``plan_tables``), as ``greendc.optimizer.day.plan.make_plan`` does, but without its plan
-verification, whose battery check is the "end no lower than the start" rule replaced above; the
-settled year's balances are checked by tests/test_rolling.py instead.
+Each day is solved by the plan service's solve path (``greendc.optimizer.day.service.solve_rolling_day``,
+``make_plan`` with the day's model additions), without its plan verification, whose battery check is
+the "end no lower than the start" rule replaced above, and without the re-plan with full late windows
+(every window's deadline lies inside the horizon); the settled year's balances are checked by
+tests/test_rolling.py instead.
 """
 
 from __future__ import annotations
@@ -44,11 +45,10 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 import xarray as xr
-from greendc.optimizer.accounting import demand_share_of_month, objective_terms
-from greendc.optimizer.day.model import ModelData, build, model_data
-from greendc.optimizer.day.model.results import plan_tables
-from greendc.optimizer.day.plan import Extra, fallback_plan
-from greendc.optimizer.day.solve import solve_model
+from greendc.optimizer.accounting import demand_share_of_month
+from greendc.optimizer.day.model import ModelData
+from greendc.optimizer.day.plan import Extra
+from greendc.optimizer.day.service import solve_rolling_day
 from greendc.optimizer.study.problem import CoolingChoice, YearProblem, YearResult
 from greendc.optimizer.study.work import (
     FlexWindow,
@@ -59,7 +59,7 @@ from greendc.optimizer.study.work import (
     open_windows,
     split_at,
 )
-from greendc.optimizer.types import Job, Plan, PlanSettings, SolverInfo
+from greendc.optimizer.types import Job, Plan, PlanSettings
 from greendc.sites.forecast import forecast_profile
 from greendc.sites.model import Battery, Site
 
@@ -231,18 +231,8 @@ def plan_hook(peak0_kw: float, busy_cap: float, soc_floor_kwh: float | None) -> 
 def plan_day(
     profile: xr.Dataset, site: Site, jobs: Sequence[Job], settings: PlanSettings, extra: Extra
 ) -> Plan:
-    """One rolling day's plan: inputs -> model (+ extra) -> HiGHS -> tables; the baseline if no solution."""
-    start = time.perf_counter()
-    data = model_data(profile, site, jobs, settings)
-    m = build(data)
-    extra(m, data)
-    build_s = time.perf_counter() - start
-    outcome = solve_model(m, time_limit_s=settings.time_limit_s, rel_gap=settings.rel_gap)
-    if not outcome.has_solution:
-        return fallback_plan(profile, site, jobs, settings, outcome, build_s + outcome.handover_s)
-    steps, runs, status = plan_tables(m, data, profile)
-    info = SolverInfo(outcome.status, outcome.gap, build_s + outcome.handover_s, outcome.solve_s)
-    return Plan(steps, runs, status, objective_terms(steps, status, data.rates), info)
+    """One rolling day's plan through the plan service's solve path (the baseline if no solution)."""
+    return solve_rolling_day(profile, site, jobs, settings, extra)
 
 
 # --- settlement ---------------------------------------------------------------------------------------
