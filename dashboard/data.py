@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from greendc.optimizer.io import history
 from greendc.optimizer.io.planfolder import read_plan_folder
+from greendc.optimizer.io.planjson import PlanMeta
 from greendc.weather.errors import InputError
 
 #: Folder and file names allowed in a data-folder path: no separators, no leading dot.
@@ -25,7 +26,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$")
 
 PLANS = "plans"
 STUDIES = "studies"
-RUNS_DB = "runs.sqlite"
+RUNS_DB = history.default_path(Path()).name
 PLAN_FILES = ("plan.json", "steps.csv", "jobs.csv")
 STUDY_TABLES = ("kpis.csv", "ranking.csv")
 #: Columns of the nightly history the Runs page relies on (optimizer/io/history.py, docs/file-formats.md).
@@ -57,13 +58,15 @@ class PlanData:
     folder: Path
     """Resolved plan folder, inside the data folder. [-]"""
     meta: dict[str, Any]
-    """plan.json as a dict. [-]"""
+    """plan.json as plain data (``info.to_json()``), for the figure and report builders. [-]"""
     steps: pd.DataFrame
     """steps.csv with ``time`` parsed as UTC. [-]"""
     runs: pd.DataFrame
     """jobs.csv (one row per run interval) with ``start``/``end`` parsed as UTC. [-]"""
     job_status: pd.DataFrame
     """Per-job status from plan.json: job_id, status, finish, lateness_h, penalty_per_h, reason. [-]"""
+    info: PlanMeta | None = None
+    """plan.json as its typed model (greendc.optimizer.io.planjson). [-]"""
 
 
 @dataclass(frozen=True)
@@ -168,7 +171,7 @@ def load_plan(data_dir: Path | str, site: str, date: str) -> PlanData:
     if plan.steps.empty:
         raise DataError("no steps", file=str(folder / "steps.csv"))
     return PlanData(site=site, date=date, folder=folder, meta=plan.meta, steps=plan.steps, runs=plan.runs,
-                    job_status=job_status)
+                    job_status=job_status, info=plan.info)
 
 
 def plan_stamp(data_dir: Path | str, site: str, date: str) -> tuple[int, ...]:
@@ -219,21 +222,15 @@ def runs_db_path(data_dir: Path | str) -> Path:
 
 
 def read_runs(data_dir: Path | str) -> pd.DataFrame:
-    """The per-site rows of the nightly history (RUN_SHOWN columns), opened read-only; empty if none."""
+    """The per-site rows of the nightly history (RUN_SHOWN columns), through the history's own reader."""
     path = runs_db_path(data_dir)
     if not path.is_file():
         return pd.DataFrame(columns=list(RUN_SHOWN))
     try:
-        with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=5.0)) as connection:
-            present = {row[1] for row in connection.execute(f"PRAGMA table_info({RUNS_TABLE})")}
-            if not present:
-                return pd.DataFrame(columns=list(RUN_SHOWN))
-            columns = [c for c in RUN_SHOWN if c in present]
-            missing = {RUN_SITE, RUN_DATE, RUN_STATUS} - present
-            if missing:
-                raise DataError(f"history table lacks columns {', '.join(sorted(missing))}", file=str(path),
-                                key=RUNS_TABLE)
-            sql = f"SELECT {', '.join(columns)} FROM {RUNS_TABLE}"
-            return pd.read_sql_query(sql, connection)
-    except (sqlite3.Error, pd.errors.DatabaseError) as exc:
+        with history.reader(path) as connection:
+            rows = history.query(connection)
+    except InputError as exc:
+        raise DataError(exc.message, file=str(path), key=RUNS_TABLE) from None
+    except sqlite3.Error as exc:
         raise DataError(f"cannot read the history: {exc}", file=str(path), key=RUNS_TABLE) from None
+    return pd.DataFrame([asdict(row) for row in rows], columns=list(RUN_SHOWN))

@@ -15,12 +15,11 @@ built-in site) and refused, saying which input is missing, otherwise.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -28,14 +27,13 @@ import pandas as pd
 import xarray as xr
 from greendc.dashboard.data import PlanData
 from greendc.dashboard.figures_plan import KPI_SPECS, Kpi, plan_kpis
-from greendc.optimizer import accounting
-from greendc.optimizer.day.plan import make_plan
-from greendc.optimizer.io.planfolder import SavedInputs, read_saved_inputs
+from greendc.optimizer.day import inputs as day_inputs
+from greendc.optimizer.day.service import DayPlans, solve_day
+from greendc.optimizer.io.planfolder import SavedInputs, plan_metadata, read_saved_inputs
 from greendc.optimizer.io.sample_queue import sample_queue
-from greendc.optimizer.types import Job, Plan, PlanSettings
+from greendc.optimizer.types import Job, PlanSettings
 from greendc.sites import builtin_ids, load_site
 from greendc.sites.model import CoolingPlant, Site
-from greendc.sites.profile import site_profile
 
 #: Progress stages of a re-plan, in order (the page shows stage i of len(STAGES)).
 STAGES = ("reading the saved plan", "site and profile", "job queue", "solving with HiGHS", "done")
@@ -134,9 +132,9 @@ def profile_variant(profile: xr.Dataset, levels_c: list[float]) -> xr.Dataset:
     return profile.isel(level=np.isin(profile["setpoint_c"].to_numpy(), levels_c))
 
 
-def day_start(saved: PlanData) -> pd.Timestamp:
-    """Local midnight of the saved plan's date, timezone-aware (where `greendc plan` starts the horizon)."""
-    return pd.Timestamp(str(saved.meta["plan_date"])).tz_localize(str(saved.meta["site"]["timezone"]))
+def plan_date(saved: PlanData) -> date:
+    """The saved plan's date (its horizon starts at local midnight of it, as `greendc plan` does)."""
+    return date.fromisoformat(str(saved.meta["plan_date"]))
 
 
 def check_synthetic_weather(saved: PlanData) -> None:
@@ -147,19 +145,14 @@ def check_synthetic_weather(saved: PlanData) -> None:
                          f"lies outside the data folder; {NO_INPUTS_HINT}")
 
 
-def queue_digest(jobs: list[Job]) -> str:
-    """SHA-256 of a job list in canonical JSON, the digest `greendc plan` records for a made queue."""
-    rows = [{k: str(v) for k, v in sorted(vars(j).items())} for j in jobs]
-    return hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()
-
-
 def saved_jobs(saved: PlanData, site: Site, horizon_h: float) -> list[Job]:
     """The saved plan's job queue: the built-in sample queue, checked against the digest in plan.json."""
     recorded = str(saved.meta.get("inputs", {}).get("jobs", ""))
     match = re.fullmatch(r"(?:sample:(-?\d+):)?([0-9a-f]{64})", recorded)
     seed = int(match.group(1)) if match and match.group(1) else 0
-    jobs = sample_queue(site, day_start(saved), seed=seed, horizon_h=horizon_h)
-    if match is None or queue_digest(jobs) != match.group(2):
+    start = day_inputs.day_start(plan_date(saved), site.site.timezone)
+    jobs = sample_queue(site, start, seed=seed, horizon_h=horizon_h)
+    if match is None or day_inputs.jobs_digest(jobs) != match.group(2):
         raise ValueError("this plan folder keeps no inputs/ (made by an older greendc) and its job queue "
                          f"came from a file outside the data folder; {NO_INPUTS_HINT}")
     return jobs
@@ -172,22 +165,17 @@ def with_slack(jobs: list[Job], slack_h: float) -> list[Job]:
 
 
 def settings_of(meta: dict[str, Any]) -> PlanSettings:
-    """The saved plan's settings from plan.json, each value cast to its field's type (JSON has floats)."""
-    defaults = PlanSettings()
-    values = {name: type(getattr(defaults, name))(meta["settings"][name])
-              for name in PlanSettings.__dataclass_fields__ if name in meta["settings"]}
-    return PlanSettings(**values)
+    """The saved plan's settings from plan.json (PlanSettings gives JSON's floats their types)."""
+    known = {f.name for f in dataclasses.fields(PlanSettings)}
+    return PlanSettings(**{name: value for name, value in meta["settings"].items() if name in known})
 
 
 def rebuilt_inputs(saved: PlanData, settings: PlanSettings) -> SavedInputs:
     """A folder without ``inputs/`` (older greendc): its inputs made again where they can be."""
     check_synthetic_weather(saved)
     site = _builtin_site(saved)
-    start = day_start(saved)
-    end = start + pd.Timedelta(hours=settings.horizon_h)
-    # the same profile as `greendc plan` (greendc/workflows/plan.py, profile_for): synthetic year
-    profile = site_profile(site, None, start.tz_localize(None),
-                           end.tz_convert(site.site.timezone).tz_localize(None), settings.step_minutes)
+    # the same profile as `greendc plan` (the plan service's horizon_profile): synthetic year
+    profile = day_inputs.horizon_profile(site, None, plan_date(saved), settings)
     return SavedInputs(site=site, profile=profile, jobs=saved_jobs(saved, site, settings.horizon_h))
 
 
@@ -202,23 +190,19 @@ def replan(saved: PlanData, whatif: WhatIf, progress: Progress | None = None) ->
     say(2, STAGES[2])
     jobs = with_slack(inputs.jobs, whatif.slack_h)
     say(3, STAGES[3])
-    plan = make_plan(profile, site, jobs, settings)
+    day = solve_day(profile, site, jobs, settings)  # the plan service: guarded by today's practice
     say(4, STAGES[4])
+    plan = day.plan
     return Replan(steps=plan.steps, runs=plan.runs, job_status=plan.job_status,
-                  meta=whatif_meta(saved, plan, settings))
+                  meta=whatif_meta(saved, day, site, profile, settings))
 
 
-def whatif_meta(saved: PlanData, plan: Plan, settings: PlanSettings) -> dict[str, Any]:
-    """The what-if plan's facts shaped like plan.json, KPIs recomputed from its steps, same baseline."""
-    step_h = float(saved.meta["horizon"]["step_minutes"]) / 60.0
-    counts = plan.job_status["status"].value_counts().to_dict() if not plan.job_status.empty else {}
-    return {
-        "site": saved.meta["site"], "horizon": saved.meta["horizon"],
-        "settings": dataclasses.asdict(settings),
-        "objective": dict(plan.objective), "kpis": accounting.plan_kpis(plan.steps, step_h),
-        "baseline": saved.meta["baseline"], "solver": dataclasses.asdict(plan.solver),
-        "job_counts": {"total": len(plan.job_status), **{str(k): int(v) for k, v in counts.items()}},
-    }
+def whatif_meta(saved: PlanData, day: DayPlans, site: Site, profile: xr.Dataset,
+                settings: PlanSettings) -> dict[str, Any]:
+    """The what-if plan's plan.json (the service's model), against today's practice under the what-if."""
+    meta = plan_metadata(plan=day.plan, baseline=day.baseline, site=site, profile=profile, settings=settings,
+                         inputs=saved.meta.get("inputs", {}), plan_date=str(saved.meta["plan_date"]))
+    return meta.to_json()
 
 
 def _change(saved: Kpi, new: Kpi) -> tuple[str, str]:

@@ -170,10 +170,7 @@ def test_balance_and_capacity_hold_for_any_queue(specs: list[tuple[int, float, i
     assert (plan.steps["busy_nodes"] <= site.it.nodes + 1e-9).all()
     assert (plan.steps["curtailed_kw"] >= -1e-12).all() and (plan.steps["grid_import_kw"] >= 0).all()
     assert len(plan.job_status) == len(jobs)
-    rates = plan.extra["rates"]
-    from greendc.optimizer.accounting import Rates
-
-    assert objective_terms(plan.steps, plan.job_status, Rates(**rates)) == plan.objective
+    assert objective_terms(plan.steps, plan.job_status, plan.rates) == plan.objective
     for run in plan.runs.itertuples():  # every run starts at or after its job's release
         assert run.start >= next(j.release for j in jobs if j.job_id == run.job_id)
 

@@ -152,11 +152,12 @@ def test_heuristic_only_run_is_a_flagged_fallback(tmp_path: Path) -> None:
 
     from greendc.optimizer.types import PlanSettings
 
-    from greendc.workflows.plan import plan_site_day, read_inputs
+    from greendc.optimizer.day.inputs import read_inputs
+    from greendc.workflows.plan import plan_with_report
 
     inputs = read_inputs(SITE, plan_date=date(2026, 12, 1), jobs_path=JOBS / "good.csv", weather_path=None,
                          settings=PlanSettings())
-    outcome = plan_site_day(inputs, tmp_path / "h", heuristic_only=True)
+    outcome = plan_with_report(inputs, tmp_path / "h", heuristic_only=True)
     facts = outcome.facts()
     assert facts["fallback"] and facts["solver_status"] == "fallback" and facts["kpis"]["cost_saving"] == 0.0
     assert json.loads((tmp_path / "h" / "plan.json").read_text())["solver"]["fallback"] is True
@@ -182,7 +183,7 @@ def test_a_dearer_incumbent_gives_way_to_the_cheaper_plan() -> None:
     from greendc.optimizer.types import PlanSettings
     from test_baseline import job, tiny_profile, tiny_site
 
-    from greendc.workflows.plan import no_worse_than_baseline
+    from greendc.optimizer.day.service import no_worse_than_baseline
 
     site = tiny_site()
     profile = tiny_profile(site)
@@ -206,9 +207,9 @@ def test_out_that_is_a_file_is_refused_before_planning(tmp_path: Path, monkeypat
                                                         capsys: pytest.CaptureFixture[str],
                                                         under: bool) -> None:
     """--out naming a file (or a path inside one): one error line, exit 2, the file untouched, no solve."""
-    import greendc.workflows.plan as workflow
+    import greendc.optimizer.day.service as service
 
-    monkeypatch.setattr(workflow, "profile_for", _no_solve)
+    monkeypatch.setattr(service, "profile_for", _no_solve)
     afile = tmp_path / "not-a-folder"
     afile.write_text("keep me\n")
     out = afile / "plan" if under else afile

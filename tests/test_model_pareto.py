@@ -21,4 +21,4 @@ def test_front_trades_cost_for_carbon() -> None:
     carbon = [carbon_kg(p.steps, 1.0) for p in plans]
     assert costs == pytest.approx([20.0, 30.0, 40.0])  # 10 kW x 2 h at 1, half and half, at 2
     assert carbon == pytest.approx([20.0, 12.0, 4.0])
-    assert [p.extra["pareto"]["rank"] for p in plans] == [0, 1, 2]  # type: ignore[index]
+    assert [p.pareto.rank for p in plans if p.pareto] == [0, 1, 2]

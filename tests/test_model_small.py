@@ -149,7 +149,7 @@ def test_work_the_late_window_cuts_off_is_re_planned_with_full_windows() -> None
     assert windowed.objective["energy_cost"] == pytest.approx(110.0)
     assert windowed.objective["total"] == pytest.approx(full.objective["total"])
     assert "not_run" not in set(windowed.job_status["status"])
-    assert any("re-planned with full windows" in w for w in windowed.extra["warnings"])
+    assert any("re-planned with full windows" in w for w in windowed.warnings)
 
 
 @pytest.mark.parametrize(
@@ -171,4 +171,4 @@ def test_checkpoint_overhead_is_charged_per_resume(overhead_h: float, cost: floa
     assert plan.objective["total"] == pytest.approx(cost)
     assert len(plan.runs) == pieces
     assert plan.job_status.loc[0, "status"] == "on_time"
-    assert plan.extra["warnings"] == []
+    assert plan.warnings == []

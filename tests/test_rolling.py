@@ -249,8 +249,8 @@ def test_forecast_error_zero_reproduces_perfect_forecast_exactly() -> None:
 
 def solver_demand(plan: Plan) -> float:
     """The demand-charge term of the solver's own objective. [currency]"""
-    terms = plan.extra["solver_objective"]
-    assert isinstance(terms, dict)
+    terms = plan.solver_objective
+    assert terms is not None
     return float(terms["demand_charge"])
 
 

@@ -1,7 +1,7 @@
 """What-if page: change the carbon price, the allowed setpoints, the battery or the deadline slack, re-plan.
 
-The re-plan is a real optimiser run (``greendc.optimizer.day.plan.make_plan`` on the profile of
-``greendc.sites.profile.site_profile``) in a Dash background callback, so the server stays responsive and the
+The re-plan is a real optimiser run (the plan service, ``greendc.optimizer.day.service.solve_day``, on
+the saved plan's profile) in a Dash background callback, so the server stays responsive and the
 page shows a progress bar; the new plan is shown beside the saved one with the differences.
 """
 
