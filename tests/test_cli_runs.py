@@ -63,3 +63,35 @@ def test_no_history_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.Captur
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and "runs.sqlite: no run history here yet" in err
     assert "\n" not in err
+
+
+def test_corrupt_history_is_one_line_naming_the_copy(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """issue 13: a corrupt runs.sqlite is one line, exit 2; once moved aside, runs names the copy."""
+    db = history.default_path(tmp_path)
+    db.write_bytes(b"this is not a database\n" * 100)
+    assert main(["runs", "--data", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err
+    assert err.startswith(f"error: {db}: the run history database is corrupt")
+    assert "runs.sqlite.corrupt-<time>" in err and db.exists()  # the reader leaves the file as it is
+    copy, _reason = history.recover(db) or (None, "")
+    assert main(["runs", "--data", str(tmp_path)]) == 2  # no new history yet
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines == [f"note: an earlier run history was corrupt; it is kept at {copy}",
+                     f"error: {db}: no run history here yet; run `greendc nightly` first"]
+
+
+def test_the_solver_status_is_shown_as_it_is(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan stopped at the solver's time limit says time_limit, not optimal, beside the night's status."""
+    with history.connect(history.default_path(tmp_path)) as conn:
+        history.start_run(conn, "r1", "fleet.toml", "abc", "2026-11-30T22:00:00Z")
+        history.record(conn, history.SiteRun(
+            run_id="r1", site="wuhu", plan_date="2026-12-01", status="optimal", wall_s=60.0,
+            started_utc="2026-11-30T22:00:00Z", finished_utc="2026-11-30T22:01:00Z",
+            solver_status="time_limit", gap=0.042))
+    monkeypatch.setenv("COLUMNS", "250")
+    assert main(["runs", "--data", str(tmp_path)]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "wuhu" in x)
+    assert "time_limit" in line and "4.20" in line

@@ -69,4 +69,4 @@ def test_corrupt_history_is_an_error_card(tmp_path: Path) -> None:
     (tmp_path / "runs.sqlite").write_bytes(b"this is not a database" * 100)
     body = runs.runs_body(tmp_path, None, 50)
     assert "error-card" in body.className
-    assert "runs.sqlite" in body.children[1].children
+    assert "runs.sqlite" in body.children[1].children and "corrupt" in body.children[1].children

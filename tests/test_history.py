@@ -100,3 +100,55 @@ def test_last_wall_s_takes_each_sites_newest_run(tmp_path: Path) -> None:
                 history.record(conn, SiteRun(run_id=run_id, site=site, plan_date="d", status="optimal",
                                              wall_s=wall_s, started_utc=started, finished_utc=started))
         assert history.last_wall_s(conn) == {"wuhu": 20.0, "qingpu": 10.0}
+
+
+def _garbage(path: Path) -> bytes:
+    """A runs.sqlite that is not a database at all (a disk error, a bad copy)."""
+    data = b"this is not a database\n" * 200
+    path.write_bytes(data)
+    return data
+
+
+def _damaged(path: Path) -> None:
+    """A real history whose pages past the header are overwritten: SQLite calls it malformed."""
+    with history.connect(path) as conn:
+        history.start_run(conn, "r", "f", "d", "t")
+        for n in range(200):
+            history.record(conn, _row("r", f"site{n}", "optimal", "t", error="e" * 200))
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    data[4096:] = b"\xff" * (len(data) - 4096)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("spoil", [_garbage, _damaged])
+def test_a_corrupt_history_is_moved_aside_and_kept(tmp_path: Path, spoil: object) -> None:
+    db = tmp_path / "runs.sqlite"
+    spoil(db)  # type: ignore[operator]
+    spoiled = db.read_bytes()
+    assert history.corruption(db)
+    with pytest.raises(history.CorruptHistoryError, match=r"runs\.sqlite: the run history database is "
+                                                          r"corrupt \(.+\); the next `greendc nightly`"), \
+            history.reader(db) as conn:
+        history.query(conn)
+    copy, reason = history.recover(db) or (None, "")
+    assert copy is not None and copy.read_bytes() == spoiled and reason
+    assert not db.exists() and history.corrupt_copies(db) == [copy]
+    assert copy.name.startswith("runs.sqlite.corrupt-")
+    with history.connect(db) as conn:  # a new history starts
+        history.start_run(conn, "r2", "f", "d", "t")
+    assert history.recover(db) is None and history.corruption(db) is None
+
+
+def test_a_sound_or_new_history_reads_through_the_reader(tmp_path: Path) -> None:
+    db = tmp_path / "runs.sqlite"
+    db.touch()  # an empty file is an empty database, not a corrupt one
+    assert history.corruption(db) is None
+    with history.reader(db) as conn:
+        assert history.query(conn) == [] and history.runs(conn) == []
+    with history.connect(db) as conn:
+        history.start_run(conn, "r", "f", "d", "t")
+        history.record(conn, _row("r", "wuhu", "optimal", "t", solver_status="time_limit", gap=0.04))
+    with history.reader(db) as conn:
+        (row,) = history.query(conn)
+    assert row.solver_status == "time_limit"

@@ -7,10 +7,8 @@ from typing import Annotated
 
 import typer
 
+from greendc.optimizer.io.publish import DEFAULT_DATA_DIR
 from greendc.weather.errors import InputError
-
-#: The data folder of DESIGN.md, where plans, studies and the run history are written.
-DEFAULT_DATA_DIR = Path("greendc-data")
 
 
 def check_data_dir(data_dir: Path) -> Path:

@@ -14,15 +14,15 @@ from rich.table import Table
 from greendc import fleet as fleet_file
 from greendc.optimizer.io import history
 from greendc.optimizer.io.history import SiteRun
+from greendc.optimizer.io.publish import DEFAULT_DATA_DIR
 
-DEFAULT_DATA = Path("greendc-data")
 _STYLE = {"optimal": "green", "fallback": "yellow", "kept_previous": "magenta", "failed": "bold red"}
 
 
 def runs(
     site: Annotated[str | None, typer.Option("--site", help="Only this site id.")] = None,
     last: Annotated[int, typer.Option("--last", min=1, help="At most N rows, newest first.")] = 20,
-    data: Annotated[Path, typer.Option("--data", help="Data folder holding runs.sqlite.")] = DEFAULT_DATA,
+    data: Annotated[Path, typer.Option("--data", help="Data folder holding runs.sqlite.")] = DEFAULT_DATA_DIR,
     fleet: Annotated[
         Path | None, typer.Option("--fleet", help="Take the data folder from this fleet file instead.")
     ] = None,
@@ -30,7 +30,11 @@ def runs(
 ) -> None:
     """Print the nightly run history: one row per site and night, with status, KPIs and errors."""
     data_dir = fleet_file.output_root(fleet_file.load_fleet(fleet), fleet) if fleet is not None else data
-    with history.connect(history.default_path(data_dir), create=False) as conn:
+    path = history.default_path(data_dir)
+    copies = history.corrupt_copies(path)
+    if copies:
+        typer.echo(f"note: an earlier run history was corrupt; it is kept at {copies[-1]}", err=True)
+    with history.reader(path) as conn:
         rows = history.query(conn, site=site, last=last)
         nightly = history.runs(conn, last=1)
     if as_json:
@@ -44,17 +48,23 @@ def runs(
 
 
 def runs_table(rows: list[SiteRun]) -> Table:
-    """A rich table of site runs; empty cells where a value does not apply (no plan, no gap)."""
+    """A rich table of site runs; empty cells where a value does not apply (no plan, no gap).
+
+    ``status`` is the night's verdict; ``solver`` is HiGHS's own word as plan.json records it, so a
+    plan stopped at the time limit reads ``time_limit`` (with its gap), never ``optimal``.
+    """
     table = Table(title="greendc nightly history (newest first)")
     for name, justify in [
         ("started (UTC)", "left"), ("date", "left"), ("site", "left"), ("status", "left"),
-        ("objective", "right"), ("carbon kg", "right"), ("PUE", "right"), ("gap %", "right"),
+        ("solver", "left"), ("objective", "right"), ("carbon kg", "right"), ("PUE", "right"),
+        ("gap %", "right"),
         ("wall s", "right"), ("reason / error", "left"),
     ]:
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for row in rows:
         table.add_row(
             row.started_utc, row.plan_date, row.site, f"[{_STYLE[row.status]}]{row.status}[/]",
+            row.solver_status,
             _fmt(row.objective_total, "{:,.0f}"), _fmt(row.carbon_kg, "{:,.0f}"), _fmt(row.pue, "{:.3f}"),
             _fmt(None if row.gap is None else 100 * row.gap, "{:.2f}"), f"{row.wall_s:.1f}",
             "; ".join(t for t in (row.reason, row.error) if t),

@@ -336,7 +336,7 @@ def _locked_run(context: RunContext, fleet: fleet_file.Fleet, fleet_path: Path) 
     for task in context.tasks:
         for leftover in publish.clean_staging(site_dir(task)):
             emit("staging_removed", site=task.label, path=str(leftover))
-    with history.connect(history.default_path(context.root)) as conn:
+    with history.connect(fresh_history(context.root)) as conn:
         digest = fleet_file.fleet_digest(fleet_path)
         history.start_run(conn, context.run_id, str(fleet_path.resolve()), digest, utc_now())
         with dask_client(fleet.fleet.workers, len(context.tasks), fleet.fleet.scheduler) as client:
@@ -347,6 +347,16 @@ def _locked_run(context: RunContext, fleet: fleet_file.Fleet, fleet_path: Path) 
     wall_s = round(time.perf_counter() - t0, 2)
     emit("run_done", run_id=context.run_id, exit_code=code, wall_s=wall_s, **counts)
     return code
+
+
+def fresh_history(root: Path) -> Path:
+    """The history file, a corrupt one first moved aside (kept, named in one warning) so the night runs."""
+    path = history.default_path(root)
+    moved = history.recover(path)
+    if moved is not None:
+        emit("history_corrupt", path=str(path), kept_as=str(moved[0]), error=moved[1],
+             action="moved aside; a new history starts with this run")
+    return path
 
 
 def exit_code(statuses: Any) -> int:

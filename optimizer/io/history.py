@@ -4,12 +4,18 @@ Two tables. ``nightly_runs``: one row per ``greendc nightly`` invocation (fleet,
 code; an end left empty means the run was killed). ``site_runs``: one row per site in that run with
 its status, KPIs, solver gap, durations, input digests and error text. Timestamps live only here,
 never in plan files, so plan files stay byte-identical for identical inputs.
+
+The nightly writes through ``connect``; ``greendc runs`` and the dashboard read through ``reader``
+(read-only). A file SQLite calls corrupt is never patched: ``move_aside`` keeps it beside the new
+one as ``runs.sqlite.corrupt-<UTC time>`` for inspection, and the history starts again.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass, field, fields
@@ -110,6 +116,14 @@ class SiteRun:
 
 
 _COLUMNS = tuple(f.name for f in fields(SiteRun))
+#: SQLite result codes that mean the file itself is damaged (not busy, locked or read-only).
+_CORRUPT_CODES = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+#: Suffix of a corrupt history moved aside, followed by the UTC time it was moved.
+CORRUPT_SUFFIX = ".corrupt-"
+
+
+class CorruptHistoryError(InputError):
+    """The history file is not a sound SQLite database; the message says where a copy is or will be."""
 
 
 def default_path(data_dir: Path) -> Path:
@@ -133,15 +147,87 @@ def connect(path: Path, *, create: bool = True) -> Iterator[sqlite3.Connection]:
 
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:
     """Create the schema in a new file; refuse a file written by a newer greendc."""
+    _check_version(conn, path)
+    with conn:
+        conn.executescript(_SCHEMA)
+        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+
+def is_corruption(exc: sqlite3.Error) -> bool:
+    """True when SQLite's error says the file is damaged or not a database at all."""
+    name = str(getattr(exc, "sqlite_errorname", "") or "")
+    return name.startswith(_CORRUPT_CODES) or "not a database" in str(exc) or "malformed" in str(exc)
+
+
+def corruption(path: Path) -> str | None:
+    """Why the history file is unusable (SQLite's words), or None when it is sound or absent."""
+    if not path.is_file():
+        return None
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=30.0)) as conn:
+            problems = [str(row[0]) for row in conn.execute("PRAGMA quick_check") if row[0] != "ok"]
+    except sqlite3.DatabaseError as exc:
+        return str(exc) if is_corruption(exc) else None
+    return "; ".join(problems[:3]) or None
+
+
+def move_aside(path: Path) -> Path:
+    """Rename a corrupt history (and its WAL files) to ``<name>.corrupt-<UTC time>``; return the copy."""
+    aside = path.with_name(f"{path.name}{CORRUPT_SUFFIX}{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}")
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(f"{path}{suffix}")
+        if source.exists():
+            os.replace(source, Path(f"{aside}{suffix}"))
+    return aside
+
+
+def recover(path: Path) -> tuple[Path, str] | None:
+    """Move a corrupt history aside so a new one can start: (the copy, why), or None when it is sound."""
+    reason = corruption(path)
+    return (move_aside(path), reason) if reason else None
+
+
+def corrupt_copies(path: Path) -> list[Path]:
+    """Corrupt histories moved aside beside ``path``, oldest first."""
+    return sorted(path.parent.glob(f"{path.name}{CORRUPT_SUFFIX}*[0-9TZ]"))
+
+
+def corrupt_message(path: Path, reason: str) -> str:
+    """One line: the history is corrupt, and where the copy is kept (or will be)."""
+    return (f"the run history database is corrupt ({reason}); the next `greendc nightly` keeps it as "
+            f"{path.name}{CORRUPT_SUFFIX}<time> and starts a new one")
+
+
+@contextmanager
+def reader(path: Path) -> Iterator[sqlite3.Connection]:
+    """A read-only connection for `greendc runs` and the dashboard; a damaged file is one InputError."""
+    if not path.is_file():
+        raise InputError("no run history here yet; run `greendc nightly` first", file=path)
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)) as conn:
+            conn.row_factory = sqlite3.Row
+            _check_version(conn, path)
+            yield conn
+    except sqlite3.DatabaseError as exc:
+        if is_corruption(exc):
+            raise CorruptHistoryError(corrupt_message(path, str(exc)), file=path) from None
+        raise
+
+
+def _has_table(conn: sqlite3.Connection, table: str) -> bool:
+    """True when the table exists (a new, empty file has none yet)."""
+    sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+    return conn.execute(sql, (table,)).fetchone() is not None
+
+
+def _check_version(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a history written by a newer greendc (its schema may mean something else)."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise InputError(
             f"history schema {version} is newer than this greendc's ({SCHEMA_VERSION}); upgrade greendc",
             file=path,
         )
-    with conn:
-        conn.executescript(_SCHEMA)
-        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
 
 def start_run(conn: sqlite3.Connection, run_id: str, fleet: str, fleet_digest: str, started_utc: str) -> None:
@@ -176,6 +262,8 @@ def record(conn: sqlite3.Connection, row: SiteRun) -> None:
 
 def query(conn: sqlite3.Connection, *, site: str | None = None, last: int | None = None) -> list[SiteRun]:
     """Site runs, newest first, optionally for one site and at most ``last`` rows."""
+    if not _has_table(conn, "site_runs"):
+        return []
     sql = "SELECT * FROM site_runs"
     params: list[object] = []
     if site is not None:
@@ -205,6 +293,8 @@ def _row_to_site_run(row: sqlite3.Row) -> SiteRun:
 
 def runs(conn: sqlite3.Connection, *, last: int | None = None) -> list[dict[str, object]]:
     """Nightly invocations, newest first; ``finished_utc`` None means the run was interrupted."""
+    if not _has_table(conn, "nightly_runs"):
+        return []
     sql = "SELECT * FROM nightly_runs ORDER BY started_utc DESC"
     params: list[object] = []
     if last is not None:
