@@ -209,3 +209,24 @@ def test_same_inputs_give_byte_identical_plans(tmp_path: Path) -> None:
     assert os.readlink(site_dir / NIGHT) == first_version  # same content, same version folder
     assert snapshot(site_dir / NIGHT) == shutil_copy
     assert [p.name for p in (site_dir / ".versions").iterdir()] == [first_version.split("/")[-1]]
+
+
+def test_a_corrupt_history_is_moved_aside_and_the_night_planned(tmp_path: Path) -> None:
+    """issue 13: garbage in runs.sqlite: kept as a copy named in one warning, a new history, the plan made."""
+    (tmp_path / "queue.csv").write_text(queue_csv(NIGHT))
+    fleet = write_fleet(tmp_path, '[[site]]\nid = "wuhu"\njobs = "queue.csv"\n')
+    db = tmp_path / "data" / "runs.sqlite"
+    db.parent.mkdir()
+    db.write_bytes(b"not a database\n" * 100)
+    code, events, other = finish(nightly(fleet, NIGHT))
+    assert code == 0 and other == ""
+    (warning,) = [e for e in events if e["event"] == "history_corrupt"]
+    copy = Path(str(warning["kept_as"]))
+    assert copy.read_bytes() == b"not a database\n" * 100 and copy.parent == db.parent
+    assert site_statuses(events) == {"wuhu": "optimal"}
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT site, status FROM site_runs").fetchall() == [("wuhu", "optimal")]
+    runs = subprocess.run([sys.executable, "-m", "greendc", "runs", "--data", str(db.parent), "--json"],
+                          capture_output=True, text=True, check=False)
+    assert runs.returncode == 0 and runs.stderr.strip() == f"note: an earlier run history was corrupt; " \
+        f"it is kept at {copy}"
