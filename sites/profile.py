@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pvlib
 import xarray as xr
 from greendc.sites import cooling, grid
 from greendc.sites.model import PV, CoolingPlant, Site
@@ -37,6 +38,8 @@ FloatArray = npt.NDArray[np.float64]
 DEFAULT_YEAR = 2025
 #: Step lengths a profile can have [min].
 STEPS_MINUTES = (5, 10, 15, 20, 30, 60)
+#: Largest gap between the weather's irradiance peak and the sun's at the site before it is refused [h].
+MAX_SOLAR_OFFSET_H = 1.0
 
 
 def default_weather(
@@ -83,6 +86,62 @@ def _period(
     return begin, utc_naive(end, tz)
 
 
+def _mean_clock_h(times_utc: pd.DatetimeIndex, weights: FloatArray) -> float:
+    """Weighted circular mean of the UTC clock time of day of the times [h, 0-24)."""
+    angle = 2.0 * np.pi * (times_utc.hour + times_utc.minute / 60.0).to_numpy() / 24.0
+    mean = np.arctan2(np.sum(weights * np.sin(angle)), np.sum(weights * np.cos(angle)))
+    return float(mean * 24.0 / (2.0 * np.pi)) % 24.0
+
+
+def solar_timing_h(weather: xr.Dataset, latitude: float, longitude: float) -> tuple[float, float] | None:
+    """(Middle of the weather's daylight, middle of the site's) as mean UTC clock hours, or None.
+
+    Daylight in the weather is a step with GHI above 1 W/m2; at the site, a step during which the
+    sun is above the horizon at its start or its end. Both are averaged as clock times over the
+    same steps, so the equation of time and the sampling cancel; clouds hardly move daylight's
+    edges, so one day of either is within half an hour (tested on pvlib's TMY files). The first
+    366 days are enough. None when the weather has no daylight to tell (polar night).
+    """
+    step = pd.Timedelta(minutes=int(weather.attrs["step_minutes"]))
+    first_year = weather.isel(time=slice(0, int(pd.Timedelta(days=366) / step)))
+    starts = pd.DatetimeIndex(first_year["time"].values).tz_localize("UTC")
+    edges = starts.append(starts[-1:] + step)
+    up_at_edge = pvlib.solarposition.ephemeris(edges, latitude, longitude)["zenith"].to_numpy() < 90.0
+    site_day = (up_at_edge[:-1] | up_at_edge[1:]).astype(float)
+    file_day = (np.nan_to_num(np.asarray(first_year["ghi"].to_numpy(), dtype=float)) > 1.0).astype(float)
+    if not file_day.any() or not site_day.any():
+        return None
+    midpoints = starts + step / 2
+    return _mean_clock_h(midpoints, file_day), _mean_clock_h(midpoints, site_day)
+
+
+def check_solar_timing(weather: xr.Dataset, site: Site, file: str | Path | None) -> None:
+    """Refuse weather whose sun comes more than an hour before or after the sun at the site.
+
+    A file from another longitude, or with a wrong time zone, would put PV output at night.
+    """
+    timing = solar_timing_h(weather, site.site.latitude, site.site.longitude)
+    if timing is None:
+        return
+    found, expected = timing
+    offset = (found - expected + 12.0) % 24.0 - 12.0
+    if abs(offset) > MAX_SOLAR_OFFSET_H:
+        raise InputError(
+            f"the weather's daylight is centred on {_clock(found)} UTC but the sun at {site.id} "
+            f"({site.site.latitude:.2f}, {site.site.longitude:.2f}) is highest at {_clock(expected)} UTC: "
+            f"{offset:+.1f} h off (at most {MAX_SOLAR_OFFSET_H:g} h allowed); the file's time zone or "
+            "location does not match the site",
+            file=file,
+            key="time",
+        )
+
+
+def _clock(hours: float) -> str:
+    """Clock hours as HH:MM."""
+    minutes = round(hours * 60.0) % 1440
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 def site_profile(
     site: Site,
     weather: xr.Dataset | None = None,
@@ -113,6 +172,7 @@ def site_profile(
             site_id=site.id,
             file=weather.attrs.get("file") or weather.attrs.get("source"),
         )
+        check_solar_timing(weather, site, weather.attrs.get("file") or weather.attrs.get("source"))
     begin, finish = _period(site, weather, start, end)
     window = weather_window(
         resample_weather(weather, step_minutes), begin.tz_localize("UTC"), finish.tz_localize("UTC")
