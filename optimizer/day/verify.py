@@ -1,9 +1,12 @@
 """An independent check of every plan before it is written: physics, schedule, limits and money.
 
-It uses only the plan's own tables, the site profile, the site and the job queue, never the model:
-IT power is rebuilt from the run intervals, cooling from the profile's coefficients at the plan's
-setpoint, and each objective term from ``greendc.optimizer.accounting``. A plan that fails is a bug, so the
-error lists every failed fact with the step or job where it fails.
+It uses only the plan's own tables, the site profile, the site, the settings and the job queue, never
+the model nor its input stage (``optimizer/day/model``): the steps come from the steps table's times,
+each job's release and deadline are placed on those steps here (by searching the step boundaries, not
+by the model's step arithmetic), IT power is rebuilt from the run intervals, cooling from the profile's
+coefficients at the plan's setpoint, and each objective term from ``greendc.optimizer.accounting``. A
+step-mapping bug in the model therefore shows as a run outside its job's window. A plan that fails is
+a bug, so the error lists every failed fact with the step or job where it fails.
 """
 
 from __future__ import annotations
@@ -13,8 +16,15 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import xarray as xr
-from greendc.optimizer.accounting import objective_terms
-from greendc.optimizer.day.model.data import ModelData, model_data, rate_feasible, release_step, to_utc
+from greendc.optimizer.accounting import Rates, objective_terms
+from greendc.optimizer.day.verify_facts import (
+    TIME_TOL,
+    Facts,
+    check_times,
+    job_time_utc,
+    plan_horizon,
+    read_facts,
+)
 from greendc.optimizer.types import Job, Plan, PlanSettings
 from greendc.sites.model import Site
 
@@ -41,18 +51,22 @@ def verify_plan(
     ``strict_limits=False`` (for a fallback plan) reports nothing about the grid import limit, which
     today's practice may exceed; every other check still applies.
     """
-    failures: list[str] = []
-    data = model_data(profile, site, jobs, settings)
     steps = plan.steps
-    if len(steps) != data.n_steps:
-        raise PlanVerificationError(f"plan has {len(steps)} steps, the profile {data.n_steps}")
+    n_profile = profile.sizes["time"]
+    if len(steps) != n_profile:
+        raise PlanVerificationError(f"plan has {len(steps)} steps, the profile {n_profile}")
+    if len(steps) == 0:
+        return
+    horizon = plan_horizon(steps, float(profile.attrs.get("step_minutes", settings.step_minutes)))
+    facts = read_facts(horizon, profile, site, jobs, settings)
+    failures = check_times(horizon, profile)
     failures += check_energy_balance(steps)
-    failures += check_it_and_cooling(plan, data, profile)
-    failures += check_setpoints(steps, data.levels_c, data.max_change_c_per_h, data.steps_per_hour)
-    failures += check_limits(steps, data, strict_limits)
-    failures += check_battery(steps, data)
-    failures += check_jobs(plan, jobs, data, str(profile.attrs.get("timezone", site.site.timezone)))
-    failures += check_objective(plan, data)
+    failures += check_it_and_cooling(plan, facts)
+    failures += check_setpoints(steps, facts.levels_c, facts.max_change_c_per_h, horizon.step_h)
+    failures += check_limits(steps, facts, strict_limits)
+    failures += check_battery(steps, facts)
+    failures += check_jobs(plan, jobs, facts)
+    failures += check_objective(plan, facts.rates)
     if failures:
         raise PlanVerificationError("plan verification failed:\n  " + "\n  ".join(failures[:40]))
 
@@ -120,65 +134,77 @@ def busy_from_runs(
     return busy, extra_kw
 
 
-def check_it_and_cooling(plan: Plan, data: ModelData, profile: xr.Dataset) -> list[str]:
+def check_it_and_cooling(plan: Plan, facts: Facts) -> list[str]:
     """IT power from the runs and firm load, cooling from the profile at the plan's setpoint, losses."""
     steps = plan.steps
-    node_kw = {j.job_id: j.node_kw for j in data.preemptible}
-    node_kw.update({job_id: g.node_kw for g in data.blocks for job_id in g.job_ids})
-    unknown = set(plan.runs["job_id"]) - set(node_kw)
+    unknown = set(plan.runs["job_id"].astype(str)) - set(facts.node_kw)
     if unknown:
-        return [f"runs name jobs that are not plannable in the queue: {sorted(unknown)[:5]}"]
-    busy, extra_kw = busy_from_runs(plan.runs, node_kw, data.times_utc, data.step_h, data.node_idle_kw)
+        return [f"runs name jobs that are not in the queue: {sorted(unknown)[:5]}"]
+    horizon = facts.horizon
+    busy, extra_kw = busy_from_runs(
+        plan.runs, facts.node_kw, horizon.starts_utc, horizon.step_h, facts.node_idle_kw
+    )
     out = []
     if np.any(np.abs(busy - steps["busy_nodes"].to_numpy()) > 1e-4):
         out.append(
             f"busy_nodes differ from the run intervals "
             f"{_where(np.abs(busy - steps['busy_nodes'].to_numpy()) > 1e-4)}"
         )
-    if np.any(busy > data.nodes + 1e-6):
-        out.append(f"more than the site's {data.nodes} nodes busy {_where(busy > data.nodes + 1e-6)}")
-    level = np.array([int(np.argmin(np.abs(data.levels_c - s))) for s in steps["setpoint_c"]])
-    rows = np.arange(data.n_steps)
-    it_nominal = data.firm_kw + data.node_idle_kw * data.nodes + extra_kw
+    if np.any(busy > facts.nodes + 1e-6):
+        out.append(f"more than the site's {facts.nodes} nodes busy {_where(busy > facts.nodes + 1e-6)}")
+    level = np.array([int(np.argmin(np.abs(facts.levels_c - s))) for s in steps["setpoint_c"]])
+    rows = np.arange(horizon.n_steps)
+    it_nominal = facts.firm_kw + facts.node_idle_kw * facts.nodes + extra_kw
     expect = {
-        "it_kw": (1.0 + data.fan_uplift[level]) * it_nominal,
-        "cooling_kw": data.cooling_kw_per_kw[rows, level] * it_nominal,
+        "it_kw": (1.0 + facts.fan_uplift[level]) * it_nominal,
+        "cooling_kw": facts.cooling_kw_per_kw[rows, level] * it_nominal,
     }
-    expect["facility_kw"] = expect["it_kw"] * (1.0 + data.loss_frac) + expect["cooling_kw"]
+    expect["facility_kw"] = expect["it_kw"] * (1.0 + facts.loss_frac) + expect["cooling_kw"]
     for col, value in expect.items():
         bad = np.abs(steps[col].to_numpy() - value) > KW_TOL * np.maximum(1.0, np.abs(value))
         if bad.any():
             out.append(f"{col} differs from the runs, firm load and profile {_where(bad)}")
-    mode = profile["cooling_mode"].transpose("time", "level").to_numpy()[rows, level]
-    if np.any(steps["cooling_mode"].to_numpy() != mode):
+    if np.any(steps["cooling_mode"].to_numpy() != facts.cooling_mode[rows, level]):
         out.append("cooling_mode differs from the profile at the plan's setpoint")
     return out
 
 
 def check_setpoints(
-    steps: pd.DataFrame, levels_c: np.ndarray, max_change_c_per_h: float, steps_per_hour: int
+    steps: pd.DataFrame, levels_c: np.ndarray, max_change_c_per_h: float, step_h: float
 ) -> list[str]:
     """Every setpoint is an allowed level; setpoints less than an hour apart differ by at most the limit."""
     sp = steps["setpoint_c"].to_numpy(dtype=float)
     out = []
     if not np.all(np.isin(np.round(sp, 6), np.round(levels_c, 6))):
         out.append("setpoint not one of the site's levels")
-    if not rate_feasible(sp, max_change_c_per_h, steps_per_hour):
+    if setpoint_swing_c(sp, max(1, round(1.0 / step_h))) > max_change_c_per_h + 1e-9:
         out.append(f"setpoint changes faster than {max_change_c_per_h:g} deg C per hour")
     return out
 
 
-def check_limits(steps: pd.DataFrame, data: ModelData, strict: bool) -> list[str]:
+def setpoint_swing_c(setpoints_c: np.ndarray, steps_per_hour: int) -> float:
+    """Largest setpoint difference between steps at most an hour apart. [deg C]
+
+    Two steps at most h steps apart lie together in some window of h + 1 consecutive steps, and any
+    two steps in such a window are at most h apart: the largest swing is the largest window's range.
+    """
+    if len(setpoints_c) < 2:
+        return 0.0
+    windows = np.lib.stride_tricks.sliding_window_view(setpoints_c, min(len(setpoints_c), steps_per_hour + 1))
+    return float(np.ptp(windows, axis=1).max())
+
+
+def check_limits(steps: pd.DataFrame, facts: Facts, strict: bool) -> list[str]:
     """Grid import and export within the connection limits."""
     out = []
-    if strict and np.any(steps["grid_import_kw"].to_numpy() > data.import_limit_kw + KW_TOL):
-        out.append(f"grid import above the {data.import_limit_kw:g} kW limit")
-    if np.any(steps["grid_export_kw"].to_numpy() > data.export_limit_kw + KW_TOL):
-        out.append(f"grid export above the {data.export_limit_kw:g} kW limit")
+    if strict and np.any(steps["grid_import_kw"].to_numpy() > facts.import_limit_kw + KW_TOL):
+        out.append(f"grid import above the {facts.import_limit_kw:g} kW limit")
+    if np.any(steps["grid_export_kw"].to_numpy() > facts.export_limit_kw + KW_TOL):
+        out.append(f"grid export above the {facts.export_limit_kw:g} kW limit")
     return out
 
 
-def check_battery(steps: pd.DataFrame, data: ModelData) -> list[str]:
+def check_battery(steps: pd.DataFrame, facts: Facts) -> list[str]:
     """Battery power and energy bounds, SOC dynamics, end state not below the start.
 
     soc_t = soc_{t-1} + (eta_c ch_t - dis_t / eta_d) dt.
@@ -188,7 +214,7 @@ def check_battery(steps: pd.DataFrame, data: ModelData) -> list[str]:
     ch = steps["battery_charge_kw"].to_numpy(dtype=float)
     dis = steps["battery_discharge_kw"].to_numpy(dtype=float)
     soc = steps["battery_soc_kwh"].to_numpy(dtype=float)
-    bat = data.battery
+    bat = facts.battery
     if bat is None:
         return (
             ["battery flows in a site without a battery"]
@@ -201,7 +227,7 @@ def check_battery(steps: pd.DataFrame, data: ModelData) -> list[str]:
     if np.any(soc > bat.energy_kwh + KW_TOL) or np.any(soc < bat.soc_min_kwh - KW_TOL):
         out.append("battery state of charge outside its bounds")
     before = np.concatenate([[bat.soc0_kwh], soc[:-1]])
-    expect = before + (bat.charge_eff * ch - dis / bat.discharge_eff) * data.step_h
+    expect = before + (bat.charge_eff * ch - dis / bat.discharge_eff) * facts.horizon.step_h
     bad = np.abs(expect - soc) > KW_TOL
     if bad.any():
         out.append(f"battery state of charge does not follow its flows {_where(bad)}")
@@ -213,59 +239,60 @@ def check_battery(steps: pd.DataFrame, data: ModelData) -> list[str]:
     return out
 
 
-def check_jobs(plan: Plan, jobs: Sequence[Job], data: ModelData, timezone: str) -> list[str]:
+def check_jobs(plan: Plan, jobs: Sequence[Job], facts: Facts) -> list[str]:
     """Each job runs inside its window and the horizon, non-preemptible ones once, none overlapping itself;
     on-time jobs finish by their deadline with all their work; late and unrun jobs carry a reason."""
-    out: list[str] = []
     status = plan.job_status.set_index("job_id")
-    ids = [job.job_id for job in jobs]
-    if sorted(status.index) != sorted(ids):
-        out.append("job status does not list every job of the queue exactly once")
-        return out
-    t0, end = data.times_utc[0], data.times_utc[0] + pd.Timedelta(hours=data.n_steps * data.step_h)
-    by_job = {job_id: frame for job_id, frame in plan.runs.groupby("job_id")}
+    if sorted(status.index) != sorted(job.job_id for job in jobs):
+        return ["job status does not list every job of the queue exactly once"]
+    by_job = {str(job_id): frame for job_id, frame in plan.runs.groupby("job_id")}
+    out: list[str] = []
     for job in jobs:
-        runs = by_job.get(job.job_id)
-        row = status.loc[job.job_id]
-        ran_h = 0.0
-        if runs is not None:
-            runs = runs.sort_values("start")
-            starts, ends = pd.to_datetime(runs["start"], utc=True), pd.to_datetime(runs["end"], utc=True)
-            earliest = t0 + pd.Timedelta(
-                hours=release_step(to_utc(job.release, timezone), t0, data.step_h, data.n_steps) * data.step_h
-            )
-            if starts.min() < earliest - pd.Timedelta(seconds=1) or ends.max() > end + pd.Timedelta(
-                seconds=1
-            ):
-                out.append(f"job {job.job_id}: runs outside its release and the horizon")
-            if (starts.iloc[1:].to_numpy() < ends.iloc[:-1].to_numpy()).any():
-                out.append(f"job {job.job_id}: run intervals overlap")
-            if not job.preemptible and len(runs) > 1:
-                out.append(f"job {job.job_id}: non-preemptible job runs in {len(runs)} pieces")
-            if (runs["nodes"] != job.nodes).any():
-                out.append(f"job {job.job_id}: runs on a node count other than its {job.nodes}")
-            ran_h = float(((ends - starts) / pd.Timedelta(hours=1)).sum())
-        resumed = max(0, 0 if runs is None else len(runs) - 1) if job.preemptible else 0
-        need_h = job.duration_h + data.checkpoint_h * resumed
-        if row["status"] == "on_time":
-            finish = pd.to_datetime(row["finish"], utc=True)
-            if ran_h < need_h - 1e-4 or finish > to_utc(job.deadline, timezone) + pd.Timedelta(
-                seconds=1
-            ):
-                out.append(
-                    f"job {job.job_id}: on time but ran {ran_h:.3f} of {need_h:g} h or "
-                    f"finished after its deadline"
-                )
-        elif not str(row["reason"]):
-            out.append(f"job {job.job_id}: {row['status']} without a reason")
-        if row["lateness_h"] < -1e-9 or (row["status"] == "on_time" and row["lateness_h"] > 1e-6):
-            out.append(f"job {job.job_id}: lateness {row['lateness_h']} does not fit its status")
+        out += check_job(job, by_job.get(job.job_id), status.loc[job.job_id], facts)
     return out
 
 
-def check_objective(plan: Plan, data: ModelData) -> list[str]:
+def check_job(job: Job, runs: pd.DataFrame | None, row: pd.Series, facts: Facts) -> list[str]:
+    """One job's runs against its window (release and deadline placed on the plan's steps) and status."""
+    horizon = facts.horizon
+    out: list[str] = []
+    ran_h = 0.0
+    ends = pd.Series(dtype="datetime64[ns, UTC]")
+    if runs is not None:
+        runs = runs.sort_values("start")
+        starts, ends = pd.to_datetime(runs["start"], utc=True), pd.to_datetime(runs["end"], utc=True)
+        earliest = horizon.earliest_start(job_time_utc(job.release, facts.timezone))
+        if starts.min() < earliest - TIME_TOL:
+            out.append(f"job {job.job_id}: runs before its release step (from {earliest})")
+        if ends.max() > horizon.end_utc + TIME_TOL:
+            out.append(f"job {job.job_id}: runs past the horizon end")
+        if (starts.iloc[1:].to_numpy() < ends.iloc[:-1].to_numpy()).any():
+            out.append(f"job {job.job_id}: run intervals overlap")
+        if not job.preemptible and len(runs) > 1:
+            out.append(f"job {job.job_id}: non-preemptible job runs in {len(runs)} pieces")
+        if (runs["nodes"] != job.nodes).any():
+            out.append(f"job {job.job_id}: runs on a node count other than its {job.nodes}")
+        ran_h = float(((ends - starts) / pd.Timedelta(hours=1)).sum())
+    resumed = max(0, 0 if runs is None else len(runs) - 1) if job.preemptible else 0
+    need_h = job.duration_h + facts.checkpoint_h * resumed
+    if row["status"] == "on_time":
+        deadline = job_time_utc(job.deadline, facts.timezone) + TIME_TOL
+        finish = pd.to_datetime(row["finish"], utc=True)
+        if ran_h < need_h - 1e-4 or finish > deadline or (len(ends) and ends.max() > deadline):
+            out.append(
+                f"job {job.job_id}: on time but ran {ran_h:.3f} of {need_h:g} h "
+                "or finished after its deadline"
+            )
+    elif not str(row["reason"]):
+        out.append(f"job {job.job_id}: {row['status']} without a reason")
+    if row["lateness_h"] < -1e-9 or (row["status"] == "on_time" and row["lateness_h"] > 1e-6):
+        out.append(f"job {job.job_id}: lateness {row['lateness_h']} does not fit its status")
+    return out
+
+
+def check_objective(plan: Plan, rates: Rates) -> list[str]:
     """Each objective term recomputed from the steps and job status equals the plan's and the solver's."""
-    recomputed = objective_terms(plan.steps, plan.job_status, data.rates)
+    recomputed = objective_terms(plan.steps, plan.job_status, rates)
     out = []
     scale = max(1.0, abs(recomputed["total"]))
     for name, value in recomputed.items():
