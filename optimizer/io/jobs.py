@@ -5,14 +5,18 @@ One row (CSV) or object (JSON) per batch with the columns of docs/file-formats.m
 ``penalty_per_h_late``. Malformed input (unknown columns, duplicate ids, text where a number belongs,
 a deadline before the release) is an ``InputError`` naming the file, the job and the field. A job
 that is merely hard to plan (wider than the site, longer than its window) is valid here: the
-optimiser plans it late and says why. Timestamps without a UTC offset are read in the site's
+optimiser plans it late and says why. Times are ISO 8601 only (``01/12/2026`` could be either
+month, ``now`` depends on when it is read); those without a UTC offset are read in the site's
 timezone, with a warning that says so.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -26,6 +30,13 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("job_id", "nodes", "duration_h", "release",
 OPTIONAL_COLUMNS: tuple[str, ...] = ("node_kw", "penalty_per_h_late")
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
+#: ISO 8601 date and optional time of day and UTC offset, e.g. 2026-12-01T08:00, 2026-12-01 08:00:30Z.
+ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$")
+#: A day and month in either order with slashes or dots, e.g. 01/12/2026: which is the month?
+AMBIGUOUS_DATE = re.compile(r"^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
+TIME_FORMAT = "an ISO 8601 time YYYY-MM-DDTHH:MM[:SS][+HH:MM], e.g. 2026-12-01T08:00+08:00"
+#: Longest integer a queue may hold (JSON numbers are otherwise unbounded) [digits].
+MAX_DIGITS = 18
 
 
 class JobQueueWarning(UserWarning):
@@ -49,24 +60,43 @@ def read_jobs(path: str | Path, timezone: str) -> list[Job]:
 
 
 def _csv_records(file: Path) -> list[dict[str, Any]]:
-    """Rows of a CSV queue as dicts of text; a header alone is an empty queue, a zero-byte file an error."""
+    """Rows of a CSV queue as dicts of text; a header alone is an empty queue, a zero-byte file an error.
+
+    Every row must have as many fields as the header (an extra field would shift the columns); a
+    ``#`` is text like any other character (a queue has no comments); blank lines are skipped.
+    """
     try:
-        frame = pd.read_csv(file, dtype=str, keep_default_na=False, skipinitialspace=True, comment="#")
-    except pd.errors.EmptyDataError:
-        raise InputError("empty file; a queue needs at least its header line", file=file) from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        rows = list(csv.reader(io.StringIO(file.read_text(encoding="utf-8-sig")), skipinitialspace=True))
+    except (UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"unreadable CSV: {exc}".splitlines()[0], file=file) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    check_columns(frame.columns, file)
-    return [{str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")]
+    rows = [(line, row) for line, row in enumerate(rows, start=1) if any(cell.strip() for cell in row)]
+    if not rows:
+        raise InputError("empty file; a queue needs at least its header line", file=file)
+    header = [cell.strip() for cell in rows[0][1]]
+    check_columns(header, file)
+    for line, row in rows[1:]:
+        if len(row) != len(header):
+            raise InputError(f"{len(row)} fields but the header has {len(header)} ({', '.join(header)}); "
+                             "quote a field that contains a comma", file=file, key=f"line {line}")
+    return [dict(zip(header, row, strict=True)) for _, row in rows[1:]]
+
+
+def _bounded_int(text: str) -> int:
+    """A JSON integer of at most MAX_DIGITS digits (Python refuses 4,300 with a ValueError of its own)."""
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise ValueError(f"a number of {len(text.lstrip('-')):,} digits; numbers have at most {MAX_DIGITS}")
+    return int(text)
 
 
 def _json_records(file: Path) -> list[dict[str, Any]]:
     """Objects of a JSON queue: a list of jobs, or an object with a ``jobs`` list."""
     try:
-        value = json.loads(file.read_text(encoding="utf-8") or "[]")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        value = json.loads(file.read_text(encoding="utf-8") or "[]", parse_int=_bounded_int)
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
         raise InputError(f"not valid JSON: {exc}", file=file) from None
+    except RecursionError:
+        raise InputError("not valid JSON: arrays or objects nested too deeply; a queue is a list of flat "
+                         "objects", file=file) from None
     if isinstance(value, dict) and set(value) == {"jobs"}:
         value = value["jobs"]
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
@@ -190,13 +220,14 @@ class _FieldReader:
 
     def timestamp(self, name: str, timezone: str) -> tuple[pd.Timestamp, bool]:
         """An ISO 8601 time in ``timezone``; naive times are localised (the flag says so)."""
-        value = self.record.get(name)
+        text = str(self.record.get(name)).strip()
+        if not ISO_TIME.match(text):
+            why = " (is it 1 December or 12 January?)" if AMBIGUOUS_DATE.match(text) else ""
+            raise self._fail(name, f"must be {TIME_FORMAT}{why}")
         try:
-            stamp = pd.Timestamp(str(value).strip())
+            stamp = pd.Timestamp(text)
         except (ValueError, TypeError):
-            raise self._fail(name, "must be an ISO 8601 time, e.g. 2026-12-01T08:00") from None
-        if stamp is pd.NaT or pd.isna(stamp):
-            raise self._fail(name, "must be an ISO 8601 time, e.g. 2026-12-01T08:00")
+            raise self._fail(name, f"not a date and time that exists; must be {TIME_FORMAT}") from None
         if stamp.tzinfo is None:
             return stamp.tz_localize(timezone, nonexistent="shift_forward", ambiguous=False), True
         return stamp.tz_convert(timezone), False
