@@ -131,3 +131,192 @@ def test_relative_emission_series_is_read_from_the_site_files_folder(
 
     profile = site_profile(site, start="2026-12-01", end="2026-12-02")
     assert float(profile["carbon_kg_per_kwh"].mean()) == pytest.approx(0.321)
+
+
+# --- weather files --------------------------------------------------------------------------------
+
+WEATHER_SITE = DATA / "weather" / "test_site.toml"  # Greensboro NC, like the EPW files written here
+
+
+@pytest.fixture(scope="module")
+def greensboro_epw(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A full-year EPW at Greensboro (UTC-5), from pvlib's TMY3."""
+    import pvlib
+    from greendc.weather.readers import read_tmy3
+    from test_weather_readers import write_epw
+
+    tmy = read_tmy3(Path(pvlib.__file__).parent / "data" / "723170TYA.CSV")[0]
+    return write_epw(tmp_path_factory.mktemp("epw") / "full.epw", tmy)
+
+
+def edited(source: Path, tmp: Path, name: str, old: str, new: str) -> Path:
+    """A copy of a text file with one replacement."""
+    text = source.read_text()
+    assert old in text
+    (tmp / name).write_text(text.replace(old, new, 1))
+    return tmp / name
+
+
+def netcdf(tmp: Path, name: str, *, times: object = None, **attrs: object) -> Path:
+    """A small NetCDF weather file at Greensboro, with its time axis or attributes replaced."""
+    import xarray as xr
+    from test_weather_readers import hourly_frame
+
+    table = hourly_frame()
+    axis = pd.to_datetime(table["time"]).to_numpy() if times is None else times
+    data = {k: ("time", table[k].to_numpy()) for k in ("temp_air", "relative_humidity", "ghi", "wind_speed")}
+    ds = xr.Dataset(data, coords={"time": axis}, attrs={"latitude": 36.1, "longitude": -79.95, **attrs})
+    (ds.isel(time=slice(0, 1)) if name.startswith("one") else ds).to_netcdf(tmp / name)
+    return tmp / name
+
+
+def test_text_in_an_epw_temperature_names_the_line(
+    greensboro_epw: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = greensboro_epw.read_text().splitlines()
+    fields = lines[18].split(",")
+    fields[6] = "warm"
+    lines[18] = ",".join(fields)
+    path = tmp_path / "text.epw"
+    path.write_text("\n".join(lines) + "\n")
+    err = one_error_line(["weather", "show", str(path)], capsys)
+    assert err == f"error: {path}: temp_air: 'warm' on line 19 is not a number"
+
+
+@pytest.mark.parametrize(("name", "options", "message"), [
+    ("int.nc", {"times": list(range(48))}, "time: time values are int64 without CF units"),
+    ("one.nc", {}, "time: need at least two time steps"),
+    ("lat.nc", {"latitude": "north"}, "latitude: 'north' is not a number; need -90..90 deg"),
+    ("tz.nc", {"timezone": "Mars/Olympus"}, "timezone: unknown time zone 'Mars/Olympus'"),
+    ("lat137.nc", {"latitude": 137.0}, "latitude: 137 is outside -90..90 deg"),
+])
+def test_bad_netcdf_is_one_line(name: str, options: dict[str, object], message: str, tmp_path: Path,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    path = netcdf(tmp_path, name, **options)
+    assert one_error_line(["weather", "show", str(path)], capsys).startswith(f"error: {path}: {message}")
+
+
+def test_bad_netcdf_from_the_installed_script(tmp_path: Path) -> None:
+    path = netcdf(tmp_path, "one.nc")
+    assert script_error(["weather", "show", str(path)]) == \
+        f"error: {path}: time: need at least two time steps"
+
+
+def test_epw_latitude_137_is_refused_not_warned(
+    greensboro_epw: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = edited(greensboro_epw, tmp_path, "lat.epw", "36.10,-79.95", "137.00,-79.95")
+    assert one_error_line(["weather", "show", str(path)], capsys) == \
+        f"error: {path}: latitude: 137 is outside -90..90 deg"
+
+
+def test_half_hour_time_zone_is_read_as_such(greensboro_epw: Path, tmp_path: Path) -> None:
+    """An EPW at UTC+8.5 used to be read as UTC; its local midnight is 15:30 UTC the day before."""
+    from greendc.weather.readers import read_epw
+    from greendc.weather.timegrid import on_year
+
+    path = edited(greensboro_epw, tmp_path, "tz.epw", "-79.95,-5.0", "-79.95,8.5")
+    ds, meta = read_epw(path)
+    assert meta["timezone"] == "+08:30"
+    assert pd.Timestamp(ds["time"].values[0]) == pd.Timestamp("2024-12-31 15:30")
+    assert pd.Timestamp(on_year(ds, 2026)["time"].values[0]) == pd.Timestamp("2025-12-31 15:30")
+
+
+def test_part_year_epw_gives_no_january_weather_to_a_december_plan(
+    greensboro_epw: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """4,000 of 8,760 hours used to be wrapped around as a whole year; now the dates must be in it."""
+    lines = greensboro_epw.read_text().splitlines()
+    part = tmp_path / "part.epw"
+    part.write_text("\n".join(lines[:8 + 4000]) + "\n")
+    from greendc.sites.profile import site_profile
+    from greendc.weather.readers import read_epw
+
+    site, (weather, _) = load_site(WEATHER_SITE), read_epw(part)
+    march = site_profile(site, weather, "2026-03-01", "2026-03-02")  # inside the file's months: fine
+    full = site_profile(site, read_epw(greensboro_epw)[0], "2026-03-01", "2026-03-02")
+    assert march["temp_air_c"].values.tolist() == full["temp_air_c"].values.tolist()
+    err = one_error_line(["plan", "--site", str(WEATHER_SITE), "--date", "2026-12-01", "--weather", str(part),
+                          "--out", str(tmp_path / "plan")], capsys)
+    assert err.startswith(f"error: {part}: time: the weather (4,000 h, months 1-6) has no steps for "
+                          "2026-12-01 05:00:00 to 2026-12-02 05:00:00 UTC")
+
+
+def test_weather_in_another_time_zone_is_refused_with_the_offset(
+    greensboro_epw: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Greensboro's data labelled UTC-8 (Pacific) would move the site's PV output three hours late."""
+    path = edited(greensboro_epw, tmp_path, "west.epw", "-79.95,-5.0", "-79.95,-8.0")
+    err = one_error_line(["plan", "--site", str(WEATHER_SITE), "--date", "2026-12-01", "--weather", str(path),
+                          "--out", str(tmp_path / "plan")], capsys)
+    assert err.startswith(f"error: {path}: time: the weather's daylight is centred on ")
+    assert "+3.0 h off (at most 1 h allowed)" in err
+
+
+def test_far_away_weather_is_refused_from_the_installed_script(tmp_path: Path) -> None:
+    import pvlib
+
+    sand_point = Path(pvlib.__file__).parent / "data" / "703165TY.csv"  # Alaska, 80 deg further west
+    err = script_error(["plan", "--site", str(WEATHER_SITE), "--date", "2026-12-01", "--weather",
+                        str(sand_point), "--out", str(tmp_path / "plan")])
+    assert "h off (at most 1 h allowed); the file's time zone or location does not match the site" in err
+
+
+# --- job queues -----------------------------------------------------------------------------------
+
+HEADER = "job_id,nodes,duration_h,release,deadline,preemptible,node_kw,penalty_per_h_late"
+ROW = "j1,2,1.0,2026-12-01T02:00+08:00,2026-12-01T20:00+08:00,true,,"
+
+
+def queue(tmp: Path, name: str, text: str) -> Path:
+    """A queue file with this text."""
+    (tmp / name).write_text(text)
+    return tmp / name
+
+
+def plan_argv(jobs: Path, tmp: Path) -> list[str]:
+    """greendc plan of the test site on 1 December 2026 with this queue."""
+    return ["plan", "--site", str(DATA / "sites" / "good.toml"), "--date", "2026-12-01", "--jobs", str(jobs),
+            "--out", str(tmp / "plan"), "--time-limit", "10"]
+
+
+@pytest.mark.parametrize(("when", "extra"), [
+    ("01/12/2026", " (is it 1 December or 12 January?)"), ("now", ""), ("today", ""), ("2026", ""),
+])
+def test_job_times_only_as_iso_8601(when: str, extra: str, tmp_path: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    path = queue(tmp_path, "q.csv", f"{HEADER}\n{ROW.replace('2026-12-01T02:00+08:00', when)}\n")
+    err = one_error_line(plan_argv(path, tmp_path), capsys)
+    assert err == (f"error: {path}: job j1, release: {when!r}: must be an ISO 8601 time "
+                   f"YYYY-MM-DDTHH:MM[:SS][+HH:MM], e.g. 2026-12-01T08:00+08:00{extra}")
+
+
+def test_hash_in_a_job_id_is_part_of_the_id(tmp_path: Path) -> None:
+    from greendc.optimizer.io.jobs import read_jobs
+
+    path = queue(tmp_path, "q.csv", f"{HEADER}\n{ROW.replace('j1', 'run#7')}\n")
+    (job,) = read_jobs(path, "Asia/Shanghai")
+    assert job.job_id == "run#7" and job.preemptible and job.deadline.hour == 20
+
+
+def test_extra_trailing_field_is_refused_not_shifted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = queue(tmp_path, "q.csv", f"{HEADER}\n{ROW}\n{ROW.replace('j1', 'j2')},9\n")
+    err = one_error_line(plan_argv(path, tmp_path), capsys)
+    assert err.startswith(f"error: {path}: line 3: 9 fields but the header has 8 (job_id, nodes,")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('[{"job_id": "a", "nodes": ' + "9" * 5000 + "}]", "not valid JSON: a number of 5,000 digits"),
+    ("[" * 100_000 + "]" * 100_000, "not valid JSON: arrays or objects nested too deeply"),
+])
+def test_pathological_json_queue_is_one_line(text: str, message: str, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    path = queue(tmp_path, "q.json", text)
+    assert one_error_line(plan_argv(path, tmp_path), capsys).startswith(f"error: {path}: {message}")
+
+
+def test_huge_json_number_from_the_installed_script(tmp_path: Path) -> None:
+    path = queue(tmp_path, "q.json", '[{"job_id": "a", "nodes": ' + "9" * 5000 + "}]")
+    assert script_error(plan_argv(path, tmp_path)).startswith(f"error: {path}: not valid JSON: a number")
