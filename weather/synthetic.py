@@ -5,12 +5,14 @@ The pieces, each a small function below:
 - sun: pvlib solar position and Ineichen-Perez clear sky with pvlib's shipped Linke turbidity;
 - cloudiness: a daily clear-sky index from an AR(1) Gaussian process mapped through a Beta
   distribution, with hourly multiplicative noise, scaled so each month's irradiation equals the
-  Angstrom-Prescott estimate from sunshine hours, H/H0 = a + b S/S0 with FAO-56 defaults a = 0.25,
-  b = 0.50 (Allen et al. 1998, FAO Irrigation and Drainage Paper 56, eq. 35); DNI and DHI by the
-  Erbs et al. (1982) decomposition;
-- temperature: smooth monthly means plus an AR(1) day-to-day anomaly, and an asymmetric diurnal
-  wave (minimum at sunrise, maximum at 15:00 solar time, cosine halves as in the WAVE method of
-  the crop-model literature) whose range follows Tmax - Tmin and widens on clear days;
+  clear-sky irradiation times the cloud transmittance of Yang et al.'s hybrid model,
+  tau = 0.2505 + 1.1468 S/S0 - 0.3974 (S/S0)^2 (Yang, Koike and Ye 2006), never above clear sky;
+  DNI and DHI by the Erbs et al. (1982) decomposition;
+- temperature: a continuous hourly series, a smooth curve with the normals' monthly means (no step
+  at month boundaries) plus an AR(1) day-to-day anomaly whose spread follows the climate's annual
+  range and the season, and an asymmetric diurnal wave (minimum at sunrise, maximum at 15:00
+  solar time, cosine halves as in the WAVE method of the crop-model literature) whose range
+  follows Tmax - Tmin and widens on clear days;
 - humidity: a daily dew point a month-specific depression below the daily mean temperature, the
   depression solved so the month's mean relative humidity equals the normal;
 - wind: hourly AR(1) Gaussian mapped to a Weibull distribution (Gaussian copula) with a diurnal
@@ -35,15 +37,25 @@ from scipy import special, stats
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-#: Angstrom-Prescott coefficients, FAO-56 defaults when no local calibration exists [-].
-ANGSTROM_A = 0.25
-ANGSTROM_B = 0.50
+#: Cloud transmittance against relative sunshine, tau = c0 + c1 x + c2 x^2 (Yang, Koike and Ye 2006) [-].
+YANG_TAU = (0.2505, 1.1468, -0.3974)
 #: Lag-one autocorrelation of daily temperature anomalies (about 0.7 in the Greensboro TMY3) [-].
 TEMP_DAILY_PHI = 0.7
+#: Day-to-day spread rule, sd = FLOOR + SLOPE R + coldness (WINTER_FLOOR + WINTER_SLOPE R) [K, -].
+TEMP_SD_FLOOR_C = 0.3
+TEMP_SD_SLOPE = 0.05
+TEMP_SD_WINTER_FLOOR_C = 1.5
+TEMP_SD_WINTER_SLOPE = 0.134
+#: Winter skew of daily anomalies: cold side stretched, warm side shrunk by this share x coldness [-].
+TEMP_COLD_SKEW = 0.35
+#: Extra fall of the dew point per kelvin a day is colder than its season (dry polar air; an estimate) [-].
+DEW_COLD_GAIN = 0.5
+#: Time over which one day's mean temperature level ramps into the next's, centred on midnight [d].
+TEMP_RAMP_D = 0.25
 #: Lag-one autocorrelation of the daily clear-sky index [-].
 CLOUD_DAILY_PHI = 0.45
 #: Concentration of the Beta distribution of the daily clear-sky index (spread of sunny/dull days) [-].
-CLOUD_CONCENTRATION = 4.0
+CLOUD_CONCENTRATION = 1.5
 #: Hour of the daily temperature maximum, local solar time [h].
 TEMP_PEAK_HOUR = 15.0
 #: Lag-one autocorrelation of hourly wind speed anomalies [-].
@@ -99,22 +111,90 @@ def day_length_h(latitude: float, day_of_year: FloatArray) -> FloatArray:
     return 24.0 / np.pi * np.arccos(np.clip(cos_ws, -1.0, 1.0))
 
 
-def angstrom_clearness(sunshine_h: FloatArray, possible_h: FloatArray) -> FloatArray:
-    """Monthly clearness index H/H0 from sunshine duration (Angstrom-Prescott, FAO-56 eq. 35) [-]."""
-    fraction = np.clip(sunshine_h / np.maximum(possible_h, 1e-9), 0.0, 1.0)
-    return ANGSTROM_A + ANGSTROM_B * fraction
-
-
 def daily_temp_sd_c(temp_mean_c: FloatArray) -> FloatArray:
-    """Day-to-day standard deviation of daily mean temperature by month [K].
+    """Standard deviation of daily mean temperature within each month (day-to-day weather) [K].
 
-    Empirical rule (an estimate, fitted to the Greensboro NC and Sand Point AK TMY3 files): larger
-    where the annual cycle is large, largest in the coldest month, 1.0 + 0.18 R in the coldest and
-    1.0 + 0.03 R in the warmest month, R the annual range of monthly means.
+    A default for normals that carry no variability figure (an estimate, fitted to the Greensboro NC
+    TMY3): sd = 0.3 + 0.05 R + coldness (1.5 + 0.134 R), R the annual range of monthly means (a
+    continentality measure), coldness 1 in the coldest and 0 in the warmest month: synoptic
+    weather swings most in winter and in continental climates, least in the tropics. The seasonal
+    trend within a month adds to it in spring and autumn.
     """
     annual_range = float(temp_mean_c.max() - temp_mean_c.min())
     coldness = (temp_mean_c.max() - temp_mean_c) / max(annual_range, 1e-9)
-    return 1.0 + annual_range * (0.03 + 0.15 * coldness)
+    winter = TEMP_SD_WINTER_FLOOR_C + TEMP_SD_WINTER_SLOPE * annual_range
+    return TEMP_SD_FLOOR_C + TEMP_SD_SLOPE * annual_range + coldness * winter
+
+
+def zero_monthly_means(series: FloatArray, month_of_day: IntArray, phi: float) -> FloatArray:
+    """A daily AR(1) series conditioned on zero monthly means (simple kriging, no step at month ends).
+
+    x - S M' (M S M')^-1 M x, with S the AR(1) covariance phi^|i-j| and M the month-averaging
+    matrix: the correction is a sum of smooth covariance bumps, so the series stays continuous.
+    """
+    n = len(series)
+    covariance = phi ** np.abs(np.subtract.outer(np.arange(n), np.arange(n)))
+    averaging = np.eye(12)[month_of_day].T / np.bincount(month_of_day, minlength=12)[:, None]
+    cross = covariance @ averaging.T
+    return series - cross @ np.linalg.solve(averaging @ cross, averaging @ series)
+
+
+def curve_with_monthly_means(
+    target: FloatArray, position_d: FloatArray, month_index: IntArray, knots_d: FloatArray, period_d: float
+) -> FloatArray:
+    """A continuous piecewise-linear curve through mid-month knots whose monthly means equal target.
+
+    The knot values solve the 12 x 12 system 'mean of the curve over month m = target[m]', so the
+    curve keeps every monthly mean exactly and has no step at month boundaries.
+    """
+    basis = np.stack([np.interp(position_d, knots_d, unit, period=period_d) for unit in np.eye(12)], axis=1)
+    counts = np.bincount(month_index, minlength=12)
+    means = np.stack([np.bincount(month_index, weights=column, minlength=12) for column in basis.T], axis=1)
+    return basis @ np.linalg.solve(means / counts[:, None], np.asarray(target, float))
+
+
+def cold_skewed(unit: FloatArray, coldness: FloatArray) -> FloatArray:
+    """Stretch the cold side of a unit series and shrink its warm side, more in colder months.
+
+    Cold-air outbreaks make winter's daily means skewed to the cold side (the three pvlib typical
+    years: skewness -0.3 to -1.2 in their coldest months); summer stays near symmetric.
+    """
+    return unit * (1.0 - TEMP_COLD_SKEW * coldness * np.sign(unit))
+
+
+def typical_spread(
+    anomaly: FloatArray, month_of_day: IntArray, target_sd: FloatArray, day_of_year: FloatArray, year: int
+) -> FloatArray:
+    """The anomaly rescaled by a smooth daily factor until each month's spread is its target.
+
+    A typical year has typical months (the Sandia TMY method picks months whose distribution of
+    daily means is closest to the long-term one); a 30-day AR(1) sample's spread alone varies by
+    about a quarter from month to month.
+    """
+    counts = np.bincount(month_of_day, minlength=12)
+    for _ in range(4):
+        mean = np.bincount(month_of_day, weights=anomaly, minlength=12) / counts
+        realized = np.sqrt(np.bincount(month_of_day, weights=anomaly**2, minlength=12) / counts - mean**2)
+        anomaly = anomaly * _by_day_of_year(target_sd / np.maximum(realized, 1e-9), day_of_year, year)
+    return anomaly
+
+
+def ramp_between_days(daily: FloatArray, position_d: FloatArray, ramp_d: float = TEMP_RAMP_D) -> FloatArray:
+    """Daily values held through each day and ramped linearly across midnight (no step at midnight)."""
+    starts = np.arange(len(daily), dtype=float)
+    knots = np.column_stack([starts + ramp_d / 2, starts + 1.0 - ramp_d / 2]).ravel()
+    return np.interp(position_d, knots, np.repeat(daily, 2))
+
+
+def sunshine_transmittance(relative_sunshine: FloatArray) -> FloatArray:
+    """Monthly cloud transmittance H/H_clear from relative sunshine S/S0 [-].
+
+    Yang K., Koike T., Ye B. (2006), Agricultural and Forest Meteorology 137, 43-55 (the hybrid
+    model, first in Yang, Huang and Tamai 2001, Solar Energy 70, 13-22): tau = 0.2505 +
+    1.1468 x - 0.3974 x^2, validated on Chinese stations; 1 at full sunshine, so never above clear sky.
+    """
+    x = np.clip(relative_sunshine, 0.0, 1.0)
+    return YANG_TAU[0] + YANG_TAU[1] * x + YANG_TAU[2] * x**2
 
 
 def diurnal_shape(solar_hour: FloatArray, sunrise_hour: FloatArray) -> FloatArray:
@@ -187,6 +267,74 @@ def _dew_point(
     return np.minimum(base - (0.5 * (low + high))[month_index], temp_c)
 
 
+def _irradiance(
+    rng: np.random.Generator,
+    climate: ClimateNormals,
+    latitude: float,
+    longitude: float,
+    altitude_m: float,
+    mid: pd.DatetimeIndex,
+    month_index: IntArray,
+    day: IntArray,
+    month_of_day: IntArray,
+    doy_day: FloatArray,
+    step_h: float,
+) -> tuple[FloatArray, FloatArray, FloatArray, pd.DataFrame]:
+    """Daily and monthly clear-sky index, GHI and its DNI/DHI parts: each month at its sunshine's share
+    of the Ineichen-Perez clear sky (pvlib's Linke turbidity climatology), never above clear sky."""
+    place = pvlib.location.Location(latitude, longitude, "UTC", altitude_m)
+    solar = place.get_solarposition(mid)
+    clear_ghi = place.get_clearsky(mid, model="ineichen", solar_position=solar)["ghi"].to_numpy()
+    possible_h = np.bincount(month_of_day, weights=day_length_h(latitude, doy_day), minlength=12)
+    relative = np.asarray(climate.sunshine_h, float) / np.maximum(possible_h, 1e-9)
+    clear_month = np.bincount(month_index, weights=clear_ghi * step_h, minlength=12)
+    kc_month = np.clip(sunshine_transmittance(relative), 0.05, KC_MONTH_MAX)
+    kc_day, kc = _cloudiness(rng, kc_month, day, month_of_day, len(mid), step_h)
+    ghi = clear_ghi * kc
+    hours = np.full_like(ghi, step_h)
+    for _ in range(6):  # rescale to the monthly target; the clip at clear sky loses a little each time
+        ghi = np.minimum(ghi * _month_scale(ghi, month_index, kc_month * clear_month, hours), clear_ghi)
+    return kc_day, kc_month, ghi, pvlib.irradiance.erbs(ghi, solar["zenith"].to_numpy(), mid)
+
+
+def _temperature(
+    rng: np.random.Generator,
+    climate: ClimateNormals,
+    latitude: float,
+    kc_excess_day: FloatArray,
+    position_d: FloatArray,
+    solar_hour: FloatArray,
+    month_index: IntArray,
+    day: IntArray,
+    year: int,
+) -> tuple[FloatArray, FloatArray]:
+    """Hourly temperature and its daily anomaly: the AR(1) anomaly and the diurnal wave, each day's
+    level ramped into the next across midnight, plus a continuous curve putting months on their means."""
+    n_days = int(day.max()) + 1
+    month_start = pd.date_range(pd.Timestamp(year, 1, 1), periods=13, freq="MS")
+    edges_d = ((month_start - month_start[0]) / pd.Timedelta(days=1)).to_numpy()
+    knots_d = 0.5 * (edges_d[:-1] + edges_d[1:])
+    doy = np.arange(n_days) + 1.0
+    temp_mean = np.asarray(climate.temp_mean_c, float)
+    month_of_day = np.asarray(pd.date_range(month_start[0], periods=n_days, freq="D").month - 1, np.int64)
+    coldness = _by_day_of_year((temp_mean.max() - temp_mean) / max(np.ptp(temp_mean), 1e-9), doy, year)
+    skewed = cold_skewed(_ar1(rng, n_days, TEMP_DAILY_PHI), coldness)
+    unit = zero_monthly_means(skewed, month_of_day, TEMP_DAILY_PHI)
+    anomaly = typical_spread(unit, month_of_day, daily_temp_sd_c(temp_mean), doy, year)
+    range_c = _by_day_of_year(np.asarray(climate.temp_max_c) - np.asarray(climate.temp_min_c), doy, year)
+    range_c = range_c * np.clip(1.0 + 0.8 * kc_excess_day, 0.4, 1.6)
+    sunrise = 12.0 - day_length_h(latitude, doy) / 2.0
+    wave = diurnal_shape(solar_hour, sunrise[day]) - 0.5
+    step_h = 24.0 * float(position_d[1] - position_d[0])
+    raw = ramp_between_days(anomaly, position_d) + ramp_between_days(range_c, position_d) * wave
+    raw += 0.5 * _ar1(rng, len(position_d), 0.8**step_h)  # hourly jitter
+    counts = np.bincount(month_index, minlength=12)
+    residual = temp_mean - np.bincount(month_index, weights=raw, minlength=12) / counts
+    return raw + curve_with_monthly_means(
+        residual, position_d, month_index, knots_d, float(edges_d[-1])
+    ), anomaly
+
+
 def synthetic_year(
     climate: ClimateNormals,
     latitude: float,
@@ -220,44 +368,24 @@ def synthetic_year(
     month_of_day = (days.month.to_numpy() - 1).astype(np.int64)
     solar_hour = ((mid.hour + mid.minute / 60.0).to_numpy() + longitude / 15.0) % 24.0
 
-    # sun and sky (Ineichen-Perez clear sky, Linke turbidity from pvlib's shipped climatology)
-    place = pvlib.location.Location(latitude, longitude, "UTC", altitude_m)
-    solar = place.get_solarposition(mid)
-    clear = place.get_clearsky(mid, model="ineichen", solar_position=solar)
-    cos_zenith = np.clip(np.cos(np.radians(solar["zenith"].to_numpy())), 0.0, None)
-    h0_wh = pvlib.irradiance.get_extra_radiation(mid).to_numpy() * cos_zenith * step_h
-    h0_month = np.bincount(month_index, weights=h0_wh, minlength=12)
-    possible_h = np.bincount(month_of_day, weights=day_length_h(latitude, doy_day), minlength=12).astype(
-        float
+    position_d = ((local.tz_localize(None) - pd.Timestamp(year, 1, 1)) / pd.Timedelta(days=1)).to_numpy() + (
+        step_h / 48.0
     )
-    target_wh = h0_month * angstrom_clearness(np.asarray(climate.sunshine_h, float), possible_h)
-    clear_ghi = clear["ghi"].to_numpy()
-    clear_month = np.bincount(month_index, weights=clear_ghi * step_h, minlength=12)
-    kc_month = np.clip(target_wh / np.maximum(clear_month, 1e-9), 0.05, KC_MONTH_MAX)
-    kc_day, kc = _cloudiness(rng, kc_month, day, month_of_day, len(local), step_h)
-    ghi = clear_ghi * kc
-    hours = np.full_like(ghi, step_h)
-    for _ in range(3):  # rescale to the monthly target; the clip at 1.1 x clear sky loses a little
-        ghi = np.minimum(ghi * _month_scale(ghi, month_index, kc_month * clear_month, hours), 1.1 * clear_ghi)
-    parts = pvlib.irradiance.erbs(ghi, solar["zenith"].to_numpy(), mid)
-
-    # temperature
-    temp_mean = np.asarray(climate.temp_mean_c, float)
-    daily_mean: FloatArray = _by_day_of_year(temp_mean, doy_day, year) + _by_day_of_year(
-        daily_temp_sd_c(temp_mean), doy_day, year
-    ) * _ar1(rng, len(days), TEMP_DAILY_PHI)
-    range_c = _by_day_of_year(np.asarray(climate.temp_max_c) - np.asarray(climate.temp_min_c), doy_day, year)
-    range_c = range_c * np.clip(1.0 + 0.8 * (kc_day - kc_month[month_of_day]), 0.4, 1.6)
-    sunrise = 12.0 - day_length_h(latitude, doy_day) / 2.0
-    wave = diurnal_shape(solar_hour, sunrise[day]) - 0.5
-    jitter = 0.5 * _ar1(rng, len(local), 0.8**step_h)
-    temp = daily_mean[day] + range_c[day] * wave + jitter
-    temp -= (
-        np.bincount(month_index, weights=temp, minlength=12) / np.bincount(month_index, minlength=12)
-        - temp_mean
-    )[month_index]
-
-    # humidity
+    kc_day, kc_month, ghi, parts = _irradiance(
+        rng, climate, latitude, longitude, altitude_m, mid, month_index, day, month_of_day, doy_day, step_h
+    )
+    temp, anomaly = _temperature(
+        rng,
+        climate,
+        latitude,
+        kc_day - kc_month[month_of_day],
+        position_d,
+        solar_hour,
+        month_index,
+        day,
+        year,
+    )
+    daily_mean = np.bincount(day, weights=temp) / np.bincount(day) + DEW_COLD_GAIN * np.minimum(anomaly, 0.0)
     dew = _dew_point(temp, daily_mean, day, month_index, np.asarray(climate.rh_pct, float), rng)
 
     # wind
