@@ -4,8 +4,8 @@ Every model is a frozen pydantic model that forbids unknown keys; every field's 
 its unit in square brackets, as pvlib does. Types are strict (no ``true`` for a count, no ``"100"``
 for a number) and every number is finite and bounded by what is physically plausible, so a typo
 such as ``nodes = 9223372036854775807`` is refused here rather than sized into an array later.
-Validation that spans fields (tariff coverage, setpoint
-levels inside the ASHRAE allowable range) lives here too, so a site that loads is a site that works.
+Validation that spans fields (tariff coverage, setpoint levels inside the ASHRAE allowable range)
+lives here too, so a site that loads is a site that works.
 """
 
 from __future__ import annotations
