@@ -59,17 +59,20 @@ def solve_model(
     threads: int = 1,
     handover: Handover = "matrix",
     rounding: bool = True,
+    highs_limit_s: float | None = None,
 ) -> SolveOutcome:
     """Solve ``m`` with HiGHS, returning within ``time_limit_s`` of the solve start whatever happens.
 
     ``rounding`` (matrix hand-over only): start HiGHS from the relax-and-fix rounding of
-    ``greendc.optimizer.day.model.rounding`` when the model has integer decisions.
+    ``greendc.optimizer.day.model.rounding`` when the model has integer decisions. ``highs_limit_s``:
+    HiGHS's own limit, ``highs_time_limit(time_limit_s)`` unless given (a limit past the hard one
+    stands for a HiGHS that overstays, to test and time the kill).
     """
     start = time.perf_counter()
     with PauseGC():
         runner: Runner = MatrixRunner(m, rounding) if handover == "matrix" else PyomoRunner(m)
     handover_s = time.perf_counter() - start
-    highs_limit_s = highs_time_limit(time_limit_s)
+    highs_limit_s = highs_time_limit(time_limit_s) if highs_limit_s is None else highs_limit_s
     watched = run_with_hard_limit(
         lambda report: runner.solve(highs_limit_s, rel_gap, threads, report), time_limit_s
     )
