@@ -40,6 +40,8 @@ class MonthlyNormals:
     """Height of the wind speeds. [m]"""
     weibull_k: float
     """Weibull shape of the hourly wind speed. [-]"""
+    temp_daily_sd_c: list[float] | None = None
+    """Standard deviation of daily means within each month; None: the generator's default. [K]"""
 
 
 def local_frame(ds: xr.Dataset) -> pd.DataFrame:

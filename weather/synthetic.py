@@ -320,7 +320,9 @@ def _temperature(
     coldness = _by_day_of_year((temp_mean.max() - temp_mean) / max(np.ptp(temp_mean), 1e-9), doy, year)
     skewed = cold_skewed(_ar1(rng, n_days, TEMP_DAILY_PHI), coldness)
     unit = zero_monthly_means(skewed, month_of_day, TEMP_DAILY_PHI)
-    anomaly = typical_spread(unit, month_of_day, daily_temp_sd_c(temp_mean), doy, year)
+    given = getattr(climate, "temp_daily_sd_c", None)  # a measured spread, when the normals carry one
+    target = daily_temp_sd_c(temp_mean) if given is None else np.asarray(given, float)
+    anomaly = typical_spread(unit, month_of_day, target, doy, year)
     range_c = _by_day_of_year(np.asarray(climate.temp_max_c) - np.asarray(climate.temp_min_c), doy, year)
     range_c = range_c * np.clip(1.0 + 0.8 * kc_excess_day, 0.4, 1.6)
     sunrise = 12.0 - day_length_h(latitude, doy) / 2.0
