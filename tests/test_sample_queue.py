@@ -74,3 +74,50 @@ def test_any_site_size_keeps_demand_in_range(site_nodes: int, seed: int) -> None
     jobs = sample_queue(site, DAY, seed=seed)
     assert all(1 <= j.nodes <= max(1, site_nodes // 4) for j in jobs)
     assert 0.45 <= demand_share(jobs, site_nodes, 24.0) <= 0.8
+
+
+@pytest.mark.parametrize("n_jobs", [100, 200, 500])
+@pytest.mark.parametrize("share", [0.0, 0.3, 0.6])
+def test_queue_shapes(zhongwei, n_jobs: int, share: float) -> None:  # type: ignore[no-untyped-def]
+    """The benchmark family's shapes: 100-500 jobs, 0-60 % non-preemptible, exactly as asked."""
+    jobs = sample_queue(zhongwei, DAY, seed=2, n_jobs=n_jobs, non_preemptible_share=share)
+    assert len(jobs) == n_jobs
+    assert sum(not j.preemptible for j in jobs) == round(n_jobs * share)
+
+
+@pytest.mark.parametrize("load", [0.4, 0.6, 0.9])
+def test_queue_load(zhongwei, load: float) -> None:  # type: ignore[no-untyped-def]
+    """A fixed load asks for that share of the node-hours, within the snapping of node counts."""
+    for n_jobs in (100, 200, 500):
+        jobs = sample_queue(zhongwei, DAY, seed=5, n_jobs=n_jobs, load=load)
+        assert abs(demand_share(jobs, zhongwei.it.nodes, 24.0) - load) <= 0.08 * load
+
+
+def test_tight_and_loose_windows(zhongwei) -> None:  # type: ignore[no-untyped-def]
+    """Tight windows leave at most 1.3x the run time (plus the 15-min rounding), loose ones at least 2x
+    unless the deadline is capped past the horizon end."""
+    cap = DAY + pd.Timedelta(hours=30)
+    quarter = pd.Timedelta(minutes=15)
+    for job in sample_queue(zhongwei, DAY, seed=4, n_jobs=200, slack_range=(1.05, 1.3)):
+        run = pd.Timedelta(hours=job.duration_h)
+        assert job.release + run <= job.deadline <= job.release + 1.3 * run + quarter
+    for job in sample_queue(zhongwei, DAY, seed=4, n_jobs=200, slack_range=(2.0, 5.0)):
+        run = pd.Timedelta(hours=job.duration_h)
+        assert job.deadline >= min(job.release + 2.0 * run, cap) - quarter
+
+
+def test_default_shape_is_the_sample_queue(zhongwei) -> None:  # type: ignore[no-untyped-def]
+    """Passing the defaults explicitly gives the same queue as not passing them."""
+    from greendc.optimizer.io import sample_queue as sq
+
+    explicit = sample_queue(zhongwei, DAY, seed=9, n_jobs=150, non_preemptible_share=sq.NON_PREEMPTIBLE_SHARE,
+                            load=sq.DEMAND_SHARE, slack_range=sq.SLACK_RANGE, backlog_share=sq.BACKLOG_SHARE)
+    assert explicit == sample_queue(zhongwei, DAY, seed=9)
+
+
+@pytest.mark.parametrize("kwargs", [{"non_preemptible_share": 1.2}, {"load": 0.0}, {"load": (0.8, 0.5)},
+                                    {"slack_range": (0.9, 2.0)}, {"backlog_share": -0.1}])
+def test_shape_out_of_range_is_refused(zhongwei, kwargs: dict) -> None:  # type: ignore[no-untyped-def,type-arg]
+    """A shape outside its range is a ValueError naming the argument."""
+    with pytest.raises(ValueError, match=next(iter(kwargs))):
+        sample_queue(zhongwei, DAY, **kwargs)

@@ -8,6 +8,10 @@ training workloads", USENIX ATC, most jobs run minutes to hours); a backlog rele
 the day and the rest through the day; deadlines 1.3-3x the run time after the release, some past
 the horizon end. Node counts are scaled so the queue asks for about 50-75 % of the site's node-hours,
 leaving room to shift work. The same site, day and seed always give the same queue.
+
+Keyword arguments of ``sample_queue`` change the queue's shape (number of jobs, share of
+non-preemptible jobs, load, deadline windows, backlog) for the benchmark family
+(``benchmarks/family.py``); their defaults are the constants below.
 """
 
 from __future__ import annotations
@@ -53,18 +57,34 @@ def snap_nodes(raw: np.ndarray, low: int, high: int, odd: np.ndarray) -> np.ndar
 
 
 def sample_queue(site: Site, day_start_local: pd.Timestamp, seed: int = 0, *, horizon_h: float = 24.0,
-                 n_jobs: int = 150) -> list[Job]:
+                 n_jobs: int = 150, non_preemptible_share: float = NON_PREEMPTIBLE_SHARE,
+                 load: float | tuple[float, float] = DEMAND_SHARE,
+                 slack_range: tuple[float, float] = SLACK_RANGE,
+                 backlog_share: float = BACKLOG_SHARE) -> list[Job]:
     """A deterministic sample queue for the horizon from ``day_start_local`` (tz-aware, or naive local time).
 
-    ``n_jobs`` is adjusted where node counts in range could not reach the target demand
-    (``job_count``): fewer jobs on a small site, more on a very large one.
+    The keyword arguments shape the queue (the benchmark family, ``benchmarks/family.py``, varies them);
+    their defaults give the built-in sample queue, the same for a seed as before they existed:
+
+    * ``horizon_h``: hours the queue is made for, from ``day_start_local``. [h]
+    * ``n_jobs``: jobs wanted, adjusted where node counts in range could not reach the target demand
+      (``job_count``): fewer jobs on a small site, more on a very large one. [-]
+    * ``non_preemptible_share``: share of the jobs that must run once, contiguously, in [0, 1];
+      rounded to whole jobs. [-]
+    * ``load``: node-hours the queue asks for as a share of the site's node-hours over the horizon,
+      in (0, 1]; a number, or a (low, high) range drawn from uniformly per seed. [-]
+    * ``slack_range``: deadline after release as a multiple of the run time, (low, high) with
+      1 <= low <= high, drawn per job; (1.05, 1.3) gives tight windows, (2, 5) loose ones. [-]
+    * ``backlog_share``: share of the jobs already waiting at the day start, in [0, 1]. [-]
     """
+    load_range = (float(load), float(load)) if isinstance(load, (int, float)) else tuple(map(float, load))
+    _check_shape(non_preemptible_share, load_range, slack_range, backlog_share)
     rng = np.random.default_rng(seed)
     start = pd.Timestamp(day_start_local)
     if start.tzinfo is None:
         start = start.tz_localize(site.site.timezone)
     low, high = node_range(site.it.nodes)
-    target_node_h = rng.uniform(*DEMAND_SHARE) * site.it.nodes * horizon_h
+    target_node_h = rng.uniform(*load_range) * site.it.nodes * horizon_h
     n_jobs = job_count(target_node_h, low, high, n_jobs)
     log_h = rng.uniform(math.log(MIN_DURATION_H), math.log(MAX_DURATION_H), n_jobs)
     duration_h = np.round(np.exp(log_h) * 4) / 4
@@ -72,12 +92,12 @@ def sample_queue(site: Site, day_start_local: pd.Timestamp, seed: int = 0, *, ho
     shape = np.exp2(rng.uniform(0.0, math.log2(high / low) + 1.0, n_jobs))
     odd = rng.random(n_jobs) < 0.15
     nodes = _fit_nodes(shape, duration_h, target_node_h, low, high, odd)
-    release_h = _release_hours(rng, duration_h, horizon_h)
-    slack = rng.uniform(*SLACK_RANGE, n_jobs)
+    release_h = _release_hours(rng, duration_h, horizon_h, backlog_share)
+    slack = rng.uniform(*slack_range, n_jobs)
     deadline_h = np.minimum(release_h + duration_h * slack, horizon_h + DEADLINE_OVERHANG_H)
     deadline_h = np.ceil(np.maximum(deadline_h, release_h + duration_h) * 4) / 4
     fixed = np.zeros(n_jobs, dtype=bool)
-    fixed[rng.permutation(n_jobs)[: round(n_jobs * NON_PREEMPTIBLE_SHARE)]] = True
+    fixed[rng.permutation(n_jobs)[: round(n_jobs * non_preemptible_share)]] = True
     hour = pd.Timedelta(hours=1)
     return [
         Job(job_id=f"job{i + 1:03d}", nodes=int(nodes[i]), duration_h=float(duration_h[i]),
@@ -85,6 +105,19 @@ def sample_queue(site: Site, day_start_local: pd.Timestamp, seed: int = 0, *, ho
             preemptible=not bool(fixed[i]))
         for i in range(n_jobs)
     ]
+
+
+def _check_shape(non_preemptible_share: float, load_range: tuple[float, ...],
+                 slack_range: tuple[float, float], backlog_share: float) -> None:
+    """Refuse a queue shape outside its range (ValueError naming the argument and the range)."""
+    if not 0.0 <= non_preemptible_share <= 1.0:
+        raise ValueError(f"non_preemptible_share {non_preemptible_share:g} is outside [0, 1]")
+    if len(load_range) != 2 or not 0.0 < load_range[0] <= load_range[1] <= 1.0:
+        raise ValueError(f"load {load_range} must be a share in (0, 1] or a range low <= high inside it")
+    if len(slack_range) != 2 or not 1.0 <= slack_range[0] <= slack_range[1]:
+        raise ValueError(f"slack_range {slack_range} must be (low, high) with 1 <= low <= high")
+    if not 0.0 <= backlog_share <= 1.0:
+        raise ValueError(f"backlog_share {backlog_share:g} is outside [0, 1]")
 
 
 def job_count(target_node_h: float, low: int, high: int, wanted: int) -> int:
@@ -117,12 +150,13 @@ def _fit_nodes(shape: np.ndarray, duration_h: np.ndarray, target_node_h: float, 
     return nodes
 
 
-def _release_hours(rng: np.random.Generator, duration_h: np.ndarray, horizon_h: float) -> np.ndarray:
+def _release_hours(rng: np.random.Generator, duration_h: np.ndarray, horizon_h: float,
+                   backlog_share: float = BACKLOG_SHARE) -> np.ndarray:
     """Release hours after the day start: a backlog at 0, the rest through the day, on 15-min marks."""
     n = len(duration_h)
     latest = np.maximum(horizon_h - duration_h, 0.0)
     release = rng.uniform(0.0, 1.0, n) * latest
-    release[rng.random(n) < BACKLOG_SHARE] = 0.0
+    release[rng.random(n) < backlog_share] = 0.0
     return np.floor(release * 4) / 4
 
 
