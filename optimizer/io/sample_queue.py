@@ -77,7 +77,9 @@ def sample_queue(site: Site, day_start_local: pd.Timestamp, seed: int = 0, *, ho
       1 <= low <= high, drawn per job; (1.05, 1.3) gives tight windows, (2, 5) loose ones. [-]
     * ``backlog_share``: share of the jobs already waiting at the day start, in [0, 1]. [-]
     """
-    load_range = (float(load), float(load)) if isinstance(load, (int, float)) else tuple(map(float, load))
+    load_range: tuple[float, float] = (
+        (float(load), float(load)) if isinstance(load, (int, float)) else (float(load[0]), float(load[-1]))
+    )
     _check_shape(non_preemptible_share, load_range, slack_range, backlog_share)
     rng = np.random.default_rng(seed)
     start = pd.Timestamp(day_start_local)
@@ -107,12 +109,12 @@ def sample_queue(site: Site, day_start_local: pd.Timestamp, seed: int = 0, *, ho
     ]
 
 
-def _check_shape(non_preemptible_share: float, load_range: tuple[float, ...],
+def _check_shape(non_preemptible_share: float, load_range: tuple[float, float],
                  slack_range: tuple[float, float], backlog_share: float) -> None:
     """Refuse a queue shape outside its range (ValueError naming the argument and the range)."""
     if not 0.0 <= non_preemptible_share <= 1.0:
         raise ValueError(f"non_preemptible_share {non_preemptible_share:g} is outside [0, 1]")
-    if len(load_range) != 2 or not 0.0 < load_range[0] <= load_range[1] <= 1.0:
+    if not 0.0 < load_range[0] <= load_range[1] <= 1.0:
         raise ValueError(f"load {load_range} must be a share in (0, 1] or a range low <= high inside it")
     if len(slack_range) != 2 or not 1.0 <= slack_range[0] <= slack_range[1]:
         raise ValueError(f"slack_range {slack_range} must be (low, high) with 1 <= low <= high")
