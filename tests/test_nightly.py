@@ -161,7 +161,7 @@ def test_an_unwritable_data_folder_is_a_fleet_error(
     fleet.write_text('[fleet]\noutput_root = "blocker/data"\n[[site]]\nid = "wuhu"\n')
     assert main(["nightly", "--fleet", str(fleet), "--date", "2026-12-01"]) == 2
     err = capsys.readouterr().err
-    assert "fleet.output_root: the data folder" in err and "is not a writable folder" in err
+    assert "fleet.output_root: cannot be written" in err and "blocker is not a writable folder" in err
 
 
 def test_longest_sites_start_first_and_new_sites_before_them(tmp_path: Path) -> None:

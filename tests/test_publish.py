@@ -126,3 +126,47 @@ def test_nightly_never_adopts_a_users_folder(tmp_path: Path) -> None:
     with pytest.raises(ForeignTargetError, match="plan date: not empty"):
         publish.publish_version(staged, site, "2026-12-01")
     assert (mine / "thesis.txt").read_text() == "x\n" and not mine.is_symlink()
+
+
+def test_the_current_folder_is_refused_unless_it_is_a_plan_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """issue 13: `--out .` in an empty folder would stage inside itself; refused before any work."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ForeignTargetError, match="is the current folder"):
+        check_target(Path("."), PLAN_FOLDER)
+    (tmp_path / "plan.json").write_text("{}")
+    check_target(Path("."), PLAN_FOLDER)  # an existing plan folder may be re-planned in place
+    with publish.staged_folder(Path("."), PLAN_FOLDER) as staging:
+        (staging / "plan.json").write_text('{"new": 1}')
+    assert (tmp_path / "plan.json").read_text() == '{"new": 1}'
+    assert os.listdir(tmp_path.parent).count(tmp_path.name) == 1
+
+
+def test_an_unwritable_parent_is_refused_before_any_work(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read-only parent (os.access says so; root ignores chmod, so it is faked here) is one line."""
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: Path(p) != tmp_path and real_access(p, mode))
+    with pytest.raises(publish.InputError, match=f"cannot be written: {tmp_path} is not a writable folder"):
+        check_target(tmp_path / "new" / "deeper", PLAN_FOLDER)
+
+
+def test_a_write_that_fails_at_the_end_is_one_line_and_leaves_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """ENOSPC while writing the folder: exit 2, one line naming the error, the old plan and no staging."""
+    import errno
+
+    target = tmp_path / "d"
+    assert main(["plan", "--site", SITE, "--out", str(target), *FAST]) == 0
+    before = _tree(target)
+    capsys.readouterr()
+
+    def full(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(planfolder, "steps_csv", full)
+    assert main(["plan", "--site", SITE, "--out", str(target), *FAST, "--carbon-price", "50"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: {target}: --out: could not write the greendc plan folder (ENOSPC: No space "
+                   "left on device); nothing was published and what was there is unchanged"]
+    assert _tree(target) == before and os.listdir(tmp_path) == ["d"]

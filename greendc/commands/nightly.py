@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from greendc.weather.errors import InputError
+from greendc.commands.plan import parse_date
 
 
 def nightly(
@@ -30,10 +29,3 @@ def nightly(
     night = parse_date(plan_date) if plan_date is not None else None
     raise typer.Exit(run_nightly(fleet, night, dry_run=dry_run, echo=typer.echo))
 
-
-def parse_date(text: str) -> date:
-    """An ISO date from the command line, or InputError naming --date."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"not a date: {text!r}; use YYYY-MM-DD", key="--date") from None

@@ -295,12 +295,14 @@ def run_nightly(
     0 every site optimal; 1 some fell back, kept the previous plan or failed; 2 the fleet file is
     unusable (InputError raised after its log line); 3 another run holds the lock.
     """
-    night = plan_date or default_plan_date()
+    from greendc.optimizer.day.inputs import check_plan_date
+
+    night = check_plan_date(plan_date) if plan_date else default_plan_date()
     try:
         fleet = fleet_file.load_fleet(fleet_path)
         tasks = fleet_file.resolve(fleet, fleet_path, night)
         root = fleet_file.output_root(fleet, fleet_path)
-        check_writable(root, fleet_path)
+        publish.check_writable(root, key="fleet.output_root", file=fleet_path)
     except InputError as exc:
         emit("fleet_unusable", fleet=str(fleet_path), error=str(exc))
         raise
@@ -316,16 +318,6 @@ def run_nightly(
         emit("lock_held", fleet=str(fleet_path), message=str(exc))
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_LOCKED
-
-
-def check_writable(root: Path, fleet_path: Path) -> None:
-    """The data folder, or the nearest folder that would hold it, must be writable (no writes here)."""
-    existing = root
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise InputError(f"the data folder {root} cannot be written ({existing} is not a writable folder)",
-                         file=fleet_path, key="fleet.output_root")
 
 
 def _locked_run(context: RunContext, fleet: fleet_file.Fleet, fleet_path: Path) -> int:

@@ -26,6 +26,8 @@ from greendc.weather.errors import InputError
 
 #: The data folder of DESIGN.md; plans go to ``plans/<site>/<date>/`` under it.
 DEFAULT_DATA_DIR = publish.DEFAULT_DATA_DIR
+#: Plan dates greendc accepts: inside pandas' nanosecond timestamps (1677-2262) with a horizon to spare.
+FIRST_PLAN_DATE, LAST_PLAN_DATE = date(1900, 1, 1), date(2200, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,14 @@ def tomorrow(timezone: str, now: pd.Timestamp | None = None) -> date:
     """Tomorrow on the site's local calendar (the default plan date)."""
     today = (now if now is not None else pd.Timestamp.now(tz="UTC")).tz_convert(timezone).date()
     return today + timedelta(days=1)
+
+
+def check_plan_date(day: date, key: str = "--date") -> date:
+    """Refuse a date outside FIRST_PLAN_DATE..LAST_PLAN_DATE before pandas fails on it with a traceback."""
+    if not FIRST_PLAN_DATE <= day <= LAST_PLAN_DATE:
+        raise InputError(f"{day.isoformat()} is outside the plan dates greendc supports "
+                         f"({FIRST_PLAN_DATE.isoformat()} to {LAST_PLAN_DATE.isoformat()})", key=key)
+    return day
 
 
 def day_start(plan_date: date, timezone: str) -> pd.Timestamp:
@@ -122,7 +132,7 @@ def read_inputs(site_ref: str | Path, *, plan_date: date | None, jobs_path: Path
     """Load the site, the queue (or the sample queue) and the weather (or None: the synthetic year)."""
     site, site_toml = read_site(site_ref)
     tz = site.site.timezone
-    day = plan_date or tomorrow(tz)
+    day = check_plan_date(plan_date) if plan_date else tomorrow(tz)
     notes: list[str] = []
     digests = {"site": sha256_bytes(site_toml)}
     with collected_warnings(notes):

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import errno
 import fcntl
 import hashlib
 import json
@@ -74,22 +75,47 @@ class ForeignTargetError(InputError):
 
 
 def check_target(target: Path, kind: FolderKind, *, key: str = "--out") -> None:
-    """Refuse a target greendc may not replace: a file, a folder with other content, a link to either."""
+    """Refuse a target greendc may not replace or cannot write: a file, a folder with other content, a link
+    to either, the working folder (unless a folder of this kind), a folder whose parent is read-only."""
     path = Path(target)
     if path.is_symlink() and not path.resolve().is_dir():
         raise ForeignTargetError(f"is a link to something that is not a {kind.label}", file=path, key=key)
-    if not path.exists():
-        return
-    if not path.is_dir():
+    _refuse_working_folder(path, kind, key)
+    if path.exists() and not path.is_dir():
         raise ForeignTargetError(f"exists and is a file, not a {kind.label}; give a folder path",
                                  file=path, key=key)
-    found = _relative_entries(path.resolve())
+    found = _relative_entries(path.resolve()) if path.exists() else set()
     foreign = sorted(found - kind.entries)
     if found and (foreign or kind.marker not in found):
         shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
         raise ForeignTargetError(
             f"not empty and not a {kind.label} (it holds {shown or 'no ' + kind.marker}); greendc replaces "
             "only folders it wrote: give a new or empty folder", file=path, key=key)
+    check_writable(Path(os.path.abspath(path)).parent, key=key, file=path)
+
+
+def _refuse_working_folder(path: Path, kind: FolderKind, key: str) -> None:
+    """The current folder (``--out .``) or one holding it is replaced only when it already is this kind."""
+    here = Path.cwd()
+    if path.exists() and path.resolve() in (here, *here.parents) and not (path / kind.marker).is_file():
+        raise ForeignTargetError(f"is the current folder (or holds it) and not a {kind.label}; give a new "
+                                 "folder path, e.g. --out ./plan", file=path, key=key)
+
+
+def nearest_existing(path: Path) -> Path:
+    """``path`` made absolute, or its nearest ancestor that exists (what ``mkdir -p`` would write into)."""
+    existing = Path(os.path.abspath(path))
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    return existing
+
+
+def check_writable(folder: Path, *, key: str = "--out", file: Path | None = None) -> None:
+    """Refuse, before any work, a folder that cannot be created or written (read-only, no permission)."""
+    existing = nearest_existing(folder)
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"cannot be written: {existing} is not a writable folder (read-only or no "
+                         "permission)", file=file or folder, key=key)
 
 
 def _relative_entries(folder: Path) -> set[str]:
@@ -97,20 +123,38 @@ def _relative_entries(folder: Path) -> set[str]:
     return {p.relative_to(folder).as_posix() for p in folder.rglob("*")}
 
 
+class WriteFailedError(InputError):
+    """Writing a folder failed part-way (a full disk, permissions changed): nothing was published."""
+
+
 @contextlib.contextmanager
-def staged_folder(target: Path, kind: FolderKind) -> Iterator[Path]:
-    """A fresh sibling of ``target`` to fill; on success it replaces ``target``, on an error it is removed."""
-    target = Path(target)
-    check_target(target, kind)
-    target.parent.mkdir(parents=True, exist_ok=True)
+def staged_folder(target: Path, kind: FolderKind, *, key: str = "--out") -> Iterator[Path]:
+    """A fresh sibling of ``target`` to fill; on success it replaces ``target``, on an error it is removed.
+
+    An OSError while filling or publishing (ENOSPC, EACCES, EROFS) becomes one WriteFailedError line:
+    the staging folder is removed and ``target`` is as it was.
+    """
+    target = Path(os.path.abspath(target))  # `--out .` has no name to make a sibling from
+    check_target(target, kind, key=key)
     staging = target.parent / f".{target.name}.tmp-{os.getpid()}"
-    remove_tree(staging)
-    staging.mkdir()
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_tree(staging)
+        staging.mkdir()
         yield staging
         replace_folder(staging, target, kind)
+    except OSError as exc:
+        raise WriteFailedError(f"could not write the {kind.label} ({_os_reason(exc)}); nothing was "
+                               "published and what was there is unchanged", file=target, key=key) from None
     finally:
         remove_tree(staging)
+
+
+def _os_reason(exc: OSError) -> str:
+    """An OSError in a few words: its errno name and text ("ENOSPC: No space left on device")."""
+    name = errno.errorcode.get(exc.errno or 0, "")
+    text = exc.strerror or str(exc)
+    return f"{name}: {text}" if name else text
 
 
 def replace_folder(staging: Path, target: Path, kind: FolderKind) -> Path:
@@ -151,7 +195,8 @@ def remove_tree(path: Path) -> None:
     if path.is_symlink():
         path.unlink()
     elif path.is_dir():
-        path.chmod(stat.S_IMODE(path.stat().st_mode) | stat.S_IRWXU)
+        with contextlib.suppress(OSError):  # a read-only file system: rmtree below says nothing either
+            path.chmod(stat.S_IMODE(path.stat().st_mode) | stat.S_IRWXU)
         shutil.rmtree(path, ignore_errors=True)
 
 
