@@ -23,7 +23,7 @@ BAD_INPUTS = [
     ("setpoint_outside_ashrae.toml", "cooling.setpoint_levels_c", "ASHRAE A1 allowable range 15-32"),
     ("tariff_overlap.toml", "grid.tariff", "priced by more than one period"),
     ("tariff_gap.toml", "grid.tariff", "07:00 in month 1 is not priced"),
-    ("negative_capacity.toml", "pv.kwp", "allowed: kwp >= 0 [kWp]"),
+    ("negative_capacity.toml", "pv.kwp", "allowed: 0 <= kwp <= 5,000,000 [kWp]"),
     ("unknown_timezone.toml", "site.timezone", "use an IANA name"),
     ("malformed.toml", "it.nodes", "malformed TOML"),
 ]
