@@ -192,7 +192,7 @@ def load_fleet(path: str | Path) -> Fleet:
     try:
         return Fleet.model_validate(raw)
     except ValidationError as exc:
-        error = validation_to_input_error(exc, file)
+        error = validation_to_input_error(exc, file, root=Fleet)
         raise InputError(error.message, file=file, key=_one_based(error.key)) from None
 
 

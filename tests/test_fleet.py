@@ -84,9 +84,15 @@ def test_site_file_label_is_its_site_id(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "key", "message"),
     [
-        ('[[site]]\nid = "wuhu"\njobz = "x"\n', "site[1].jobz", "unknown key"),
+        ('[[site]]\nid = "wuhu"\njobz = "x"\n', "site[1].jobz",
+         "unknown key; allowed here: jobs, jobs_format, weather, .*, id, file$"),
+        ('[fleet]\nnme = "x"\n[[site]]\nid = "wuhu"\n', "fleet.nme",
+         "allowed here: name, output_root, workers, scheduler$"),
+        ('[defaults]\nfoo = 1\n[[site]]\nid = "wuhu"\n', "defaults.foo", "allowed here: jobs, .*, rel_gap$"),
+        ('foo = 1\n[[site]]\nid = "wuhu"\n', "foo", "allowed here: fleet, defaults, site$"),
         ('[[site]]\nid = "wu"\n[[site]]\nid = "qingpu"\nfile = "a.toml"\n', "site[2]", "exactly one of 'id'"),
-        ('[[site]]\nid = "wuhu"\ntime_limit_s = -1\n', "site[1].time_limit_s", "greater than 0"),
+        ('[[site]]\nid = "wuhu"\ntime_limit_s = -1\n', "site[1].time_limit_s",
+         r"greater than 0 \(got -1\); allowed: 0 < time_limit_s <= 3,600 \[s\]"),
         ('[[site]]\nid = "wuhu"\nweather = "wx/{day}.nc"\n', "site[1]", "unknown placeholder {day}"),
         ('[[site]]\nid = "wuhu"\n[[site]]\nid = "wuhu"\n', None, "site listed twice: wuhu"),
         ('[fleet]\nworkers = 0\n[[site]]\nid = "wuhu"\n', "fleet.workers", "greater than or equal to 1"),
