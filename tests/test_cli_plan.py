@@ -150,9 +150,9 @@ def test_heuristic_only_run_is_a_flagged_fallback(tmp_path: Path) -> None:
     """The nightly's heuristic-only retry: today's practice, verified, flagged as a fallback."""
     from datetime import date
 
+    from greendc.optimizer.day.inputs import read_inputs
     from greendc.optimizer.types import PlanSettings
 
-    from greendc.optimizer.day.inputs import read_inputs
     from greendc.workflows.plan import plan_with_report
 
     inputs = read_inputs(SITE, plan_date=date(2026, 12, 1), jobs_path=JOBS / "good.csv", weather_path=None,
@@ -180,10 +180,9 @@ def test_a_dearer_incumbent_gives_way_to_the_cheaper_plan() -> None:
     """A plan costing more than the plan it is compared with is replaced by it, flagged with the reason."""
     from greendc.optimizer.day.baseline import baseline_plan
     from greendc.optimizer.day.plan import make_plan
+    from greendc.optimizer.day.service import no_worse_than_baseline
     from greendc.optimizer.types import PlanSettings
     from test_baseline import job, tiny_profile, tiny_site
-
-    from greendc.optimizer.day.service import no_worse_than_baseline
 
     site = tiny_site()
     profile = tiny_profile(site)

@@ -98,7 +98,7 @@ def as_fallback(baseline: Plan, reason: str, *, solver: SolverInfo | None = None
     baseline's own); ``facts`` set other Plan fields (warnings, solve facts, a rejected objective).
     """
     info = replace(solver or baseline.solver, status="fallback", fallback=True, fallback_reason=reason)
-    return replace(baseline, kind="fallback", solver=info, **facts)  # type: ignore[arg-type]
+    return replace(baseline, kind="fallback", solver=info, **facts)
 
 
 #: A solved model: the model, its data, the solve outcome and the model's build seconds.

@@ -111,7 +111,7 @@ class ParetoPoint(_Part):
 class PlanMeta(_Part):
     """plan.json: everything needed to audit the plan and recompute it from steps.csv."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     kind: Literal["greendc plan"] = "greendc plan"
     site: SiteMeta
     plan_date: str
