@@ -225,3 +225,62 @@ def test_only_renewables_export_even_when_exporting_pays_more_than_importing(siz
     assert (s["export_kw"] <= s["renewable_kw"] + 1e-3).all()
     if not sized:  # nothing built: nothing to export
         assert s["export_kw"].max() == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("solver", ["highs", "clarabel"])
+def test_a_size_at_its_limit_is_flagged_with_its_shadow_value(solver: str) -> None:
+    # The PV toy: each kWp is worth 12 and costs 6 over the 2 days until 200 kWp. Capped at 100 kWp,
+    # one more kWp would save 12 - 6 = 6 over the horizon, 6 x 8760 / 48 = 1095 a year; capped at
+    # 1000 kWp the optimum (200) sits below its limit: not flagged, no shadow value.
+    from greendc.optimizer.study.kpis import size_limit_kpis
+
+    hours = 48
+    for cap, at_limit, shadow in ((100.0, 1.0, 1095.0), (1000.0, 0.0, 0.0)):
+        p = toy(
+            hours,
+            pv_kw_per_kw=solar(hours),
+            sizes=SizeBounds(pv_kw=(0.0, cap)),
+            unit_costs=UnitCosts(pv_per_kw_year=per_horizon(6.0, hours)),
+        )
+        kpis = size_limit_kpis(p, solve_year(p, solver=solver))  # type: ignore[arg-type]
+        assert kpis["pv_kw_at_limit"] == at_limit and kpis["battery_kwh_at_limit"] == 0.0
+        assert kpis["pv_kw_shadow_per_year"] == pytest.approx(shadow, abs=1e-2)
+
+
+def test_the_limit_is_named_by_whose_it_is() -> None:
+    from greendc.optimizer.study.kpis import at_limit_text
+    from greendc.optimizer.study.scenarios import Limits, Scenario
+    from greendc.sites.loader import load_site
+    from greendc.sites.model import SizingLimits
+
+    site = load_site("zhongwei")
+    scenario = Scenario(name="s", limits=Limits(pv_max_kw=60_000.0))
+    flags = {"pv_kw_at_limit": 1.0, "wind_kw_at_limit": 0.0, "battery_kwh_at_limit": 1.0}
+    assert at_limit_text(flags, site, scenario) == "pv_max_kw; battery_max_kwh"
+    roof = site.model_copy(update={"sizing": SizingLimits(pv_max_kw=5_000.0)})
+    assert at_limit_text(flags, roof, scenario) == "sizing.pv_max_kw; battery_max_kwh"
+
+
+@pytest.mark.parametrize(
+    "purchase_price, pv_kw, green_kwh, cost",
+    [(None, 200.0, 0.0, 6400.0), (0.5, 0.0, 2400.0, 6000.0), (1.0, 200.0, 0.0, 6400.0)],
+)
+def test_minimum_green_share_by_pv_or_purchase(
+    purchase_price: float | None, pv_kw: float, green_kwh: float, cost: float
+) -> None:
+    # 2 days, 100 kW, 4800 kWh; PV costs 20 per kWp and is worth only 12: not built unless half the
+    # energy (2400 kWh) must be green. 200 kWp give 100 kW x 24 daytime h = 2400 kWh: 2400 imports +
+    # 4000 = 6400. Buying 2400 kWh green at +0.5 costs 4800 + 1200 = 6000 (cheaper); at +1.0, 7200.
+    hours = 48
+    p = toy(
+        hours,
+        pv_kw_per_kw=solar(hours),
+        sizes=SizeBounds(pv_kw=(0.0, 1000.0)),
+        unit_costs=UnitCosts(pv_per_kw_year=per_horizon(20.0, hours)),
+        min_green_share=0.5,
+        green_purchase_price_per_kwh=np.inf if purchase_price is None else purchase_price,
+    )
+    result = solve_year(p)
+    assert result.sizes["pv_kw"] == pytest.approx(pv_kw, abs=1e-3)
+    assert result.green_purchase_kwh == pytest.approx(green_kwh, abs=1e-3)
+    assert result.objective == pytest.approx(cost, rel=1e-6)

@@ -38,6 +38,7 @@ from greendc.optimizer.study.assembly import (
     ranking_table,
     report_notes,
 )
+from greendc.optimizer.study.currency import scenario_in, study_rates
 from greendc.optimizer.study.scenarios import (
     Scenario,
     ScenarioFile,
@@ -66,8 +67,9 @@ def check_size_limits(sites: list[Site], scenarios: Sequence[Scenario], file: Pa
             try:
                 size_bounds(scenario, site)
             except ValueError as exc:
-                raise InputError(f"scenario {scenario.name!r} at site {site.id!r}: {exc}",
-                                 file=file, key="limits") from None
+                raise InputError(
+                    f"scenario {scenario.name!r} at site {site.id!r}: {exc}", file=file, key="limits"
+                ) from None
 
 
 def resolve_study(
@@ -101,6 +103,17 @@ def resolve_study(
     loaded = [load_site(s) for s in chosen]  # parses each site file now: errors before computing
     ids = [site.id for site in loaded]
     check_size_limits(loaded, scenarios, scenarios_file)
+    currency, rates = study_rates(
+        {site.site.currency for site in loaded} | {s.currency for s in scenarios},
+        parsed.study if parsed else None,
+        scenarios_file,
+    )
+    if fidelity == "daily" and set(rates.values()) != {1.0}:
+        raise InputError(
+            "the daily fidelity plans in each site's own currency; use --fidelity aggregate "
+            "for a study that converts currencies",
+            key="--fidelity",
+        )
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise InputError(f"site id {duplicates[0]!r} is given twice", key="--sites")
@@ -115,11 +128,13 @@ def resolve_study(
     return StudySpec(
         name=study_name,
         sites=tuple(chosen),
-        scenarios=scenarios,
+        scenarios=tuple(scenario_in(s, rates[s.currency], currency) for s in scenarios),
         year=study_year,
         seed=seed,
         fidelity=fidelity,
         forecast_error=forecast_error,
+        currency=currency,
+        rates=rates,
     )
 
 
@@ -167,9 +182,16 @@ def run_study(
     outcome = StudyOutcome()
     keys: dict[Any, tuple[str, str]] = {}
     for ref in spec.sites:
-        site_id = load_site(ref).id
+        site = load_site(ref)
+        site_id = site.id
         inputs = client.submit(
-            site_inputs, ref, spec.year, spec.seed, key=f"inputs-{site_id}-{time.time_ns()}", pure=False
+            site_inputs,
+            ref,
+            spec.year,
+            spec.seed,
+            spec.rates.get(site.site.currency, 1.0),
+            key=f"inputs-{site_id}-{time.time_ns()}",
+            pure=False,
         )
         for scenario in spec.scenarios:
             submit = submit_daily if spec.fidelity == "daily" else submit_aggregate

@@ -17,8 +17,8 @@ from greendc.optimizer.study.scenarios import Scenario
 
 #: Score used by ranking.csv.
 SCORE_BASIS = (
-    "total annual cost at the scenario's carbon price "
-    "(energy + demand + carbon + capital + O&M - subsidy - export)"
+    "net annual cost at the scenario's carbon price "
+    "(energy + demand + carbon + capital + O&M + green purchases - subsidy - export - vouchers)"
 )
 
 
@@ -40,6 +40,10 @@ class StudySpec:
     """aggregate (one LP per year) or daily (the daily MILP on a rolling horizon). [-]"""
     forecast_error: float | None = None
     """Scale of the forecast-error model for the daily fidelity; None plans on actuals. [-]"""
+    currency: str = "CNY"
+    """Reporting currency: every cost of the study is in it (greendc.optimizer.study.currency). [-]"""
+    rates: dict[str, float] = field(default_factory=lambda: {"CNY": 1.0})
+    """Units of the reporting currency per unit of each currency used. [-]"""
 
 
 @dataclass
@@ -112,25 +116,40 @@ def kpi_table(cube: xr.Dataset, outcome: StudyOutcome, spec: StudySpec) -> pd.Da
     }
     place = pd.DataFrame.from_dict(places, orient="index").rename_axis("site").reset_index()
     carbon = {s.name: s.carbon_price_per_t for s in spec.scenarios}
+    limits = {key: ds.attrs.get("at_limit", "") for key, ds in outcome.results.items()}
     frame = frame.merge(place, on="site", how="left")
     frame.insert(2, "carbon_price_per_t", frame["scenario"].map(carbon))
-    frame.insert(3, "score", frame["total_cost"])
+    voucher = frame.get("voucher", 0.0)
+    frame.insert(3, "score", frame["total_cost"] - voucher)
+    frame["currency"] = spec.currency
+    frame["at_limit"] = [limits[k] for k in zip(frame["site"], frame["scenario"], strict=True)]
     frame["fidelity"] = spec.fidelity
     front = [
         "site",
         "scenario",
         "carbon_price_per_t",
         "score",
+        "currency",
         "pue",
         "carbon_kg_per_mwh_it",
         "total_cost",
+        "net_cost_per_gpu_hour",
         "pv_kw",
         "wind_kw",
         "battery_kwh",
         "battery_kw",
+        "at_limit",
+        "capex_total",
         "npv_vs_bau",
+        "irr",
+        "simple_payback_years",
+        "discounted_payback_years",
+        "lcoe_onsite_per_kwh",
+        "pue_cap",
+        "pue_over_cap",
         "fidelity",
     ]
+    front = [c for c in front if c in frame.columns]
     rest = [c for c in frame.columns if c not in front]
     return frame[front + rest].reset_index(drop=True)
 
@@ -142,7 +161,9 @@ def ranking_table(kpis: pd.DataFrame) -> pd.DataFrame:
         "rank",
         "site",
         "score",
+        "currency",
         "total_cost",
+        "net_cost_per_gpu_hour",
         "carbon_t",
         "carbon_kg_per_mwh_it",
         "pue",
@@ -150,8 +171,12 @@ def ranking_table(kpis: pd.DataFrame) -> pd.DataFrame:
         "wind_kw",
         "battery_kwh",
         "battery_kw",
+        "at_limit",
         "npv_vs_bau",
+        "irr",
+        "discounted_payback_years",
     ]
+    columns = [c for c in columns if c in kpis.columns]
     ranked = kpis.sort_values(["scenario", "score"]).copy()
     ranked["rank"] = ranked.groupby("scenario").cumcount() + 1
     order = {name: i for i, name in enumerate(dict.fromkeys(kpis["scenario"]))}

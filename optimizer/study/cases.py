@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
+from greendc.optimizer.study.economics import ECONOMICS_UNITS, gpu_hour_kpis, investment_kpis
 from greendc.optimizer.study.kpis import year_dataset
 from greendc.optimizer.study.problem import CoolingChoice, YearProblem, YearResult
 from greendc.optimizer.study.scenarios import Scenario
-from greendc.optimizer.study.site_problem import per_kw_site, year_problem
-from greendc.optimizer.study.sizing import npv_against_baseline
+from greendc.optimizer.study.site_problem import it_scale, per_kw_site, year_problem
+from greendc.optimizer.study.sizing import HOURS_PER_YEAR
 from greendc.optimizer.study.year_solve import solve_year
 from greendc.sites.loader import load_site, resolve_site_path
 from greendc.sites.model import Site
@@ -35,6 +36,8 @@ class SiteInputs:
     """PV AC output per kWp. [kW/kWp]"""
     wind_kw_per_kw: np.ndarray
     """Wind output per kW of turbine rating. [kW/kW]"""
+    site_rate: float = 1.0
+    """Units of the study's reporting currency per unit of the site's currency. [-]"""
 
 
 def wind_rated_kw(site: Site) -> float:
@@ -44,7 +47,7 @@ def wind_rated_kw(site: Site) -> float:
     return turbine_rated_kw(wind.turbine_type)
 
 
-def site_inputs(site_ref: str, year: int, seed: int) -> SiteInputs:
+def site_inputs(site_ref: str, year: int, seed: int, site_rate: float = 1.0) -> SiteInputs:
     """One site's synthetic weather year and profile, with PV per kWp and wind per kW (a Dask task)."""
     site = load_site(site_ref)
     unit = per_kw_site(site)
@@ -52,7 +55,7 @@ def site_inputs(site_ref: str, year: int, seed: int) -> SiteInputs:
     # a relative emission_series_file is relative to the site file's folder
     profile = site_profile(unit, weather, base_dir=resolve_site_path(site_ref).parent)
     wind_per_kw = profile["wind_kw"].to_numpy() / wind_rated_kw(site)
-    return SiteInputs(site, profile, profile["pv_kw"].to_numpy(), wind_per_kw)
+    return SiteInputs(site, profile, profile["pv_kw"].to_numpy(), wind_per_kw, site_rate)
 
 
 def case_problem(inputs: SiteInputs, scenario: Scenario, bau: bool) -> tuple[YearProblem, CoolingChoice]:
@@ -64,6 +67,7 @@ def case_problem(inputs: SiteInputs, scenario: Scenario, bau: bool) -> tuple[Yea
         pv_kw_per_kw=inputs.pv_kw_per_kw,
         wind_kw_per_kw=inputs.wind_kw_per_kw,
         business_as_usual=bau,
+        site_rate=inputs.site_rate,
     )
 
 
@@ -89,25 +93,23 @@ def case_dataset(
 def site_scenario_year(inputs: SiteInputs, scenario: Scenario) -> xr.Dataset:
     """Business as usual and the optimum of one site under one scenario, with KPIs and NPV (a Dask task)."""
     bau, _, _ = case_dataset(inputs, scenario, True)
-    opt, _, _ = case_dataset(inputs, scenario, False)
-    return with_bau(opt, bau, inputs.site, scenario)
+    opt, problem, _ = case_dataset(inputs, scenario, False)
+    return with_bau(opt, bau, inputs.site, scenario, problem.steps * problem.step_h)
 
 
-def with_bau(opt: xr.Dataset, bau_ds: xr.Dataset, site: Site, scenario: Scenario) -> xr.Dataset:
-    """The optimum's dataset with business as usual's KPIs (``bau_`` prefix), the NPV and the site's place."""
+def with_bau(
+    opt: xr.Dataset, bau_ds: xr.Dataset, site: Site, scenario: Scenario, hours: float = HOURS_PER_YEAR
+) -> xr.Dataset:
+    """The optimum's dataset with business as usual's KPIs (``bau_`` prefix), the investment case
+    against it, GPU-hour costs, vouchers, the PUE check and the site's place."""
     scalars = [name for name, v in bau_ds.data_vars.items() if v.ndim == 0]
     for name in scalars:
         opt[f"bau_{name}"] = bau_ds[name]
-    opt["npv_vs_bau"] = (
-        (),
-        npv_against_baseline(
-            float(bau_ds["total_cost"]),
-            float(opt["total_cost"]),
-            scenario.discount_rate,
-            scenario.analysis_years,
-        ),
-        {"units": "currency"},
-    )
+    kpis = {name: float(v) for name, v in opt.data_vars.items() if v.ndim == 0}
+    extra = investment_kpis(kpis, float(bau_ds["total_cost"]), scenario)
+    extra.update(gpu_hour_kpis(kpis, site, scenario, it_scale(site, scenario), hours))
+    for name, value in extra.items():
+        opt[name] = ((), float(value), {"units": ECONOMICS_UNITS[name]})
     opt["bau_monthly_pue"] = bau_ds["monthly_pue"]
     loc = site.site
     opt.attrs.update(
@@ -117,5 +119,6 @@ def with_bau(opt: xr.Dataset, bau_ds: xr.Dataset, site: Site, scenario: Scenario
         province=loc.province,
         latitude=loc.latitude,
         longitude=loc.longitude,
+        currency=scenario.currency,
     )
     return opt

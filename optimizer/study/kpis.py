@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 import xarray as xr
-from greendc.optimizer.study.problem import CoolingChoice, YearProblem, YearResult
+from greendc.optimizer.study.problem import SIZE_NAMES, CoolingChoice, YearProblem, YearResult
 from greendc.optimizer.study.scenarios import Scenario
+from greendc.optimizer.study.site_problem import binding_limits
 from greendc.optimizer.study.sizing import capital_recovery_factor
 from greendc.sites import cooling
 from greendc.sites.model import Site
+
+#: A size within this share of its upper bound is reported at it. [-]
+AT_LIMIT_FRAC = 0.005
 
 #: Units of every KPI (results.nc attrs and the columns of kpis.csv).
 KPI_UNITS: dict[str, str] = {
@@ -35,10 +39,14 @@ KPI_UNITS: dict[str, str] = {
     "om_cost": "currency",
     "subsidy": "currency",
     "export_revenue": "currency",
+    "green_purchase_cost": "currency",
     "total_cost": "currency",
     "carbon_t": "tCO2",
     "carbon_kg_per_mwh_it": "kgCO2/MWh",
     "renewable_share": "1",
+    "renewable_mwh": "MWh",
+    "green_purchase_mwh": "MWh",
+    "green_share": "1",
     "curtailed_mwh": "MWh",
     "curtailment_frac": "1",
     "deferred_mwh": "MWh",
@@ -48,6 +56,11 @@ KPI_UNITS: dict[str, str] = {
     "battery_kw": "kW",
     "pv_yield_kwh_per_kwp": "kWh/kWp",
     "wind_capacity_factor": "1",
+    **{f"{size}_at_limit": "1" for size in SIZE_NAMES},
+    "pv_kw_shadow_per_year": "currency/kWp/yr",
+    "wind_kw_shadow_per_year": "currency/kW/yr",
+    "battery_kwh_shadow_per_year": "currency/kWh/yr",
+    "battery_kw_shadow_per_year": "currency/kW/yr",
 }
 
 #: Units of the series kept per step in results.nc.
@@ -124,8 +137,9 @@ def tower_water_m3(
 def cost_kpis(problem: YearProblem, result: YearResult, scenario: Scenario) -> dict[str, float]:
     """Cost over the horizon broken into its terms; total_cost equals the LP objective. [currency]
 
-    total = energy + demand + carbon + capital annuity + O&M - subsidy - export revenue, with the
-    capital annuity gross of the subsidy and the subsidy = capex share x annuity + green-power premium.
+    total = energy + demand + carbon + capital annuity + O&M + green purchases - subsidy - export
+    revenue, with the capital annuity gross of the subsidy and the subsidy = capex share x annuity
+    + green-power premium.
     """
     dt = problem.step_h
     s = result.series
@@ -153,6 +167,9 @@ def cost_kpis(problem: YearProblem, result: YearResult, scenario: Scenario) -> d
             + problem.green_power_price_per_kwh * s["renewable_kw"].sum() * dt
         ),
         "export_revenue": float(np.sum(problem.export_price_per_kwh * s["export_kw"]) * dt),
+        "green_purchase_cost": (
+            problem.green_purchase_price_per_kwh * result.green_purchase_kwh if problem.can_buy_green else 0.0
+        ),
     }
     terms["total_cost"] = (
         terms["energy_cost"]
@@ -160,6 +177,7 @@ def cost_kpis(problem: YearProblem, result: YearResult, scenario: Scenario) -> d
         + terms["carbon_cost"]
         + terms["capital_annuity"]
         + terms["om_cost"]
+        + terms["green_purchase_cost"]
         - terms["subsidy"]
         - terms["export_revenue"]
     )
@@ -178,7 +196,11 @@ def carbon_and_renewable_kpis(
     curtailed = np.clip(available - s["renewable_kw"], 0.0, None)
     used_on_site = max(float(s["renewable_kw"].sum() - s["export_kw"].sum()), 0.0)
     baseline_flexible = problem.flexible_share * problem.training_kw
+    facility_kwh = float(s["facility_kw"].sum() * dt)
     return {
+        "renewable_mwh": float(s["renewable_kw"].sum() * dt / 1000.0),
+        "green_purchase_mwh": result.green_purchase_kwh / 1000.0,
+        "green_share": (used_on_site * dt + result.green_purchase_kwh) / facility_kwh,
         "carbon_t": carbon_kg / 1000.0,
         "carbon_kg_per_mwh_it": carbon_kg / it_energy_mwh if it_energy_mwh > 0 else float("nan"),
         "import_mwh": float(s["import_kw"].sum() * dt / 1000.0),
@@ -189,6 +211,29 @@ def carbon_and_renewable_kpis(
         "curtailment_frac": float(curtailed.sum() / available.sum()) if available.sum() > 0 else 0.0,
         "deferred_mwh": float(np.clip(s["flexible_kw"] - baseline_flexible, 0.0, None).sum() * dt / 1000.0),
     }
+
+
+def size_limit_kpis(problem: YearProblem, result: YearResult) -> dict[str, float]:
+    """Per size: 1 when it sits at a positive upper bound (else 0), and that bound's shadow value.
+
+    Within AT_LIMIT_FRAC of the bound counts as at it: an interior point stops short of a vertex
+    where the cost hardly changes near the bound. The shadow value is what one more unit of the
+    bound would save a year, net of the unit's own cost (the LP dual;
+    YearResult.size_shadow_per_year). [-, currency/unit/yr]
+    """
+    out = {}
+    for size in SIZE_NAMES:
+        upper = getattr(problem.sizes, size)[1]
+        at_limit = upper > 0 and result.sizes[size] >= upper * (1.0 - AT_LIMIT_FRAC)
+        out[f"{size}_at_limit"] = float(at_limit)
+        out[f"{size}_shadow_per_year"] = result.size_shadow_per_year.get(size, 0.0) if at_limit else 0.0
+    return out
+
+
+def at_limit_text(kpis: dict[str, float], site: Site, scenario: Scenario) -> str:
+    """The limits sizes sit at, by their keys ("pv_max_kw; sizing.wind_max_kw"), or "". [-]"""
+    names = binding_limits(scenario, site)
+    return "; ".join(names[size][2] for size in SIZE_NAMES if kpis.get(f"{size}_at_limit", 0.0) > 0)
 
 
 def year_dataset(
@@ -232,6 +277,7 @@ def year_dataset(
     kpis.update(cost_kpis(problem, result, scenario))
     kpis.update(carbon_and_renewable_kpis(problem, result, kpis["it_energy_mwh"]))
     kpis.update(result.sizes)
+    kpis.update(size_limit_kpis(problem, result))
     kpis["pv_yield_kwh_per_kwp"] = float(
         problem.pv_kw_per_kw.sum() * problem.step_h * 8760.0 / (problem.steps * problem.step_h)
     )
@@ -244,5 +290,7 @@ def year_dataset(
     ds = xr.Dataset(data, coords={"time": profile["time"].to_numpy(), "month": np.arange(1, 13)})
     for name, unit in {**SERIES_UNITS, **KPI_UNITS, "monthly_pue": "1"}.items():
         ds[name].attrs["units"] = unit
-    ds.attrs.update(solve_s=result.solve_s, build_s=result.build_s)
+    ds.attrs.update(
+        solve_s=result.solve_s, build_s=result.build_s, at_limit=at_limit_text(kpis, site, scenario)
+    )
     return ds

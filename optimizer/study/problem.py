@@ -98,6 +98,11 @@ class YearProblem:
     """Annualised unit costs. [-]"""
     step_h: float = 1.0
     """Step length. [h]"""
+    min_green_share: float = 0.0
+    """Least share of facility energy from renewables used on site (net of export) and green-power
+    purchases. [-]"""
+    green_purchase_price_per_kwh: float = INF
+    """Premium on imported energy bought as green power; INF when none can be bought. [currency/kWh]"""
 
     @property
     def steps(self) -> int:
@@ -135,8 +140,14 @@ class YearProblem:
         return (
             self.has_renewables
             and self.green_power_price_per_kwh == 0
+            and self.min_green_share == 0
             and bool(np.all(self.price_per_kwh + self.carbon_price_per_kg * self.carbon_kg_per_kwh >= 0))
         )
+
+    @property
+    def can_buy_green(self) -> bool:
+        """True when green power may be bought toward the minimum green share. [-]"""
+        return self.min_green_share > 0 and self.green_purchase_price_per_kwh < INF
 
     @property
     def has_flex(self) -> bool:
@@ -185,9 +196,13 @@ class YearResult:
     """Build time. [s]"""
     solve_s: float
     """Solver time (HiGHS or Clarabel). [s]"""
+    green_purchase_kwh: float = 0.0
+    """Imported energy bought as green power over the horizon. [kWh]"""
+    size_shadow_per_year: dict[str, float] = field(default_factory=dict)
+    """Per size: what one more unit of its upper bound would save a year, net of its own cost (the
+    bound's dual); 0 when the size is below its bound. [currency/unit/yr]"""
 
 
 def fixed_sizes(sizes: dict[str, float]) -> SizeBounds:
     """Size bounds that fix every size at the given values (dispatch only)."""
     return SizeBounds(**{name: (sizes[name], sizes[name]) for name in SIZE_NAMES})
-

@@ -118,6 +118,19 @@ class Subsidies(_Model):
     """Premium paid per kWh of on-site renewable energy used (green certificate). [currency/kWh]"""
 
 
+class Voucher(_Model):
+    """A province's computing-power voucher: a share of the compute contract paid, capped per firm."""
+
+    province: str = Field(min_length=1)
+    """Province whose sites it applies to (as in the site file's ``site.province``). [-]"""
+    share: float = Field(gt=0, le=1)
+    """Share of the valid contract value the voucher pays. [-]"""
+    cap_per_firm: float | None = Field(default=None, ge=0)
+    """Most a firm receives a year; None for no cap. [currency/yr]"""
+    source: str = ""
+    """Publication and year the terms come from. [-]"""
+
+
 class Scenario(_Model):
     """One scenario of a study: prices, flexibility, technology options, costs, limits and subsidies."""
 
@@ -164,6 +177,28 @@ class Scenario(_Model):
     """Size limits. [-]"""
     subsidies: Subsidies = Field(default_factory=Subsidies)
     """Subsidies. [-]"""
+    currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+    """ISO 4217 currency of every cost and price in this scenario. [-]"""
+    gpu_hour_price: float | None = Field(default=None, gt=0, le=1000)
+    """Contract price a customer pays per GPU-hour (the base of computing-power vouchers). [currency/GPU-h]"""
+    customer_firms: int = Field(default=1, ge=1, le=10_000)
+    """Customer firms sharing the site's GPU-hours (each voucher cap applies per firm). [-]"""
+    vouchers: list[Voucher] = Field(default_factory=list)
+    """Computing-power vouchers by province. [-]"""
+    min_green_share: float = Field(default=0.0, ge=0, le=1)
+    """Least share of facility energy from on-site renewables and green-power purchases. [-]"""
+    green_purchase_price_per_kwh: float | None = Field(default=None, ge=0, le=5)
+    """Premium on imports bought as green power (certificates, green deals); None: none. [currency/kWh]"""
+
+    @model_validator(mode="after")
+    def _vouchers_need_a_price(self) -> Scenario:
+        if self.vouchers and self.gpu_hour_price is None:
+            raise ValueError("vouchers need gpu_hour_price (the contract value they are a share of)")
+        return self
+
+    def voucher_for(self, province: str) -> Voucher | None:
+        """The voucher of a site's province, if this scenario has one. [-]"""
+        return next((v for v in self.vouchers if v.province.lower() == province.lower()), None)
 
     @field_validator("flex_classes")
     @classmethod
@@ -183,6 +218,18 @@ class StudyHeader(_Model):
     """Site ids or site-file paths to compare; the command line's --sites overrides it. [-]"""
     year: int | None = Field(default=None, ge=1900, le=2200)
     """Calendar year of the synthetic weather; the command line's --year overrides it. [-]"""
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    """Reporting currency of a study that mixes currencies. [-]"""
+    exchange_rates: dict[str, float] = Field(default_factory=dict)
+    """Units of the reporting currency per unit of each other currency, e.g. { USD = 7.1 }. [-]"""
+
+    @field_validator("exchange_rates")
+    @classmethod
+    def _positive_rates(cls, rates: dict[str, float]) -> dict[str, float]:
+        for code, rate in rates.items():
+            if len(code) != 3 or not code.isupper() or not rate > 0:
+                raise ValueError(f"exchange_rates.{code} = {rate:g}: use a 3-letter code and a positive rate")
+        return rates
 
 
 class ScenarioFile(_Model):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import xarray as xr
+from greendc.optimizer.study.matrix import INF
 from greendc.optimizer.study.problem import CoolingChoice, SizeBounds, UnitCosts, YearProblem
 from greendc.optimizer.study.scenarios import Scenario
 from greendc.optimizer.study.sizing import annualised_cost_per_unit
@@ -79,28 +80,42 @@ def it_scale(site: Site, scenario: Scenario) -> float:
     return 1.0 if scenario.it_mw is None else scenario.it_mw * 1000.0 / site.it.max_it_kw
 
 
+#: The limit key of each size, in the scenario's [limits] and the site's [sizing]. [-]
+LIMIT_KEYS = {
+    "pv_kw": "pv_max_kw",
+    "wind_kw": "wind_max_kw",
+    "battery_kwh": "battery_max_kwh",
+    "battery_kw": "battery_max_kw",
+}
+
+
+def binding_limits(scenario: Scenario, site: Site | None = None) -> dict[str, tuple[float, float, str]]:
+    """Per size: (lower, upper, the name of the upper limit), the tighter of scenario and site.
+
+    The name is the scenario's key (``pv_max_kw``) or the site's (``sizing.pv_max_kw``) when the
+    site's is tighter. Raises ValueError when a scenario's minimum exceeds the site's maximum.
+    """
+    lim = scenario.limits
+    own = site.sizing if site is not None and site.sizing is not None else None
+    out = {}
+    for size, key in LIMIT_KEYS.items():
+        low, high = getattr(lim, key.replace("_max_", "_min_")), getattr(lim, key)
+        cap = getattr(own, key) if own is not None else None
+        if cap is not None and low > cap:
+            raise ValueError(f"the scenario's minimum {low:g} is above the site's sizing.{key} {cap:g}")
+        out[size] = (low, high, key) if cap is None or high <= cap else (low, cap, f"sizing.{key}")
+    return out
+
+
 def size_bounds(scenario: Scenario, site: Site | None = None) -> SizeBounds:
     """The scenario's size limits within the site's own (``[sizing]``), or all zero when grid only.
 
     Raises ValueError naming the size when a scenario's minimum exceeds the site's maximum.
     """
+    limits = binding_limits(scenario, site)
     if not scenario.renewables:
         return SizeBounds()
-    lim = scenario.limits
-    own = site.sizing if site is not None and site.sizing is not None else None
-    pairs = {
-        "pv_max_kw": (lim.pv_min_kw, lim.pv_max_kw),
-        "wind_max_kw": (lim.wind_min_kw, lim.wind_max_kw),
-        "battery_max_kwh": (lim.battery_min_kwh, lim.battery_max_kwh),
-        "battery_max_kw": (lim.battery_min_kw, lim.battery_max_kw),
-    }
-    bounds = []
-    for key, (low, high) in pairs.items():
-        cap = getattr(own, key) if own is not None else None
-        if cap is not None and low > cap:
-            raise ValueError(f"the scenario's minimum {low:g} is above the site's sizing.{key} {cap:g}")
-        bounds.append((low, high if cap is None else min(high, cap)))
-    return SizeBounds(*bounds)
+    return SizeBounds(**{size: (low, high) for size, (low, high, _) in limits.items()})
 
 
 def unit_costs(scenario: Scenario) -> UnitCosts:
@@ -122,10 +137,14 @@ def year_problem(
     pv_kw_per_kw: np.ndarray,
     wind_kw_per_kw: np.ndarray,
     business_as_usual: bool = False,
+    site_rate: float = 1.0,
 ) -> tuple[YearProblem, CoolingChoice]:
     """The YearProblem of a site under a scenario, optimised or business as usual.
 
-    Business as usual (REopt's BAU): grid only, no deferral, the plant at its baseline setpoint.
+    Business as usual (REopt's BAU): grid only, no deferral, the plant at its baseline setpoint, no
+    minimum green share. ``site_rate`` converts the site's prices (tariff, export price, demand
+    charge) into the study's reporting currency (greendc.optimizer.study.currency); the scenario
+    is already in it.
     Nominal IT load: firm load plus every training node idle, plus training above idle at the
     scenario's utilisation (``nodes (busy - idle) u``), of which the flexible share may move.
     """
@@ -140,11 +159,11 @@ def year_problem(
     eta = float(np.sqrt(scenario.costs.battery_round_trip_efficiency))
     export_limit = scenario.export_limit_kw if scenario.export_limit_kw is not None else grid.export_limit_kw
     problem = YearProblem(
-        price_per_kwh=profile["price_per_kwh"].to_numpy() * scenario.tariff_scale,
+        price_per_kwh=profile["price_per_kwh"].to_numpy() * scenario.tariff_scale * site_rate,
         export_price_per_kwh=(
             np.full(profile.sizes["time"], scenario.export_price_per_kwh)
             if scenario.export_price_per_kwh is not None
-            else profile["export_price_per_kwh"].to_numpy()
+            else profile["export_price_per_kwh"].to_numpy() * site_rate
         ),
         carbon_kg_per_kwh=carbon,
         pv_kw_per_kw=np.asarray(pv_kw_per_kw, dtype=float),
@@ -162,7 +181,7 @@ def year_problem(
         demand_charge_per_kw_month=(
             scenario.demand_charge_per_kw_month
             if scenario.demand_charge_per_kw_month is not None
-            else grid.demand_charge_per_kw_month
+            else grid.demand_charge_per_kw_month * site_rate
         ),
         carbon_price_per_kg=scenario.carbon_price_per_t / 1000.0,
         green_power_price_per_kwh=scenario.subsidies.green_power_price_per_kwh,
@@ -172,5 +191,9 @@ def year_problem(
         sizes=SizeBounds() if business_as_usual else size_bounds(scenario, site),
         unit_costs=unit_costs(scenario),
         step_h=float(profile.attrs["step_minutes"]) / 60.0,
+        min_green_share=0.0 if business_as_usual else scenario.min_green_share,
+        green_purchase_price_per_kwh=(
+            INF if scenario.green_purchase_price_per_kwh is None else scenario.green_purchase_price_per_kwh
+        ),
     )
     return problem, choice

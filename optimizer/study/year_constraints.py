@@ -24,6 +24,7 @@ S_pv       PV size                                       kWp
 S_w        wind size                                     kW
 E          battery energy                                kWh
 P          battery power                                 kW
+G          imported energy bought as green power         kWh
 =========  ============================================  =======
 
 f_t is the facility power per kW of nominal IT load at the hour's best cooling level
@@ -48,7 +49,7 @@ def build_columns(p: YearProblem) -> Layout:
 
     Objective (currency over the horizon):
     sum_t dt [(price_t + cp carbon_t) imp_t - eprice_t exp_t - g ren_t]
-    + dc sum_m peak_m + (H / 8760) (c_pv S_pv + c_w S_w + c_E E + c_P P).
+    + dc sum_m peak_m + (H / 8760) (c_pv S_pv + c_w S_w + c_E E + c_P P) + gp G.
     """
     T, dt = p.steps, p.step_h
     share = p.year_share
@@ -69,6 +70,8 @@ def build_columns(p: YearProblem) -> Layout:
             lay.add(f"x{j}", T, 0.0, INF)
     if p.demand_charge_per_kw_month > 0:
         lay.add("peak", 12, 0.0, INF, p.demand_charge_per_kw_month)
+    if p.can_buy_green:
+        lay.add("G", 1, 0.0, INF, p.green_purchase_price_per_kwh)
     c = p.unit_costs
     unit_cost = {
         "S_pv": c.pv_per_kw_year,
@@ -248,6 +251,37 @@ def monthly_peak(p: YearProblem, lay: Layout) -> RowBlock:
     return per_step_block(np.arange(T), parts, np.full(T, -INF), np.zeros(T))
 
 
+def green_share(p: YearProblem, lay: Layout) -> RowBlock:
+    """Renewables used on site and green purchases cover at least the share g of facility energy.
+
+    dt sum_t (ren_t - exp_t) + G - g dt sum_t f_t sum_j x_jt >= g dt sum_t f_t (firm_t + rigid)
+    (the 2024 data-centre action plan's green-electricity share for new hub data centres).
+    """
+    T, dt, g = p.steps, p.step_h, p.min_green_share
+    f = p.facility_kw_per_it_kw
+    parts = []
+    if "ren" in lay.slices:
+        parts.append((lay.index("ren"), np.full(T, dt)))
+    if "exp" in lay.slices:
+        parts.append((lay.index("exp"), np.full(T, -dt)))
+    if p.has_flex:
+        parts += [(lay.index(f"x{j}"), -g * dt * f) for j in range(len(p.flex_windows_h))]
+    if "G" in lay.slices:
+        parts.append((lay.index("G"), np.ones(1)))
+    rhs = g * dt * float(np.sum(f * (p.firm_it_kw + p.rigid_training_kw)))
+    cols = np.concatenate([c for c, _ in parts]) if parts else np.zeros(0, dtype=int)
+    vals = np.concatenate([v for _, v in parts]) if parts else np.zeros(0)
+    return RowBlock(np.array([rhs]), np.array([INF]), np.zeros(len(cols), dtype=int), cols, vals)
+
+
+def green_purchase_limit(p: YearProblem, lay: Layout) -> RowBlock:
+    """Green power bought is at most the energy imported: G - dt sum_t imp_t <= 0."""
+    T = p.steps
+    cols = np.concatenate([lay.index("G"), lay.index("imp")])
+    vals = np.concatenate([np.ones(1), np.full(T, -p.step_h)])
+    return RowBlock(np.array([-INF]), np.array([0.0]), np.zeros(T + 1, dtype=int), cols, vals)
+
+
 def size_copies(p: YearProblem, lay: Layout) -> RowBlock:
     """Chain each size variable to daily copies of itself: S@_0 = S, S@_b = S@_{b-1}.
 
@@ -281,6 +315,10 @@ def constraint_blocks(p: YearProblem, lay: Layout) -> list[RowBlock]:
         blocks += [flexible_energy(p, lay), it_capacity(p, lay)]
     if p.demand_charge_per_kw_month > 0:
         blocks.append(monthly_peak(p, lay))
+    if p.min_green_share > 0:
+        blocks.append(green_share(p, lay))
+    if "G" in lay.slices:
+        blocks.append(green_purchase_limit(p, lay))
     return blocks
 
 

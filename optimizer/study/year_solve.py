@@ -38,7 +38,7 @@ def solve_year(p: YearProblem, *, solver: Solver = "auto", time_limit_s: float =
     t1 = time.perf_counter()
     backend = choose_solver(p) if solver == "auto" else solver
     run = _solve_clarabel if backend == "clarabel" else _solve_highs
-    status, objective, x = run(lp, time_limit_s)
+    status, objective, x, upper_dual = run(lp, time_limit_s)
     t2 = time.perf_counter()
     if status != "optimal":
         return YearResult(status, float("nan"), {}, {}, np.zeros(0), t1 - t0, t2 - t1)
@@ -50,11 +50,31 @@ def solve_year(p: YearProblem, *, solver: Solver = "auto", time_limit_s: float =
         peaks_kw=family_values(x, lay, "peak", 12),
         build_s=t1 - t0,
         solve_s=t2 - t1,
+        green_purchase_kwh=float(family_values(x, lay, "G", 1)[0]),
+        size_shadow_per_year=_size_shadow(p, upper_dual, lay),
     )
 
 
-def _solve_highs(lp: highspy.HighsLp, time_limit_s: float) -> tuple[str, float, np.ndarray]:
-    """HiGHS dual simplex: a vertex solution. Returns (status, objective, x)."""
+def _size_shadow(p: YearProblem, upper_dual: np.ndarray, lay: Layout) -> dict[str, float]:
+    """What one more unit of each size's upper bound would save a year: -dObjective/du / (H / 8760).
+
+    A size and its daily copies (size_copies) share the bound, so raising it raises every copy's:
+    the marginal is the sum of their duals. Net of the size's own annualised cost; 0 below the
+    bound. [currency/unit/yr]
+    """
+    out = {}
+    for key, col in SIZE_COLUMNS.items():
+        marginal = upper_dual[lay.slices[col]].sum() + upper_dual[lay.slices[f"{col}@"]].sum()
+        out[key] = round(float(-marginal / p.year_share), 3) + 0.0
+    return out
+
+
+def _solve_highs(lp: highspy.HighsLp, time_limit_s: float) -> tuple[str, float, np.ndarray, np.ndarray]:
+    """HiGHS dual simplex: a vertex solution. Returns (status, objective, x, upper-bound duals).
+
+    The upper-bound dual of a column is its reduced cost where it sits at a finite upper bound
+    (dObjective/du_j, <= 0 when minimising; any sign for a fixed column), else 0.
+    """
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
@@ -64,17 +84,24 @@ def _solve_highs(lp: highspy.HighsLp, time_limit_s: float) -> tuple[str, float, 
     h.run()
     status = h.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
-        return h.modelStatusToString(status).lower(), float("nan"), np.zeros(0)
-    return "optimal", float(h.getInfo().objective_function_value), np.asarray(h.getSolution().col_value)
+        return h.modelStatusToString(status).lower(), float("nan"), np.zeros(0), np.zeros(0)
+    solution = h.getSolution()
+    x, reduced = np.asarray(solution.col_value), np.asarray(solution.col_dual)
+    lower, upper = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
+    finite = np.where(upper < INF, upper, 0.0)
+    at_upper = (upper < INF) & (x >= finite - 1e-9 * np.maximum(1.0, np.abs(finite)))
+    dual = np.where(at_upper, np.where(lower == upper, reduced, np.minimum(reduced, 0.0)), 0.0)
+    return "optimal", float(h.getInfo().objective_function_value), x, dual
 
 
-def _solve_clarabel(lp: highspy.HighsLp, time_limit_s: float) -> tuple[str, float, np.ndarray]:
+def _solve_clarabel(lp: highspy.HighsLp, time_limit_s: float) -> tuple[str, float, np.ndarray, np.ndarray]:
     """Clarabel interior point on the same LP, rewritten as A x + s = b with s in {0} x R+ cones.
 
     Rows with equal bounds and fixed columns go to the zero cone; finite upper (lower) row and
     column bounds become  a x <= u  (-a x <= -l)  in the non-negative cone (Goulart and Chen 2024,
     *Clarabel: an interior-point solver for conic programs with quadratic objectives*).
-    Solutions are interior, so values within 1e-7 of zero are rounded to zero.
+    Solutions are interior, so values within 1e-7 of zero are rounded to zero. The dual z of a
+    row of A x + s = b is -dObjective/db, so a column's upper-bound dual is -z of its bound row.
     """
     import clarabel
 
@@ -109,10 +136,17 @@ def _solve_clarabel(lp: highspy.HighsLp, time_limit_s: float) -> tuple[str, floa
         sp.csc_matrix((n, n)), np.asarray(lp.col_cost_), matrix, rhs, cones, settings
     ).solve()
     if str(solution.status) not in {"Solved", "AlmostSolved"}:
-        return str(solution.status).lower(), float("nan"), np.zeros(0)
+        return str(solution.status).lower(), float("nan"), np.zeros(0), np.zeros(0)
     x = np.asarray(solution.x)
     x[np.abs(x) < 1e-7] = 0.0
-    return "optimal", float(solution.obj_val), x
+    z = np.asarray(solution.z)
+    dual = np.zeros(n)
+    first_fixed = int(eq_rows.sum())
+    dual[fixed] = -z[first_fixed : first_fixed + int(fixed.sum())]
+    first_up = zero_part.shape[0] + int(up_rows.sum()) + int(lo_rows.sum())
+    dual[up_cols] = -z[first_up : first_up + int(up_cols.sum())]
+    dual[np.abs(dual) < 1e-9] = 0.0
+    return "optimal", float(solution.obj_val), x, dual
 
 
 def _read_sizes(x: np.ndarray, lay: Layout) -> dict[str, float]:
