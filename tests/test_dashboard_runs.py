@@ -70,3 +70,34 @@ def test_corrupt_history_is_an_error_card(tmp_path: Path) -> None:
     body = runs.runs_body(tmp_path, None, 50)
     assert "error-card" in body.className
     assert "runs.sqlite" in body.children[1].children and "corrupt" in body.children[1].children
+
+
+@pytest.mark.parametrize("last", ["abc", -5, 7, 1e308, float("nan"), [1, [2]], {"a": 1}, True])
+def test_a_crafted_rows_value_gets_a_message_not_an_error(data_dir: Path, last: object) -> None:
+    """issue 13: runs-last="abc" through the callback was an HTTP 500 with a traceback in the log."""
+    body = runs.runs_body(data_dir, None, last)
+    text = str(body)
+    assert "error-card" in text and "Rows: not a value this page offers" in text and "20, 50, 200, 1000" in text
+
+
+@pytest.mark.parametrize("site", [5, ["zhongwei"], {"x": 1}, "zhong\x00wei"])
+def test_a_crafted_site_value_gets_a_message(data_dir: Path, site: object) -> None:
+    assert "Site: not a value this page offers" in str(runs.runs_body(data_dir, site, 50))
+
+
+@pytest.mark.parametrize(("outputs", "inputs"), [
+    ([("runs-body", "children")], [("runs-site", "value", None), ("runs-last", "value", "abc")]),
+    ([("runs-body", "children")], [("runs-site", "value", [1, [2]]), ("runs-last", "value", 50)]),
+    ([("runs-site", "options"), ("runs-site", "value")], [("runs-query", "data", "abc")]),
+    ([("sites-study", "options"), ("sites-study", "value")], [("sites-query", "data", [1])]),
+    ([("whatif-site", "options"), ("whatif-site", "value")], [("whatif-query", "data", 5)]),
+    ([("plan-date", "options"), ("plan-date", "value")], [("plan-site", "value", {"a": 1})]),
+])
+def test_crafted_callbacks_through_http_answer_200(data_dir: Path, outputs: list[tuple[str, str]],
+                                                   inputs: list[tuple[str, str, object]]) -> None:
+    """Every page callback taking a free value answers a crafted request (Dash's own endpoint), no 500."""
+    from test_dashboard_app import _post
+
+    from greendc.dashboard.app import create_app
+
+    _post(create_app(data_dir).server.test_client(), outputs, inputs)  # asserts 200 or 204

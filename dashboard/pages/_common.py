@@ -53,6 +53,27 @@ def graph(graph_id: str, figure: Any) -> dcc.Graph:
                      mathjax=False)
 
 
+def free_text(value: Any) -> str | None:
+    """A callback value as text, else None: a crafted one (a number, a list) never reaches the readers."""
+    return value if isinstance(value, str) and value and "\x00" not in value else None
+
+
+def query_value(query: Any, key: str) -> str | None:
+    """One text value of a page's query Store (a dict from the URL; anything else counts as empty)."""
+    return free_text(query.get(key)) if isinstance(query, dict) else None
+
+
+def bad_value_card(control: str, value: Any, allowed: str) -> html.Div:
+    """The answer to a value no control offers (a crafted request): what was sent and what is allowed."""
+    return error_card(f"{control}: not a value this page offers", f"got {_short(value)}; allowed: {allowed}")
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """repr of a value cut to ``limit`` characters, for messages about crafted input."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def options(values: list[str]) -> list[dict[str, str]]:
     """Dropdown options whose label is the value."""
     return [{"label": v, "value": v} for v in values]
@@ -60,7 +81,7 @@ def options(values: list[str]) -> list[dict[str, str]]:
 
 def site_choice(data_dir: Path, wanted: str | None) -> tuple[list[dict[str, str]], str | None]:
     """Sites with plans as dropdown options, and the one to select (the wanted one if it has plans)."""
-    sites = data.plan_sites(data_dir)
+    sites, wanted = data.plan_sites(data_dir), free_text(wanted)
     return options(sites), (wanted if wanted in sites else (sites[0] if sites else None))
 
 
@@ -68,6 +89,7 @@ def date_choice(
     data_dir: Path, site: str | None, wanted: str | None
 ) -> tuple[list[dict[str, str]], str | None]:
     """Plan dates of a site, newest first, and the one to select."""
+    site, wanted = free_text(site), free_text(wanted)
     if not site:
         return [], None
     try:

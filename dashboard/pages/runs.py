@@ -9,7 +9,14 @@ import dash
 import pandas as pd
 from dash import Dash, Input, Output, dcc, html
 from greendc.dashboard import data, ids, tables
-from greendc.dashboard.pages._common import empty_card, error_card, options
+from greendc.dashboard.pages._common import (
+    bad_value_card,
+    empty_card,
+    error_card,
+    free_text,
+    options,
+    query_value,
+)
 
 PATH = "/runs"
 #: Choices of how many nights to show.
@@ -73,15 +80,31 @@ def site_options(data_dir: Path) -> list[dict[str, str]]:
     return options(sorted(history[data.RUN_SITE].unique())) if not history.empty else []
 
 
-def runs_body(data_dir: Path, site: str | None, last: int | None) -> html.Div:
-    """The history table, an error card when the database cannot be read, a guide when there is none."""
+def rows_wanted(last: Any) -> int | None:
+    """The Rows choice when it is one the page offers (default when unset), else None."""
+    if last is None:
+        return LAST_CHOICES[1]
+    return last if type(last) is int and last in LAST_CHOICES else None
+
+
+def runs_body(data_dir: Path, site: Any, last: Any) -> html.Div:
+    """The history table, an error card when the database cannot be read, a guide when there is none.
+
+    ``site`` and ``last`` come from the browser, so anything may arrive: values no control offers get a
+    card saying what is allowed.
+    """
+    rows = rows_wanted(last)
+    if rows is None:
+        return bad_value_card("Rows", last, ", ".join(map(str, LAST_CHOICES)))
+    if site is not None and free_text(site) is None:
+        return bad_value_card("Site", site, "a site id from the list, or none for all sites")
     try:
         history = data.read_runs(data_dir)
     except data.DataError as exc:
         return error_card("The nightly history cannot be read", str(exc))
     if history.empty:
         return empty_card(str(data_dir), "nightly runs")
-    frame = history_view(history, site, int(last or LAST_CHOICES[1]))
+    frame = history_view(history, site, rows)
     return html.Div([html.P(f"{len(frame)} of {len(history)} nights", className="hint"), runs_table(frame)])
 
 
@@ -93,10 +116,10 @@ def register(app: Dash, data_dir: Path) -> None:
                   Input(ids.RUNS_QUERY, "data"))
     def _sites(query: dict[str, Any] | None) -> tuple[list[dict[str, str]], str | None]:
         choices = site_options(data_dir)
-        wanted = (query or {}).get("site")
+        wanted = query_value(query, "site")
         return choices, wanted if wanted in {c["value"] for c in choices} else None
 
     @app.callback(Output(ids.RUNS_BODY, "children"), Input(ids.RUNS_SITE, "value"),
                   Input(ids.RUNS_LAST, "value"))
-    def _body(site: str | None, last: int | None) -> html.Div:
+    def _body(site: Any, last: Any) -> html.Div:
         return runs_body(data_dir, site, last)

@@ -9,7 +9,7 @@ import dash
 import pandas as pd
 from dash import Dash, Input, Output, dcc, html
 from greendc.dashboard import data, figures_sites, figures_study, geo, ids, tables
-from greendc.dashboard.pages._common import error_card, graph, options
+from greendc.dashboard.pages._common import error_card, graph, options, query_value
 from greendc.sites import builtin_ids, load_site
 from greendc.sites.model import Site
 
@@ -114,7 +114,7 @@ def register(app: Dash, data_dir: Path) -> None:
                   Input(ids.SITES_QUERY, "data"))
     def _studies(query: dict[str, Any] | None) -> tuple[list[dict[str, str]], str | None]:
         names = data.study_names(data_dir)
-        wanted = (query or {}).get("study")
+        wanted = query_value(query, "study")
         return options(names), wanted if wanted in names else (names[-1] if names else None)
 
     @app.callback(Output(ids.SITES_BODY, "children"), Output(ids.SITES_STUDY_BODY, "children"),

@@ -14,7 +14,14 @@ from typing import Any
 import dash
 from dash import Dash, Input, Output, State, dcc, html
 from greendc.dashboard import data, figures_plan, ids, replan
-from greendc.dashboard.pages._common import date_choice, empty_card, error_card, graph, site_choice
+from greendc.dashboard.pages._common import (
+    date_choice,
+    empty_card,
+    error_card,
+    graph,
+    query_value,
+    site_choice,
+)
 from greendc.weather.errors import InputError
 
 PATH = "/whatif"
@@ -161,12 +168,12 @@ def register(app: Dash, data_dir: Path) -> None:
     @app.callback(Output(ids.WHATIF_SITE, "options"), Output(ids.WHATIF_SITE, "value"),
                   Input(ids.WHATIF_QUERY, "data"))
     def _sites(query: dict[str, Any] | None) -> tuple[list[dict[str, str]], str | None]:
-        return site_choice(data_dir, (query or {}).get("site"))
+        return site_choice(data_dir, query_value(query, "site"))
 
     @app.callback(Output(ids.WHATIF_DATE, "options"), Output(ids.WHATIF_DATE, "value"),
                   Input(ids.WHATIF_SITE, "value"), State(ids.WHATIF_QUERY, "data"))
     def _dates(site: str | None, query: dict[str, Any] | None) -> tuple[list[dict[str, str]], str | None]:
-        return date_choice(data_dir, site, (query or {}).get("date"))
+        return date_choice(data_dir, site, query_value(query, "date"))
 
     @app.callback(Output(ids.WHATIF_SAVED, "children"), Output(ids.WHATIF_START, "data"),
                   Output(ids.WHATIF_CARBON_PRICE, "value"), Output(ids.WHATIF_SETPOINT_RANGE, "value"),
