@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import xarray as xr
+from greendc.optimizer.study.drivers import with_gap_drivers
 from greendc.optimizer.study.scenarios import Scenario
 
 #: Score used by ranking.csv.
@@ -124,6 +125,7 @@ def kpi_table(cube: xr.Dataset, outcome: StudyOutcome, spec: StudySpec) -> pd.Da
     frame["currency"] = spec.currency
     frame["at_limit"] = [limits[k] for k in zip(frame["site"], frame["scenario"], strict=True)]
     frame["fidelity"] = spec.fidelity
+    frame = with_gap_drivers(frame)
     front = [
         "site",
         "scenario",
@@ -147,6 +149,7 @@ def kpi_table(cube: xr.Dataset, outcome: StudyOutcome, spec: StudySpec) -> pd.Da
         "lcoe_onsite_per_kwh",
         "pue_cap",
         "pue_over_cap",
+        "gap_to_best",
         "fidelity",
     ]
     front = [c for c in front if c in frame.columns]
