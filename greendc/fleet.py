@@ -119,6 +119,8 @@ class FleetSection(_Model):
     """Dask worker processes (each runs one site at a time). [-]"""
     scheduler: str | None = None
     """Address of an existing Dask scheduler; unset starts a local cluster of processes. [-]"""
+    keep_days: int = Field(default=14, ge=1, le=3650)
+    """Plans of dates more than this many days before the night's date are pruned. [d]"""
 
 
 class Fleet(_Model):

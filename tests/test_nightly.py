@@ -101,6 +101,17 @@ def test_bad_date_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert "--date: not a date: '31/12/2026'; use YYYY-MM-DD" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("night", ["0001-01-01", "9999-12-31", "1899-12-31", "2201-01-01"])
+def test_a_date_outside_the_supported_range_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                    night: str) -> None:
+    """issue 13: --date 0001-01-01 or 9999-12-31 was a traceback (pandas timestamps end in 1677 and 2262)."""
+    (tmp_path / "f.toml").write_text('[[site]]\nid = "wuhu"\n')
+    assert main(["nightly", "--fleet", str(tmp_path / "f.toml"), "--date", night]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: --date: {night} is outside the plan dates greendc supports "
+                   "(1900-01-01 to 2200-12-31)"]
+
+
 _HOLD = "import sys,time; from pathlib import Path; from greendc.optimizer.io.publish import run_lock\n" \
     "with run_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(60)\n"
 
@@ -211,3 +222,26 @@ def test_a_fresh_interpreter_child_that_ends_in_time_gives_its_exit_code(tmp_pat
 
     assert run_exec(tmp_path, 30.0) == (1, False)  # no spec.json: site_main fails, exit code 1
     assert "spec.json" in (tmp_path / "stderr.txt").read_text()
+
+
+def test_the_summary_is_one_table_for_people(capsys: pytest.CaptureFixture[str]) -> None:
+    """greendc nightly ends with a table on stdout: site, status, solver, gap, savings, time, why."""
+    from greendc.optimizer.io.history import SiteRun
+
+    from greendc.commands.nightly import print_summary
+
+    common = {"run_id": "r", "plan_date": "2026-12-01", "started_utc": "t", "finished_utc": "t"}
+    print_summary([
+        SiteRun(site="wuhu", status="optimal", wall_s=12.3, solver_status="time_limit", gap=0.0123,
+                cost_saving=1234.5, carbon_saving_kg=678.9, **common),
+        SiteRun(site="qingpu", status="kept_previous", wall_s=1.0, error="queue.csv: job j1, nodes",
+                **common),
+    ], 1)
+    out = capsys.readouterr().out
+    assert "greendc nightly 2026-12-01, exit code 1: 1 optimal, 1 kept_previous" in out
+    for header in ("site", "status", "solver", "gap %", "cost saving", "carbon saving kg", "wall s"):
+        assert header in out
+    wuhu = next(line for line in out.splitlines() if "wuhu" in line)
+    for cell in ("optimal", "time_limit", "1.23", "1,234", "679", "12.3"):
+        assert cell in wuhu
+    assert "queue.csv: job j1" in out and len(out.splitlines()) < 25

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from greendc.optimizer.io.publish import publish_version
 
 pytestmark = pytest.mark.slow
 
@@ -53,19 +54,19 @@ def nightly(fleet: Path, night: str, *extra: str) -> subprocess.Popen[str]:
     )
 
 
-Finished = tuple[int, list[dict[str, object]], str]
+Finished = tuple[int, list[dict[str, object]], str, str]
 
 
 def finish(process: subprocess.Popen[str], timeout_s: float = 300) -> Finished:
-    """Wait for a run; its exit code, its JSON log events and the non-JSON stderr lines."""
-    _, err = process.communicate(timeout=timeout_s)
+    """Wait for a run; its exit code, its JSON log events, the non-JSON stderr lines and stdout."""
+    out, err = process.communicate(timeout=timeout_s)
     events, other = [], []
     for line in err.splitlines():
         try:
             events.append(json.loads(line))
         except ValueError:
             other.append(line)
-    return process.returncode, events, "\n".join(other)
+    return process.returncode, events, "\n".join(other), out
 
 
 def site_statuses(events: list[dict[str, object]]) -> dict[str, object]:
@@ -107,7 +108,7 @@ def test_faults_cost_only_their_own_site(tmp_path: Path) -> None:
         '[[site]]\nid = "guian"\nwall_limit_s = 0.5\n\n'
     )
     fleet = write_fleet(tmp_path, sites, 'jobs = "queues/{site}.csv"\n')
-    code, events, _ = finish(nightly(fleet, NEXT_NIGHT))
+    code, events, _, _ = finish(nightly(fleet, NEXT_NIGHT))
     statuses = site_statuses(events)
     assert statuses == {
         "wuhu": "optimal", "qingpu": "kept_previous", "zhongwei": "fallback", "tianfu": "fallback",
@@ -171,7 +172,7 @@ def test_sigkill_while_writing_keeps_the_previous_plan(tmp_path: Path) -> None:
     assert snapshot(site_dir / NIGHT) == before
     assert snapshot(site_dir / "latest") == before
 
-    code, events, _ = finish(nightly(fleet, NIGHT))
+    code, events, _, _ = finish(nightly(fleet, NIGHT))
     assert code == 0, events
     assert any(e["event"] == "staging_removed" for e in events) or not (site_dir / ".staging").exists()
     after = snapshot(site_dir / NIGHT)
@@ -195,13 +196,24 @@ def test_two_runs_at_once_one_gets_the_lock_message(tmp_path: Path) -> None:
 
 
 def test_same_inputs_give_byte_identical_plans(tmp_path: Path) -> None:
+    """Also: a summary table on stdout, and a plan older than keep_days (15 days before) pruned."""
     (tmp_path / "queue.csv").write_text(queue_csv(NIGHT))
     fleet = write_fleet(tmp_path, '[[site]]\nid = "wuhu"\njobs = "queue.csv"\n')
     site_dir = tmp_path / "data/plans/wuhu"
-    code, events, other = finish(nightly(fleet, NIGHT))
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "plan.json").write_text("{}")
+    publish_version(old, site_dir, "2026-11-16")  # 15 days before NIGHT; keep_days defaults to 14
+    code, events, other, out = finish(nightly(fleet, NIGHT))
     assert code == 0
     assert other == ""  # stderr is the JSON log and nothing else: one object per line
     assert events[0]["event"] == "run_start" and events[-1]["event"] == "run_done"
+    assert f"greendc nightly {NIGHT}, exit code 0: 1 optimal" in out
+    (line,) = [x for x in out.splitlines() if "wuhu" in x]
+    assert "optimal" in line and "{" not in out  # a table for people; the JSON stays on stderr
+    (pruned,) = [e for e in events if e["event"] == "pruned"]
+    assert len(pruned["removed"]) == 2 and pruned["removed"][0] == "2026-11-16"  # the pointer and its version
+    assert not (site_dir / "2026-11-16").is_symlink()
     first_version = os.readlink(site_dir / NIGHT)
     first = snapshot(site_dir / NIGHT)
     shutil_copy = {k: bytes(v) for k, v in first.items()}
@@ -218,7 +230,7 @@ def test_a_corrupt_history_is_moved_aside_and_the_night_planned(tmp_path: Path) 
     db = tmp_path / "data" / "runs.sqlite"
     db.parent.mkdir()
     db.write_bytes(b"not a database\n" * 100)
-    code, events, other = finish(nightly(fleet, NIGHT))
+    code, events, other, _ = finish(nightly(fleet, NIGHT))
     assert code == 0 and other == ""
     (warning,) = [e for e in events if e["event"] == "history_corrupt"]
     copy = Path(str(warning["kept_as"]))

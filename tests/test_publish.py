@@ -170,3 +170,32 @@ def test_a_write_that_fails_at_the_end_is_one_line_and_leaves_nothing(
     assert err == [f"error: {target}: --out: could not write the greendc plan folder (ENOSPC: No space "
                    "left on device); nothing was published and what was there is unchanged"]
     assert _tree(target) == before and os.listdir(tmp_path) == ["d"]
+
+
+def _version(tmp_path: Path, site: Path, day: str) -> Path:
+    """Publish a one-file plan of ``day`` into ``site`` as the nightly does."""
+    staged = tmp_path / f"staged-{day}"
+    staged.mkdir()
+    (staged / "plan.json").write_text(f'{{"day": "{day}"}}')
+    return publish.publish_version(staged, site, day)
+
+
+def test_dates_older_than_keep_days_are_pruned_and_nothing_else(tmp_path: Path) -> None:
+    """Pointers and versions of dates before newest - keep_days go; newer ones, latest and a user's stay."""
+    site = tmp_path / "plans" / "wuhu"
+    for day in ("2026-11-01", "2026-11-16", "2026-11-17", "2026-12-01"):
+        _version(tmp_path, site, day)
+    (site / "2026-10-01").mkdir()  # a real folder greendc plan wrote there: not the nightly's
+    (site / "2026-10-01" / "plan.json").write_text("{}")
+    removed = publish.prune_old_dates(site, pd.Timestamp("2026-12-01").date(), keep_days=14)
+    assert sorted(p.name[:10] for p in removed) == ["2026-11-01"] * 2 + ["2026-11-16"] * 2
+    assert sorted(p.name for p in site.iterdir() if not p.name.startswith(".")) == [
+        "2026-10-01", "2026-11-17", "2026-12-01", "latest"]
+    assert sorted(p.name[:10] for p in (site / publish.VERSIONS).iterdir()) == ["2026-11-17", "2026-12-01"]
+
+
+def test_the_plan_latest_names_is_never_pruned(tmp_path: Path) -> None:
+    site = tmp_path / "wuhu"
+    _version(tmp_path, site, "2026-01-01")
+    assert publish.prune_old_dates(site, pd.Timestamp("2026-12-01").date(), keep_days=1) == []
+    assert (site / "latest" / "plan.json").is_file()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -47,28 +48,42 @@ def runs(
         console.print(last_run_line(nightly[0]))
 
 
-def runs_table(rows: list[SiteRun]) -> Table:
+#: Every column a table of history rows can show: header -> (justification, the cell of a row).
+COLUMNS: dict[str, tuple[str, Callable[[SiteRun], str]]] = {
+    "started (UTC)": ("left", lambda r: r.started_utc),
+    "date": ("left", lambda r: r.plan_date),
+    "site": ("left", lambda r: r.site),
+    "status": ("left", lambda r: f"[{_STYLE[r.status]}]{r.status}[/]"),
+    "solver": ("left", lambda r: r.solver_status),
+    "objective": ("right", lambda r: _fmt(r.objective_total, "{:,.0f}")),
+    "carbon kg": ("right", lambda r: _fmt(r.carbon_kg, "{:,.0f}")),
+    "PUE": ("right", lambda r: _fmt(r.pue, "{:.3f}")),
+    "gap %": ("right", lambda r: _fmt(None if r.gap is None else 100 * r.gap, "{:.2f}")),
+    "cost saving": ("right", lambda r: _fmt(r.cost_saving, "{:,.0f}")),
+    "carbon saving kg": ("right", lambda r: _fmt(r.carbon_saving_kg, "{:,.0f}")),
+    "wall s": ("right", lambda r: f"{r.wall_s:.1f}"),
+    "reason / error": ("left", lambda r: "; ".join(t for t in (r.reason, r.error) if t)),
+}
+#: The columns of ``greendc runs``.
+HISTORY_COLUMNS = ("started (UTC)", "date", "site", "status", "solver", "objective", "carbon kg", "PUE",
+                   "gap %", "wall s", "reason / error")
+#: The columns of the summary ``greendc nightly`` prints when it ends (savings against today's practice).
+SUMMARY_COLUMNS = ("site", "status", "solver", "gap %", "cost saving", "carbon saving kg", "wall s",
+                   "reason / error")
+
+
+def runs_table(rows: list[SiteRun], columns: tuple[str, ...] = HISTORY_COLUMNS,
+               title: str = "greendc nightly history (newest first)") -> Table:
     """A rich table of site runs; empty cells where a value does not apply (no plan, no gap).
 
     ``status`` is the night's verdict; ``solver`` is HiGHS's own word as plan.json records it, so a
     plan stopped at the time limit reads ``time_limit`` (with its gap), never ``optimal``.
     """
-    table = Table(title="greendc nightly history (newest first)")
-    for name, justify in [
-        ("started (UTC)", "left"), ("date", "left"), ("site", "left"), ("status", "left"),
-        ("solver", "left"), ("objective", "right"), ("carbon kg", "right"), ("PUE", "right"),
-        ("gap %", "right"),
-        ("wall s", "right"), ("reason / error", "left"),
-    ]:
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    table = Table(title=title)
+    for name in columns:
+        table.add_column(name, justify=COLUMNS[name][0], overflow="fold")  # type: ignore[arg-type]
     for row in rows:
-        table.add_row(
-            row.started_utc, row.plan_date, row.site, f"[{_STYLE[row.status]}]{row.status}[/]",
-            row.solver_status,
-            _fmt(row.objective_total, "{:,.0f}"), _fmt(row.carbon_kg, "{:,.0f}"), _fmt(row.pue, "{:.3f}"),
-            _fmt(None if row.gap is None else 100 * row.gap, "{:.2f}"), f"{row.wall_s:.1f}",
-            "; ".join(t for t in (row.reason, row.error) if t),
-        )
+        table.add_row(*(COLUMNS[name][1](row) for name in columns))
     return table
 
 

@@ -47,6 +47,8 @@ EXIT_OPTIMAL = 0
 EXIT_DEGRADED = 1
 EXIT_FLEET_UNUSABLE = 2
 EXIT_LOCKED = 3
+#: Told every site's history row (fleet order) and the exit code at the end of a run (the stdout table).
+Summary = Callable[[list[history.SiteRun], int], None]
 #: Wall-clock limit of the heuristic-only retry after a site's process was killed or crashed. [s]
 HEURISTIC_WALL_S = 90.0
 _STDERR_TAIL_CHARS = 600
@@ -275,7 +277,11 @@ class RunContext:
     root: Path
     plan_date: date
     tasks: list[SiteTask]
+    keep_days: int = 14
+    """Plan dates kept before the night's (fleet.keep_days). [d]"""
     statuses: dict[str, str] = field(default_factory=dict)
+    rows: list[history.SiteRun] = field(default_factory=list)
+    """Each site's history row, in the order the sites finished. [-]"""
 
 
 def new_run_id() -> str:
@@ -289,11 +295,13 @@ def run_nightly(
     *,
     dry_run: bool = False,
     echo: Callable[[str], None] = print,
+    summary: Summary | None = None,
 ) -> int:
     """Re-plan every site of the fleet for ``plan_date`` (default tomorrow); return the exit code.
 
     0 every site optimal; 1 some fell back, kept the previous plan or failed; 2 the fleet file is
-    unusable (InputError raised after its log line); 3 another run holds the lock.
+    unusable (InputError raised after its log line); 3 another run holds the lock. ``summary`` gets
+    every site's history row (in fleet order) and the exit code when the run is done.
     """
     from greendc.optimizer.day.inputs import check_plan_date
 
@@ -310,14 +318,18 @@ def run_nightly(
         from greendc.workflows import nightly_site
 
         return nightly_site.dry_run(tasks, root, echo)
-    context = RunContext(new_run_id(), root, night, tasks)
+    context = RunContext(new_run_id(), root, night, tasks, keep_days=fleet.fleet.keep_days)
     try:
         with publish.run_lock(root):
-            return _locked_run(context, fleet, fleet_path)
+            code = _locked_run(context, fleet, fleet_path)
     except publish.LockHeldError as exc:
         emit("lock_held", fleet=str(fleet_path), message=str(exc))
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_LOCKED
+    if summary is not None:
+        order = {task.label: n for n, task in enumerate(tasks)}
+        summary(sorted(context.rows, key=lambda row: order[row.site]), code)
+    return code
 
 
 def _locked_run(context: RunContext, fleet: fleet_file.Fleet, fleet_path: Path) -> int:
@@ -433,6 +445,7 @@ def _finish_site(
             plan_path = str(version)
             emit("publish", site=task.label, plan_date=task.plan_date, path=str(folder / task.plan_date),
                  version=version.name)
+            prune(folder, task, context.keep_days)
         except (OSError, publish.ForeignTargetError) as exc:  # full disk, permissions, a folder not ours
             verdict = replace(verdict, status="kept_previous" if publish.current_plan(folder) else "failed",
                               error=f"publishing failed: {exc}", publish=False)
@@ -444,10 +457,22 @@ def _finish_site(
         shutil.rmtree(_spec_dir(context, task, outcome.heuristic_only), ignore_errors=True)
     row = site_run_row(context.run_id, task, outcome, verdict, plan_path)
     history.record(conn, row)
+    context.rows.append(row)
     for warning in result.get("warnings", []):
         emit("site_warning", site=task.label, warning=warning)
     emit("site_done", site=task.label, status=verdict.status, reason=verdict.reason, error=verdict.error,
          wall_s=outcome.wall_s, solver_status=row.solver_status, gap=row.gap, plan=plan_path)
+
+
+def prune(folder: Path, task: SiteTask, keep_days: int) -> None:
+    """Remove the site's plans of dates older than keep_days before tonight's; a failure is only logged."""
+    try:
+        removed = publish.prune_old_dates(folder, date.fromisoformat(task.plan_date), keep_days=keep_days)
+    except OSError as exc:
+        emit("prune_failed", site=task.label, error=str(exc))
+        return
+    if removed:
+        emit("pruned", site=task.label, keep_days=keep_days, removed=sorted(p.name for p in removed))
 
 
 def site_run_row(

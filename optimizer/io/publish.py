@@ -35,6 +35,7 @@ import stat
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 from greendc.weather.errors import InputError
@@ -339,6 +340,37 @@ def prune_versions(site_dir: Path, name: str, *, keep: int) -> list[Path]:
     for path in removed:
         shutil.rmtree(path, ignore_errors=True)
     return removed
+
+
+def prune_old_dates(site_dir: Path, newest: date, *, keep_days: int) -> list[Path]:
+    """Delete the date pointers and versions of plan dates more than ``keep_days`` before ``newest``.
+
+    Only what the nightly manages goes: ``<date>`` symlinks and ``.versions/<date>-*`` folders; a real
+    folder a user or ``greendc plan`` wrote at ``<date>`` stays, and so does whatever ``latest`` names.
+    """
+    cutoff = newest - timedelta(days=keep_days)
+    in_use = current_plan(site_dir)
+    versions = site_dir / VERSIONS
+    managed = [*(p for p in site_dir.iterdir() if p.is_symlink()),
+               *(versions.iterdir() if versions.is_dir() else ())]
+    removed = [p for p in managed if _before(p.name, cutoff) and p.resolve() != in_use]
+    for path in sorted(removed, key=lambda p: not p.is_symlink()):  # pointers first, then their folders
+        remove_tree(path)
+    return removed
+
+
+def _before(name: str, cutoff: date) -> bool:
+    """True when a pointer or version folder is named by a plan date before ``cutoff``."""
+    day = _date_of(name)
+    return day is not None and day < cutoff
+
+
+def _date_of(name: str) -> date | None:
+    """The plan date a pointer or version folder is named by (``2026-12-01``, ``2026-12-01-<digest>``)."""
+    try:
+        return date.fromisoformat(name[:10])
+    except ValueError:
+        return None
 
 
 @contextlib.contextmanager
