@@ -143,10 +143,56 @@ def figure_study_map(kpis: pd.DataFrame, scenario: str) -> go.Figure:
     return geo.figure_site_map(rows, color="score, M/yr", title=f"Sites by annual cost ({scenario})")
 
 
+#: Drivers of a score gap and their labels in the waterfall (greendc.optimizer.study.drivers).
+GAP_DRIVERS = {
+    "energy_price": "energy price",
+    "pue": "PUE / facility energy",
+    "renewables": "renewables",
+    "demand_charge": "demand charge",
+    "carbon": "carbon",
+    "capex": "capex + O&M",
+    "vouchers": "vouchers",
+}
+
+
+def figure_rank_waterfall(kpis: pd.DataFrame, scenario: str) -> go.Figure:
+    """Why this rank: each site's score gap to the best site of a scenario, as a waterfall of its drivers."""
+    ranked = kpis[kpis["scenario"] == scenario].sort_values("score")
+    rows = ranked[ranked["gap_to_best"] > 0] if "gap_to_best" in ranked else ranked.iloc[0:0]
+    sites, labels, values, measures = [], [], [], []
+    for _, row in rows.iterrows():
+        for driver, label in GAP_DRIVERS.items():
+            sites.append(row["site"])
+            labels.append(label)
+            values.append(row[f"gap_{driver}"] / 1e6)
+            measures.append("relative")
+        sites.append(row["site"])
+        labels.append("gap to best")
+        values.append(row["gap_to_best"] / 1e6)
+        measures.append("total")
+    figure = go.Figure(
+        go.Waterfall(
+            x=[sites, labels],
+            y=values,
+            measure=measures,
+            hovertemplate="%{x}: %{y:+.2f} M<extra></extra>",
+        )
+    )
+    best = ranked["site"].iloc[0]
+    figure.update_layout(
+        title=f"Why this rank ({scenario}): each site's annual cost above {best}, by driver",
+        yaxis_title="million currency / yr",
+        showlegend=False,
+        **{**_LAYOUT, "height": 480},
+    )
+    return figure
+
+
 def study_figures(
     kpis: pd.DataFrame, ranking: pd.DataFrame, results: Path | xr.Dataset | None = None
 ) -> dict[str, go.Figure]:
-    """Every figure of a study by name: map, ranking, pareto, monthly_pue (when results are given), sizes."""
+    """Every figure of a study by name: map, ranking, pareto, monthly_pue (when results are given), sizes
+    and one why_<scenario> waterfall per scenario."""
     scenario = str(ranking["scenario"].iloc[0])
     figures = {
         "map": figure_study_map(kpis, scenario),
@@ -161,4 +207,6 @@ def study_figures(
                 cube["monthly_pue"].sel(scenario=scenario).load(), scenario
             )
     figures["sizes"] = figure_sizes(kpis)
+    for name in dict.fromkeys(ranking["scenario"]):
+        figures[f"why_{name}"] = figure_rank_waterfall(kpis, str(name))
     return figures

@@ -27,22 +27,67 @@ RANKING_COLUMNS = {
     "rank": "rank",
     "site": "site",
     "score": "score (cost/yr)",
+    "net_cost_per_gpu_hour": "net cost / GPU-h",
     "carbon_kg_per_mwh_it": "kgCO2/MWh IT",
     "pue": "PUE",
     "pv_kw": "PV kWp",
     "wind_kw": "wind kW",
     "battery_kwh": "battery kWh",
     "battery_kw": "battery kW",
+    "at_limit": "at limit",
     "npv_vs_bau": "NPV vs BAU",
 }
+
+#: Columns of the investment table (kpis.csv), with their headings.
+INVESTMENT_COLUMNS = {
+    "scenario": "scenario",
+    "site": "site",
+    "capex_pv": "capex PV",
+    "capex_wind": "capex wind",
+    "capex_battery": "capex battery",
+    "capex_net": "capex after subsidy",
+    "annual_om": "O&M/yr",
+    "annual_saving": "saving/yr vs BAU",
+    "npv_vs_bau": "NPV",
+    "irr": "IRR",
+    "simple_payback_years": "payback yr",
+    "discounted_payback_years": "disc. payback yr",
+    "lcoe_onsite_per_kwh": "LCOE on-site /kWh",
+    "cost_per_gpu_hour": "cost / GPU-h",
+    "voucher": "voucher/yr",
+    "net_cost_per_gpu_hour": "net cost / GPU-h",
+    "pv_kw_shadow_per_year": "PV limit value /kWp/yr",
+    "battery_kwh_shadow_per_year": "battery limit value /kWh/yr",
+    "pue": "PUE",
+    "pue_cap": "PUE cap",
+}
+
+
+def _number(value: float) -> str:
+    """Three decimals below 10, thousands separators above."""
+    return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.0f}"
+
+
+def table_html(frame: pd.DataFrame, columns: dict[str, str]) -> str:
+    """Some columns of a table as HTML with rounded numbers and the given headings."""
+    shown = frame[[c for c in columns if c in frame.columns]].rename(columns=columns)
+    return shown.to_html(index=False, float_format=_number, border=0, na_rep="-")
 
 
 def ranking_html(ranking: pd.DataFrame) -> str:
     """The ranking as an HTML table with rounded numbers."""
-    shown = ranking[[c for c in RANKING_COLUMNS if c in ranking.columns]].rename(columns=RANKING_COLUMNS)
-    return shown.to_html(
-        index=False, float_format=lambda v: f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}", border=0
-    )
+    return table_html(ranking.fillna({"at_limit": ""}), RANKING_COLUMNS)
+
+
+def pue_flags(kpis: pd.DataFrame) -> list[str]:
+    """One note per site-scenario whose annual PUE exceeds the policy cap that applies to it."""
+    if "pue_over_cap" not in kpis:
+        return []
+    over = kpis[kpis["pue_over_cap"] > 0]
+    return [
+        f"PUE over its cap: site {r.site}, scenario {r.scenario}: PUE {r.pue:.3f} > cap {r.pue_cap:.2f}"
+        for r in over.itertuples()
+    ]
 
 
 def study_report_html(
@@ -65,13 +110,23 @@ def study_report_html(
             )
         )
     basis = str(ranking["score_basis"].iloc[0]) if "score_basis" in ranking.columns and len(ranking) else ""
-    note_items = "".join(f"<li>{html.escape(n)}</li>" for n in (notes or []))
+    note_items = "".join(f"<li>{html.escape(n)}</li>" for n in [*(notes or []), *pue_flags(kpis)])
+    currency = str(kpis["currency"].iloc[0]) if "currency" in kpis.columns and len(kpis) else "the sites'"
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
         f"<title>greendc study {html.escape(name)}</title><style>{_STYLE}</style></head><body>"
         f"<h1>Site comparison: {html.escape(name)}</h1>"
-        f"<p class='note'>Score: {html.escape(basis)}. Costs per year in the sites' currency. "
-        "BAU = business as usual (grid only, no deferral, baseline setpoint).</p>"
+        f"<p class='note'>Score: {html.escape(basis)}. Costs per year in {html.escape(currency)}. "
+        "BAU = business as usual (grid only, no deferral, baseline setpoint). 'at limit' names the "
+        "size limit an optimum sits at; its value is what one more unit of it would save a year.</p>"
         f"{'<ul class=note>' + note_items + '</ul>' if note_items else ''}"
-        "<h2>Ranking</h2>" + ranking_html(ranking) + "<h2>Figures</h2>" + "".join(parts) + "</body></html>"
+        "<h2>Ranking</h2>"
+        + ranking_html(ranking)
+        + "<h2>Investment case</h2>"
+        + "<p class='note'>Against business as usual over each scenario's analysis period "
+        "(docs/compare.md, 'Investment case').</p>"
+        + table_html(kpis, INVESTMENT_COLUMNS)
+        + "<h2>Figures</h2>"
+        + "".join(parts)
+        + "</body></html>"
     )

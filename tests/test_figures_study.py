@@ -74,10 +74,22 @@ def study_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
 def test_study_figures_have_one_trace_per_scenario_and_the_sizes() -> None:
     kpis, ranking = study_tables()
     figures = figures_study.study_figures(kpis, ranking)
-    assert set(figures) == {"map", "ranking", "pareto", "sizes"}
+    assert set(figures) == {"map", "ranking", "pareto", "sizes", "why_low", "why_high"}
     assert len(figures["ranking"].data) == 2
     sizes = figures["sizes"]
     assert list(sizes.data[0].x) == ["b / low", "b / high"] and list(sizes.data[0].y) == [1.0, 1.0]
+
+
+def test_rank_waterfall_shows_each_drivers_and_the_gap() -> None:
+    kpis, _ = study_tables()
+    kpis = kpis.assign(gap_to_best=[0.0, 1e6, 0.0, 1e6])
+    for driver in figures_study.GAP_DRIVERS:
+        kpis[f"gap_{driver}"] = 0.0
+    kpis["gap_energy_price"] = [0.0, 0.75e6, 0.0, 0.75e6]
+    kpis["gap_vouchers"] = [0.0, 0.25e6, 0.0, 0.25e6]
+    (trace,) = figures_study.figure_rank_waterfall(kpis, "low").data
+    assert list(trace.x[0]) == ["b"] * 8  # the best site (a) has no gap
+    assert list(trace.y) == [0.75, 0, 0, 0, 0, 0, 0.25, 1.0] and trace.measure[-1] == "total"
 
 
 @pytest.mark.slow

@@ -179,7 +179,6 @@ def ranking_table(kpis: pd.DataFrame) -> pd.DataFrame:
         "irr",
         "discounted_payback_years",
     ]
-    columns = [c for c in columns if c in kpis.columns]
     ranked = kpis.sort_values(["scenario", "score"]).copy()
     ranked["rank"] = ranked.groupby("scenario").cumcount() + 1
     order = {name: i for i, name in enumerate(dict.fromkeys(kpis["scenario"]))}
@@ -188,7 +187,7 @@ def ranking_table(kpis: pd.DataFrame) -> pd.DataFrame:
     )
     ranked["score_basis"] = SCORE_BASIS
     extra = ["fidelity"] if "fidelity" in ranked else []
-    return ranked[[*columns, *extra, "score_basis"]].reset_index(drop=True)
+    return ranked[[c for c in [*columns, *extra, "score_basis"] if c in ranked]].reset_index(drop=True)
 
 
 def fidelity_note(spec: StudySpec) -> str:
