@@ -71,7 +71,7 @@ HOLDOUT_SHARE = 0.5
 COLUMNS = (
     "name", "part", "site", "season", "date", "jobs", "seed", "np_share", "load", "window", "checkpoint_h",
     "min_run_h", "n_jobs_queue", "status", "gap", "objective", "bound", "build_s", "solve_s", "n_solves",
-    "wall_s", "around_s", "columns", "rows", "fallback", "widened", "note",
+    "wall_s", "around_s", "columns", "rows", "fallback", "widened", "load1", "note",
 )
 
 
@@ -247,7 +247,25 @@ def run_instance(inst: Instance, time_limit_s: float | None, scratch: Path) -> d
         "rows": facts.model_size.constraints if facts else None,
         "fallback": plan.solver.fallback, "widened": widened,
         "note": plan.solver.fallback_reason[:120] if plan.solver.fallback else "",
+        "load1": os.getloadavg()[0],
     }
+
+
+def run_or_error(inst: Instance, time_limit_s: float | None, scratch: Path, tries: int = 2) -> dict[str, Any]:
+    """``run_instance``, retried once after a pause (a site file being edited meanwhile), else an error row
+    (status 'error', the message in ``note``) that the distributions leave out and count apart."""
+    for attempt in range(tries):
+        try:
+            return run_instance(inst, time_limit_s, scratch)
+        except Exception as exc:
+            message = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+            if attempt + 1 < tries:
+                time.sleep(10.0)
+    return {"name": inst.name, "part": inst.part, "site": inst.site, "season": inst.season,
+            "date": SEASONS[inst.season].isoformat(), "jobs": inst.jobs, "seed": inst.seed,
+            "np_share": inst.np_share, "load": inst.load, "window": inst.window,
+            "checkpoint_h": inst.checkpoint_h, "status": "error", "gap": None, "build_s": 0.0, "solve_s": 0.0,
+            "wall_s": 0.0, "around_s": 0.0, "fallback": False, "note": message}
 
 
 # ---------------------------------------------------------------------------------------------- summary
@@ -311,8 +329,10 @@ def class_of(row: dict[str, Any], key: str) -> str:
     }[key]()
 
 
-def summary(rows: Sequence[dict[str, Any]], worst: int = 10) -> str:
-    """The distribution overall and per class, and the worst instances, as markdown."""
+def summary(all_rows: Sequence[dict[str, Any]], worst: int = 10) -> str:
+    """The distribution overall and per class, and the worst instances, as markdown (errors apart)."""
+    rows = [r for r in all_rows if r["status"] != "error"]
+    errors = [r for r in all_rows if r["status"] == "error"]
     lines = [HEADER, table_row("**all**", dist_line(rows))]
     sizes = sorted({int(r["jobs"]) for r in rows})
     for key in CLASS_KEYS:
@@ -341,6 +361,9 @@ def summary(rows: Sequence[dict[str, Any]], worst: int = 10) -> str:
                  + (f", ck {60 * ck:.0f} min" if ck else ""))
         lines.append(f"| {r['name']} | {shape} | {r['status']} | {gap} | {float(r['solve_s']):.2f} | "
                      f"{float(r['build_s']):.2f} | {float(r['around_s']):.2f} |")
+    if errors:
+        lines += ["", f"{len(errors)} instance(s) failed and are left out: "
+                  + "; ".join(f"{r['name']} ({r['note']})" for r in errors[:5])]
     return "\n".join(lines)
 
 
@@ -508,6 +531,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--write-docs", action="store_true", help="write the table into docs/performance.md")
     parser.add_argument("--bounds", action="store_true", help="LP bound breakdown per instance, no timing")
     parser.add_argument("--list", action="store_true", help="print the chosen instances and stop")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the rows already in --csv and run only the instances missing there")
     args = parser.parse_args(argv)
 
     sites = builtin_ids() if args.sites == "all" else args.sites.split(",")
@@ -540,13 +565,19 @@ def main(argv: list[str] | None = None) -> None:
         imports_s = import_seconds()
         print(f"{len(chosen)} instances; load average {start_load}; "
               f"fresh-interpreter imports {imports_s:.2f} s")
-        rows = []
+        rows = read_csv(args.csv) if args.resume and args.csv.exists() else []
+        rows = [r for r in rows if r["status"] != "error"]
+        done = {r["name"] for r in rows}
+        if done:
+            print(f"resuming: {len(done)} instances already in {args.csv}")
         with tempfile.TemporaryDirectory(prefix="greendc-family-") as scratch:
             if chosen:  # first-use costs (pvlib's files, caches) once, untimed, on a small queue
                 warm = dataclasses.replace(chosen[0], jobs=100, checkpoint_h=0.0)
                 run_instance(warm, 5.0, Path(scratch))
             for k, inst in enumerate(chosen, 1):
-                row = run_instance(inst, args.time_limit, Path(scratch))
+                if inst.name in done:
+                    continue
+                row = run_or_error(inst, args.time_limit, Path(scratch))
                 rows.append(row)
                 gap = "-" if row["gap"] is None else f"{100 * row['gap']:.3f} %"
                 print(f"[{k}/{len(chosen)}] {inst.name} ({row['part']}, {100 * inst.np_share:.0f} % np, load "
