@@ -14,7 +14,7 @@ import itertools
 import zoneinfo
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 #: ASHRAE TC9.9 (2021) allowable server inlet ranges by equipment class [deg C].
 ASHRAE_ALLOWABLE_C: dict[str, tuple[float, float]] = {
@@ -128,14 +128,40 @@ class ITFleet(_Model):
         return self.nodes * self.node_busy_kw + self.firm_load_kw * max(self.firm_load_profile)
 
 
-class CoolingPlant(_Model):
-    """The cooling plant: chiller, economiser, fans and pumps, and the supply-air setpoints it may use."""
+#: Cooling plant types a site file may name (docs/sites.md, "Cooling model").
+PlantType = Literal["water_cooled_chiller", "air_cooled_chiller", "dx_crac", "direct_liquid"]
+#: Chiller plants, which can also carry the air share of a direct-liquid-cooled hall.
+ChillerType = Literal["water_cooled_chiller", "air_cooled_chiller"]
+#: Each compressor type's usual free-cooling path, used when the site file names none.
+DEFAULT_ECONOMISER: dict[str, str] = {
+    "water_cooled_chiller": "water_side", "air_cooled_chiller": "dry_cooler", "dx_crac": "none"}
+#: Rated compressor COP used when the site file gives none (docs/sources.md, "Cooling"): ASHRAE
+#: 90.1-2010 Path A minima at AHRI 550/590 conditions for water-cooled centrifugal chillers of
+#: 600 tons and more (0.570 kW/ton) and air-cooled chillers (9.562 EER); for DX computer-room units
+#: the COP that, with 0.1 kW/kW of unit fans, meets 90.1-2010's sensible COP of about 2.1. [-]
+DEFAULT_COP: dict[str, float] = {"water_cooled_chiller": 6.17, "air_cooled_chiller": 2.80, "dx_crac": 2.7}
+#: Keys that describe one plant type only, and that type.
+DX_KEYS = ("room_dew_point_c", "return_air_rise_c")
+LIQUID_KEYS = ("air_plant", "liquid_fraction", "liquid_supply_c", "liquid_range_c", "liquid_approach_c",
+               "liquid_pump_kw_per_kw", "liquid_fan_kw_per_kw")
 
-    plant: Literal["water_cooled_chiller", "air_cooled_chiller"] = "water_cooled_chiller"
-    """Chiller type; selects the DOE-2 EIR curve set. [-]"""
+
+class CoolingPlant(_Model):
+    """The cooling plant: compressors, economiser, fans and pumps, and the supply-air setpoints it may use.
+
+    ``plant`` names the type: a water-cooled chiller plant (the default), an air-cooled chiller plant,
+    DX computer-room air conditioners (legacy halls) or warm-water direct liquid cooling whose air
+    share goes through ``air_plant``. ``economiser`` and ``chiller_cop_ref`` default by type.
+    """
+
+    plant: PlantType = "water_cooled_chiller"
+    """Plant type: 'water_cooled_chiller', 'air_cooled_chiller', 'dx_crac' or 'direct_liquid'. [-]"""
+    air_plant: ChillerType = "water_cooled_chiller"
+    """direct_liquid only: the chiller plant that removes the heat the liquid loop does not. [-]"""
     economiser: Literal["water_side", "dry_cooler", "none"] = "water_side"
     """Free-cooling path: 'water_side' (cooling tower + plate heat exchanger, limited by wet-bulb),
-    'dry_cooler' (closed air-cooled coil, limited by dry-bulb; for water-scarce sites) or 'none'. [-]"""
+    'dry_cooler' (closed air-cooled coil, limited by dry-bulb) or 'none'; default by plant: water_side
+    for water-cooled chillers, dry_cooler for air-cooled ones, none for DX units. [-]"""
     ashrae_class: Literal["A1", "A2", "A3", "A4"] = "A1"
     """ASHRAE TC9.9 equipment class that bounds the allowable inlet range. [-]"""
     setpoint_levels_c: list[float] = Field(default_factory=lambda: [18.0, 21.0, 24.0, 27.0], min_length=1,
@@ -147,7 +173,7 @@ class CoolingPlant(_Model):
     max_setpoint_change_c_per_h: float = Field(default=5.0, gt=0, le=20)
     """Largest setpoint change per hour (ASHRAE thermal guideline: 5 deg C/h). [deg C/h]"""
     chw_supply_offset_c: float = Field(default=8.0, ge=2, le=20)
-    """Supply-air setpoint minus chilled-water supply temperature (coil approach + rise). [K]"""
+    """Supply-air setpoint minus chilled-water (or economiser-coil fluid) supply temperature. [K]"""
     chw_range_c: float = Field(default=6.0, ge=1, le=20)
     """Chilled-water range: return minus supply temperature at design load. [K]"""
     tower_approach_c: float = Field(default=3.5, ge=0.5, le=10)
@@ -158,8 +184,10 @@ class CoolingPlant(_Model):
     """Dry-cooler approach: leaving fluid minus outdoor dry-bulb (economiser 'dry_cooler'). [K]"""
     condenser_approach_c: float = Field(default=5.0, ge=0.5, le=20)
     """Entering condenser water minus outdoor wet-bulb (water-cooled) for the chiller curve. [K]"""
-    chiller_cop_ref: float = Field(default=6.03, gt=1, le=12)
-    """Chiller COP at the curve's reference conditions. [-]"""
+    chiller_cop_ref: float = Field(default=6.17, gt=1, le=12)
+    """Compressor COP at the curve's rating point: AHRI 550/590 for chillers (6.67 deg C leaving
+    chilled water; 29.44 deg C entering condenser water or 35 deg C outdoor air), 26.7/19.4 deg C
+    entering air and 35 deg C outdoor for DX units; default by plant (ASHRAE 90.1-2010 minima). [-]"""
     chiller_plr: float = Field(default=0.8, gt=0.1, le=1.0)
     """Typical chiller part-load ratio used with the EIR(PLR) curve. [-]"""
     pump_kw_per_kw: float = Field(default=0.03, ge=0, le=0.3)
@@ -167,13 +195,58 @@ class CoolingPlant(_Model):
     tower_fan_kw_per_kw: float = Field(default=0.057, ge=0, le=0.3)
     """Cooling-tower (or dry-cooler) fan power per kW of heat rejected (about 0.2 kW/ton). [kW/kW]"""
     air_fan_kw_per_kw: float = Field(default=0.04, ge=0, le=0.3)
-    """Computer-room air handler fan power per kW of heat removed. [kW/kW]"""
+    """Computer-room air handler (or CRAC unit) fan power per kW of heat removed. [kW/kW]"""
     it_fan_uplift_per_c: float = Field(default=0.004, ge=0, le=0.05)
     """Server fan power rise per deg C of inlet above the knee (about 0.35-0.5 %/deg C). [1/K]"""
     it_fan_knee_c: float = Field(default=23.0, ge=10, le=35)
     """Inlet temperature above which server fans speed up. [deg C]"""
     water_l_per_kwh_rejected: float = Field(default=1.6, ge=0, le=5)
     """Tower evaporation and blow-down per kWh of heat rejected through the tower. [L/kWh]"""
+    room_dew_point_c: float = Field(default=10.0, ge=-9, le=15)
+    """dx_crac only: the hall's dew point, which sets the coil's entering wet-bulb. [deg C]"""
+    return_air_rise_c: float = Field(default=10.0, ge=3, le=25)
+    """dx_crac only: air returning to the unit minus the supply-air setpoint. [K]"""
+    liquid_fraction: float = Field(default=0.75, ge=0, le=0.98)
+    """direct_liquid only: share of the IT heat the cold plates take to the liquid loop. [-]"""
+    liquid_supply_c: float = Field(default=35.0, ge=15, le=50)
+    """direct_liquid only: facility-water supply temperature to the racks' CDUs (ASHRAE W32-W45). [deg C]"""
+    liquid_range_c: float = Field(default=10.0, ge=2, le=20)
+    """direct_liquid only: facility-water return minus supply temperature. [K]"""
+    liquid_approach_c: float = Field(default=8.0, ge=1, le=25)
+    """direct_liquid only: dry-cooler plus CDU approach, supply water minus outdoor dry-bulb. [K]"""
+    liquid_pump_kw_per_kw: float = Field(default=0.015, ge=0, le=0.2)
+    """direct_liquid only: facility-water and CDU pump power per kW of liquid heat. [kW/kW]"""
+    liquid_fan_kw_per_kw: float = Field(default=0.02, ge=0, le=0.2)
+    """direct_liquid only: dry-cooler fan power per kW of liquid heat rejected. [kW/kW]"""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults_by_plant(cls, data: object) -> object:
+        """Fill economiser and rated COP from the plant type when the file names none."""
+        if not isinstance(data, dict):
+            return data
+        plant = data.get("plant", "water_cooled_chiller")
+        compressor = data.get("air_plant", "water_cooled_chiller") if plant == "direct_liquid" else plant
+        if compressor not in DEFAULT_COP:
+            return data  # the Literal check reports the bad plant name
+        filled = dict(data)
+        filled.setdefault("economiser", DEFAULT_ECONOMISER[compressor])
+        filled.setdefault("chiller_cop_ref", DEFAULT_COP[compressor])
+        return filled
+
+    @model_validator(mode="after")
+    def _keys_fit_the_plant(self) -> CoolingPlant:
+        """Refuse keys of another plant type, and a tower economiser on DX units (no water loop)."""
+        foreign = [k for k in self.model_fields_set
+                   if (k in DX_KEYS and self.plant != "dx_crac")
+                   or (k in LIQUID_KEYS and self.plant != "direct_liquid")]
+        if foreign:
+            owner = "dx_crac" if foreign[0] in DX_KEYS else "direct_liquid"
+            raise ValueError(f"{foreign[0]} applies only to plant = '{owner}', not '{self.plant}'")
+        if self.plant == "dx_crac" and self.economiser == "water_side":
+            raise ValueError("a dx_crac plant has no chilled-water loop: economiser must be 'dry_cooler' "
+                             "or 'none'")
+        return self
 
     @field_validator("setpoint_levels_c")
     @classmethod
@@ -397,6 +470,14 @@ class Climate(_Model):
     """Height of the wind-speed normals. [m]"""
     weibull_k: float = Field(default=2.0, gt=0.5, le=5)
     """Weibull shape of hourly wind speed. [-]"""
+    temp_daily_sd_c: list[float] | None = Field(default=None, min_length=12, max_length=12)
+    """Monthly standard deviation of daily mean temperature (day-to-day weather) for the synthetic
+    year; none uses greendc.weather.synthetic.daily_temp_sd_c, the generator's default. [K]"""
+
+    @field_validator("temp_daily_sd_c")
+    @classmethod
+    def _daily_sd_range(cls, values: list[float] | None) -> list[float] | None:
+        return None if values is None else _check_items(values, 0.0, 15.0, "K", label="month", first=1)
 
     @field_validator("temp_mean_c", "temp_max_c", "temp_min_c")
     @classmethod
