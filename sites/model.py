@@ -108,6 +108,16 @@ class ITFleet(_Model):
     """Hourly multiplier of the firm load by local hour 0..23 (mean about 1). [-]"""
     electrical_loss_frac: float = Field(default=0.04, ge=0, le=0.3)
     """UPS, transformer and lighting losses as a share of IT power. [-]"""
+    late_penalty_per_node_h: float | None = Field(default=None, ge=0, le=100_000)
+    """What an hour's delay of one node's work past its deadline costs, in the site's currency; none:
+    the rental value of a node-hour, gpus_per_node x GPU_HOUR_VALUE[currency] (docs/sources.md,
+    "Value of a node-hour"). [currency/node-h]"""
+    min_run_h: float = Field(default=0.5, ge=0, le=24)
+    """Shortest run of a preemptible job between pauses (a job shorter than this runs whole); runs
+    start and end on the plan's step boundaries (docs/model.md, "Executable runs"). [h]"""
+    checkpoint_overhead_h: float = Field(default=0.05, ge=0, le=24)
+    """Default run time a preemptible job loses restoring its checkpoint at each resume (3 min; the
+    plan's ``--checkpoint-h`` overrides it; Daly 2006, FGCS 22:303). [h]"""
 
     @field_validator("node_idle_kw")
     @classmethod
@@ -415,6 +425,12 @@ class Grid(_Model):
     """Price paid for exported energy. [currency/kWh]"""
     demand_charge_per_kw_month: float = Field(default=0.0, ge=0, le=1000)
     """Capacity (demand) charge on the month's peak import. [currency/kW-month]"""
+    storage_export: bool = False
+    """Whether energy from the battery may be exported; False (the default): only the PV and wind
+    surplus over the site's own load is exported, in the day plan and the year study alike. [-]"""
+    carbon_price_per_t: float = Field(default=0.0, ge=0, le=10_000)
+    """Default price on grid emissions in the plan's objective (``--carbon-price`` overrides it); the
+    built-in Chinese sites use the national ETS price (docs/sources.md). [currency/tCO2]"""
     tariff_label: str = "illustrative"
     """What the tariff is: 'illustrative' for a built-in default, or the tariff's official name. [-]"""
     tariff: list[TariffPeriod] = Field(min_length=1, max_length=96)
