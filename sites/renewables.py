@@ -17,7 +17,7 @@ import pandas as pd
 import pvlib
 import windpowerlib
 import xarray as xr
-from greendc.sites.model import PV, Climate, Wind
+from greendc.sites.model import PV, Climate, Site, Wind
 from greendc.weather.dataset import interval_midpoints
 from greendc.weather.errors import InputError
 from windpowerlib import power_output, wind_speed
@@ -219,3 +219,24 @@ def specific_yield_kwh_per_kwp(pv_kw: FloatArray, kwp: float, step_minutes: int)
 def capacity_factor(power_kw: FloatArray, nameplate_kw: float) -> float:
     """Mean power over nameplate power [-]."""
     return float(np.mean(power_kw)) / nameplate_kw if nameplate_kw > 0 else 0.0
+
+
+def wind_data_basis(site: Site) -> str:
+    """What the site's wind figures rest on, in one sentence (for `greendc sites show` and the study).
+
+    A farm with ``resource_mean_speed_ms`` runs on that hub-height resource (its provenance status
+    says whether it is measured or an estimate); anything else has only the climate normals, sheltered
+    city-station speeds at ``wind_height_m`` (10 m), which are no measure of a wind resource.
+    """
+    climate = site.climate
+    normals_ms = float(np.average(climate.wind_speed_ms, weights=DAYS_IN_MONTH))
+    wind = site.wind
+    if wind is not None and wind.count > 0 and wind.resource_mean_speed_ms is not None:
+        status = next((p.status for p in site.provenance if p.fact == "wind.resource_mean_speed_ms"), "unsourced")
+        return (f"hub-height resource: {wind.resource_mean_speed_ms:g} m/s annual mean at "
+                f"{wind.resource_height_m:g} m ({status}); the {climate.wind_height_m:g} m station normals "
+                f"({normals_ms:.1f} m/s) only shape the synthetic year")
+    farm = "the wind farm runs on" if wind is not None and wind.count > 0 else "no wind farm;"
+    return (f"{farm} only {climate.wind_height_m:g} m station normals ({normals_ms:.1f} m/s annual mean), "
+            "sheltered city-station speeds, not a wind resource: a wind capacity factor from them says "
+            "nothing about the site's wind potential; a wind study needs hub-height data")
