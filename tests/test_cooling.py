@@ -29,7 +29,7 @@ AIR_DRY = CoolingPlant(plant="air_cooled_chiller", economiser="dry_cooler", chil
 
 @pytest.mark.parametrize(("outdoor_c", "expected"), [(35.0, 1.00), (25.0, 0.754), (15.0, 0.605)])
 def test_air_cooled_eirft_matches_the_published_points(outdoor_c: float, expected: float) -> None:
-    # site-facts.md: at 6.67 deg C chilled water, 1.00 at 35, 0.754 at 25, 0.605 at 15 deg C outdoor.
+    # docs/sources.md (ASHRAE 90.1-2010 Path A): at 6.67 deg C chilled water, 1.00 at 35, 0.754 at 25, 0.605 at 15 deg C outdoor.
     assert eir_temperature_factor(AIR_COOLED_90_1_2010, 6.67, outdoor_c) == pytest.approx(expected, abs=6e-4)
 
 
