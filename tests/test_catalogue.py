@@ -23,7 +23,7 @@ WIND_IDS = ["zhongwei", "horinger", "qingyang", "zhangjiakou"]
 HUB_IDS = ["zhangjiakou", "qingpu", "wuhu", "shaoguan", "tianfu", "chongqing", "horinger", "guian",
            "qingyang", "zhongwei"]
 ALL_IDS = [*HUB_IDS, "beijing", "shanghai", "shenzhen"]
-#: Provincial grid emission factors 2022, MEE/NBS (site-facts.md) [kgCO2/kWh].
+#: Provincial grid emission factors 2022, MEE/NBS (docs/sources.md) [kgCO2/kWh].
 EMISSION_2022 = {"zhangjiakou": 0.7252, "qingpu": 0.5849, "wuhu": 0.6782, "shaoguan": 0.4403,
                  "tianfu": 0.1404, "chongqing": 0.5227, "horinger": 0.6849, "guian": 0.4989,
                  "qingyang": 0.4772, "zhongwei": 0.6423, "beijing": 0.5580, "shanghai": 0.5849,
@@ -132,7 +132,7 @@ def test_the_pue_table_in_docs_matches_the_model() -> None:
 
 
 def test_horinger_free_cooling_season_is_the_reported_seven_to_eight_months() -> None:
-    """China Daily (2015, site-facts.md): 7-8 months a year without mechanical cooling near Hohhot."""
+    """China Daily (2015, docs/sources.md): 7-8 months a year without mechanical cooling near Hohhot."""
     site = load_site("horinger")
     dry, wet = diurnal_normals(site.climate, site.site.altitude_m)
     mode = cooling_coefficients(dry.ravel(), wet.ravel(), site.cooling).mode.reshape(12, 24, -1)

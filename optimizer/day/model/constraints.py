@@ -103,7 +103,7 @@ def block_running(m: pyo.ConcreteModel, data: ModelData) -> None:
     on[g,t] = on[g,t-1] + n[g,t] - n[g,t-D_g] (terms outside the start range are zero, on[g,r_g-1] = 0).
     Equivalent to on[g,t] = sum_{s=t-D_g+1}^{t} n[g,s] but with 3-4 non-zeros per row instead of D_g
     per start column: the dense window form left HiGHS in presolve for 15 minutes at 192 steps x 200
-    jobs (performance-notes.md); this one has the same LP relaxation.
+    jobs (docs/sources.md, "Solver performance figures"); this one has the same LP relaxation.
     """
     blocks = data.blocks
     GS = set(m.GS)
