@@ -5,16 +5,53 @@ folder can be audited without the model: the solver's objective, the baseline an
 use these functions. Energy per step is power times the step length (kW x h = kWh).
 
 The job status table carries, per job, ``lateness_h`` [h] and ``penalty_per_h`` [currency/h], the
-penalty rate the plan applied to that job (the job's own ``penalty_per_h_late`` or the settings'
-default); the lateness penalty is their product, summed.
+penalty rate the plan applied to that job (``job_penalty_per_h``: the job's own ``penalty_per_h_late``,
+or the site's value of a node-hour times the job's nodes); the lateness penalty is their product,
+summed.
 """
 
 from __future__ import annotations
 
 import calendar
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from greendc.optimizer.types import OBJECTIVE_TERMS, Rates  # Rates lives with Plan, which carries it
+from greendc.optimizer.types import OBJECTIVE_TERMS, Job, PlanSettings, Rates  # Rates lives with Plan
+from greendc.weather.errors import InputError
+
+if TYPE_CHECKING:
+    from greendc.sites.model import Site
+
+#: Rental value of one GPU-hour by currency: an H100 SXM on demand at USD 2.50 (specialty clouds,
+#: 2026: USD 2.49-3.99 per GPU-hour, an 8-GPU node USD 20-32 per hour; docs/sources.md, "Value of a
+#: node-hour"), converted at USD 1 = CNY 7.1 = EUR 0.87 = GBP 0.75. [currency/GPU-h]
+GPU_HOUR_VALUE: dict[str, float] = {"USD": 2.5, "CNY": 18.0, "EUR": 2.2, "GBP": 1.9}
+
+
+def late_penalty_per_node_h(site: Site) -> float:
+    """The site's lateness penalty per node-hour: its own setting or the rental value of a node-hour.
+
+    Default: ``gpus_per_node x GPU_HOUR_VALUE[currency]`` (an 8-GPU node: 144 CNY, 20 USD, 17.6 EUR per
+    hour). A site in another currency must set ``[it] late_penalty_per_node_h``. [currency/node-h]
+    """
+    if site.it.late_penalty_per_node_h is not None:
+        return float(site.it.late_penalty_per_node_h)
+    value = GPU_HOUR_VALUE.get(site.site.currency.upper())
+    if value is None:
+        known = ", ".join(GPU_HOUR_VALUE)
+        raise InputError(f"no default value of a node-hour in {site.site.currency}; set it (in the site's "
+                         f"currency per node-hour) or use one of {known}", key="it.late_penalty_per_node_h")
+    return site.it.gpus_per_node * value
+
+
+def job_penalty_per_h(job: Job, site: Site, settings: PlanSettings) -> float:
+    """A job's lateness penalty per hour late: its own rate, the settings' override, or the site's
+    value of a node-hour times the job's nodes. [currency/h]"""
+    if job.penalty_per_h_late is not None:
+        return float(job.penalty_per_h_late)
+    if settings.default_penalty_per_h_late is not None:
+        return float(settings.default_penalty_per_h_late)
+    return late_penalty_per_node_h(site) * job.nodes
 
 #: Columns of the job status table (Plan.job_status), in order.
 JOB_STATUS_COLUMNS: tuple[str, ...] = (

@@ -109,7 +109,8 @@ _SETTING_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "time_limit_s": (lambda v: _finite(v) and v > 0, "must be a finite number of seconds greater than 0"),
     "rel_gap": (lambda v: 0 <= v < 1, "must be in [0, 1)"),
     "checkpoint_overhead_h": (lambda v: 0 <= v <= 24, "{value:g} is outside 0-24 h"),
-    "default_penalty_per_h_late": (lambda v: _finite(v) and v >= 0, "must be a finite number, not negative"),
+    "default_penalty_per_h_late": (lambda v: v is None or (_finite(v) and v >= 0),
+                                   "must be a finite number, not negative"),
     "late_window_h": (lambda v: v is None or 0 <= v <= MAX_HORIZON_H, "{value:g} is outside 0-168 h"),
 }
 
@@ -134,8 +135,9 @@ class PlanSettings:
     """Relative MIP gap at which the solver stops, [0, 1). [-]"""
     checkpoint_overhead_h: float = 0.0
     """Extra run time charged for each resume of a preemptible job, [0, 24]. [h]"""
-    default_penalty_per_h_late: float = 5000.0
-    """Lateness penalty for jobs that do not give one, >= 0. [currency/h]"""
+    default_penalty_per_h_late: float | None = None
+    """Lateness penalty per hour for jobs that do not give one, >= 0; None (default): the site's value
+    of a node-hour times the job's nodes (``accounting.job_penalty_per_h``). [currency/h]"""
     simultaneous_import_export: bool = False
     """Allow import and export in the same step, as with separate meters for the renewables (REopt's
     ``allow_simultaneous_export_import``); False, one meter, keeps them apart with binaries. [-]"""

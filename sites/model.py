@@ -110,8 +110,8 @@ class ITFleet(_Model):
     """UPS, transformer and lighting losses as a share of IT power. [-]"""
     late_penalty_per_node_h: float | None = Field(default=None, ge=0, le=100_000)
     """What an hour's delay of one node's work past its deadline costs, in the site's currency; none:
-    the rental value of a node-hour, gpus_per_node x GPU_HOUR_VALUE[currency] (docs/sources.md,
-    "Value of a node-hour"). [currency/node-h]"""
+    the rental value of a node-hour, gpus_per_node x ``greendc.optimizer.accounting.GPU_HOUR_VALUE``
+    of the currency (docs/sources.md, "Value of a node-hour"). [currency/node-h]"""
     min_run_h: float = Field(default=0.5, ge=0, le=24)
     """Shortest run of a preemptible job between pauses (a job shorter than this runs whole); runs
     start and end on the plan's step boundaries (docs/model.md, "Executable runs"). [h]"""

@@ -1,11 +1,15 @@
 """The baseline plan, "today's practice", against which every optimised plan reports its savings.
 
-Jobs start at their release in release order as node capacity allows (first fit: each job, in
-release order, takes the earliest step at which its nodes are free for its whole run; every job runs
-contiguously, preemptible or not), the supply-air setpoint stays at the site's baseline level, the
-battery is idle, PV and wind serve the load first, a surplus is exported where the grid allows it
-(and pays a non-negative price) or else curtailed, and the grid supplies the rest. REopt computes the
-same kind of business-as-usual case for every optimisation (style-anchors.md).
+Today's practice is an operating policy that uses everything the site has (docs/planning.md,
+"The baseline"): jobs start at their release in release order as node capacity allows (first fit:
+each job, in release order, takes the earliest step at which its nodes are free for its whole run;
+every job runs contiguously, preemptible or not), the supply-air setpoint stays at the site's
+baseline level, PV and wind serve the load first, the battery follows a standard rule
+(``battery_rule``: it charges from renewable surplus and in the valley, discharges at the peak price
+and to shave the peak import; it ends the day at its starting charge and never exports stored
+energy), a surplus is exported where the grid allows it (and pays a non-negative price) or else
+curtailed, and the grid supplies the rest. REopt computes the same kind of business-as-usual case
+for every optimisation (style-anchors.md).
 
 Step conventions are the optimiser's (``greendc.optimizer.day.model.data``): a job may start at the first step
 at or after its release; its deadline step counts the steps ending by the deadline, capped at the
@@ -26,7 +30,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from greendc.optimizer.accounting import JOB_STATUS_COLUMNS, objective_terms
-from greendc.optimizer.day.model.data import ModelData, PreemptibleJob, model_data, to_utc
+from greendc.optimizer.day.model.data import Battery, ModelData, PreemptibleJob, model_data, to_utc
 from greendc.optimizer.day.model.objective import unfinished_weight
 from greendc.optimizer.types import RUN_COLUMNS, STEP_COLUMNS, Job, Plan, PlanSettings, SolverInfo
 from greendc.sites.model import Site
@@ -212,39 +216,231 @@ def busy_and_extra_kw(placed: Sequence[Placement], n_steps: int,
 
 
 def grid_exchange_kw(facility_kw: np.ndarray, renewable_kw: np.ndarray, export_limit_kw: float,
-                     export_price: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Import, export and curtailment when renewables serve the load first and the battery is idle. [kW]
+                     export_price: np.ndarray, charge_kw: np.ndarray | None = None,
+                     discharge_kw: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Import, export and curtailment when renewables and the battery serve the load first. [kW]
 
-    import = max(0, facility - renewable); a surplus is exported up to the limit where the export
-    price is not negative, the rest curtailed; balance: facility + export = import + renewable - curtail.
+    net = facility + charge - discharge - renewable; import = max(0, net); a surplus is exported up to
+    the limit where the export price is not negative, the rest curtailed; balance: facility + charge +
+    export = import + renewable - curtail + discharge. ``battery_rule`` never discharges more than the
+    net load, so a surplus is renewable energy only (stored energy is never exported).
     """
     net = facility_kw - renewable_kw
+    if charge_kw is not None:
+        net = net + charge_kw
+    if discharge_kw is not None:
+        net = net - discharge_kw
     grid_import = np.maximum(net, 0.0)
     surplus = np.maximum(-net, 0.0)
     export = np.where(export_price >= 0, np.minimum(surplus, export_limit_kw), 0.0)
     return grid_import, export, surplus - export
 
 
-def baseline_steps(profile: xr.Dataset, data: ModelData, placed: Sequence[Placement],
-                   level: int) -> pd.DataFrame:
-    """The steps table (STEP_COLUMNS) of the baseline at setpoint level ``level``."""
+@dataclass(frozen=True)
+class BatteryDispatch:
+    """The baseline battery's schedule: charge and discharge power and the state of charge. [kW, kWh]"""
+
+    charge_kw: np.ndarray
+    discharge_kw: np.ndarray
+    soc_kwh: np.ndarray
+    rule: str
+    """'rule' when the standard rule runs, 'idle' when the battery rests (none, or the rule would not pay). [-]"""
+
+
+def idle_dispatch(n_steps: int, battery: Battery | None) -> BatteryDispatch:
+    """The battery resting at its initial charge all day. [kW, kWh]"""
+    zeros = np.zeros(n_steps)
+    soc0 = battery.soc0_kwh if battery is not None else 0.0
+    return BatteryDispatch(zeros, zeros.copy(), zeros + soc0, "idle")
+
+
+def shave_target_kw(net_kw: np.ndarray, battery: Battery, step_h: float) -> float:
+    """Peak-shaving threshold: the lowest import the battery can hold the day's net load under. [kW]
+
+    The standard day-ahead peak-shaving setting: the smallest level L >= max(net) - power such that
+    the energy above it, sum_t max(0, net_t - L) dt / eta_d, fits in the charge the day starts with
+    above the minimum (soc0 - soc_min); found by bisection (the energy is decreasing in L).
+    """
+    peak = float(net_kw.max()) if len(net_kw) else 0.0
+    budget = battery.soc0_kwh - battery.soc_min_kwh
+    low, high = max(0.0, peak - battery.power_kw), max(0.0, peak)
+
+    def needed(level: float) -> float:
+        return float(np.maximum(net_kw - level, 0.0).sum() * step_h / battery.discharge_eff)
+
+    if needed(low) <= budget:
+        return low
+    for _ in range(60):
+        mid = 0.5 * (low + high)
+        low, high = (low, mid) if needed(mid) <= budget else (mid, high)
+    return high
+
+
+def battery_rule(net_kw: np.ndarray, price: np.ndarray, export_price: np.ndarray, battery: Battery,
+                 step_h: float, *, shave: bool = True, import_limit_kw: float = float("inf")) -> BatteryDispatch:
+    """The baseline battery's standard rule, a day-ahead schedule from the net load and the tariff. [kW]
+
+    ``net_kw`` is facility minus PV and wind (negative: renewable surplus). Stated as a site's energy
+    management system runs a battery without optimisation:
+
+    1. *Peak shaving* (``shave``, when a demand charge applies): the threshold ``shave_target_kw``;
+       whenever the net load exceeds it, discharge the excess.
+    2. *Self-consumption*: a renewable surplus charges the battery (what is left is exported or curtailed).
+    3. *Valley charging*: at the day's lowest import price the battery charges from the grid, keeping the
+       import under the shaving threshold (and the import limit).
+    4. *Peak discharge*: at the day's highest import price the battery covers the net load, keeping in
+       reserve what later peak shaving needs.
+    Valley charging and peak discharge run only when the spread pays the losses
+    (valley price < eta_c eta_d x peak price). The battery never discharges more than the net load
+    (stored energy is not exported) and never charges and discharges in one step.
+    5. *End of day*: the battery ends at its starting charge: a shortfall is charged back in the
+       cheapest steps (under the threshold and the limits); charge the day did not need is not bought
+       (the latest charges are dropped first).
+    """
+    n = len(net_kw)
+    E, P = battery.energy_kwh, battery.power_kw
+    eta_c, eta_d, smin, soc0 = battery.charge_eff, battery.discharge_eff, battery.soc_min_kwh, battery.soc0_kwh
+    dt = step_h
+    target = shave_target_kw(net_kw, battery, dt) if shave else float("inf")
+    cap = min(target, import_limit_kw)
+    p_lo, p_hi = (float(price.min()), float(price.max())) if n else (0.0, 0.0)
+    arbitrage = p_hi > p_lo and p_lo < eta_c * eta_d * p_hi
+    valley = np.isclose(price, p_lo) if arbitrage else np.zeros(n, dtype=bool)
+    peak = np.isclose(price, p_hi) if arbitrage else np.zeros(n, dtype=bool)
+    over = np.maximum(net_kw - target, 0.0) if shave else np.zeros(n)
+    reserve = (over[::-1].cumsum()[::-1] - over) * dt / eta_d  # energy later shaving needs, after step t
+    charge, discharge = np.zeros(n), np.zeros(n)
+    soc = soc0
+    for t in range(n):
+        load = float(net_kw[t])
+        room = max(0.0, (E - soc) / (eta_c * dt))
+        if load < 0:  # renewable surplus
+            charge[t] = min(P, -load, room)
+        elif valley[t]:
+            charge[t] = min(P, room, max(0.0, cap - load))
+        else:
+            avail = max(0.0, (soc - smin) * eta_d / dt)
+            shaved = min(P, over[t], avail)
+            extra = 0.0
+            if peak[t]:
+                spare = max(0.0, (soc - smin - reserve[t]) * eta_d / dt - shaved)
+                extra = min(P - shaved, load - shaved, spare)
+            discharge[t] = shaved + max(0.0, extra)
+        soc += (eta_c * charge[t] - discharge[t] / eta_d) * dt
+    charge = _refill(charge, discharge, net_kw, price, battery, dt, cap)
+    charge = _trim(charge, discharge, battery, dt)
+    return BatteryDispatch(charge, discharge, _soc(charge, discharge, battery, dt), "rule")
+
+
+def _soc(charge: np.ndarray, discharge: np.ndarray, battery: Battery, dt: float) -> np.ndarray:
+    """State of charge at the end of each step: soc_t = soc_{t-1} + (eta_c ch_t - dis_t / eta_d) dt. [kWh]"""
+    delta = (battery.charge_eff * charge - discharge / battery.discharge_eff) * dt
+    return battery.soc0_kwh + np.cumsum(delta)
+
+
+def _refill(charge: np.ndarray, discharge: np.ndarray, net_kw: np.ndarray, price: np.ndarray,
+            battery: Battery, dt: float, cap: float) -> np.ndarray:
+    """Charge a shortfall of the day's end state of charge back in the cheapest steps. [kW]
+
+    Extra charge at step s raises the state of charge from s on, so it is limited by the room left at
+    every later step, by the power left, by the threshold's headroom, and is never added where the
+    battery discharges.
+    """
+    charge = charge.copy()
+    short = battery.soc0_kwh - _soc(charge, discharge, battery, dt)[-1] if len(charge) else 0.0
+    for s in np.argsort(price, kind="stable"):
+        if short <= 1e-9:
+            break
+        if discharge[s] > 0:
+            continue
+        soc = _soc(charge, discharge, battery, dt)
+        room = float((battery.energy_kwh - soc[s:]).min())
+        headroom = cap - max(float(net_kw[s]), 0.0) - (charge[s] if net_kw[s] >= 0 else 0.0)
+        power = min(battery.power_kw - charge[s], max(0.0, headroom))
+        add = max(0.0, min(power, room / (battery.charge_eff * dt), short / (battery.charge_eff * dt)))
+        charge[s] += add
+        short -= add * battery.charge_eff * dt
+    return charge
+
+
+def _trim(charge: np.ndarray, discharge: np.ndarray, battery: Battery, dt: float) -> np.ndarray:
+    """Drop charge the day did not need (the state of charge ends above its start), latest first. [kW]
+
+    Less charge at step s lowers the state of charge from s on, so it is limited by the margin above
+    the minimum at every later step.
+    """
+    charge = charge.copy()
+    if not len(charge):
+        return charge
+    excess = _soc(charge, discharge, battery, dt)[-1] - battery.soc0_kwh
+    for s in range(len(charge) - 1, -1, -1):
+        if excess <= 1e-9:
+            break
+        if charge[s] <= 0:
+            continue
+        soc = _soc(charge, discharge, battery, dt)
+        margin = float((soc[s:] - battery.soc_min_kwh).min())
+        cut = max(0.0, min(charge[s], excess / (battery.charge_eff * dt), margin / (battery.charge_eff * dt)))
+        charge[s] -= cut
+        excess -= cut * battery.charge_eff * dt
+    return charge
+
+
+def baseline_load(data: ModelData, placed: Sequence[Placement],
+                  level: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Busy nodes, IT, cooling and facility power of the placed jobs at setpoint level ``level``. [-, kW]"""
     busy, extra_kw = busy_and_extra_kw(placed, data.n_steps, data.node_idle_kw)
     it_nominal = data.firm_kw + data.node_idle_kw * data.nodes + extra_kw
     it_kw = (1.0 + data.fan_uplift[level]) * it_nominal
     cooling_kw = data.cooling_kw_per_kw[:, level] * it_nominal
-    facility_kw = it_kw * (1.0 + data.loss_frac) + cooling_kw
-    grid_import, export, curtailed = grid_exchange_kw(facility_kw, data.pv_kw + data.wind_kw,
-                                                      data.export_limit_kw, data.export_price)
-    soc0 = data.battery.soc0_kwh if data.battery is not None else 0.0
-    zeros = np.zeros(data.n_steps)
+    return busy, it_kw, cooling_kw, it_kw * (1.0 + data.loss_frac) + cooling_kw
+
+
+def baseline_steps(profile: xr.Dataset, data: ModelData, placed: Sequence[Placement], level: int,
+                   battery: str = "rule") -> pd.DataFrame:
+    """The steps table (STEP_COLUMNS) of the baseline at setpoint level ``level``.
+
+    ``battery``: "rule" runs the standard rule (``battery_rule``) when it pays on the day, "idle" keeps
+    the battery at its initial charge.
+    """
+    busy, it_kw, cooling_kw, facility_kw = baseline_load(data, placed, level)
     mode = profile["cooling_mode"].transpose("time", "level").to_numpy()[:, level]
+    load = (it_kw, cooling_kw, facility_kw, busy, mode, float(data.levels_c[level]))
+    steps = _steps_frame(data, profile, load, idle_dispatch(data.n_steps, data.battery))
+    if battery == "rule" and data.battery is not None and data.n_steps:
+        net = facility_kw - data.pv_kw - data.wind_kw
+        shave = data.rates.demand_charge_per_kw_horizon > 0
+        dispatch = battery_rule(net, data.price, data.export_price, data.battery, data.step_h, shave=shave,
+                                import_limit_kw=data.import_limit_kw)
+        ruled = _steps_frame(data, profile, load, dispatch)
+        if _energy_cost(ruled, data) <= _energy_cost(steps, data) + 1e-9:
+            steps = ruled
+    return steps
+
+
+def _energy_cost(steps: pd.DataFrame, data: ModelData) -> float:
+    """What the grid costs a baseline: energy + demand - export + carbon (lateness is the same). [currency]"""
+    empty = pd.DataFrame(columns=list(JOB_STATUS_COLUMNS))
+    terms = objective_terms(steps, empty, data.rates)
+    return terms["total"] - terms["lateness_penalty"]
+
+
+def _steps_frame(data: ModelData, profile: xr.Dataset, load: tuple[np.ndarray, ...],
+                 dispatch: BatteryDispatch) -> pd.DataFrame:
+    """STEP_COLUMNS from the load (IT, cooling, facility kW, busy nodes, cooling mode, setpoint deg C),
+    the battery's dispatch and the grid exchange they leave."""
+    it_kw, cooling_kw, facility_kw, busy, mode, setpoint_c = load
+    grid_import, export, curtailed = grid_exchange_kw(facility_kw, data.pv_kw + data.wind_kw,
+                                                      data.export_limit_kw, data.export_price,
+                                                      dispatch.charge_kw, dispatch.discharge_kw)
     steps = pd.DataFrame({
         "time": data.times_utc, "it_kw": it_kw, "cooling_kw": cooling_kw, "facility_kw": facility_kw,
-        "setpoint_c": np.full(data.n_steps, data.levels_c[level]), "cooling_mode": mode.astype(int),
+        "setpoint_c": np.full(data.n_steps, setpoint_c), "cooling_mode": mode.astype(int),
         "temp_air_c": profile["temp_air_c"].to_numpy(),
         "temp_wet_bulb_c": profile["temp_wet_bulb_c"].to_numpy(),
         "pv_kw": data.pv_kw, "wind_kw": data.wind_kw, "curtailed_kw": curtailed,
-        "battery_charge_kw": zeros, "battery_discharge_kw": zeros, "battery_soc_kwh": zeros + soc0,
+        "battery_charge_kw": dispatch.charge_kw, "battery_discharge_kw": dispatch.discharge_kw,
+        "battery_soc_kwh": dispatch.soc_kwh,
         "grid_import_kw": grid_import, "grid_export_kw": export, "price_per_kwh": data.price,
         "export_price_per_kwh": data.export_price, "carbon_kg_per_kwh": data.carbon, "busy_nodes": busy,
     })
@@ -260,16 +456,17 @@ def baseline_level(site: Site, levels_c: np.ndarray) -> int:
 
 
 def baseline_plan(profile: xr.Dataset, site: Site, jobs: Sequence[Job], settings: PlanSettings, *,
-                  data: ModelData | None = None) -> Plan:
-    """Today's practice for the profile's horizon: first-fit jobs, fixed setpoint, idle battery.
+                  data: ModelData | None = None, battery: str = "rule") -> Plan:
+    """Today's practice for the profile's horizon: first-fit jobs, fixed setpoint, the battery's rule.
 
-    ``data`` is ``model_data(profile, site, jobs, settings)`` when the caller has built it already.
+    ``data`` is ``model_data(profile, site, jobs, settings)`` when the caller has built it already;
+    ``battery="idle"`` keeps the battery at its initial charge (the rule's yardstick).
     """
     start = time.perf_counter()
     data = data if data is not None else model_data(profile, site, jobs, settings)
     timezone = str(profile.attrs.get("timezone", site.site.timezone))
     placed = first_fit(tasks_in_release_order(data, jobs, timezone), data.nodes, data.n_steps, data.step_h)
-    steps = baseline_steps(profile, data, placed, baseline_level(site, data.levels_c))
+    steps = baseline_steps(profile, data, placed, baseline_level(site, data.levels_c), battery)
     status = job_status_table(placed, data)
     warnings = []
     over = steps["grid_import_kw"] > data.import_limit_kw + 1e-6
