@@ -11,17 +11,9 @@ import pytest
 import xarray as xr
 from greendc.optimizer.day.plan import make_plan
 from greendc.optimizer.study.problem import YearProblem, YearResult
-from greendc.optimizer.study.rolling import (
-    DailyCase,
-    daily_site,
-    horizon_end,
-    month_chunks,
-    plan_hook,
-    run_chunk,
-    scaled_profile,
-    settle,
-    simulate,
-)
+from greendc.optimizer.study.daily_inputs import DailyCase, daily_site, plan_hook, scaled_profile
+from greendc.optimizer.study.rolling import horizon_end, month_chunks, run_chunk, simulate
+from greendc.optimizer.study.settle import settle
 from greendc.optimizer.study.scenarios import FlexClass, Limits, Scenario
 from greendc.optimizer.study.site_problem import it_scale, per_kw_site, year_problem
 from greendc.optimizer.study.work import FlexWindow, JobPower, day_jobs, flex_windows, split_at
