@@ -11,7 +11,8 @@ queue from the sample generator (``greendc.optimizer.io.sample_queue``) of 100, 
 a seed and a shape (share of non-preemptible jobs 0-60 %, load 40-90 % of the node-hours, tight or
 loose deadline windows; the shape is drawn from a hash of the site, day, size and seed, so a subset
 run gives each instance the same queue as the full family), with and without a checkpoint overhead
-per resume (and, once the settings have one, a minimum run length: ``MIN_RUN_H`` and ``min_run_hook``).
+per resume and, with ``--min-run 0,0.5``, without and with a minimum run length (``min_run_hook``:
+the site's ``[it] min_run_h`` of issue 12; by default the site's own).
 
 Each instance goes through the path ``greendc plan`` takes: ``PlanInputs`` -> the plan service
 (``greendc.workflows.plan.plan_with_report``: profile, baseline, make_plan, verification, the plan
@@ -63,7 +64,8 @@ LOADS = (0.4, 0.55, 0.7, 0.9)
 WINDOWS: dict[str, tuple[float, float]] = {"tight": (1.05, 1.3), "loose": (2.0, 5.0)}
 #: Checkpoint overhead per resume of a preemptible job, off and on (15 min). [h]
 CHECKPOINT_H = (0.0, 0.25)
-#: Minimum run length of a preemptible run, off and (once the settings have one) on. [h]
+#: Minimum run length of a preemptible run: None, the site's own (the default axis); ``--min-run 0,0.5``
+#: runs each queue without and with one, once the model reads it (issue 12). [h]
 MIN_RUN_H: tuple[float | None, ...] = (None,)
 #: Share of the instances (by name hash) held out from tuning. [-]
 HOLDOUT_SHARE = 0.5
@@ -131,7 +133,7 @@ def shape_for(site: str, season: str, jobs: int, seed: int) -> tuple[float, floa
     return share, load, window
 
 
-def family(sites: Sequence[str], seasons: Sequence[str], sizes: Sequence[int], seeds: Sequence[int],
+def family(sites: Sequence[str], seasons: Sequence[str], sizes: Sequence[int], seeds: Iterable[int],
            checkpoints: Sequence[float], min_runs: Sequence[float | None] = MIN_RUN_H) -> list[Instance]:
     """Every instance of the chosen axes, in a fixed order (site, season, size, seed, variant)."""
     out = []
@@ -154,20 +156,29 @@ def spread(instances: list[Instance], limit: int) -> list[Instance]:
     return [i for i in instances if i in chosen]
 
 
-def min_run_hook(settings: Any, site: Any, min_run_h: float | None) -> tuple[Any, Any]:
-    """Settings and site with a minimum run length, once the product has one (issue 12).
+def min_run_hook(settings: Any, site: Any, min_run_h: float | None, checkpoint_h: float) -> tuple[Any, Any]:
+    """Settings and site with the instance's checkpoint overhead and minimum run length (issue 12).
 
-    The hook looks for a ``min_run_h`` field on PlanSettings (or on the site's ``[it]`` section) and
-    sets it; without one, asking for a minimum run is an error, so no instance claims a variant it
-    did not run. Add the value to ``MIN_RUN_H`` to put the variant in the family.
+    The checkpoint overhead goes into PlanSettings and, where the site has one (``[it]
+    checkpoint_overhead_h``), into the site too, so "without" is without wherever the model reads it.
+    A minimum run length (None: the site's own) goes into ``min_run_h`` of PlanSettings or of the
+    site's ``[it]``, whichever exists; asking for one where neither does is an error, so no instance
+    claims a variant it did not run. ``--min-run 0,0.5`` puts the variants in the family.
     """
-    if min_run_h is None:
-        return settings, site
-    if "min_run_h" in {f.name for f in dataclasses.fields(settings)}:
-        return dataclasses.replace(settings, min_run_h=min_run_h), site
-    if hasattr(site.it, "min_run_h"):
-        return settings, site.model_copy(update={"it": site.it.model_copy(update={"min_run_h": min_run_h})})
-    raise SystemExit("a minimum run length is not a setting of this version; leave MIN_RUN_H at (None,)")
+    it_fields = set(type(site.it).model_fields)
+    it_update: dict[str, float] = {}
+    if "checkpoint_overhead_h" in it_fields:
+        it_update["checkpoint_overhead_h"] = checkpoint_h
+    if min_run_h is not None:
+        if "min_run_h" in {f.name for f in dataclasses.fields(settings)}:
+            settings = dataclasses.replace(settings, min_run_h=min_run_h)
+        elif "min_run_h" in it_fields:
+            it_update["min_run_h"] = min_run_h
+        else:
+            raise SystemExit("a minimum run length is not a setting of this version; run without --min-run")
+    if it_update:
+        site = site.model_copy(update={"it": site.it.model_copy(update=it_update)})
+    return settings, site
 
 
 def inputs_for(inst: Instance, time_limit_s: float | None) -> Any:
@@ -181,7 +192,7 @@ def inputs_for(inst: Instance, time_limit_s: float | None) -> Any:
     kwargs: dict[str, Any] = {"checkpoint_overhead_h": inst.checkpoint_h}
     if time_limit_s is not None:
         kwargs["time_limit_s"] = time_limit_s
-    settings, site = min_run_hook(PlanSettings(**kwargs), site, inst.min_run_h)
+    settings, site = min_run_hook(PlanSettings(**kwargs), site, inst.min_run_h, inst.checkpoint_h)
     day = SEASONS[inst.season]
     jobs = sample_queue(site, day_start(day, site.site.timezone), seed=inst.seed,
                         horizon_h=settings.horizon_h, n_jobs=inst.jobs,
@@ -314,7 +325,7 @@ def table_row(label: str, d: dict[str, Any]) -> str:
             f"{d['around50']:.2f} / {d['around_max']:.2f} |")
 
 
-CLASS_KEYS = ("part", "size", "site", "season", "np_share", "load", "window", "checkpoint")
+CLASS_KEYS = ("part", "size", "site", "season", "np_share", "load", "window", "checkpoint", "min_run")
 
 
 def class_of(row: dict[str, Any], key: str) -> str:
@@ -326,6 +337,8 @@ def class_of(row: dict[str, Any], key: str) -> str:
         "window": lambda: f"{row['window']} windows",
         "checkpoint": lambda: f"checkpoint {60 * float(row['checkpoint_h']):.0f} min",
         "part": lambda: row["part"],
+        "min_run": lambda: "min run: site's" if row.get("min_run_h") in (None, "") else
+        f"min run {60 * float(row['min_run_h']):.0f} min",
     }[key]()
 
 
@@ -518,6 +531,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per site, season and size")
     parser.add_argument("--checkpoint", choices=("both", "off", "on"), default="both",
                         help=f"without and/or with the checkpoint overhead ({60 * CHECKPOINT_H[1]:g} min)")
+    parser.add_argument("--min-run", default="", help="minimum run lengths to vary, h (e.g. 0,0.5)")
     parser.add_argument("--names", default="", help="only these instance names (comma-separated)")
     parser.add_argument("--limit", type=int, default=0, help="at most N instances, spread over the family")
     part = parser.add_mutually_exclusive_group()
@@ -538,7 +552,7 @@ def main(argv: list[str] | None = None) -> None:
     sites = builtin_ids() if args.sites == "all" else args.sites.split(",")
     checkpoints = {"both": CHECKPOINT_H, "off": CHECKPOINT_H[:1], "on": CHECKPOINT_H[1:]}[args.checkpoint]
     chosen = family(sites, args.seasons.split(","), [int(x) for x in args.jobs.split(",")],
-                    range(args.seeds), checkpoints)
+                    range(args.seeds), checkpoints, _floats(args.min_run) or MIN_RUN_H)
     if args.names:
         names = set(args.names.split(","))
         chosen = [i for i in chosen if i.name in names]
