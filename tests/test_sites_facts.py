@@ -1,7 +1,9 @@
-"""The built-in catalogue carries the figures of site-facts.md, each with the right estimate / stand-in flag.
+"""The built-in catalogue carries the published figures of docs/sources.md, each with the right flag.
 
-The expected numbers below are copied from ../shared/reference/site-facts.md (the project's sourced
-reference), so a catalogue edit that drifts from it, or drops a flag, fails here.
+The expected numbers below are the publications' (docs/sources.md: the hub plan, CMA station normals,
+annual totals), so a catalogue edit that drifts from them, or drops a flag, fails here. Derived
+monthly cycles are recomputed from their published donor table and anchors
+(greendc.sites.climate_sources) and checked against physical facts, not only against themselves.
 """
 
 from __future__ import annotations
@@ -9,10 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from greendc.sites import load_site
+from greendc.sites.climate_sources import ANCHORED, annual_mean, derived_temperatures
 from greendc.sites.model import Site
 
-#: site-facts.md, hub table and eastern demand centres: latitude, longitude [deg], altitude [m]
-#: (None: not given there) and whether site-facts marks the altitude as an estimate.
+#: docs/sources.md, hub sites and eastern demand centres: latitude, longitude [deg], altitude [m]
+#: (None: not given there) and whether the altitude is an estimate.
 LOCATIONS: dict[str, tuple[float, float, float | None, bool]] = {
     "zhangjiakou": (40.77, 114.89, 716.0, False),
     "qingpu": (31.15, 121.1, 4.0, True),
@@ -35,10 +38,14 @@ TIANZHEN = {"temp_max_c": [-2.8, 2.0, 9.1, 17.4, 23.8, 27.6, 28.7, 27.2, 22.7, 1
 SHIXING = {"temp_max_c": [14.5, 15.9, 18.9, 24.6, 28.7, 31.5, 33.9, 33.5, 30.8, 27.3, 22.1, 17.1],
            "temp_mean_c": [9.7, 11.6, 14.8, 20.3, 24.1, 26.7, 28.4, 28.1, 25.6, 21.6, 16.2, 11.0],
            "temp_min_c": [6.3, 8.6, 11.9, 17.3, 20.8, 23.5, 24.7, 24.6, 22.1, 17.4, 11.9, 6.7]}
+#: CMA 1991-2020 normals of Wangjiang, Anqing (docs/sources.md), Wuhu's stand-in [deg C].
+WANGJIANG = {"temp_max_c": [7.9, 10.9, 15.5, 21.9, 26.8, 29.4, 32.8, 32.3, 28.4, 23.2, 17.1, 10.5],
+             "temp_mean_c": [4.3, 6.8, 11.2, 17.3, 22.3, 25.5, 28.9, 28.2, 24.1, 18.6, 12.4, 6.4],
+             "temp_min_c": [1.6, 3.8, 7.8, 13.5, 18.7, 22.5, 25.8, 25.2, 20.9, 15.2, 8.9, 3.4]}
 SHANGHAI = {"temp_max_c": [8.1, 10.1, 13.8, 19.5, 24.8, 27.8, 32.2, 31.5, 27.9, 22.9, 17.3, 11.1],
             "temp_min_c": [2.1, 3.7, 6.9, 11.9, 17.3, 21.7, 25.8, 25.8, 22.4, 16.8, 10.6, 4.7]}
-#: site id -> {climate field: (site-facts values, the status the catalogue must give them)}.
-#: A station elsewhere, or a single year standing in for a normal, is a 'stand-in'.
+#: site id -> {climate field: (published values, the status the catalogue must give them)}.
+#: A station elsewhere standing in for the site's own is a 'stand-in'.
 TEMPERATURES: dict[str, dict[str, tuple[list[float], str]]] = {
     "beijing": {
         "temp_max_c": ([1.8, 5.0, 11.6, 20.3, 26.0, 30.2, 30.9, 29.7, 25.8, 19.1, 10.1, 3.7], "published"),
@@ -47,23 +54,23 @@ TEMPERATURES: dict[str, dict[str, tuple[list[float], str]]] = {
     "qingpu": {key: (values, "stand-in") for key, values in SHANGHAI.items()},
     "zhangjiakou": {key: (values, "stand-in") for key, values in TIANZHEN.items()},
     "shaoguan": {key: (values, "stand-in") for key, values in SHIXING.items()},
-    "horinger": {"temp_mean_c": ([-12.1, -9.3, 3.4, 11.4, 16.4, 20.3, 23.6, 20.0, 15.9, 8.2, -0.3, -8.9],
-                                 "stand-in")},
-    "wuhu": {"temp_mean_c": ([1.0, 2.7, 12.5, 16.8, 23.5, 24.2, 28.7, 27.3, 24.5, 18.9, 11.3, 5.9],
-                             "stand-in")},
-    "chongqing": {"temp_mean_c": ([6.2, 7.3, 15.5, 19.0, 23.8, 25.8, 29.1, 26.3, 25.6, 19.6, 14.2, 9.4],
-                                  "stand-in")},
-    "tianfu": {"temp_mean_c": ([3.7, 5.4, 13.4, 17.2, 22.1, 24.4, 25.7, 24.1, 22.2, 18.1, 12.2, 7.1],
-                               "stand-in")},
-    "guian": {"temp_mean_c": ([1.0, 2.2, 11.8, 15.7, 18.8, 21.0, 22.7, 22.0, 20.9, 16.5, 10.4, 6.3],
-                              "stand-in")},
+    "wuhu": {key: (values, "stand-in") for key, values in WANGJIANG.items()},
     "shenzhen": {"temp_max_c": ([20, 20, 23, 26, 29, 31, 32, 32, 31, 29, 25, 22], "published")},
 }
-#: site-facts.md: Shapotou station (1698 m) for Zhongwei (1225 m), 1991-2020 [deg C].
+#: Published anchors of the derived sites (docs/sources.md): (January, July) mean [deg C], and the
+#: largest miss the mapped cycle may have there [K].
+ANCHORS: dict[str, tuple[float, float, float]] = {
+    "guian": (4.6, 24.0, 0.3), "horinger": (-11.0, 23.3, 0.05), "qingyang": (-4.2, 21.4, 0.05),
+    "tianfu": (5.6, 25.0, 1.0), "chongqing": (7.55, 29.0, 0.5),
+}
+#: Published annual means of the derived sites (docs/sources.md) [deg C].
+ANNUAL_MEAN_C = {"guian": 15.3, "horinger": 7.33, "qingyang": 9.20, "tianfu": 16.27, "chongqing": 19.0}
+#: docs/sources.md: Shapotou station (1698 m) for Zhongwei (1225 m), 1991-2020 [deg C].
 SHAPOTOU = {"temp_max_c": [0.2, 4.6, 10.8, 17.6, 22.5, 26.5, 28.1, 26.5, 21.5, 15.4, 8.6, 2.2],
             "temp_mean_c": [-8.4, -3.7, 2.9, 10.0, 15.5, 19.9, 21.5, 19.9, 14.7, 7.8, 0.1, -6.6]}
-#: site-facts.md annual sunshine hours [h].
-SUNSHINE_H = {"horinger": 2862, "guian": 1148, "tianfu": 1073, "beijing": 2671}
+#: Published annual sunshine hours (docs/sources.md) [h].
+SUNSHINE_H = {"horinger": 2862, "guian": 1148, "tianfu": 1073, "beijing": 2671, "chongqing": 1055}
+WESTERN = ("zhangjiakou", "horinger", "qingyang", "zhongwei")
 
 
 def _entry(site: Site, fact: str) -> tuple[str, str, str]:
@@ -74,7 +81,7 @@ def _entry(site: Site, fact: str) -> tuple[str, str, str]:
 
 
 @pytest.mark.parametrize("site_id", sorted(LOCATIONS))
-def test_location_matches_site_facts_and_estimated_altitudes_say_so(site_id: str) -> None:
+def test_location_matches_the_hub_plan_and_estimated_altitudes_say_so(site_id: str) -> None:
     latitude, longitude, altitude_m, altitude_estimated = LOCATIONS[site_id]
     site = load_site(site_id)
     assert (site.site.latitude, site.site.longitude) == (latitude, longitude)
@@ -85,7 +92,7 @@ def test_location_matches_site_facts_and_estimated_altitudes_say_so(site_id: str
 
 
 @pytest.mark.parametrize("site_id", sorted(TEMPERATURES))
-def test_temperatures_are_the_site_facts_figures_with_their_flag(site_id: str) -> None:
+def test_temperatures_are_the_published_figures_with_their_flag(site_id: str) -> None:
     site = load_site(site_id)
     for field, (values, status) in TEMPERATURES[site_id].items():
         np.testing.assert_allclose(getattr(site.climate, field), values, atol=1e-9, err_msg=field)
@@ -102,21 +109,48 @@ def test_zhongwei_is_shapotou_moved_down_470_m_at_the_standard_lapse_rate() -> N
         assert status == "stand-in" and "lapse" in note
 
 
-def test_single_year_figures_are_never_passed_off_as_normals() -> None:
-    """site-facts.md: 'Single-year means are not normals: a site built on them says so.'"""
-    flagged = 0
+def test_no_site_rests_on_a_single_year() -> None:
+    """Issue 14: normals, not single years; the 2008 yearbook months (a snowstorm winter) are gone."""
     for site_id in LOCATIONS:
         for entry in load_site(site_id).provenance:
-            if "2008" in entry.source:
-                flagged += 1
-                assert entry.status == "stand-in" and "single year" in entry.note, (site_id, entry.fact)
-    assert flagged == 5  # Hohhot, Hefei, Chongqing, Chengdu, Guiyang
+            if entry.fact.startswith("climate."):
+                assert "Yearbook 2009" not in entry.source and "single year" not in entry.note.replace(
+                    "replaces a single year", ""), (site_id, entry.fact)
 
 
-def test_qingyang_estimated_cycle_keeps_the_published_annual_mean() -> None:
-    site = load_site("qingyang")
-    assert 8.4 <= float(np.mean(site.climate.temp_mean_c)) <= 9.7
-    assert _entry(site, "climate.temp_mean_c")[0] == "estimate"
+def test_guian_january_is_the_normal_not_the_2008_snowstorm() -> None:
+    site = load_site("guian")
+    assert 4.0 <= site.climate.temp_mean_c[0] <= 6.0  # Guiyang's January normal ~4.6-5 (2008: 1.0)
+    assert 23.0 <= max(site.climate.temp_mean_c) <= 25.0
+    status, source, note = _entry(site, "climate.temp_mean_c")
+    assert status == "estimate" and "Guiyang" in source and "1991-2020" in source + note
+
+
+@pytest.mark.parametrize("site_id", sorted(ANCHORED))
+def test_derived_cycles_are_the_donor_mapped_onto_published_anchors(site_id: str) -> None:
+    site = load_site(site_id)
+    for field, values in derived_temperatures(site_id).items():
+        np.testing.assert_allclose(getattr(site.climate, field), values, atol=1e-9, err_msg=field)
+        assert _entry(site, f"climate.{field}")[0] == "estimate", field
+    january, july, tolerance = ANCHORS[site_id]
+    mean = np.array(site.climate.temp_mean_c)
+    assert abs(mean[0] - january) <= tolerance and abs(mean[6:8].max() - july) <= tolerance
+    assert annual_mean(mean) == pytest.approx(ANNUAL_MEAN_C[site_id], abs=0.4)
+    assert int(np.argmin(mean)) == 0 and int(np.argmax(mean)) in (6, 7)  # coldest January, warmest Jul/Aug
+    assert np.all(np.array(site.climate.temp_max_c) > mean) and np.all(np.array(site.climate.temp_min_c) < mean)
+
+
+def test_continental_western_sites_carry_the_published_day_to_day_spread() -> None:
+    """2.4 K (cold half-year) and 2.9 K (warm) from China's 1.5 / 1.8 K day-to-day variability (2022)."""
+    for site_id in LOCATIONS:
+        site = load_site(site_id)
+        spread = site.climate.temp_daily_sd_c
+        if site_id not in WESTERN:
+            assert spread is None, site_id  # the generator's default, as docs/sources.md says
+            continue
+        assert spread is not None and all(2.0 <= v <= 3.5 for v in spread), site_id
+        status, source, _ = _entry(site, "climate.temp_daily_sd_c")
+        assert status == "estimate" and "10.1029/2022EA002587" in source
 
 
 @pytest.mark.parametrize("site_id", sorted(SUNSHINE_H))
@@ -126,7 +160,7 @@ def test_monthly_sunshine_sums_to_the_published_annual_total(site_id: str) -> No
     assert _entry(site, "climate.sunshine_h")[0] == "estimate"  # the monthly split is ours
 
 
-def test_pue_targets_follow_the_policies_in_site_facts() -> None:
+def test_pue_targets_follow_the_published_policies() -> None:
     """New large data centres <= 1.3; hub nodes < 1.25 (we use 1.25); western clusters (Qingyang) 1.2."""
     targets = {site_id: load_site(site_id).site.pue_target for site_id in LOCATIONS}
     assert targets["qingyang"] == 1.2 and targets["shaoguan"] == 1.25
