@@ -2,30 +2,35 @@
 
 For arrays of outdoor dry-bulb and wet-bulb temperature and each allowed supply-air setpoint,
 :func:`cooling_coefficients` returns the plant's electric kW per kW of nominal IT load and its
-operating mode (free, partial, mechanical). The pieces, each a small pure function:
+operating mode (free, partial, mechanical), whatever the plant type (docs/sites.md, "Cooling
+model"; sources in docs/sources.md, "Cooling"). The pieces, each a small pure function:
 
 * IT fan uplift: server fans speed up above an inlet-temperature knee, so the IT draws
   ``1 + uplift`` kW per kW of nominal load, all of which is heat to remove (ASHRAE TC9.9 2021).
+  Under direct liquid cooling only the air-cooled share of the server has fans that respond.
 * Economiser: a water-side economiser (cooling tower + plate heat exchanger) can deliver water at
   ``wet-bulb + tower approach + HX approach``; a dry cooler at ``dry-bulb + dry-cooler approach +
-  HX approach``. Below the chilled-water supply temperature it carries the whole load (free);
-  between supply and return it pre-cools the return water and the chiller trims the rest (partial);
-  above the return temperature the chiller does everything (mechanical). ASHRAE Handbook - HVAC
+  HX approach``. Below the coolant supply temperature it carries the whole load (free); between
+  supply and return it pre-cools the return and the compressors trim the rest (partial); above the
+  return temperature the compressors do everything (mechanical). ASHRAE Handbook - HVAC
   Applications (2019) ch. 20 (data centres), Stein (2009) "Waterside economizing in data centers".
-* Chiller: DOE-2 / EnergyPlus ``Chiller:Electric:EIR``:
-  ``P = Q * EIRFT(x, y) * EIRFPLR(PLR) / (COPref * PLR)`` with ``Q`` the chiller load, ``x`` the
-  leaving chilled-water temperature and ``y`` the entering condenser water (water-cooled: wet-bulb +
-  condenser approach) or the outdoor dry-bulb (air-cooled); EnergyPlus Engineering Reference,
-  "Electric Chiller Model Based on Condenser Entering Temperature". Capacity is assumed sufficient
-  (CAPFT = 1), the part-load ratio fixed at the plant's ``chiller_plr`` (chillers are staged).
+* Compressors: DOE-2 / EnergyPlus ``Chiller:Electric:EIR`` and ``Coil:Cooling:DX``:
+  ``P = Q * EIRFT(x, y) * EIRFPLR(PLR) / (COP * PLR)``, each curve normalised to 1 at its rating
+  point so ``COP`` is the rated COP (AHRI 550/590 for chillers). ``x`` is the leaving chilled-water
+  temperature (the entering wet-bulb at the coil for DX units), ``y`` the entering condenser water
+  (water-cooled: wet-bulb + condenser approach) or the outdoor dry-bulb (air-cooled, DX). Capacity
+  is assumed sufficient (CAPFT = 1), the part-load ratio fixed at the plant's ``chiller_plr``.
+* Direct liquid cooling: a share of the IT heat leaves through cold plates in warm facility water,
+  cooled by dry coolers at ``dry-bulb + liquid approach`` and trimmed by the chillers only when that
+  is warmer than the supply; the rest of the heat goes through the air plant above.
 * Pumps and air-handler fans per kW of heat removed; tower (or dry-cooler) fans per kW of heat
   rejected, which for a water-cooled chiller includes its compressor work.
 
 Outside a curve's fitted range the curve is not extrapolated as a polynomial (its cross term gives
-nonsense there). Chilled water warmer (colder) than the curve's range saves (costs) 2.5 % of chiller
-energy per K, the rule of thumb in site-facts.md ("2-3 % per deg C"), capped at 50 %; condenser
-temperatures below the range are clamped (head-pressure control keeps the condenser there) and above
-it the curve continues along its tangent.
+nonsense there). Coolant warmer (colder) than the curve's range saves (costs) 2.5 % of compressor
+energy per K, the rule of thumb of "2-3 % per deg C" (docs/sources.md), bounded to 0.5-1.5;
+condenser temperatures below the range are clamped (head-pressure control keeps the condenser
+there) and above it the curve continues along its tangent.
 """
 
 from __future__ import annotations
@@ -44,12 +49,14 @@ from greendc.weather.psychrometrics import (
 
 FloatArray = npt.NDArray[np.float64]
 
-#: Chiller energy saved per K of warmer chilled water beyond a curve's range (site-facts.md: 2-3 %/K) [1/K].
+#: Compressor energy saved per K of warmer coolant beyond a curve's range (2-3 %/K, docs/sources.md) [1/K].
 LIFT_SAVING_PER_K = 0.025
 #: Largest saving (or penalty) the lift rule may apply [-].
 LIFT_FACTOR_BOUNDS = (0.5, 1.5)
 #: Above this inlet server fans speed up twice as fast (ASHRAE TC9.9 2021: "faster above 30") [deg C].
 FAN_STEEP_ABOVE_C = 30.0
+#: Air pressure in the hall for the DX coil's entering wet-bulb (standard sea level) [Pa].
+HALL_PRESSURE_PA = 101325.0
 
 #: Cooling modes: economiser carries all, part or none of the heat.
 FREE, PARTIAL, MECHANICAL = 0, 1, 2
@@ -57,19 +64,26 @@ FREE, PARTIAL, MECHANICAL = 0, 1, 2
 
 @dataclass(frozen=True)
 class ChillerCurve:
-    """A DOE-2 chiller performance curve set (EnergyPlus ``Chiller:Electric:EIR``)."""
+    """A DOE-2 compressor performance curve set (EnergyPlus ``Chiller:Electric:EIR`` or DX coil)."""
 
     name: str
     """Where the curve comes from. [-]"""
     eirft: tuple[float, float, float, float, float, float]
     """Biquadratic c1..c6 of EIRFT(x, y) = c1 + c2 x + c3 x^2 + c4 y + c5 y^2 + c6 x y. [-]"""
     x_range_c: tuple[float, float]
-    """Fitted range of the leaving chilled-water temperature x. [deg C]"""
+    """Fitted range of x (leaving chilled water, or the DX coil's entering wet-bulb). [deg C]"""
     y_range_c: tuple[float, float]
     """Fitted range of the condenser temperature y. [deg C]"""
     eirfplr: tuple[float, float, float]
     """Quadratic d1..d3 of EIRFPLR(p) = d1 + d2 p + d3 p^2. [-]"""
+    rating_c: tuple[float, float]
+    """(x, y) of the rating point where the rated COP applies; EIRFT is normalised to 1 there. [deg C]"""
 
+
+#: AHRI 550/590 standard rating: 6.67 deg C leaving chilled water, 29.44 deg C entering condenser
+#: water (water-cooled) or 35 deg C outdoor air (air-cooled) [deg C].
+AHRI_WATER_COOLED_C = (6.67, 29.44)
+AHRI_AIR_COOLED_C = (6.67, 35.0)
 
 #: Air-cooled chiller, ASHRAE 90.1-2010 path A (openstudio-standards); y = outdoor dry-bulb.
 #: EIRFT = 1.00 at 6.67/35 deg C. Condenser fans are inside the rated COP (AHRI 550/590).
@@ -79,22 +93,39 @@ AIR_COOLED_90_1_2010 = ChillerCurve(
     x_range_c=(5.0, 10.0),
     y_range_c=(12.7, 51.7),
     eirfplr=(0.141, 0.655, 0.203),
+    rating_c=AHRI_AIR_COOLED_C,
 )
 
 #: Water-cooled centrifugal chiller, EnergyPlus Chillers.idf "ElectricEIRChiller McQuay PFH
-#: 2124kW/6.03COP/Vanes" (COPref 6.03 at 8.89 / 23.89 deg C); ranges as in the Modelica Buildings
-#: library record of the same chiller (x 5.56-8.89, y 12.78-29.44 deg C).
+#: 2124kW/6.03COP/Vanes" (a 604-ton machine; its catalogue COP 6.03 is quoted at 8.89 / 23.89 deg C,
+#: 5.60 at AHRI conditions); ranges as in the Modelica Buildings library record of the same chiller
+#: (x 5.56-8.89, y 12.78-29.44 deg C). Used for its shape, rated at the plant's COP.
 WATER_COOLED_CENTRIFUGAL = ChillerCurve(
     name="EnergyPlus McQuay PFH 2124 kW centrifugal",
     eirft=(1.157799, -0.03621524, -0.003684818, -0.01202959, -7.378548e-05, 0.003787365),
     x_range_c=(5.56, 8.89),
     y_range_c=(12.78, 29.44),
     eirfplr=(0.1051419, 0.2033679, 0.6902026),
+    rating_c=AHRI_WATER_COOLED_C,
+)
+
+#: Single-speed DX cooling coil, EnergyPlus example curve (AirflowNetwork_MultiZone_House.idf,
+#: Modelica Buildings DXCoils "Curve_I"; Griffith et al. 2003): x = entering-air wet-bulb 12.78-23.89,
+#: y = outdoor dry-bulb 18-46.11 deg C, 1.00 at the AHRI 210/240 point 19.44 / 35 deg C. CRAC
+#: compressors stage, so no cycling loss is applied (EIRFPLR(p) = p).
+DX_COIL_ENERGYPLUS = ChillerCurve(
+    name="EnergyPlus single-speed DX coil example (Modelica Buildings Curve_I)",
+    eirft=(0.342414409, 0.034885008, -0.0006237, 0.004977216, 0.000437951, -0.000728028),
+    x_range_c=(12.78, 23.89),
+    y_range_c=(18.0, 46.11),
+    eirfplr=(0.0, 1.0, 0.0),
+    rating_c=(19.44, 35.0),
 )
 
 CURVES: dict[str, ChillerCurve] = {
     "air_cooled_chiller": AIR_COOLED_90_1_2010,
     "water_cooled_chiller": WATER_COOLED_CENTRIFUGAL,
+    "dx_crac": DX_COIL_ENERGYPLUS,
 }
 
 
@@ -105,11 +136,13 @@ class CoolingCoefficients:
     kw_per_kw: FloatArray
     """Shape (n, k): cooling-plant electric kW per kW of nominal IT (fan-uplift heat included). [kW/kW]"""
     mode: npt.NDArray[np.int8]
-    """Shape (n, k): 0 free cooling, 1 partial (economiser + chiller), 2 mechanical. [-]"""
+    """Shape (n, k): 0 free cooling, 1 partial (economiser + compressors), 2 mechanical. [-]"""
     it_fan_uplift: FloatArray
     """Shape (k,): extra server-fan kW per kW of nominal IT load at each setpoint. [-]"""
     economiser_frac: FloatArray
-    """Shape (n, k): share of the heat removed by the economiser. [-]"""
+    """Shape (n, k): share of the heat removed without compressors (economiser, liquid dry coolers). [-]"""
+    tower_heat_kw_per_kw: FloatArray
+    """Shape (n, k): heat rejected through a wet cooling tower per kW of nominal IT (water use). [kW/kW]"""
 
 
 def biquadratic(coeffs: tuple[float, ...], x: npt.ArrayLike, y: npt.ArrayLike) -> FloatArray:
@@ -121,11 +154,11 @@ def biquadratic(coeffs: tuple[float, ...], x: npt.ArrayLike, y: npt.ArrayLike) -
 
 def eir_temperature_factor(curve: ChillerCurve, chw_leaving_c: npt.ArrayLike,
                            condenser_c: npt.ArrayLike) -> FloatArray:
-    """EIRFT with sensible behaviour outside the fitted range (see module docstring). [-]
+    """EIRFT over its value at the rating point, sensible outside the fitted range (module docstring). [-]
 
     Inside the range: the DOE-2 biquadratic. x outside: evaluated at the range edge, times
     ``1 - 0.025 (x - x_edge)`` bounded to [0.5, 1.5]. y below: clamped. y above: tangent at the edge.
-    The curve value is floored at 0.05 so no input can make the chiller free or negative.
+    The curve value is floored at 0.05 so no input can make the compressor free or negative.
     """
     x = np.asarray(chw_leaving_c, dtype=float)
     y = np.asarray(condenser_c, dtype=float)
@@ -136,20 +169,22 @@ def eir_temperature_factor(curve: ChillerCurve, chw_leaving_c: npt.ArrayLike,
     slope_y = c4 + 2 * c5 * y_in + c6 * x_in  # dEIRFT/dy at the edge
     value = value + slope_y * np.maximum(y - curve.y_range_c[1], 0.0)
     lift_factor = np.clip(1.0 - LIFT_SAVING_PER_K * (x - x_in), *LIFT_FACTOR_BOUNDS)
-    return np.asarray(np.maximum(value, 0.05) * lift_factor, dtype=float)
+    rated = float(biquadratic(curve.eirft, *curve.rating_c))
+    return np.asarray(np.maximum(value, 0.05) * lift_factor / rated, dtype=float)
 
 
 def eir_part_load_factor(curve: ChillerCurve, plr: float) -> float:
-    """EIRFPLR(PLR) = d1 + d2 PLR + d3 PLR^2 (DOE-2). [-]"""
+    """EIRFPLR(PLR) = d1 + d2 PLR + d3 PLR^2 over its value at full load (DOE-2). [-]"""
     d1, d2, d3 = curve.eirfplr
-    return d1 + d2 * plr + d3 * plr**2
+    return (d1 + d2 * plr + d3 * plr**2) / (d1 + d2 + d3)
 
 
 def chiller_kw_per_kw(curve: ChillerCurve, cop_ref: float, plr: float, chw_leaving_c: npt.ArrayLike,
                       condenser_c: npt.ArrayLike) -> FloatArray:
-    """Chiller electric kW per kW of chiller cooling load, EIRFT * EIRFPLR / (COPref * PLR). [kW/kW]
+    """Compressor electric kW per kW of cooling load, EIRFT * EIRFPLR / (COP * PLR). [kW/kW]
 
-    EnergyPlus Engineering Reference, Chiller:Electric:EIR, with CAPFT = 1.
+    EnergyPlus Engineering Reference, Chiller:Electric:EIR, with CAPFT = 1; ``1 / cop_ref`` at the
+    curve's rating point and full load.
     """
     return eir_temperature_factor(curve, chw_leaving_c, condenser_c) * (
         eir_part_load_factor(curve, plr) / (cop_ref * plr))
@@ -183,7 +218,7 @@ def economiser_supply_c(temp_air_c: npt.ArrayLike, temp_wet_bulb_c: npt.ArrayLik
 
 def economiser_fraction(supply_c: npt.ArrayLike, chw_supply_c: npt.ArrayLike,
                         chw_range_c: float) -> FloatArray:
-    """Share of the heat the economiser removes by pre-cooling the chilled-water return. [-]
+    """Share of the heat the economiser removes by pre-cooling the coolant return. [-]
 
     1 when it reaches the supply temperature, 0 when it is no colder than the return
     (supply + range), linear in between (series pre-cooling heat exchanger).
@@ -193,40 +228,102 @@ def economiser_fraction(supply_c: npt.ArrayLike, chw_supply_c: npt.ArrayLike,
     return np.asarray(np.clip(frac, 0.0, 1.0), dtype=float)
 
 
+def compressor_type(plant: CoolingPlant) -> str:
+    """The plant whose compressors and curve do the mechanical cooling ('air_plant' under DLC). [-]"""
+    return plant.air_plant if plant.plant == "direct_liquid" else plant.plant
+
+
 def condenser_temperature_c(temp_air_c: npt.ArrayLike, temp_wet_bulb_c: npt.ArrayLike,
                             plant: CoolingPlant) -> FloatArray:
-    """The chiller curve's y: entering condenser water (wet-bulb + approach) or dry-bulb. [deg C]"""
-    if plant.plant == "water_cooled_chiller":
+    """The curve's y: entering condenser water (wet-bulb + approach) or outdoor dry-bulb. [deg C]"""
+    if compressor_type(plant) == "water_cooled_chiller":
         return np.asarray(temp_wet_bulb_c, dtype=float) + plant.condenser_approach_c
     return np.asarray(temp_air_c, dtype=float)
+
+
+def coil_entering_wet_bulb_c(return_air_c: npt.ArrayLike, room_dew_point_c: float) -> FloatArray:
+    """Wet-bulb of the hall air entering a DX coil, from its dry-bulb and the hall's dew point. [deg C]
+
+    ASHRAE Handbook - Fundamentals 2017 ch. 1 psychrometrics at standard sea-level pressure.
+    """
+    dry = np.asarray(return_air_c, dtype=float)
+    return wet_bulb_c(dry, relative_humidity_pct(dry, room_dew_point_c), HALL_PRESSURE_PA)
+
+
+def loop_kw_per_kw(free_frac: npt.ArrayLike, compressor_kw_per_kw: npt.ArrayLike, base_kw_per_kw: float,
+                   fan_kw_per_kw: float, economiser_fans: bool, water_cooled: bool) -> FloatArray:
+    """Electric kW per kW of heat through one loop: pumps and fans, compressors, heat-rejection fans.
+
+    ``base + (1 - f) e + fan * R`` with ``R`` the heat rejected through towers or dry coolers: ``f``
+    if the free path has fans, plus ``(1 - f)(1 + e)`` if a water-cooled chiller sends its
+    condenser heat (compressor work included) to the tower.
+    """
+    f = np.asarray(free_frac, dtype=float)
+    e = np.asarray(compressor_kw_per_kw, dtype=float)
+    rejected = (f if economiser_fans else 0.0) + ((1.0 - f) * (1.0 + e) if water_cooled else 0.0)
+    return np.asarray(base_kw_per_kw + (1.0 - f) * e + fan_kw_per_kw * rejected, dtype=float)
 
 
 def cooling_coefficients(temp_air_c: npt.ArrayLike, temp_wet_bulb_c: npt.ArrayLike,
                          plant: CoolingPlant) -> CoolingCoefficients:
     """Cooling-plant electric kW per kW of nominal IT load and mode, for each step and setpoint level.
 
-    Per kW of nominal IT the heat is ``q = 1 + uplift``; the economiser takes ``f q``, the chiller
-    ``(1 - f) q`` at ``e`` kW/kW; then
-    ``c = q * [air_fan + pump + (1 - f) e + tower_fan * (f + (1 - f)(1 + e) [water-cooled])]``,
-    the tower term counting only heat that goes through a tower or dry cooler.
+    Per kW of nominal IT the heat is ``q = 1 + (1 - phi) uplift``, ``phi`` the liquid share (0 but
+    under direct liquid cooling). The air share ``q - phi`` goes through the air loop (economiser
+    share ``f``, compressors ``e``), the liquid share through dry coolers (free share ``f_l``) and
+    chiller trim ``e_l``: ``c = (q - phi) air_loop + phi liquid_loop`` (:func:`loop_kw_per_kw`).
     """
     dry = np.atleast_1d(np.asarray(temp_air_c, dtype=float))[:, None]
     wet = np.atleast_1d(np.asarray(temp_wet_bulb_c, dtype=float))[:, None]
     levels_c = np.asarray(plant.setpoint_levels_c, dtype=float)
-    uplift = it_fan_uplift(levels_c, plant.it_fan_uplift_per_c, plant.it_fan_knee_c)
+    liquid = plant.liquid_fraction if plant.plant == "direct_liquid" else 0.0
+    uplift = (1.0 - liquid) * it_fan_uplift(levels_c, plant.it_fan_uplift_per_c, plant.it_fan_knee_c)
     heat = 1.0 + uplift[None, :]
+    air_heat = heat - liquid
+    frac, air_e, air_loop = _air_loop(dry, wet, plant, levels_c)
+    liquid_frac, liquid_e, liquid_loop = _liquid_loop(dry, wet, plant)
+    kw_per_kw = air_heat * air_loop + liquid * liquid_loop
+    free = frac + liquid * (liquid_frac - frac) / heat  # (air_heat f + phi f_l) / q; exactly f if phi = 0
+    water_cooled = compressor_type(plant) == "water_cooled_chiller"
+    wet_economiser = plant.economiser == "water_side"
+    tower = (air_heat * (wet_economiser * frac + water_cooled * (1.0 - frac) * (1.0 + air_e))
+             + liquid * water_cooled * (1.0 - liquid_frac) * (1.0 + liquid_e))
+    mode = np.where(free >= 1.0, FREE, np.where(free > 0.0, PARTIAL, MECHANICAL)).astype(np.int8)
+    return CoolingCoefficients(kw_per_kw=kw_per_kw, mode=mode, it_fan_uplift=uplift, economiser_frac=free,
+                               tower_heat_kw_per_kw=np.broadcast_to(tower, kw_per_kw.shape).copy())
+
+
+def _air_loop(dry: FloatArray, wet: FloatArray, plant: CoolingPlant,
+              levels_c: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Economiser share, compressor kW/kW and loop kW per kW of air-side heat, each (n, k)."""
+    kind = compressor_type(plant)
     chw_supply_c = levels_c[None, :] - plant.chw_supply_offset_c
     frac = economiser_fraction(economiser_supply_c(dry, wet, plant), chw_supply_c, plant.chw_range_c)
-    chiller_e = chiller_kw_per_kw(CURVES[plant.plant], plant.chiller_cop_ref, plant.chiller_plr,
-                                  chw_supply_c, condenser_temperature_c(dry, wet, plant))
-    mech = 1.0 - frac
-    rejected_by_fans = frac if plant.economiser != "none" else np.zeros_like(frac)
-    if plant.plant == "water_cooled_chiller":
-        rejected_by_fans = rejected_by_fans + mech * (1.0 + chiller_e)
-    kw_per_kw = heat * (plant.air_fan_kw_per_kw + plant.pump_kw_per_kw + mech * chiller_e
-                        + plant.tower_fan_kw_per_kw * rejected_by_fans)
-    mode = np.where(frac >= 1.0, FREE, np.where(frac > 0.0, PARTIAL, MECHANICAL)).astype(np.int8)
-    return CoolingCoefficients(kw_per_kw=kw_per_kw, mode=mode, it_fan_uplift=uplift, economiser_frac=frac)
+    if kind == "dx_crac":
+        coil_c = coil_entering_wet_bulb_c(levels_c + plant.return_air_rise_c, plant.room_dew_point_c)[None, :]
+    else:
+        coil_c = chw_supply_c
+    e = chiller_kw_per_kw(CURVES[kind], plant.chiller_cop_ref, plant.chiller_plr, coil_c,
+                          condenser_temperature_c(dry, wet, plant))
+    loop = loop_kw_per_kw(frac, e, plant.air_fan_kw_per_kw + plant.pump_kw_per_kw, plant.tower_fan_kw_per_kw,
+                          plant.economiser != "none", kind == "water_cooled_chiller")
+    return frac, e, loop
+
+
+def _liquid_loop(dry: FloatArray, wet: FloatArray,
+                 plant: CoolingPlant) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Dry-cooler share, trim-chiller kW/kW and loop kW per kW of liquid heat, each (n, 1).
+
+    Dry coolers deliver ``dry-bulb + liquid_approach_c``; the facility water must leave at
+    ``liquid_supply_c`` and returns ``liquid_range_c`` warmer (ASHRAE TC9.9 liquid classes W32-W45).
+    """
+    kind = compressor_type(plant)
+    frac = economiser_fraction(dry + plant.liquid_approach_c, plant.liquid_supply_c, plant.liquid_range_c)
+    e = chiller_kw_per_kw(CURVES[kind], plant.chiller_cop_ref, plant.chiller_plr, plant.liquid_supply_c,
+                          condenser_temperature_c(dry, wet, plant))
+    loop = loop_kw_per_kw(frac, e, plant.liquid_pump_kw_per_kw, plant.liquid_fan_kw_per_kw, True,
+                          kind == "water_cooled_chiller")
+    return frac, e, loop
 
 
 def facility_kw_per_kw(coeffs: CoolingCoefficients, electrical_loss_frac: float) -> FloatArray:
