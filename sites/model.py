@@ -107,7 +107,8 @@ class ITFleet(_Model):
     firm_load_profile: list[float] = Field(default_factory=lambda: [1.0] * 24, min_length=24, max_length=24)
     """Hourly multiplier of the firm load by local hour 0..23 (mean about 1). [-]"""
     electrical_loss_frac: float = Field(default=0.04, ge=0, le=0.3)
-    """UPS, transformer and lighting losses as a share of IT power. [-]"""
+    """UPS, transformer and lighting losses as a share of IT power: 0.04 by default (a new build's
+    high-efficiency UPS and distribution), about 0.09 in a legacy hall (docs/sources.md, "Cooling"). [-]"""
     late_penalty_per_node_h: float | None = Field(default=None, ge=0, le=100_000)
     """What an hour's delay of one node's work past its deadline costs, in the site's currency; none:
     the rental value of a node-hour, gpus_per_node x ``greendc.optimizer.accounting.GPU_HOUR_VALUE``
