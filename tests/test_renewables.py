@@ -187,3 +187,34 @@ def test_yield_and_capacity_factor_hand_values() -> None:
     assert capacity_factor(constant * 0.25, 1.0) == 0.25
     # a 15-minute day at 2 kW is 48 kWh; scaled to a year 17,520 kWh
     assert annual_energy_kwh(np.full(96, 2.0), 15) == pytest.approx(48.0 * 365)
+
+
+def test_sites_show_says_what_each_sites_wind_rests_on() -> None:
+    """Issue 14: a site whose only wind data are 10 m normals says so; a farm names its hub-height figure."""
+    from greendc.sites import builtin_ids, load_site
+    from greendc.sites.renewables import wind_data_basis
+
+    for site_id in builtin_ids():
+        site = load_site(site_id)
+        text = wind_data_basis(site)
+        if site.wind is not None and site.wind.resource_mean_speed_ms is not None:
+            assert text.startswith("hub-height resource") and f"{site.wind.resource_mean_speed_ms:g} m/s" in text
+            assert "(estimate)" in text  # no measured farm speed in the catalogue yet
+        else:
+            assert "only 10 m station normals" in text and "not a wind resource" in text, site_id
+
+
+def test_the_western_day_to_day_spread_reaches_the_synthetic_year() -> None:
+    """Climate.temp_daily_sd_c is read by the generator: Zhongwei's January daily means spread ~2.4 K."""
+    import pandas as pd
+    from greendc.sites import load_site
+    from greendc.sites.profile import default_weather
+
+    site = load_site("zhongwei")
+    weather = default_weather(site)
+    local = pd.Series(weather["temp_air"].values,
+                      index=pd.DatetimeIndex(weather["time"].values).tz_localize("UTC").tz_convert(site.site.timezone))
+    daily = local.resample("D").mean()
+    january = daily[daily.index.month == 1]
+    assert site.climate.temp_daily_sd_c is not None
+    assert 1.5 <= float(january.std()) <= 4.0  # the default rule gave about 7 K
