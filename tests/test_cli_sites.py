@@ -14,7 +14,7 @@ from greendc.cli import main
 
 DATA = Path(__file__).parent / "data" / "sites"
 SITE_IDS = ("zhangjiakou", "qingpu", "wuhu", "shaoguan", "tianfu", "chongqing", "horinger", "guian",
-            "qingyang", "zhongwei", "beijing", "shanghai", "shenzhen")
+            "qingyang", "zhongwei", "beijing", "shanghai", "shenzhen", "shanghai-legacy", "shenzhen-legacy")
 
 BAD_INPUTS = [
     ("missing_key.toml", "site.latitude", "required key is missing"),
@@ -29,7 +29,7 @@ BAD_INPUTS = [
 ]
 
 
-def test_list_shows_the_thirteen_sites_with_the_asked_columns(capsys: pytest.CaptureFixture[str]) -> None:
+def test_list_shows_every_builtin_site_with_the_asked_columns(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sites", "list"]) == 0
     out = capsys.readouterr().out
     header = " ".join(line for line in out.splitlines() if line.startswith("┃"))

@@ -111,7 +111,7 @@ def test_ranking_orders_sites_by_score_within_each_scenario() -> None:
 
 def test_resolve_study_defaults_and_names(tmp_path: Path) -> None:
     spec = resolve_study(None, None, None, None)
-    assert len(spec.sites) == 13 and len(spec.scenarios) == 4 and spec.name == "default" and spec.year == 2025
+    assert len(spec.sites) == 15 and len(spec.scenarios) == 4 and spec.name == "default" and spec.year == 2025
     example = Path(__file__).resolve().parents[1] / "examples" / "scenarios.toml"
     spec = resolve_study("zhongwei,tianfu", None, example, 2024)
     assert spec.sites == ("zhongwei", "tianfu") and spec.name == "western-vs-eastern" and spec.year == 2024
