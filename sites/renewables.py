@@ -232,7 +232,9 @@ def wind_data_basis(site: Site) -> str:
     normals_ms = float(np.average(climate.wind_speed_ms, weights=DAYS_IN_MONTH))
     wind = site.wind
     if wind is not None and wind.count > 0 and wind.resource_mean_speed_ms is not None:
-        status = next((p.status for p in site.provenance if p.fact == "wind.resource_mean_speed_ms"), "unsourced")
+        status = next(
+            (p.status for p in site.provenance if p.fact == "wind.resource_mean_speed_ms"), "unsourced"
+        )
         return (f"hub-height resource: {wind.resource_mean_speed_ms:g} m/s annual mean at "
                 f"{wind.resource_height_m:g} m ({status}); the {climate.wind_height_m:g} m station normals "
                 f"({normals_ms:.1f} m/s) only shape the synthetic year")

@@ -25,7 +25,8 @@ from greendc.sites.renewables import DAYS_IN_MONTH, reference_pv
 #: docs/sites.md in a source checkout.
 DOCS_SITES = Path(__file__).resolve().parents[1] / "docs" / "sites.md"
 
-Rows = dict[str, list[str]]
+#: Computed cells of one table row: column index (as text) -> cell text.
+Rows = dict[str, str]
 
 
 def _fmt(value: float, spec: str) -> str:
@@ -116,7 +117,8 @@ def update(text: str, weather_year: bool = True) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m greendc.sites.tables", description=__doc__.splitlines()[0])
+    description = (__doc__ or "").splitlines()[0]
+    parser = argparse.ArgumentParser(prog="python -m greendc.sites.tables", description=description)
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a figure is stale")
     parser.add_argument("--normals-only", action="store_true", help="skip the synthetic-year tables (fast)")
     parser.add_argument("--file", type=Path, default=DOCS_SITES, help="the document (default docs/sites.md)")

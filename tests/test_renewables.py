@@ -198,7 +198,8 @@ def test_sites_show_says_what_each_sites_wind_rests_on() -> None:
         site = load_site(site_id)
         text = wind_data_basis(site)
         if site.wind is not None and site.wind.resource_mean_speed_ms is not None:
-            assert text.startswith("hub-height resource") and f"{site.wind.resource_mean_speed_ms:g} m/s" in text
+            assert text.startswith("hub-height resource")
+            assert f"{site.wind.resource_mean_speed_ms:g} m/s" in text
             assert "(estimate)" in text  # no measured farm speed in the catalogue yet
         else:
             assert "only 10 m station normals" in text and "not a wind resource" in text, site_id
@@ -212,8 +213,8 @@ def test_the_western_day_to_day_spread_reaches_the_synthetic_year() -> None:
 
     site = load_site("zhongwei")
     weather = default_weather(site)
-    local = pd.Series(weather["temp_air"].values,
-                      index=pd.DatetimeIndex(weather["time"].values).tz_localize("UTC").tz_convert(site.site.timezone))
+    times = pd.DatetimeIndex(weather["time"].values).tz_localize("UTC").tz_convert(site.site.timezone)
+    local = pd.Series(weather["temp_air"].values, index=times)
     daily = local.resample("D").mean()
     january = daily[daily.index.month == 1]
     assert site.climate.temp_daily_sd_c is not None

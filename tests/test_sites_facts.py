@@ -137,7 +137,8 @@ def test_derived_cycles_are_the_donor_mapped_onto_published_anchors(site_id: str
     assert abs(mean[0] - january) <= tolerance and abs(mean[6:8].max() - july) <= tolerance
     assert annual_mean(mean) == pytest.approx(ANNUAL_MEAN_C[site_id], abs=0.4)
     assert int(np.argmin(mean)) == 0 and int(np.argmax(mean)) in (6, 7)  # coldest January, warmest Jul/Aug
-    assert np.all(np.array(site.climate.temp_max_c) > mean) and np.all(np.array(site.climate.temp_min_c) < mean)
+    assert np.all(np.array(site.climate.temp_max_c) > mean)
+    assert np.all(np.array(site.climate.temp_min_c) < mean)
 
 
 def test_continental_western_sites_carry_the_published_day_to_day_spread() -> None:
