@@ -247,10 +247,12 @@ class CoolingPlant(_Model):
 
     @model_validator(mode="after")
     def _keys_fit_the_plant(self) -> CoolingPlant:
-        """Refuse keys of another plant type, and a tower economiser on DX units (no water loop)."""
+        """Refuse keys of another plant type set away from their defaults (a full dump stays valid),
+        and a tower economiser on DX units (no water loop)."""
         foreign = [k for k in self.model_fields_set
-                   if (k in DX_KEYS and self.plant != "dx_crac")
-                   or (k in LIQUID_KEYS and self.plant != "direct_liquid")]
+                   if ((k in DX_KEYS and self.plant != "dx_crac")
+                       or (k in LIQUID_KEYS and self.plant != "direct_liquid"))
+                   and getattr(self, k) != CoolingPlant.model_fields[k].default]
         if foreign:
             owner = "dx_crac" if foreign[0] in DX_KEYS else "direct_liquid"
             raise ValueError(f"{foreign[0]} applies only to plant = '{owner}', not '{self.plant}'")

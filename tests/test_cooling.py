@@ -170,6 +170,12 @@ def test_keys_of_another_plant_are_refused(keys: dict[str, object], message: str
         CoolingPlant(**keys)
 
 
+@pytest.mark.parametrize("plant_id", sorted(PLANTS))
+def test_a_plant_round_trips_through_its_dump(plant_id: str) -> None:
+    plant = PLANTS[plant_id]
+    assert CoolingPlant.model_validate(plant.model_dump()) == plant
+
+
 def test_free_cooling_costs_only_fans_and_pumps() -> None:
     # Wet-bulb -5: tower water 0 deg C, far below every chilled-water supply (10..19 deg C).
     coeffs = cooling_coefficients([0.0], [-5.0], WATER)
