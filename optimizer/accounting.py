@@ -16,7 +16,16 @@ import calendar
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from greendc.optimizer.types import OBJECTIVE_TERMS, Job, PlanSettings, Rates  # Rates lives with Plan
+from greendc.optimizer.types import (  # Rates lives with Plan, which carries it
+    LEVERS,
+    OBJECTIVE_TERMS,
+    SAVINGS_COMPONENTS,
+    ChainStep,
+    Job,
+    PlanSettings,
+    Rates,
+    SavingsBreakdown,
+)
 from greendc.weather.errors import InputError
 
 if TYPE_CHECKING:
@@ -113,6 +122,69 @@ def objective_terms(steps: pd.DataFrame, job_status: pd.DataFrame, rates: Rates)
         + terms["lateness_penalty"]
     )
     return terms
+
+
+#: Objective terms that are the grid's bill (lateness left out), with the sign each has in the total.
+BILL_TERMS: dict[str, float] = {"energy_cost": 1.0, "demand_charge": 1.0, "export_revenue": -1.0,
+                                "carbon_cost": 1.0}
+
+
+def bill(objective: dict[str, float]) -> float:
+    """A plan's cost without its lateness penalty: energy + demand - export + carbon. [currency]"""
+    return sum(sign * float(objective[term]) for term, sign in BILL_TERMS.items())
+
+
+def savings_breakdown(chain: list[ChainStep], notes: list[str] | None = None) -> SavingsBreakdown:
+    """The saving of the chain's last plan against its first, split into SAVINGS_COMPONENTS. [currency]
+
+    ``chain`` is today's practice, then one plan per lever added (``LEVERS`` order; a lever whose plan
+    is missing adds nothing and its effect falls to the next), the final plan last. Lever L, going from
+    plan a to plan b, saves ``sign x (a.term - b.term)`` on each bill term; its component is the energy
+    cost part, and the demand charge, export revenue and carbon cost are summed over the levers into
+    one component each. The components telescope to bill(first) - bill(last) exactly.
+    """
+    by_lever: dict[str, dict[str, float]] = {lever: dict.fromkeys(BILL_TERMS, 0.0) for lever in LEVERS}
+    for before, after in zip(chain, chain[1:], strict=False):
+        for term, sign in BILL_TERMS.items():
+            by_lever[after.lever][term] += sign * (float(before.objective[term]) - float(after.objective[term]))
+    components = {lever: by_lever[lever]["energy_cost"] for lever in LEVERS}
+    components["demand_charge"] = sum(v["demand_charge"] for v in by_lever.values())
+    components["export"] = sum(v["export_revenue"] for v in by_lever.values())
+    components["carbon_cost"] = sum(v["carbon_cost"] for v in by_lever.values())
+    assert tuple(components) == SAVINGS_COMPONENTS
+    total = bill(chain[0].objective) - bill(chain[-1].objective) if chain else 0.0
+    return SavingsBreakdown(components=components, total=total, by_lever=by_lever, chain=list(chain),
+                            notes=list(notes or []))
+
+
+def lateness_hours(job_status: pd.DataFrame, nodes: dict[str, int] | None = None) -> dict[str, float]:
+    """Job-hours late (sum of each job's hours late) and node-hours late (times its nodes). [h, node-h]"""
+    if job_status.empty:
+        return {"job_hours": 0.0, "node_hours": 0.0}
+    hours = job_status["lateness_h"].astype(float)
+    width = job_status["job_id"].astype(str).map(nodes or {}).fillna(0.0).astype(float)
+    return {"job_hours": float(hours.sum()), "node_hours": float((hours * width).sum())}
+
+
+def headline_savings(plan_kpi: dict[str, float], plan_objective: dict[str, float], base_kpi: dict[str, float],
+                     base_objective: dict[str, float]) -> dict[str, float | None]:
+    """Savings against the baseline: cost without lateness penalties (the headline), carbon, energy.
+
+    ``cost`` leaves the lateness penalties out (late work is never money saved); ``cost_with_lateness``
+    is the objective's difference and ``lateness_penalty`` the penalty's (baseline minus plan).
+    """
+    def pct(saved: float, base: float) -> float | None:
+        return 100.0 * saved / abs(base) if base else None
+
+    cost = bill(base_objective) - bill(plan_objective)
+    carbon = base_kpi["carbon_kg"] - plan_kpi["carbon_kg"]
+    energy = base_kpi["facility_kwh"] - plan_kpi["facility_kwh"]
+    return {"cost": cost, "cost_pct": pct(cost, bill(base_objective)), "carbon_kg": carbon,
+            "carbon_pct": pct(carbon, base_kpi["carbon_kg"]), "energy_kwh": energy,
+            "energy_pct": pct(energy, base_kpi["facility_kwh"]),
+            "pue_points": base_kpi["pue"] - plan_kpi["pue"],
+            "cost_with_lateness": float(base_objective["total"] - plan_objective["total"]),
+            "lateness_penalty": float(base_objective["lateness_penalty"] - plan_objective["lateness_penalty"])}
 
 
 def lateness_penalty(job_status: pd.DataFrame) -> float:

@@ -250,6 +250,51 @@ class ParetoTag:
     """The emissions cap of the plan, None for the cheapest (uncapped). [kgCO2]"""
 
 
+#: The levers of the savings chain, in the order they are added to today's practice.
+LEVERS: tuple[str, ...] = ("battery", "setpoints", "job_timing")
+#: The savings components (the waterfall's bars), in order: each lever's energy cost, then the terms
+#: that are the site's as a whole (demand charge, export revenue, carbon cost). Their sum is the cost
+#: saving without lateness penalties.
+SAVINGS_COMPONENTS: tuple[str, ...] = ("battery", "setpoints", "job_timing", "demand_charge", "export",
+                                       "carbon_cost")
+
+
+@dataclass(frozen=True)
+class ChainStep:
+    """One plan of the savings chain: today's practice with the levers up to this one optimised."""
+
+    lever: str
+    """'baseline', or the lever this plan adds (LEVERS). [-]"""
+    objective: dict[str, float]
+    """OBJECTIVE_TERMS plus 'total' of this plan. [currency]"""
+    status: str
+    """Solver status of the plan ('baseline' for today's practice, 'plan' for the final plan). [-]"""
+
+
+@dataclass(frozen=True)
+class SavingsBreakdown:
+    """The cost saving against today's practice split into parts that add up to it exactly.
+
+    A chain of plans adds one lever at a time (``LEVERS``): today's practice, + battery dispatch (jobs
+    and setpoint as today), + cooling setpoints (jobs as today), + job timing (the plan). Each lever
+    is credited with the energy cost it saves over the plan before it; the demand charge, the export
+    revenue and the carbon cost are credited as wholes (baseline minus plan). The parts telescope, so
+    they sum to the saving without lateness penalties by construction. Lateness is never a saving: its
+    penalty change is reported apart, with the job-hours late of both plans.
+    """
+
+    components: dict[str, float]
+    """SAVINGS_COMPONENTS -> saving, positive when the plan is cheaper. [currency]"""
+    total: float
+    """The cost saving without lateness penalties: the sum of the components. [currency]"""
+    by_lever: dict[str, dict[str, float]]
+    """Each lever's saving on each objective term (lateness left out), for audit. [currency]"""
+    chain: list[ChainStep]
+    """The plans of the chain, today's practice first, the plan last. [-]"""
+    notes: list[str] = field(default_factory=list)
+    """Why a step of the chain is missing (a solve without a plan), one line each. [-]"""
+
+
 #: Where a plan came from: the solver, today's practice, or today's practice standing in for the solver.
 PlanKind = Literal["optimised", "baseline", "fallback"]
 

@@ -129,11 +129,11 @@ def test_preemptible_job_left_at_horizon_end_is_partly_run() -> None:
 
 
 def test_partial_last_step_of_a_preemptible_job() -> None:
-    """A 1.5 h preemptible job at hourly steps draws power for half of its second step."""
+    """A 1.5 h preemptible job at hourly steps holds its nodes for the whole second step, as the model does."""
     site = tiny_site()
     plan = baseline_plan(tiny_profile(site), site, [job("p", 2, 1.5, 0, 4, True)], PlanSettings())
-    np.testing.assert_allclose(plan.steps["busy_nodes"], [2, 1, 0, 0])
-    assert plan.runs.iloc[0]["end"] == DAY + pd.Timedelta(hours=1.5)
+    np.testing.assert_allclose(plan.steps["busy_nodes"], [2, 2, 0, 0])
+    assert plan.runs.iloc[0]["end"] == DAY + pd.Timedelta(hours=2)
 
 
 def test_export_where_allowed() -> None:

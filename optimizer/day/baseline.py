@@ -13,9 +13,10 @@ for every optimisation (style-anchors.md).
 
 Step conventions are the optimiser's (``greendc.optimizer.day.model.data``): a job may start at the first step
 at or after its release; its deadline step counts the steps ending by the deadline, capped at the
-horizon end; a non-preemptible job runs whole steps and must end inside the horizon or is not run;
-a preemptible job runs its exact hours (its last step partly) and work left at the horizon end is
-unplanned. Lateness is measured as the objective measures it, so the two plans compare like for like.
+horizon end; every job runs whole steps (its nodes held for the whole of its last step); a
+non-preemptible job must end inside the horizon or is not run; a preemptible job's work left at the
+horizon end is unplanned. Lateness is the time the run ends after the deadline, measured as the
+objective measures it (``greendc.optimizer.day.lateness``), so the two plans compare like for like.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from greendc.optimizer.accounting import JOB_STATUS_COLUMNS, objective_terms
+from greendc.optimizer.day.lateness import finish_late_h
 from greendc.optimizer.day.model.data import Battery, ModelData, PreemptibleJob, model_data, to_utc
 from greendc.optimizer.day.model.objective import unfinished_weight
 from greendc.optimizer.types import RUN_COLUMNS, STEP_COLUMNS, Job, Plan, PlanSettings, SolverInfo
@@ -118,33 +120,31 @@ def _earliest_start(free: np.ndarray, task: Task, n_steps: int) -> int:
 
 
 def _shares(task: Task, start: int, n_steps: int, step_h: float) -> tuple[float, ...]:
-    """Run share of each step from ``start``: whole steps, the last one of a preemptible job partial."""
+    """Run share of each step from ``start``: whole steps, as the model runs every job (its nodes held
+    for the whole of a last step it needs only part of), cut at the horizon end for a preemptible job."""
     if not task.preemptible:
         return (1.0,) * task.steps
-    remaining = task.hours / step_h
-    shares = []
-    for _ in range(start, min(start + task.steps, n_steps)):
-        share = min(1.0, remaining)
-        shares.append(share)
-        remaining -= share
-    return tuple(shares)
+    return (1.0,) * (min(start + task.steps, n_steps) - start)
 
 
 def lateness_h(p: Placement, n_steps: int, step_h: float) -> float:
     """Lateness hours as the objective counts them (optimizer/day/model/objective.py, ``job_lateness``).
 
-    Preemptible: work done at or after the deadline step plus unplanned work weighted by
-    ``unfinished_weight``. Non-preemptible: the finish delay, or (T - d + D) dt when not run.
+    The time the job's run ends after its deadline step (``lateness.finish_late_h``); a preemptible job's
+    work left at the horizon end adds its hours weighted by ``unfinished_weight``; a non-preemptible
+    job not run counts (T - d + D) dt.
     """
     t, d = p.task, p.task.deadline_step
     if not t.preemptible:
         if p.start < 0:
             return (n_steps - d + t.steps) * step_h
         return max(0, p.start + t.steps - d) * step_h
-    after = sum(s for i, s in enumerate(p.shares) if p.start + i >= max(d, t.release_step)) * step_h
+    shares = np.zeros(n_steps)
+    if p.start >= 0:
+        shares[p.start:p.start + len(p.shares)] = p.shares
     unplanned = max(0.0, t.hours - p.run_hours * step_h)
     weight = unfinished_weight(_as_preemptible(t, n_steps), n_steps, step_h)
-    return after + unplanned * weight
+    return finish_late_h(shares, d, step_h) + unplanned * weight
 
 
 def _as_preemptible(task: Task, n_steps: int) -> PreemptibleJob:
@@ -453,6 +453,14 @@ def baseline_level(site: Site, levels_c: np.ndarray) -> int:
     if not len(matches):
         raise ValueError(f"baseline setpoint {site.cooling.baseline_c:g} deg C is not a profile level")
     return int(matches[0])
+
+
+def baseline_placements(profile: xr.Dataset, site: Site, jobs: Sequence[Job],
+                        data: ModelData) -> tuple[dict[str, int], int]:
+    """Where today's practice starts each job (step, -1 when not run) and its setpoint level index."""
+    timezone = str(profile.attrs.get("timezone", site.site.timezone))
+    placed = first_fit(tasks_in_release_order(data, jobs, timezone), data.nodes, data.n_steps, data.step_h)
+    return {p.task.job_id: p.start for p in placed}, baseline_level(site, data.levels_c)
 
 
 def baseline_plan(profile: xr.Dataset, site: Site, jobs: Sequence[Job], settings: PlanSettings, *,

@@ -5,6 +5,8 @@
 * ``solve_day``: one problem object (``ModelData``) built once and shared by the baseline (today's
   practice), the plan (``day.plan.make_plan``) and the Pareto points; the baseline guard
   (``no_worse_than_baseline``) and the one fallback policy (``day.plan.as_fallback``) applied here;
+  the late jobs' reasons checked against the plan (``day.lateness.honest_reasons``) and the saving
+  split lever by lever (``day.savings.savings_chain``);
 * ``plan_site_day``: the site profile of the inputs' horizon, ``solve_day``, plan.json's model
   (``io.planjson.PlanMeta``) and the plan folder written once, complete, with its report (rendered
   by the caller's ``render_report``: the optimizer does not import the dashboard) and any exports.
@@ -21,10 +23,13 @@ from typing import Any
 
 import xarray as xr
 from greendc.optimizer.day.baseline import baseline_plan
+from greendc.optimizer.accounting import lateness_hours
 from greendc.optimizer.day.inputs import PlanInputs, check_out_dir, collected_warnings, profile_for
+from greendc.optimizer.day.lateness import honest_reasons
 from greendc.optimizer.day.model import model_data
 from greendc.optimizer.day.pareto import pareto_plans
 from greendc.optimizer.day.plan import Extra, Progress, as_fallback, make_plan
+from greendc.optimizer.day.savings import METHOD, savings_chain
 from greendc.optimizer.day.verify import verify_plan
 from greendc.optimizer.io.planfolder import (
     ReportRenderer,
@@ -34,8 +39,8 @@ from greendc.optimizer.io.planfolder import (
     plan_metadata,
     write_folder,
 )
-from greendc.optimizer.io.planjson import ParetoPoint, PlanMeta
-from greendc.optimizer.types import Job, Plan, PlanSettings
+from greendc.optimizer.io.planjson import ChainStepMeta, ParetoPoint, PlanMeta
+from greendc.optimizer.types import Job, Plan, PlanSettings, SavingsBreakdown
 from greendc.sites.model import Site
 
 #: Text files a caller adds to the plan folder, made from the final plan (the nightly's BMS and Slurm files).
@@ -51,6 +56,8 @@ class DayPlans:
     plan: Plan
     baseline: Plan
     front: list[ParetoPoint] = field(default_factory=list)
+    savings: SavingsBreakdown | None = None
+    """The saving split lever by lever (``day.savings``); None for a heuristic-only run. [-]"""
 
 
 @dataclass
@@ -105,20 +112,48 @@ def heuristic_plan(profile: xr.Dataset, site: Site, jobs: Sequence[Job], setting
 
 
 def solve_day(profile: xr.Dataset, site: Site, jobs: Sequence[Job], settings: PlanSettings, *,
-              pareto: int = 0, heuristic_only: bool = False, progress: Progress | None = None) -> DayPlans:
-    """Baseline, plan and front of one day on one problem object, the plan guarded by the baseline."""
+              pareto: int = 0, heuristic_only: bool = False, progress: Progress | None = None,
+              savings: bool = True) -> DayPlans:
+    """Baseline, plan and front of one day on one problem object, the plan guarded by the baseline,
+    its late jobs' reasons checked and (``savings``) its saving split lever by lever."""
     say = progress or (lambda _text: None)
     data = model_data(profile, site, jobs, settings)
     say(f"baseline: {len(jobs)} jobs as today")
     baseline = baseline_plan(profile, site, jobs, settings, data=data)
     if heuristic_only:
         return DayPlans(heuristic_plan(profile, site, jobs, settings, baseline), baseline)
+    front: list[ParetoPoint] = []
     if pareto <= 0:
         plan = make_plan(profile, site, jobs, settings, progress=say, data=data)
-        return DayPlans(no_worse_than_baseline(plan, baseline), baseline)
-    say(f"cost-carbon front: {pareto} plans")
-    front = pareto_plans(profile, site, jobs, settings, pareto, progress=say, data=data)
-    return DayPlans(no_worse_than_baseline(front[0], baseline), baseline, [pareto_point(p) for p in front])
+    else:
+        say(f"cost-carbon front: {pareto} plans")
+        plans = pareto_plans(profile, site, jobs, settings, pareto, progress=say, data=data)
+        plan, front = plans[0], [pareto_point(p) for p in plans]
+    plan = no_worse_than_baseline(plan, baseline)
+    if not plan.solver.fallback:
+        status = honest_reasons(plan.job_status, plan.steps, plan.runs, data, baseline.job_status,
+                                proven=plan.solver.status == "optimal")
+        plan = replace(plan, job_status=status)
+    breakdown = savings_chain(profile, site, jobs, settings, baseline, plan, progress=say) if savings else None
+    return DayPlans(plan, baseline, front, breakdown)
+
+
+def savings_meta(meta: PlanMeta, day: DayPlans, jobs: Sequence[Job]) -> PlanMeta:
+    """plan.json's savings with the lateness of both plans and, when made, the lever-by-lever breakdown."""
+    nodes = {job.job_id: job.nodes for job in jobs}
+    late_plan, late_base = lateness_hours(day.plan.job_status, nodes), lateness_hours(day.baseline.job_status, nodes)
+    update: dict[str, Any] = {
+        "job_hours_late": {"plan": late_plan["job_hours"], "baseline": late_base["job_hours"]},
+        "node_hours_late": {"plan": late_plan["node_hours"], "baseline": late_base["node_hours"]},
+    }
+    if day.savings is not None:
+        update |= {"components": dict(day.savings.components), "method": METHOD,
+                   "by_lever": {k: dict(v) for k, v in day.savings.by_lever.items()},
+                   "chain": [ChainStepMeta(lever=c.lever, objective=c.objective, status=c.status)
+                             for c in day.savings.chain],
+                   "notes": list(day.savings.notes)}
+    savings = type(meta.savings).model_validate({**meta.savings.model_dump(), **update})
+    return meta.model_copy(update={"savings": savings})
 
 
 def solve_rolling_day(profile: xr.Dataset, site: Site, jobs: Sequence[Job], settings: PlanSettings,
@@ -152,7 +187,7 @@ def plan_site_day(inputs: PlanInputs, out: Path, *, pareto: int = 0, progress: P
     meta = plan_metadata(plan=plan, baseline=day.baseline, site=inputs.site, profile=profile,
                          settings=inputs.settings, inputs=inputs.digests,
                          plan_date=inputs.plan_date.isoformat(), pareto=day.front)
-    meta = meta.model_copy(update={"input_files": input_digests(files)})
+    meta = savings_meta(meta, day, inputs.jobs).model_copy(update={"input_files": input_digests(files)})
     meta = meta if run_times else meta.without_run_times()
     folder = write_folder(out, meta.to_json(), plan.steps, plan.runs, render_report, inputs=files,
                           exports=exports(plan) if exports is not None else None)

@@ -24,7 +24,7 @@ from typing import Any, Final
 
 import pandas as pd
 import xarray as xr
-from greendc.optimizer.accounting import JOB_STATUS_COLUMNS, Rates, objective_terms, plan_kpis
+from greendc.optimizer.accounting import JOB_STATUS_COLUMNS, Rates, headline_savings, objective_terms, plan_kpis
 from greendc.optimizer.io import publish
 from greendc.optimizer.io.jobs import jobs_to_frame, read_jobs
 from greendc.optimizer.io.planjson import (
@@ -129,19 +129,10 @@ def _clean(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _json_number(float(v)) if isinstance(v, float) else v for k, v in values.items()}
 
 
-def savings(plan_kpi: Mapping[str, float], plan_total: float, base_kpi: Mapping[str, float],
-            base_total: float) -> dict[str, float | None]:
-    """Savings against the baseline: cost, carbon and energy, absolute and in percent of the baseline."""
-    def pct(saved: float, base: float) -> float | None:
-        return 100.0 * saved / abs(base) if base else None
-
-    cost = base_total - plan_total
-    carbon = base_kpi["carbon_kg"] - plan_kpi["carbon_kg"]
-    energy = base_kpi["facility_kwh"] - plan_kpi["facility_kwh"]
-    return {"cost": cost, "cost_pct": pct(cost, base_total), "carbon_kg": carbon,
-            "carbon_pct": pct(carbon, base_kpi["carbon_kg"]), "energy_kwh": energy,
-            "energy_pct": pct(energy, base_kpi["facility_kwh"]),
-            "pue_points": base_kpi["pue"] - plan_kpi["pue"]}
+def savings(plan_kpi: Mapping[str, float], plan_objective: Mapping[str, float], base_kpi: Mapping[str, float],
+            base_objective: Mapping[str, float]) -> dict[str, float | None]:
+    """Savings against the baseline, the headline cost without lateness (accounting.headline_savings)."""
+    return headline_savings(dict(plan_kpi), dict(plan_objective), dict(base_kpi), dict(base_objective))
 
 
 def job_records(job_status: pd.DataFrame) -> list[JobRecord]:
@@ -186,7 +177,7 @@ def plan_metadata(*, plan: Plan, baseline: Plan, site: Site, profile: xr.Dataset
         baseline=BaselineMeta(objective=_clean(baseline.objective), kpis=_clean(base_kpis),
                               late_jobs=int((baseline.job_status["status"] != "on_time").sum())
                               if not baseline.job_status.empty else 0),
-        savings=_clean(savings(kpis, plan.objective["total"], base_kpis, baseline.objective["total"])),
+        savings=_clean(savings(kpis, plan.objective, base_kpis, baseline.objective)),
         job_counts={"total": len(status), **{str(k): int(v) for k, v in counts.items()}},
         jobs=job_records(status),
         solver=SolverMeta(**_clean(asdict(plan.solver))),

@@ -108,6 +108,50 @@ class ParetoPoint(_Part):
     fallback: bool
 
 
+class ChainStepMeta(_Part):
+    """One plan of the savings chain (types.ChainStep): the lever it adds, its objective and status."""
+
+    lever: str
+    objective: Numbers
+    status: str
+
+
+class SavingsMeta(_Part):
+    """Savings against today's practice (accounting.headline_savings) and their breakdown.
+
+    ``cost`` is the headline: the saving without lateness penalties (late work is never money saved).
+    ``components`` (types.SAVINGS_COMPONENTS) add up to ``cost`` exactly; ``method`` says how they
+    were made. Absent parts (None) belong to a plan folder written without the chain.
+    """
+
+    cost: float | None
+    cost_pct: float | None
+    carbon_kg: float | None
+    carbon_pct: float | None
+    energy_kwh: float | None
+    energy_pct: float | None
+    pue_points: float | None
+    cost_with_lateness: float | None = None
+    """Difference of the objectives, lateness penalties included (baseline minus plan). [currency]"""
+    lateness_penalty: float | None = None
+    """Difference of the lateness penalties (baseline minus plan); not part of ``cost``. [currency]"""
+    job_hours_late: dict[str, float] | None = None
+    """Sum of the jobs' hours late, {"plan": .., "baseline": ..}. [h]"""
+    node_hours_late: dict[str, float] | None = None
+    """Hours late times the job's nodes, {"plan": .., "baseline": ..}. [node-h]"""
+    components: dict[str, float] | None = None
+    """The cost saving split into parts that sum to ``cost``. [currency]"""
+    method: str | None = None
+    by_lever: dict[str, dict[str, float]] | None = None
+    """Each lever's saving on each bill term. [currency]"""
+    chain: list[ChainStepMeta] | None = None
+    notes: list[str] = []
+
+    def __getitem__(self, key: str) -> Any:
+        """Read a part by name, as from plan.json's dict (``meta.savings["cost"]``)."""
+        return getattr(self, key)
+
+
 class PlanMeta(_Part):
     """plan.json: everything needed to audit the plan and recompute it from steps.csv."""
 
@@ -121,7 +165,7 @@ class PlanMeta(_Part):
     objective: Numbers
     kpis: Numbers
     baseline: BaselineMeta
-    savings: Numbers
+    savings: SavingsMeta
     job_counts: dict[str, int]
     jobs: list[JobRecord]
     solver: SolverMeta
