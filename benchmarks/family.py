@@ -427,8 +427,11 @@ def docs_text(rows: Sequence[dict[str, Any]], command: str, when: str, loads: tu
     """The generated subsection: command, machine state, the table and the worst instances."""
     imports = f" A fresh interpreter imports the plan command's stack in {imports_s:.2f} s (not in around)." \
         if imports_s is not None else ""
+    per = [float(r["load1"]) for r in rows if r.get("load1") not in (None, "")]
+    per_text = (f" (1-minute load after each instance: median {pct(per, 50):.1f}, {min(per):.1f}-{max(per):.1f})"
+                if per else "")
     return (f"{DOCS_HEADING}\n\n{when}; load average (1, 5, 15 min) {loads[0]} at the start and "
-            f"{loads[1]} at the end, on the 2-core machine.{imports} Command:\n\n    {command}\n\n"
+            f"{loads[1]} at the end{per_text}, on the 2-core machine.{imports} Command:\n\n    {command}\n\n"
             "Solve s is HiGHS's wall time (every solve of the plan, a re-plan with full windows included); "
             "build is the Pyomo build and hand-over; optimal means the 0.1 % gap was proven; around is the "
             "plan's wall time minus the solve (inputs, profile, baseline, build, verification, the plan "
@@ -575,6 +578,7 @@ def main(argv: list[str] | None = None) -> None:
     imports_s: float | None = None
     if args.from_csv is not None:
         rows = read_csv(args.from_csv)
+        when = f"Summarised {when} from {args.from_csv.name}"
     else:
         imports_s = import_seconds()
         print(f"{len(chosen)} instances; load average {start_load}; "
