@@ -431,7 +431,8 @@ def docs_text(rows: Sequence[dict[str, Any]], command: str, when: str, loads: tu
     per_text = (f" (1-minute load after each instance: median {pct(per, 50):.1f}, {min(per):.1f}-{max(per):.1f})"
                 if per else "")
     return (f"{DOCS_HEADING}\n\n{when}; load average (1, 5, 15 min) {loads[0]} at the start and "
-            f"{loads[1]} at the end{per_text}, on the 2-core machine.{imports} Command:\n\n    {command}\n\n"
+            f"{loads[1]} at the end{per_text}, on the 2-core machine.{imports} Command:\n\n"
+            f"    {command}\n\n"
             "Solve s is HiGHS's wall time (every solve of the plan, a re-plan with full windows included); "
             "build is the Pyomo build and hand-over; optimal means the 0.1 % gap was proven; around is the "
             "plan's wall time minus the solve (inputs, profile, baseline, build, verification, the plan "
