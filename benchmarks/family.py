@@ -428,8 +428,8 @@ def docs_text(rows: Sequence[dict[str, Any]], command: str, when: str, loads: tu
     imports = f" A fresh interpreter imports the plan command's stack in {imports_s:.2f} s (not in around)." \
         if imports_s is not None else ""
     per = [float(r["load1"]) for r in rows if r.get("load1") not in (None, "")]
-    per_text = (f" (1-minute load after each instance: median {pct(per, 50):.1f}, {min(per):.1f}-{max(per):.1f})"
-                if per else "")
+    per_text = (f" (1-minute load after each instance: median {pct(per, 50):.1f}, "
+                f"{min(per):.1f}-{max(per):.1f})" if per else "")
     return (f"{DOCS_HEADING}\n\n{when}; load average (1, 5, 15 min) {loads[0]} at the start and "
             f"{loads[1]} at the end{per_text}, on the 2-core machine.{imports} Command:\n\n"
             f"    {command}\n\n"
