@@ -168,6 +168,55 @@ def figure_signals(steps: pd.DataFrame, timezone: str | None = None, currency: s
     return _layout(fig, "Grid signals: price and carbon intensity", f"{currency}/kWh")
 
 
+#: Labels of plan.json's savings components, in the waterfall's order.
+COMPONENT_LABELS = {"battery": "battery dispatch", "setpoints": "cooling setpoints", "job_timing": "job timing",
+                    "demand_charge": "demand charge", "export": "export", "carbon_cost": "carbon cost"}
+
+
+def figure_savings_waterfall(meta: Mapping[str, Any]) -> go.Figure:
+    """Today's practice's cost, each savings component as a step down (or up), the plan's cost. [currency]
+
+    From plan.json: the baseline's and the plan's cost without lateness penalties and
+    ``savings.components``, which add up to the difference (the chain of docs/planning.md). A plan
+    folder without components shows the two bars only.
+    """
+    currency = str(meta.get("site", {}).get("currency", ""))
+    base_obj, plan_obj = meta.get("baseline", {}).get("objective", {}), meta.get("objective", {})
+
+    def bill(objective: Mapping[str, Any]) -> float:
+        return float(objective.get("total") or 0.0) - float(objective.get("lateness_penalty") or 0.0)
+
+    components = (meta.get("savings") or {}).get("components") or {}
+    labels = ["today's practice", *(COMPONENT_LABELS.get(k, k) for k in components), "plan"]
+    values = [bill(base_obj), *(-float(v) for v in components.values()), bill(plan_obj)]
+    measures = ["absolute", *(["relative"] * len(components)), "total"]
+    text = [f"{values[0]:,.0f}", *(f"{-v:+,.0f}" for v in values[1:-1]), f"{values[-1]:,.0f}"]
+    fig = go.Figure(go.Waterfall(
+        x=labels, y=values, measure=measures, text=text, textposition="outside",
+        decreasing={"marker": {"color": "#2a9d8f"}}, increasing={"marker": {"color": "#e76f51"}},
+        totals={"marker": {"color": "#1d3557"}}, connector={"line": {"color": "#adb5bd"}},
+        hovertemplate="%{x}: %{text}<extra></extra>",
+    ))
+    saving = (meta.get("savings") or {}).get("cost")
+    title = "Where the saving comes from (cost without lateness penalties)"
+    if saving is not None:
+        title += f": {float(saving):,.0f} {currency}"
+    fig = _layout(fig, title, currency)
+    fig.update_layout(hovermode="closest", showlegend=False)
+    levels = [values[0], *(values[0] + sum(values[1:i + 1]) for i in range(1, len(values) - 1)), values[-1]]
+    low, high = min(levels), max(levels)
+    pad = 0.15 * max(high - low, 1.0)
+    fig.update_yaxes(range=[max(0.0, low - pad), high + pad])
+    return fig
+
+
+def savings_rows(meta: Mapping[str, Any]) -> list[tuple[str, float]]:
+    """The savings components as (label, saving) rows, and their sum. [currency]"""
+    components = (meta.get("savings") or {}).get("components") or {}
+    rows = [(COMPONENT_LABELS.get(k, k), float(v)) for k, v in components.items()]
+    return [*rows, ("total", sum(v for _, v in rows))] if rows else []
+
+
 @dataclass(frozen=True)
 class Kpi:
     """One KPI of a plan, formatted, with the baseline and the saving as a detail line."""

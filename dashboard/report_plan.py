@@ -1,7 +1,8 @@
 """The plan's report.html: one self-contained page (plotly.js inlined once, no network) from the plan folder.
 
 Made only from what the plan folder holds (plan.json's dict, the steps and the runs), so a saved plan
-can be re-rendered at any time: KPIs against the baseline, solver facts, the job Gantt, stacked
+can be re-rendered at any time: KPIs against the baseline, the saving's parts and its waterfall,
+solver facts, the job Gantt, stacked
 power, setpoint against outdoor temperature, price and carbon, and the late jobs with their reasons.
 """
 
@@ -56,6 +57,31 @@ def objective_table_html(meta: Mapping[str, Any]) -> str:
     return f"<table><tr><th>term ({currency})</th><th>plan</th><th>baseline</th></tr>{rows}</table>"
 
 
+def savings_html(meta: Mapping[str, Any]) -> str:
+    """The saving split into its parts (they add up to the total), how, and the lateness of both plans."""
+    currency = _esc(meta.get("site", {}).get("currency", ""))
+    savings = meta.get("savings") or {}
+    rows = figures_plan.savings_rows(meta)
+    text = ""
+    if rows:
+        body = "".join(f"<tr><td>{_esc(label)}</td><td>{value:,.0f}</td></tr>" for label, value in rows)
+        text += f"<table><tr><th>part of the saving</th><th>{currency}</th></tr>{body}</table>"
+        if savings.get("method"):
+            text += f"<p class='sub'>How: {_esc(savings['method'])}.</p>"
+        text += "".join(f"<p class='flag'>{_esc(note)}</p>" for note in savings.get("notes") or [])
+    late = savings.get("job_hours_late") or {}
+    if late:
+        node = savings.get("node_hours_late") or {}
+        base_pen = float(meta.get("baseline", {}).get("objective", {}).get("lateness_penalty") or 0.0)
+        plan_pen = float(meta.get("objective", {}).get("lateness_penalty") or 0.0)
+        text += (f"<p>Late work: {float(late.get('plan', 0.0)):,.2f} job-hours late in the plan, "
+                 f"{float(late.get('baseline', 0.0)):,.2f} in today's practice "
+                 f"({float(node.get('plan', 0.0)):,.0f} and {float(node.get('baseline', 0.0)):,.0f} "
+                 f"node-hours); lateness penalties {plan_pen:,.0f} and {base_pen:,.0f} {currency} "
+                 "are not counted as savings.</p>")
+    return text
+
+
 def solver_html(meta: Mapping[str, Any]) -> str:
     """Solver status, gap, times and the fallback flag; a warning box when the plan is a fallback."""
     solver = meta.get("solver", {})
@@ -100,6 +126,7 @@ def plan_report_html(meta: dict[str, Any], steps: pd.DataFrame, runs: pd.DataFra
     tz = site.get("timezone")
     horizon = meta.get("horizon", {})
     figures = [
+        figures_plan.figure_savings_waterfall(meta),
         figures_plan.figure_gantt(runs, meta, tz),
         figures_plan.figure_power(steps, tz),
         figures_plan.figure_setpoint(steps, tz),
@@ -115,7 +142,7 @@ def plan_report_html(meta: dict[str, Any], steps: pd.DataFrame, runs: pd.DataFra
         f"{_esc(horizon.get('step_minutes', ''))}-minute steps; times on the site's clock ({_esc(tz)}); "
         f"weather: {_esc(meta.get('weather_source', ''))}</p>"
         f"{solver_html(meta)}<h2>Against today's practice</h2>{kpi_table_html(meta)}"
-        f"{objective_table_html(meta)}{plots}<h2>Late jobs</h2>{late_jobs_html(meta)}"
+        f"{objective_table_html(meta)}{savings_html(meta)}{plots}<h2>Late jobs</h2>{late_jobs_html(meta)}"
         "</body></html>\n"
     )
 

@@ -16,6 +16,8 @@ from greendc.dashboard import data, figures_plan, ids, tables
 from greendc.dashboard.pages._common import date_choice, empty_card, error_card, graph, kpi_card, site_choice
 
 PATH = "/plan"
+#: Id of the savings waterfall (today's practice -> each part of the saving -> the plan).
+SAVINGS_GRAPH = "plan-savings"
 
 
 def layout(data_dir: Path | None = None, /, site: str | None = None, date: str | None = None,
@@ -72,10 +74,11 @@ def job_table(plan: data.PlanData) -> html.Div:
 
 
 def figures(plan: data.PlanData) -> list[dcc.Graph]:
-    """The plan's four charts on the site's local clock."""
+    """The plan's charts on the site's local clock: where the saving comes from, then the day."""
     timezone = str(plan.meta["site"]["timezone"])
     currency = str(plan.meta["site"].get("currency", "CNY"))
     return [
+        graph(SAVINGS_GRAPH, figures_plan.figure_savings_waterfall(plan.meta)),
         graph(ids.PLAN_GANTT, figures_plan.figure_gantt(plan.runs, plan.meta, timezone)),
         graph(ids.PLAN_POWER, figures_plan.figure_power(plan.steps, timezone)),
         graph(ids.PLAN_COOLING, figures_plan.figure_cooling(plan.steps, timezone)),

@@ -107,8 +107,19 @@ def _fmt(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
+#: Labels of the savings components (plan.json's savings.components) in the summary and the report.
+COMPONENT_LABELS = {"battery": "battery dispatch", "setpoints": "cooling setpoints", "job_timing": "job timing",
+                    "demand_charge": "demand charge", "export": "export", "carbon_cost": "carbon cost"}
+
+
+def _bill(objective: dict[str, float | None]) -> float | None:
+    """An objective's cost without its lateness penalty, or None when a term is missing."""
+    total, late = objective.get("total"), objective.get("lateness_penalty")
+    return None if total is None or late is None else total - late
+
+
 def summary_table(meta: PlanMeta) -> Table:
-    """The plan against today's practice: cost, carbon, PUE, renewables, late jobs, solver status."""
+    """The plan against today's practice: cost without lateness, carbon, PUE, renewables, lateness, solver."""
     from rich.table import Table
 
     cur = meta.site.currency
@@ -121,8 +132,9 @@ def summary_table(meta: PlanMeta) -> Table:
     table = Table(title=title)
     for name in ("", "plan", "today's practice", "saving"):
         table.add_column(name, justify="left" if not name else "right")
+    late_h = saved.job_hours_late or {}
     rows = [
-        (f"cost ({cur})", meta.objective["total"], meta.baseline.objective["total"], ",.0f",
+        (f"cost without lateness ({cur})", _bill(meta.objective), _bill(meta.baseline.objective), ",.0f",
          saved["cost"], saved["cost_pct"]),
         ("carbon (kgCO2)", kpis["carbon_kg"], base["carbon_kg"], ",.0f", saved["carbon_kg"],
          saved["carbon_pct"]),
@@ -133,11 +145,19 @@ def summary_table(meta: PlanMeta) -> Table:
          _difference(kpis["renewable_share"], base["renewable_share"]), None),
         ("peak import (kW)", kpis["peak_import_kw"], base["peak_import_kw"], ",.0f",
          _difference(base["peak_import_kw"], kpis["peak_import_kw"]), None),
+        ("job-hours late", late_h.get("plan"), late_h.get("baseline"), ",.2f",
+         _difference(late_h.get("baseline"), late_h.get("plan")), None),
+        (f"lateness penalty ({cur}, not a saving)", meta.objective.get("lateness_penalty"),
+         meta.baseline.objective.get("lateness_penalty"), ",.0f", None, None),
     ]
     for label, value, baseline, spec, saving, pct in rows:
         share = "" if pct is None else f" ({pct:.1f} %)"
         table.add_row(label, _fmt(value, spec), _fmt(baseline, spec), _fmt(saving, spec) + share)
     table.add_row("late or not run jobs", str(meta.late_jobs), str(meta.baseline.late_jobs), "")
+    if saved.components:
+        parts = ", ".join(f"{COMPONENT_LABELS.get(k, k)} {_fmt(v if abs(v) >= 0.5 else 0.0, ',.0f')}"
+                          for k, v in saved.components.items())
+        table.caption = f"saving by part ({cur}): {parts}"
     return table
 
 
