@@ -1,4 +1,4 @@
-"""The built-in catalogue: 13 new builds and 2 legacy halls that load, carry sources, follow the tariff rules."""
+"""The built-in catalogue: 13 new builds and 2 legacy halls that load, carry sources, follow tariff rules."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from greendc.sites.cooling import (
     pue_from_normals,
 )
 from greendc.sites.grid import peak_valley_ratio
+from greendc.sites.model import CoolingPlant
 from greendc.sites.profile import annual_summary, default_weather
 from greendc.sites.renewables import DAYS_IN_MONTH as DAYS
 from greendc.sites.renewables import farm_weather
@@ -202,3 +203,28 @@ def test_the_synthetic_year_pue_columns_in_docs_match_the_model() -> None:
         normals_baseline = pue_from_normals(site, site.cooling.baseline_c)[0]
         assert cells[8] == f"{baseline:.3f} ({normals_baseline:.3f})", site_id
         assert cells[9] == f"{best:.3f} ({pue_from_normals(site)[0]:.3f})", site_id
+
+
+@pytest.mark.slow
+def test_the_published_pue_table_in_docs_matches_the_model() -> None:
+    """docs/sites.md, 'Annual PUE against published figures and caps': every site and three DLC halls."""
+    text = (Path(__file__).parents[1] / "docs" / "sites.md").read_text()
+    section = text[text.index("### Annual PUE against published figures"):text.index("## Tariffs")]
+    rows = {cells[0]: cells for cells in ([c.strip() for c in line.strip().strip("|").split("|")]
+                                          for line in section.splitlines() if line.startswith("| "))
+            if len(cells) == 8 and cells[0] != "id"}
+    assert sorted(r for r in rows if "+" not in r) == sorted(ALL_IDS)
+    for name, cells in rows.items():
+        site_id, _, variant = name.partition(" + ")
+        site = load_site(site_id)
+        if variant == "DLC":
+            plant = CoolingPlant.model_validate({**site.cooling.model_dump(), "plant": "direct_liquid"})
+            site = site.model_copy(update={"cooling": plant})
+        year = default_weather(site)
+        temp_c, wet_c = year["temp_air"].to_numpy(), year["temp_wet_bulb"].to_numpy()
+        loss, plant = site.it.electrical_loss_frac, site.cooling
+        best = annual_pue(temp_c, wet_c, plant, loss)
+        baseline = annual_pue(temp_c, wet_c, plant, loss, plant.baseline_c)
+        assert cells[2:7] == [f"{loss:.3f}", f"{plant.baseline_c:g}", f"{baseline:.3f}", f"{best:.3f}",
+                              f"{site.site.pue_target:.2f}"], name
+        assert cells[7] == ("yes" if best <= site.site.pue_target else "no"), name
