@@ -294,8 +294,9 @@ def battery_rule(net_kw: np.ndarray, price: np.ndarray, export_price: np.ndarray
     (valley price < eta_c eta_d x peak price). The battery never discharges more than the net load
     (stored energy is not exported) and never charges and discharges in one step.
     5. *End of day*: the battery ends at its starting charge: a shortfall is charged back in the
-       cheapest steps (under the threshold and the limits); charge the day did not need is not bought
-       (the latest charges are dropped first).
+       cheapest steps (under the threshold and the limits), what cannot be is not discharged (the
+       latest discharges are given up first); charge the day did not need is not bought (the latest
+       charges are dropped first).
     """
     n = len(net_kw)
     E, P = battery.energy_kwh, battery.power_kw
@@ -328,6 +329,7 @@ def battery_rule(net_kw: np.ndarray, price: np.ndarray, export_price: np.ndarray
             discharge[t] = shaved + max(0.0, extra)
         soc += (eta_c * charge[t] - discharge[t] / eta_d) * dt
     charge = _refill(charge, discharge, net_kw, price, battery, dt, cap)
+    discharge = _unwind(charge, discharge, battery, dt)
     charge = _trim(charge, discharge, battery, dt)
     return BatteryDispatch(charge, discharge, _soc(charge, discharge, battery, dt), "rule")
 
@@ -361,6 +363,28 @@ def _refill(charge: np.ndarray, discharge: np.ndarray, net_kw: np.ndarray, price
         charge[s] += add
         short -= add * battery.charge_eff * dt
     return charge
+
+
+def _unwind(charge: np.ndarray, discharge: np.ndarray, battery: Battery, dt: float) -> np.ndarray:
+    """Give up the latest discharges while the day would still end below its starting charge. [kW]
+
+    Less discharge at step s raises the state of charge from s on, so it is limited by the room below
+    the capacity at every later step.
+    """
+    discharge = discharge.copy()
+    if not len(discharge):
+        return discharge
+    short = battery.soc0_kwh - _soc(charge, discharge, battery, dt)[-1]
+    for s in range(len(discharge) - 1, -1, -1):
+        if short <= 1e-9:
+            break
+        if discharge[s] <= 0:
+            continue
+        room = float((battery.energy_kwh - _soc(charge, discharge, battery, dt)[s:]).min())
+        cut = max(0.0, min(discharge[s], short * battery.discharge_eff / dt, room * battery.discharge_eff / dt))
+        discharge[s] -= cut
+        short -= cut * dt / battery.discharge_eff
+    return discharge
 
 
 def _trim(charge: np.ndarray, discharge: np.ndarray, battery: Battery, dt: float) -> np.ndarray:
