@@ -24,8 +24,11 @@ from greendc.optimizer.day.lateness import NODES_REASON, finish_late_h, honest_r
 from greendc.optimizer.day.model.data import Battery, model_data
 from greendc.optimizer.day.service import solve_day
 from greendc.optimizer.day.verify import verify_plan
+from greendc.optimizer.io.sample_queue import sample_queue
 from greendc.optimizer.types import SAVINGS_COMPONENTS, ChainStep, PlanSettings
+from greendc.sites.loader import builtin_ids, load_site
 from greendc.sites.model import Battery as SiteBattery
+from greendc.sites.profile import site_profile
 from greendc.weather.errors import InputError
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
@@ -232,3 +235,22 @@ def test_objective_terms_of_the_baseline_recompute() -> None:
     plan = baseline_plan(profile, site, [job("a", 2, 1.0, 0, 4, False)], PlanSettings(step_minutes=60, horizon_h=4.0))
     assert plan.steps["battery_discharge_kw"].sum() > 0
     assert objective_terms(plan.steps, plan.job_status, plan.rates) == pytest.approx(plan.objective)
+
+
+# --- every built-in site ------------------------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("site_id", builtin_ids())
+def test_every_catalogue_site_splits_its_saving(site_id: str) -> None:
+    """Each built-in site's plan for its sample queue (3 Dec): parts that add up to its saving without
+    lateness, a chain from today's practice to the plan, and job-hours late reported for both."""
+    site = load_site(site_id)
+    day = pd.Timestamp("2026-12-03")
+    profile = site_profile(site, None, day, day + pd.Timedelta(hours=24), 15)
+    jobs = sample_queue(site, day.tz_localize(site.site.timezone))
+    plans = solve_day(profile, site, jobs, PlanSettings(time_limit_s=20.0, rel_gap=0.01))
+    parts = plans.savings
+    assert parts is not None and tuple(parts.components) == SAVINGS_COMPONENTS
+    assert sum(parts.components.values()) == pytest.approx(parts.total, abs=1e-6)
+    assert parts.total == pytest.approx(bill(plans.baseline.objective) - bill(plans.plan.objective), abs=1e-6)
+    assert parts.chain[0].lever == "baseline" and parts.chain[-1].objective == plans.plan.objective
