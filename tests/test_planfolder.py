@@ -63,7 +63,9 @@ def test_files_and_contract(tmp_path: Path, plans: dict[str, object]) -> None:
     assert tight["status"] in ("late", "not_run") and tight["lateness_h"] > 0 and tight["reason"]
     assert set(meta["solver"]) >= {"status", "gap", "build_s", "solve_s", "fallback", "fallback_reason"}
     base = meta["baseline"]["objective"]["total"]
-    assert meta["savings"]["cost"] == pytest.approx(base - meta["objective"]["total"])
+    assert meta["savings"]["cost_with_lateness"] == pytest.approx(base - meta["objective"]["total"])
+    late = meta["baseline"]["objective"]["lateness_penalty"] - meta["objective"]["lateness_penalty"]
+    assert meta["savings"]["cost"] == pytest.approx(base - meta["objective"]["total"] - late)  # lateness no saving
 
 
 def test_every_term_recomputed_from_the_files_alone(tmp_path: Path, plans: dict[str, object]) -> None:
