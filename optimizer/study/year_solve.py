@@ -151,7 +151,7 @@ def _solve_clarabel(lp: highspy.HighsLp, time_limit_s: float) -> tuple[str, floa
 
 def _read_sizes(x: np.ndarray, lay: Layout) -> dict[str, float]:
     """Sizes rounded to 1 W / 1 Wh, at least 0: an interior point's "not built" reads 0. [kWp, kW, kWh]"""
-    return {key: max(round(float(x[lay.slices[col]][0]), 3), 0.0) for key, col in SIZE_COLUMNS.items()}
+    return {key: max(round(float(x[lay.slices[col]][0]), 3), 0.0) + 0.0 for key, col in SIZE_COLUMNS.items()}
 
 
 def _read_series(p: YearProblem, x: np.ndarray, lay: Layout) -> dict[str, np.ndarray]:
