@@ -39,7 +39,7 @@ def main() -> None:
     heads = " | ".join(HEADS[c] for c in SAVINGS_COMPONENTS)
     print(f"| site | solver | gap | cost plan / baseline | saving | {heads} | job-h late plan / baseline | "
           "carbon saving | PUE plan / baseline | wall |")
-    print("|---" * (10 + len(SAVINGS_COMPONENTS)) + "|")
+    print("|---" * (9 + len(SAVINGS_COMPONENTS)) + "|")
     for site_id in args.sites.split(","):
         site = load_site(site_id)
         day = pd.Timestamp(args.date)
