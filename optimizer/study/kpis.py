@@ -110,27 +110,22 @@ def tower_water_m3(
     site: Site,
     temp_air_c: np.ndarray,
     temp_wet_bulb_c: np.ndarray,
-    it_kw: np.ndarray,
-    cooling_kw: np.ndarray,
+    it_nominal_kw: np.ndarray,
     level: np.ndarray,
     step_h: float,
 ) -> float:
     """Cooling-tower evaporation and blow-down over the horizon. [m3]
 
-    Heat rejected through a wet tower: the economiser's share of the IT heat when the economiser is
-    water-side, plus, for a water-cooled chiller, the chiller's share of the IT heat and the plant's
-    electric power (compressor work ends up in the condenser water). Water = heat x the plant's
-    ``water_l_per_kwh_rejected`` (about 1.5-2 L/kWh: evaporation ~1.5 L/kWh of latent heat at
-    2,400 kJ/kg plus blow-down; Shehabi et al. 2016, LBNL-1005775, data-centre water use).
+    Heat rejected through a wet tower per kW of nominal IT comes from the plant model
+    (``cooling.CoolingCoefficients.tower_heat_kw_per_kw``: a water-side economiser's share, a
+    water-cooled chiller's condenser heat with its compressor work, none for dry coolers or the
+    dry-cooled liquid loop). Water = heat x the plant's ``water_l_per_kwh_rejected`` (about
+    1.5-2 L/kWh: evaporation ~1.5 L/kWh of latent heat at 2,400 kJ/kg plus blow-down; Shehabi et al.
+    2016, LBNL-1005775, data-centre water use).
     """
     plant = site.cooling
     coeffs = cooling.cooling_coefficients(temp_air_c, temp_wet_bulb_c, plant)
-    rows = np.arange(len(level))
-    economiser_frac = np.asarray(coeffs.economiser_frac)[rows, level]
-    tower_share = economiser_frac if plant.economiser == "water_side" else np.zeros_like(economiser_frac)
-    heat_kwh = it_kw * tower_share
-    if plant.plant == "water_cooled_chiller":
-        heat_kwh = heat_kwh + it_kw * (1.0 - economiser_frac) + cooling_kw * (1.0 - economiser_frac)
+    heat_kwh = it_nominal_kw * np.asarray(coeffs.tower_heat_kw_per_kw)[np.arange(len(level)), level]
     return float(np.sum(heat_kwh) * step_h * plant.water_l_per_kwh_rejected / 1000.0)
 
 
@@ -268,8 +263,7 @@ def year_dataset(
         site,
         profile["temp_air_c"].to_numpy(),
         profile["temp_wet_bulb_c"].to_numpy(),
-        it_kw,
-        cooling_kw,
+        result.series["it_kw"],
         choice.level,
         problem.step_h,
     )
