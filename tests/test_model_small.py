@@ -156,7 +156,7 @@ def test_work_the_late_window_cuts_off_is_re_planned_with_full_windows() -> None
     ("overhead_h", "cost", "pieces"),
     [
         (0.0, 20.0, 2),  # run in both cheap steps: 10 kW x (1 + 1)
-        (0.5, 65.0, 2),  # resume at step 2 costs 0.5 h more: 10 x (1 + 1 + 0.5 x 9)
+        (0.5, 100.0, 1),  # a resume needs 2.5 h, a third whole step: one run of two steps is cheaper, 10 x (1 + 9)
         (1.0, 100.0, 1),  # a resume would cost 10 x (1 + 1 + 1 x 9) = 110: run two steps in a row
     ],
 )
@@ -165,7 +165,7 @@ def test_checkpoint_overhead_is_charged_per_resume(overhead_h: float, cost: floa
     plan = make_plan(
         tiny_profile([1.0, 9.0, 1.0, 9.0]),
         tiny_site(nodes=1),
-        [job("a", hours=2.0)],
+        [job("a", hours=2.0, penalty=1e4)],
         replace(EXACT, checkpoint_overhead_h=overhead_h),
     )
     assert plan.objective["total"] == pytest.approx(cost)

@@ -109,7 +109,7 @@ def test_a_model_that_maps_a_release_one_step_early_is_caught(monkeypatch: pytes
     # The job is released at hour 1; hour 0 is the cheap one. A model whose release step is one early
     # runs the job at hour 0, and its own results agree with it: only an independent step mapping sees it.
     site = tiny_site(nodes=1)
-    profile = tiny_profile([1.0, 3.0, 3.0, 3.0])
+    profile = tiny_profile([1.0, 3.0, 4.0, 4.0])
     queue = [job("late", hours=1.0, release_h=1.0)]
     settings = PlanSettings(rel_gap=1e-9, step_minutes=60, horizon_h=4)
     assert make_plan(profile, site, queue, settings).runs["start"].min() == T0_UTC + pd.Timedelta(hours=1)

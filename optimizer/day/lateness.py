@@ -44,12 +44,15 @@ def add_finish_lateness(m: pyo.ConcreteModel, data: ModelData) -> None:
     import pyomo.environ as pyo
 
     dt = data.step_h
-    late = [(j, t) for j, job in enumerate(data.preemptible) for t in job.steps if t >= job.deadline_step]
+    # x[j,t] is the job's slot of L_j steps from t (model/variables.py): it ends (t + L_j - d) dt late
+    late = [(j, t) for j, job in enumerate(data.preemptible) for t in job.slots
+            if t + job.min_run_steps > job.deadline_step]
     m.late_end = pyo.Var(m.J, domain=pyo.NonNegativeReals)
     m.JT_late = pyo.Set(dimen=2, ordered=True, initialize=late)
     m.c_late_end = pyo.Constraint(
         m.JT_late,
-        rule=lambda _m, j, t: _m.late_end[j] >= (t + 1 - data.preemptible[j].deadline_step) * dt * _m.x[j, t],
+        rule=lambda _m, j, t: _m.late_end[j]
+        >= (t + data.preemptible[j].min_run_steps - data.preemptible[j].deadline_step) * dt * _m.x[j, t],
     )
 
 

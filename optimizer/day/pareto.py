@@ -5,6 +5,10 @@ The two ends are the cheapest plan (the settings' carbon price) and the cleanest
 the grid emissions capped at evenly spaced levels: min cost s.t. sum_t c_t import_t dt <= eps_i
 (Haimes, Lasdon and Wismer 1971; Mavrotas 2009, "Effective implementation of the epsilon-constraint
 method", Appl. Math. Comput. 213:455-465). Every plan is verified like any other.
+
+The front moves only operational levers: every point after the cheapest keeps the cheapest plan's
+lateness (its lateness penalty is capped at the cheapest plan's, ``lateness_cap``), so no point is
+cleaner because it leaves work late or unrun.
 """
 
 from __future__ import annotations
@@ -37,6 +41,27 @@ def carbon_cap(cap_kg: float) -> Callable[[pyo.ConcreteModel, ModelData], None]:
     return add
 
 
+def lateness_cap(penalty: float) -> Callable[[pyo.ConcreteModel, ModelData], None]:
+    """A model hook holding the lateness penalty at most at ``penalty`` (the cheapest plan's). [currency]"""
+
+    def add(m: pyo.ConcreteModel, data: ModelData) -> None:
+        """Add the cap as one constraint on the built model."""
+        m.c_lateness_cap = pyo.Constraint(expr=m.lateness_penalty <= penalty * (1 + 1e-9) + 1e-6)
+
+    return add
+
+
+def both(*hooks: Extra | None) -> Extra:
+    """One model hook that applies each of ``hooks`` in turn."""
+
+    def add(m: pyo.ConcreteModel, data: ModelData) -> None:
+        for hook in hooks:
+            if hook is not None:
+                hook(m, data)
+
+    return add
+
+
 def with_carbon_price(data: ModelData, carbon_price_per_t: float) -> ModelData:
     """The same problem with another carbon price (it enters the model only through the rates)."""
     return replace(data, rates=replace(data.rates, carbon_price_per_t=carbon_price_per_t))
@@ -60,16 +85,20 @@ def pareto_plans(
         raise ValueError("pareto_plans needs n >= 1")
     data = data if data is not None else model_data(profile, site, jobs, settings)
 
+    late: Extra | None = None
+
     def point(rank: int, cap_kg: float | None, hook: Extra | None = None) -> Plan:
-        """The cheapest plan under the cap (none: uncapped), tagged with its rank."""
-        plan = make_plan(profile, site, jobs, settings, progress=progress, extra=hook, data=data)
+        """The cheapest plan under the cap (none: uncapped) at the cheapest plan's lateness, tagged."""
+        plan = make_plan(profile, site, jobs, settings, progress=progress, extra=both(late, hook), data=data,
+                         widen=late is None)
         return replace(plan, pareto=ParetoTag(rank, cap_kg))
 
     cheapest = point(0, None)
     if n == 1:
         return [cheapest]
+    late = lateness_cap(float(cheapest.objective.get("lateness_penalty", 0.0)))
     clean_settings = replace(settings, carbon_price_per_t=CLEAN_CARBON_PRICE_PER_T)
-    cleanest = make_plan(profile, site, jobs, clean_settings, progress=progress,
+    cleanest = make_plan(profile, site, jobs, clean_settings, progress=progress, extra=late, widen=False,
                          data=with_carbon_price(data, CLEAN_CARBON_PRICE_PER_T))
     step_h = data.step_h
     high, low = carbon_kg(cheapest.steps, step_h), carbon_kg(cleanest.steps, step_h)

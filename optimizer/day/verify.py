@@ -66,6 +66,9 @@ def verify_plan(
     failures += check_limits(steps, facts, strict_limits)
     failures += check_battery(steps, facts)
     failures += check_jobs(plan, jobs, facts)
+    failures += check_storage_export(steps, facts)
+    if plan.kind == "optimised":  # today's practice runs each job once, ending when its work is done
+        failures += check_executable_runs(plan, jobs, facts)
     failures += check_objective(plan, facts.rates)
     if failures:
         raise PlanVerificationError("plan verification failed:\n  " + "\n  ".join(failures[:40]))
@@ -287,6 +290,42 @@ def check_job(job: Job, runs: pd.DataFrame | None, row: pd.Series, facts: Facts)
         out.append(f"job {job.job_id}: {row['status']} without a reason")
     if row["lateness_h"] < -1e-9 or (row["status"] == "on_time" and row["lateness_h"] > 1e-6):
         out.append(f"job {job.job_id}: lateness {row['lateness_h']} does not fit its status")
+    return out
+
+
+def check_storage_export(steps: pd.DataFrame, facts: Facts) -> list[str]:
+    """Without storage export (one meter), no step exports more than its PV and wind surplus over the load."""
+    if facts.storage_export or not facts.one_meter:
+        return []
+    renewable = steps["pv_kw"] + steps["wind_kw"] - steps["curtailed_kw"]
+    surplus = (renewable - steps["facility_kw"]).clip(lower=0.0)
+    bad = (steps["grid_export_kw"] > surplus + KW_TOL).to_numpy()
+    if not bad.any():
+        return []
+    return [f"exports more than the PV and wind surplus (storage export is off) {_where(bad)}"]
+
+
+def check_executable_runs(plan: Plan, jobs: Sequence[Job], facts: Facts) -> list[str]:
+    """Every run starts and ends on a step boundary; no preemptible run is shorter than the site's
+    minimum run length, unless the job's whole run time is shorter (then it runs in one piece)."""
+    runs = plan.runs
+    if runs.empty:
+        return []
+    horizon = facts.horizon
+    out: list[str] = []
+    for column in ("start", "end"):
+        offset = (pd.to_datetime(runs[column], utc=True) - horizon.starts_utc[0]) / horizon.step
+        off = np.abs(offset.to_numpy(dtype=float) - np.round(offset.to_numpy(dtype=float))) > 1e-6
+        if off.any():
+            named = sorted(set(runs.loc[off, "job_id"].astype(str)))[:5]
+            out.append(f"runs {column} between step boundaries: {named}")
+    hours = {job.job_id: job.duration_h for job in jobs if job.preemptible}
+    length_h = ((pd.to_datetime(runs["end"], utc=True) - pd.to_datetime(runs["start"], utc=True))
+                / pd.Timedelta(hours=1)).to_numpy(dtype=float)
+    for job_id, run_h in zip(runs["job_id"].astype(str), length_h, strict=True):
+        if job_id in hours and run_h < min(facts.min_run_h, hours[job_id]) - 1e-6:
+            out.append(f"job {job_id}: a run of {run_h * 60:.0f} min, shorter than the minimum "
+                       f"{facts.min_run_h * 60:.0f} min")
     return out
 
 

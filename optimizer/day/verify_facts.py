@@ -92,6 +92,12 @@ class Facts:
     checkpoint_h: float
     battery: Battery | None
     rates: Rates
+    min_run_h: float = 0.0
+    """Shortest run of a preemptible job between pauses (the site's ``[it] min_run_h``). [h]"""
+    storage_export: bool = True
+    """The battery's energy may be exported (the site's ``[grid] storage_export``). [-]"""
+    one_meter: bool = True
+    """Import and export share one meter (``simultaneous_import_export`` off). [-]"""
 
 
 def plan_horizon(steps: pd.DataFrame, step_minutes: float) -> Horizon:
@@ -139,6 +145,9 @@ def read_facts(
             share,
             settings.carbon_price_per_t,
         ),
+        min_run_h=float(site.it.min_run_h),
+        storage_export=bool(site.grid.storage_export),
+        one_meter=not settings.simultaneous_import_export,
     )
 
 

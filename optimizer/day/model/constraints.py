@@ -11,21 +11,25 @@ from collections import defaultdict
 
 import pyomo.environ as pyo
 from greendc.optimizer.day.model.data import ModelData
+from greendc.optimizer.day.model.variables import guards_storage
 
 
-def _jobs_by_step(m: pyo.ConcreteModel) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
-    """Preemptible jobs and block groups that may run at each step."""
-    pre: dict[int, list[int]] = defaultdict(list)
+def _jobs_by_step(
+    m: pyo.ConcreteModel, data: ModelData
+) -> tuple[dict[int, list[tuple[int, int]]], dict[int, list[int]]]:
+    """(job, slot) pairs of preemptible jobs and the block groups that may run at each step."""
+    pre: dict[int, list[tuple[int, int]]] = defaultdict(list)
     blk: dict[int, list[int]] = defaultdict(list)
-    for j, t in m.JT:
-        pre[t].append(j)
+    for j, t0 in m.JT:
+        for t in range(t0, t0 + data.preemptible[j].min_run_steps):
+            pre[t].append((j, t0))
     for g, t in m.GT:
         blk[t].append(g)
     return pre, blk
 
 
 def _steps_by_job(m: pyo.ConcreteModel) -> dict[int, list[int]]:
-    """Steps each preemptible job may run in."""
+    """First steps of the slots each preemptible job may run in."""
     steps: dict[int, list[int]] = defaultdict(list)
     for j, t in m.JT:
         steps[j].append(t)
@@ -35,46 +39,48 @@ def _steps_by_job(m: pyo.ConcreteModel) -> dict[int, list[int]]:
 def preemptible_work(m: pyo.ConcreteModel, data: ModelData) -> None:
     """Each preemptible job gets its run time, or reports the shortfall as unplanned work.
 
-    sum_{t >= r_j} x[j,t] dt + u_j = H_j, u_j the hours not planned in the horizon. A preemptible job may
-    pause at step boundaries and run a share of a step (fluid relaxation of step-level preemption,
-    the standard model for malleable batch work: Brucker, *Scheduling Algorithms*, 2007, ch. 5).
+    L_j dt sum_t x[j,t] + u_j >= H_j + o (sum_t s[j,t] - ran_j), u_j the hours not planned in the
+    horizon, o the checkpoint overhead per resume. A preemptible job runs in slots of L_j whole steps
+    counted from its release (L_j the site's minimum run length in steps, or the job's whole run when
+    that is shorter; x binary), so every run starts and ends on the step grid and lasts at least the
+    minimum; its nodes are held for whole slots, like a non-preemptible job's whole steps (a last
+    slot it needs only part of is still held). The fluid relaxation x in [0,1] (Brucker,
+    *Scheduling Algorithms*, 2007, ch. 5) is only the LP relaxation the solve starts from and
+    bounds with, never a plan. Slots instead of minimum up-time rows on steps (Takriti, Birge and
+    Long 2000; Gentile, Morales-Espana and Ramos 2017): those rows made the LP relaxation at
+    96 x 200 six times slower (docs/performance.md), slots halve the run binaries at L = 2.
     """
     pre = data.preemptible
     steps = _steps_by_job(m)
     dt, c = data.step_h, data.checkpoint_h
 
     def rule(_m: pyo.ConcreteModel, j: int) -> pyo.Expression:
-        done = sum(_m.x[j, t] for t in steps[j]) * dt + _m.u[j]
+        done = sum(_m.x[j, t] for t in steps[j]) * (pre[j].min_run_steps * dt) + _m.u[j]
         if c > 0:  # each resume adds the overhead to the run time
-            return done - c * (sum(_m.s[j, t] for t in steps[j]) - _m.ran[j]) == pre[j].hours
-        return done == pre[j].hours
+            return done - c * (sum(_m.s[j, t] for t in steps[j]) - _m.ran[j]) >= pre[j].hours
+        return done >= pre[j].hours
 
     m.c_work = pyo.Constraint(m.J, rule=rule)
 
 
 def checkpoint_resumes(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """Runs and resumes of preemptible jobs, so that each resume can cost the checkpoint overhead.
+    """Resumes of preemptible jobs, so that each resume can cost the checkpoint overhead.
 
-    x[j,t] <= w[j,t]; x[j,t] >= w[j,t] + w[j,t+1] - 1 (a run that goes on into the next step fills
-    this one, so a run is one interval); s[j,t] >= w[j,t] - w[j,t-1] (w before the release is 0);
+    s[j,t] >= x[j,t] - x[j,t-L_j] (a run starts with slot t; x before the release is 0);
     ran[j] <= sum_t s[j,t]. Resumes = sum_t s[j,t] - ran[j]: the first start is not a resume. Only
-    built when the overhead is positive (its binaries cost solve time); the work equation above
-    charges c per resume. Checkpoint/restart cost model: Daly 2006, FGCS 22:303-312.
+    built when the overhead is positive; the work equation above charges o per resume.
+    Checkpoint/restart cost model: Daly 2006, FGCS 22:303-312.
     """
     if data.checkpoint_h <= 0:
         return
+    pre = data.preemptible
     JT = set(m.JT)
-    m.c_run_on = pyo.Constraint(m.JT, rule=lambda _m, j, t: _m.x[j, t] <= _m.w[j, t])
-    m.c_run_whole = pyo.Constraint(
-        m.JT,
-        rule=lambda _m, j, t: (
-            _m.x[j, t] >= _m.w[j, t] + _m.w[j, t + 1] - 1 if (j, t + 1) in JT else pyo.Constraint.Skip
-        ),
-    )
-    m.c_run_start = pyo.Constraint(
-        m.JT,
-        rule=lambda _m, j, t: _m.s[j, t] >= _m.w[j, t] - (_m.w[j, t - 1] if (j, t - 1) in JT else 0),
-    )
+
+    def start(_m: pyo.ConcreteModel, j: int, t: int) -> pyo.Expression:
+        before = t - pre[j].min_run_steps
+        return _m.s[j, t] >= _m.x[j, t] - (_m.x[j, before] if (j, before) in JT else 0)
+
+    m.c_run_start = pyo.Constraint(m.JT, rule=start)
     steps = _steps_by_job(m)
     m.c_ran = pyo.Constraint(m.J, rule=lambda _m, j: _m.ran[j] <= sum(_m.s[j, t] for t in steps[j]))
 
@@ -128,11 +134,11 @@ def node_capacity(m: pyo.ConcreteModel, data: ModelData) -> None:
     busy[t] = sum_j a_j x[j,t] + sum_g a_g on[g,t] <= N (the bound of busy). For preemptible shares
     this is node-hours per step: sum_j a_j x[j,t] dt <= N dt.
     """
-    pre_at, blk_at = _jobs_by_step(m)
+    pre_at, blk_at = _jobs_by_step(m, data)
     pre, blocks = data.preemptible, data.blocks
 
     def rule(_m: pyo.ConcreteModel, t: int) -> pyo.Expression:
-        return _m.busy[t] == sum(pre[j].nodes * _m.x[j, t] for j in pre_at[t]) + sum(
+        return _m.busy[t] == sum(pre[j].nodes * _m.x[j, t0] for j, t0 in pre_at[t]) + sum(
             blocks[g].nodes * _m.on[g, t] for g in blk_at[t]
         )
 
@@ -145,14 +151,14 @@ def it_load(m: pyo.ConcreteModel, data: ModelData) -> None:
     it_nominal[t] = F_t + P_idle N + sum_j a_j (p_j - P_idle) x[j,t] + sum_g a_g (p_g - P_idle) on[g,t]
     (idle nodes draw P_idle: (N - busy) P_idle + sum busy p = N P_idle + sum busy (p - P_idle)).
     """
-    pre_at, blk_at = _jobs_by_step(m)
+    pre_at, blk_at = _jobs_by_step(m, data)
     pre, blocks = data.preemptible, data.blocks
     idle = data.node_idle_kw
     base = data.firm_kw + idle * data.nodes
 
     def rule(_m: pyo.ConcreteModel, t: int) -> pyo.Expression:
         return _m.it_nominal[t] == float(base[t]) + sum(
-            pre[j].nodes * (pre[j].node_kw - idle) * _m.x[j, t] for j in pre_at[t]
+            pre[j].nodes * (pre[j].node_kw - idle) * _m.x[j, t0] for j, t0 in pre_at[t]
         ) + sum(blocks[g].nodes * (blocks[g].node_kw - idle) * _m.on[g, t] for g in blk_at[t])
 
     m.c_it = pyo.Constraint(m.T, rule=rule)
@@ -283,6 +289,12 @@ def grid_exchange(m: pyo.ConcreteModel, data: ModelData) -> None:
     import <= I_t e_t, export <= E_t (1 - e_t) with the tight bounds I_t, E_t of ``grid_bounds_kw``;
     elsewhere importing and exporting at once never pays. Two meters (REopt's simultaneous
     export/import): the renewables' own meter exports, export + curtail <= pv + wind, no binary.
+
+    Storage export (the site's ``[grid] storage_export``, off by default): off, on one meter, the
+    binary also keeps the battery from discharging while the site exports (discharge <= P e_t), so
+    export = pv + wind - curtail - facility - charge <= the PV and wind surplus over the site's load;
+    where no surplus is possible the export's bound is 0. Two meters: the battery sits behind the
+    load's meter, which does not export, whatever the setting.
     """
     m.c_peak = pyo.Constraint(m.T, rule=lambda _m, t: _m.peak >= _m.grid_import[t])
     if not data.one_meter:  # two meters: only the renewables' meter exports, so export <= pv + wind - curtail
@@ -296,6 +308,11 @@ def grid_exchange(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.c_export_mode = pyo.Constraint(
         m.T_grid_excl, rule=lambda _m, t: _m.grid_export[t] <= _m.grid_export[t].ub * (1 - _m.grid_mode[t])
     )
+    if guards_storage(data):  # exporting, the battery does not discharge: only the PV and wind surplus leaves
+        power = data.battery.power_kw if data.battery is not None else 0.0
+        m.c_no_storage_export = pyo.Constraint(
+            m.T_grid_excl, rule=lambda _m, t: _m.discharge[t] <= power * _m.grid_mode[t]
+        )
     meter_cuts(m, data)
 
 
@@ -324,7 +341,7 @@ def meter_cuts(m: pyo.ConcreteModel, data: ModelData) -> None:
         return _m.grid_import[t] <= room * _m.grid_mode[t] + charge + _m.curtail[t]
 
     def export_rule(_m: pyo.ConcreteModel, t: int) -> pyo.Expression:
-        discharge = _m.discharge[t] if has_bat else 0.0
+        discharge = _m.discharge[t] if has_bat and data.storage_export else 0.0
         surplus = float(max(0.0, renewable[t] - fac_min[t]))
         return _m.grid_export[t] <= surplus * (1 - _m.grid_mode[t]) + discharge
 

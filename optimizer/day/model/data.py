@@ -21,13 +21,23 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import xarray as xr
-from greendc.optimizer.accounting import Rates, demand_share_of_month, make_rates
+from greendc.optimizer.accounting import Rates, demand_share_of_month, job_penalty_per_h, make_rates
 from greendc.optimizer.types import Job, PlanSettings
 from greendc.sites.model import Site
 
 FloatArray = np.ndarray
 
 _EPS = 1e-9
+#: Facility kW per IT kW within which two setpoint levels count as equally good: the setpoint then
+#: stays where it is (moving it would save nothing). [kW/kW]
+LEVEL_TIE_KW_PER_KW = 1e-6
+#: Change cost of the setpoint where the levels are decisions: a move must save more. [currency/deg C]
+SETPOINT_CHANGE_COST_PER_C = 1.0
+#: Throughput cost of the battery: a cycle must save more than this. [currency/kWh discharged]
+BATTERY_THROUGHPUT_COST_PER_KWH = 1e-3
+#: Tie-break on grid emissions at any carbon price: of two plans of equal cost the one that emits
+#: less is cheaper by this. [currency/kgCO2]
+CARBON_TIE_BREAK_PER_KG = 1e-5
 
 
 @dataclass(frozen=True)
@@ -47,11 +57,22 @@ class PreemptibleJob:
     """Lateness penalty. [currency/h]"""
     end_step: int
     """First step the job may no longer run (the late window's end, at most T). [-]"""
+    run_steps: int = 1
+    """Whole steps its run time takes (rounded up). [-]"""
+    min_run_steps: int = 1
+    """Shortest run in steps: the site's minimum run length, or the whole job when it is shorter; the
+    job runs in slots of this many steps. [-]"""
 
     @property
     def steps(self) -> range:
         """Steps the job may run in. [-]"""
         return range(self.release_step, self.end_step)
+
+    @property
+    def slots(self) -> range:
+        """First step of each slot the job may run in: ``min_run_steps`` whole steps each, counted from
+        its release, wholly inside its window (a run is one or more consecutive slots). [-]"""
+        return range(self.release_step, self.end_step - self.min_run_steps + 1, self.min_run_steps)
 
 
 @dataclass(frozen=True)
@@ -148,6 +169,11 @@ class ModelData:
     """Import and export cannot happen in the same step (PlanSettings.simultaneous_import_export off). [-]"""
     checkpoint_h: float = 0.0
     """Extra run time a preemptible job needs for each resume after a pause. [h]"""
+    storage_export: bool = True
+    """Energy from the battery may be exported (the site's ``[grid] storage_export``); False: only the
+    PV and wind surplus over the site's load is exported. [-]"""
+    baseline_level: int = 0
+    """Level of the site's baseline setpoint, where the setpoint stays when no level is better. [-]"""
 
     @property
     def n_steps(self) -> int:
@@ -172,11 +198,12 @@ class ModelData:
         """Setpoint levels the model may choose at each step (a presolve that is exact).
 
         Facility power is coef[t,k] x the nominal IT load, and nothing else depends on the level, so
-        the level with the lowest coefficient at each step is best for any load. If that sequence keeps
+        the level with the lowest coefficient at each step is best for any load (of levels within
+        ``LEVEL_TIE_KW_PER_KW`` of it, the one the setpoint is at already). If that sequence keeps
         the setpoint-rate limit, it is optimal and each step gets one level (no binaries); otherwise every
         level stays allowed.
         """
-        best = self.facility_coef().argmin(axis=1)
+        best = sticky_levels(self.facility_coef(), self.baseline_level)
         if rate_feasible(self.levels_c[best], self.max_change_c_per_h, self.steps_per_hour):
             return [[int(k)] for k in best]
         return [list(range(self.n_levels)) for _ in range(self.n_steps)]
@@ -249,7 +276,31 @@ def model_data(profile: xr.Dataset, site: Site, jobs: Sequence[Job], settings: P
         unplannable=tuple(unplannable),
         one_meter=not settings.simultaneous_import_export,
         checkpoint_h=float(settings.checkpoint_overhead_h),
+        storage_export=bool(site.grid.storage_export),
+        baseline_level=baseline_level(profile["setpoint_c"].to_numpy().astype(float), site),
     )
+
+
+def baseline_level(levels_c: FloatArray, site: Site) -> int:
+    """Index of the site's baseline setpoint among the levels (the lowest level when none is set). [-]"""
+    target = site.cooling.baseline_setpoint_c
+    if target is None or not len(levels_c):
+        return int(np.argmin(levels_c)) if len(levels_c) else 0
+    return int(np.argmin(np.abs(levels_c - target)))
+
+
+def sticky_levels(coef: FloatArray, start: int) -> np.ndarray:
+    """At each step the level of least facility power per IT kW, staying at the previous step's level
+    (the baseline level at the first step) while that is within ``LEVEL_TIE_KW_PER_KW`` of the least.
+    """
+    chosen = np.zeros(coef.shape[0], dtype=int)
+    previous = start
+    for t, row in enumerate(coef):
+        best = int(np.argmin(row))
+        if 0 <= previous < len(row) and row[previous] <= row[best] + LEVEL_TIE_KW_PER_KW:
+            best = previous
+        chosen[t] = previous = best
+    return chosen
 
 
 def _arr(profile: xr.Dataset, name: str) -> FloatArray:
@@ -311,11 +362,7 @@ def _job_groups(
     block_keys: dict[tuple[int, float, int, int, int, float], list[str]] = defaultdict(list)
     unplannable: list[Unplannable] = []
     for job in jobs:
-        penalty = (
-            job.penalty_per_h_late
-            if job.penalty_per_h_late is not None
-            else settings.default_penalty_per_h_late
-        )
+        penalty = job_penalty_per_h(job, site, settings)
         node_kw = job.node_kw if job.node_kw is not None else site.it.node_busy_kw
         rel = release_step(to_utc(job.release, tz), t0, step_h, n_steps)
         dl = deadline_step(to_utc(job.deadline, tz), t0, step_h, n_steps)
@@ -326,8 +373,11 @@ def _job_groups(
         elif rel >= n_steps:
             unplannable.append(Unplannable(job, "released at or after the horizon end", 0.0))
         elif job.preemptible:
-            end = window_end(rel, dl, math.ceil(job.duration_h / step_h - _EPS), late_steps, n_steps)
-            pre.append(PreemptibleJob(job.job_id, job.nodes, node_kw, job.duration_h, rel, dl, penalty, end))
+            need = max(1, math.ceil(job.duration_h / step_h - _EPS))
+            end = window_end(rel, dl, need, late_steps, n_steps)
+            shortest = min(need, min_run_steps(site.it.min_run_h, step_h))
+            pre.append(PreemptibleJob(job.job_id, job.nodes, node_kw, job.duration_h, rel, dl, penalty, end,
+                                      need, shortest))
         else:
             steps = max(1, math.ceil(job.duration_h / step_h - _EPS))
             block_keys[(job.nodes, node_kw, steps, rel, dl, penalty)].append(job.job_id)
@@ -337,6 +387,11 @@ def _job_groups(
         for (nodes, node_kw, steps, rel, dl, penalty), ids in block_keys.items()
     ]
     return pre, blocks, unplannable
+
+
+def min_run_steps(min_run_h: float, step_h: float) -> int:
+    """The site's minimum run length in whole steps (at least one step). [-]"""
+    return max(1, math.ceil(min_run_h / step_h - _EPS))
 
 
 def window_end(release: int, deadline: int, run_steps: int, late_steps: int, n_steps: int) -> int:

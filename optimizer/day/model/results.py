@@ -15,6 +15,7 @@ import pandas as pd
 import pyomo.environ as pyo
 import xarray as xr
 from greendc.optimizer.accounting import JOB_STATUS_COLUMNS
+from greendc.optimizer.day.lateness import finish_late_h
 from greendc.optimizer.day.model.data import BlockGroup, ModelData, PreemptibleJob
 from greendc.optimizer.day.model.objective import unfinished_weight
 from greendc.optimizer.types import OBJECTIVE_TERMS, RUN_COLUMNS, STEP_COLUMNS
@@ -82,23 +83,19 @@ def _clean(values: np.ndarray) -> np.ndarray:
 
 
 def preemptible_shares(m: pyo.ConcreteModel, data: ModelData) -> np.ndarray:
-    """x[j, t]: share of each step each preemptible job runs (0 outside its window). [-]"""
+    """x[j, t]: whether each preemptible job runs in each step, 0 or 1 (0 outside its window). [-]"""
     shares = np.zeros((len(data.preemptible), data.n_steps))
-    for (j, t), var in m.x.items():
-        value = var.value or 0.0
-        shares[j, t] = 1.0 if value > 1 - _TOL else (0.0 if value < _TOL else value)
+    for (j, t0), var in m.x.items():
+        if (var.value or 0.0) > 0.5:
+            shares[j, t0:t0 + data.preemptible[j].min_run_steps] = 1.0
     return shares
 
 
 def resumes(m: pyo.ConcreteModel, data: ModelData) -> np.ndarray:
-    """Resumes of each preemptible job (runs after the first), counted as the model charges them. [-]"""
-    if data.checkpoint_h <= 0:
-        return np.zeros(len(data.preemptible), dtype=int)
-    starts = np.zeros(len(data.preemptible))
-    for (j, _t), var in m.s.items():
-        starts[j] += var.value or 0.0
-    ran = np.array([m.ran[j].value or 0.0 for j in range(len(data.preemptible))])
-    return np.maximum(0, np.round(starts - ran)).astype(int)
+    """Resumes of each preemptible job: its runs after the first (each charged the overhead). [-]"""
+    shares = preemptible_shares(m, data)
+    starts = (np.diff(shares, axis=1, prepend=0.0) > 0.5).sum(axis=1)
+    return np.maximum(0, starts - 1).astype(int)
 
 
 def block_starts(m: pyo.ConcreteModel, group: int, grp: BlockGroup) -> list[int]:
@@ -157,7 +154,7 @@ def plan_tables(
 
 
 def share_intervals(shares: np.ndarray, data: ModelData) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
-    """Run intervals of a preemptible job: each step's share from the step start, adjacent ones merged."""
+    """Run intervals of a preemptible job: the steps it runs in, adjacent ones merged (whole steps)."""
     t0, dt = data.times_utc[0], data.step_h
     intervals: list[list[float]] = []
     for t in np.flatnonzero(shares > 0):
@@ -183,7 +180,7 @@ def preemptible_status(
     dt, T = data.step_h, data.n_steps
     done_h = float(shares.sum()) * dt
     unplanned_h = max(0.0, job.hours + data.checkpoint_h * resumed - done_h)
-    late_h = float(shares[job.deadline_step :].sum()) * dt + unplanned_h * unfinished_weight(job, T, dt)
+    late_h = finish_late_h(shares, job.deadline_step, dt) + unplanned_h * unfinished_weight(job, T, dt)
     finish = intervals[-1][1] if intervals else pd.NaT
     state = "not_run" if done_h <= _TOL else "late" if late_h > _TOL else "on_time"
     reason = (

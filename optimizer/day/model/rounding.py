@@ -7,8 +7,11 @@ columns and solve the remaining LP. The job part of the relaxation is nearly int
 formulation is an interval matrix per group), so the rounded plan is usually optimal or close: at
 96 steps x 200 jobs it is the proven optimum on all five benchmark seeds
 (``python -m benchmarks.root_time``). HiGHS then starts from it and only has to prove the bound, and
-a solve killed at the wall-clock limit still has a good plan. With a checkpoint overhead a
-preemptible job's step runs where its share is positive once the other integers are fixed.
+a solve killed at the wall-clock limit still has a good plan. Preemptible jobs run whole steps
+(binary runs), rounded in a second round from the LP with the block starts, levels and battery
+modes fixed: each job gets one contiguous run where it fits the nodes the rounded plan leaves free,
+on time if it can be, where the LP ran it most (one run always keeps the minimum run length and has
+no resume); the meter directions are then chosen so that the start stays feasible.
 
 The functions here are pure: column indices in, fixed values out. ``day.solve`` applies them.
 """
@@ -43,6 +46,35 @@ class MeterColumns:
     mode: int
     grid_import: int
     grid_export: int
+    step: int = 0
+    """The step t. [-]"""
+    discharge: int = -1
+    """Column of the battery's discharge at t (-1: no battery). [-]"""
+
+
+@dataclass(frozen=True)
+class RunJob:
+    """Columns and facts of one preemptible job's run binaries x[j,t]."""
+
+    columns: tuple[int, ...]
+    """Column of x[j,t] for each slot of its window, in step order. [-]"""
+    first_step: int
+    """The window's first step. [-]"""
+    nodes: int
+    run_steps: int
+    """Whole steps its run takes. [-]"""
+    deadline_step: int
+    slot_steps: int = 1
+    """Steps per slot. [-]"""
+
+    @property
+    def slots_needed(self) -> int:
+        """Slots its run takes. [-]"""
+        return -(-self.run_steps // self.slot_steps)
+
+    def per_step(self, per_slot: np.ndarray) -> np.ndarray:
+        """A value per slot spread over the slots' steps (from the window's first step). [-]"""
+        return np.repeat(np.asarray(per_slot, dtype=float), self.slot_steps)
 
 
 @dataclass(frozen=True)
@@ -55,8 +87,12 @@ class StartHint:
     """For each step with a free setpoint level, the columns of y[t,k] over its levels. [-]"""
     battery_modes: tuple[int, ...]
     """Columns of the no-simultaneous charge/discharge binaries (negative prices only). [-]"""
-    runs: tuple[tuple[int, int], ...] = ()
-    """(w[j,t], x[j,t]) columns: whether a preemptible job runs in a step, and its share there. [-]"""
+    runs: tuple[RunJob, ...] = ()
+    """The preemptible jobs' run binaries. [-]"""
+    busy: tuple[int, ...] = ()
+    """Column of busy[t] at each step. [-]"""
+    nodes: float = 0.0
+    """The site's nodes. [-]"""
 
 
 def start_hint(m: pyo.ConcreteModel, columns: Sequence[VarData]) -> StartHint | None:
@@ -73,18 +109,31 @@ def start_hint(m: pyo.ConcreteModel, columns: Sequence[VarData]) -> StartHint | 
         GroupColumns(tuple(c for _, c in sorted(cols)), col(m.v[g]), round(m.v[g].ub))
         for g, cols in by_group.items()
     )
+    has_bat = hasattr(m, "discharge")
     meters = tuple(
-        MeterColumns(col(m.grid_mode[t]), col(m.grid_import[t]), col(m.grid_export[t])) for t in m.T_grid_excl
+        MeterColumns(col(m.grid_mode[t]), col(m.grid_import[t]), col(m.grid_export[t]), int(t),
+                     col(m.discharge[t]) if has_bat else -1)
+        for t in m.T_grid_excl
     )
     levels: dict[int, list[int]] = {}
     for (t, _k), var in m.y.items():
         if not var.fixed:
             levels.setdefault(t, []).append(col(var))
     battery = tuple(col(var) for var in m.bat_mode.values()) if hasattr(m, "bat_mode") else ()
-    runs = tuple((col(var), col(m.x[jt])) for jt, var in m.w.items()) if hasattr(m, "w") else ()
-    hint = StartHint(groups, meters, tuple(tuple(c) for c in levels.values()), battery, runs)
+    by_job: dict[int, list[tuple[int, int]]] = {}
+    for (j, t), var in m.x.items():
+        by_job.setdefault(j, []).append((t, col(var)))
+    facts = getattr(m, "run_facts", ())
+    runs = tuple(
+        RunJob(tuple(c for _, c in sorted(cols)), min(t for t, _ in cols), *facts[j])
+        for j, cols in sorted(by_job.items())
+    )
+    busy = tuple(col(m.busy[t]) for t in m.T)
+    hint = StartHint(groups, meters, tuple(tuple(c) for c in levels.values()), battery, runs, busy,
+                     float(m.busy[0].ub or 0.0) if len(busy) else 0.0)
     everything = [c for g in groups for c in (*g.starts, g.not_run)] + [x.mode for x in meters]
-    everything += [c for cs in hint.level_choices for c in cs] + list(battery) + [w for w, _ in runs]
+    everything += [c for cs in hint.level_choices for c in cs] + list(battery)
+    everything += [c for job in runs for c in job.columns] + list(busy)
     if any(c < 0 for c in everything):  # a decision the compiler dropped: no safe rounding
         return None
     return hint
@@ -105,15 +154,13 @@ def quantile_starts(fractions: np.ndarray, count: int) -> tuple[np.ndarray, int]
 
 
 def rounded_columns(hint: StartHint, lp_values: np.ndarray) -> dict[int, float]:
-    """Values to fix the block starts, meter directions, levels and battery modes at, from the LP's values."""
+    """Values to fix the block starts, levels and battery modes at, from the LP's values (the meter
+    directions are chosen with the runs, ``rounded_runs``)."""
     fixed: dict[int, float] = {}
     for group in hint.groups:
         starts, unrun = quantile_starts(lp_values[list(group.starts)], group.count)
         fixed.update(zip(group.starts, starts.tolist(), strict=True))
         fixed[group.not_run] = float(unrun)
-    for meter in hint.meters:
-        importing = lp_values[meter.grid_import] >= lp_values[meter.grid_export]
-        fixed[meter.mode] = 1.0 if importing else 0.0
     for choice in hint.level_choices:
         best = choice[int(np.argmax(lp_values[list(choice)]))]
         fixed.update({c: 1.0 if c == best else 0.0 for c in choice})
@@ -123,5 +170,55 @@ def rounded_columns(hint: StartHint, lp_values: np.ndarray) -> dict[int, float]:
 
 
 def rounded_runs(hint: StartHint, lp_values: np.ndarray) -> dict[int, float]:
-    """Values to fix the checkpoint run binaries at: a job runs in a step where its share is positive."""
-    return {runs_col: 1.0 if lp_values[share_col] > 1e-6 else 0.0 for runs_col, share_col in hint.runs}
+    """Values to fix the run binaries and the meter directions at, from the LP with the others fixed.
+
+    Jobs in deadline order, each in the slots where its nodes fit what the block starts and the runs
+    placed so far leave free: on-time slots first, then where the LP ran it most (``first_run``).
+    A job that fits nowhere is left unplanned
+    (its work goes to the slack). A step exports (direction 0) only where the LP exports without
+    importing or discharging and the runs add no load there; elsewhere it imports, always feasible.
+    """
+    fixed: dict[int, float] = {}
+    n_steps = len(hint.busy)
+    added = np.zeros(n_steps)
+    if hint.runs and n_steps:
+        shares = [lp_values[list(job.columns)] for job in hint.runs]
+        fluid = np.zeros(n_steps)
+        for job, x in zip(hint.runs, shares, strict=True):
+            fluid[job.first_step:job.first_step + len(x) * job.slot_steps] += job.nodes * job.per_step(x)
+        free = hint.nodes - (lp_values[list(hint.busy)] - fluid)  # what the blocks leave
+        order = sorted(range(len(hint.runs)), key=lambda i: (hint.runs[i].deadline_step, -hint.runs[i].nodes))
+        for i in order:
+            job, x = hint.runs[i], shares[i]
+            window = slice(job.first_step, job.first_step + len(x) * job.slot_steps)
+            found = first_run(job, x, free[window])
+            run = np.zeros(len(x)) if found is None else found
+            free[window] -= job.nodes * job.per_step(run)
+            added[window] += job.nodes * (job.per_step(run) - job.per_step(x))
+            fixed.update(zip(job.columns, run.tolist(), strict=True))
+    for meter in hint.meters:
+        exporting = lp_values[meter.grid_export] > 1e-6 and lp_values[meter.grid_import] <= 1e-6
+        if meter.discharge >= 0:
+            exporting = exporting and lp_values[meter.discharge] <= 1e-6
+        if meter.step < n_steps:
+            exporting = exporting and added[meter.step] <= 1e-9
+        fixed[meter.mode] = 0.0 if exporting else 1.0
+    return fixed
+
+
+def first_run(job: RunJob, shares: np.ndarray, free: np.ndarray) -> np.ndarray | None:
+    """The slots of a job's run pattern (0/1 per slot), or None when its run fits nowhere. [-]
+
+    The slots where its nodes fit, on-time ones first, then by the LP's share (the LP's own pattern,
+    rounded), ties to the earlier slot; as many as its run takes.
+    """
+    n, width = job.slots_needed, len(shares)
+    slot_fits = (free.reshape(width, job.slot_steps) >= job.nodes - 1e-6).all(axis=1)
+    if slot_fits.sum() < n:
+        return None
+    ends = job.first_step + (np.arange(width) + 1) * job.slot_steps
+    score = np.where(slot_fits, np.asarray(shares) + 10.0 * (ends <= job.deadline_step), -np.inf)
+    order = np.lexsort((np.arange(width), -score))[:n]
+    run = np.zeros(width)
+    run[order] = 1.0
+    return run

@@ -25,7 +25,7 @@ def add_sets(m: pyo.ConcreteModel, data: ModelData) -> None:
     m.JT = pyo.Set(
         dimen=2,
         ordered=True,
-        initialize=[(j, t) for j, job in enumerate(data.preemptible) for t in job.steps],
+        initialize=[(j, t) for j, job in enumerate(data.preemptible) for t in job.slots],
     )
     m.G = pyo.Set(initialize=range(len(data.blocks)), ordered=True)
     m.GS = pyo.Set(
@@ -43,21 +43,22 @@ def add_sets(m: pyo.ConcreteModel, data: ModelData) -> None:
 def add_job_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     """Run shares of preemptible jobs, start counts of block groups, and their slack for unplanned work.
 
-    x[j,t] in [0,1]: share of step t job j runs (its nodes busy for x dt hours) [-];
+    x[j,t] in {0,1}: preemptible job j runs in its slot starting at step t (L_j whole steps, its nodes
+    busy for all of them) [-];
     u[j] in [0, H_j]: hours of job j's work not planned in the horizon [h];
     n[g,s] in {0..c_g}: jobs of group g starting at step s [-]; v[g] in {0..c_g}: jobs not run [-];
     on[g,t] in [0, c_g]: jobs of group g running at step t (integral through n) [-].
-    With a checkpoint overhead: w[j,t] in {0,1} job j runs in step t [-]; s[j,t] in [0,1] a run of j
-    starts at t [-]; ran[j] in [0,1] job j runs at all [-] (resumes = sum_t s[j,t] - ran[j]).
+    With a checkpoint overhead: s[j,t] in [0,1] a run of j starts with slot t (integral through x) [-];
+    ran[j] in [0,1] job j runs at all [-] (resumes = sum_t s[j,t] - ran[j]).
     """
     pre, blocks = data.preemptible, data.blocks
-    m.x = pyo.Var(m.JT, bounds=(0.0, 1.0))
+    m.x = pyo.Var(m.JT, domain=pyo.Binary)
+    m.run_facts = tuple((job.nodes, job.run_steps, job.deadline_step, job.min_run_steps) for job in pre)
     m.u = pyo.Var(m.J, bounds=lambda _m, j: (0.0, pre[j].hours))
     m.n = pyo.Var(m.GS, domain=pyo.NonNegativeIntegers, bounds=lambda _m, g, s: (0, blocks[g].count))
     m.v = pyo.Var(m.G, domain=pyo.NonNegativeIntegers, bounds=lambda _m, g: (0, blocks[g].count))
     m.on = pyo.Var(m.GT, bounds=lambda _m, g, t: (0.0, float(blocks[g].count)))
-    if data.checkpoint_h > 0:  # only then do pauses cost anything, and only then are these needed
-        m.w = pyo.Var(m.JT, domain=pyo.Binary)
+    if data.checkpoint_h > 0:  # only then do resumes cost anything
         m.s = pyo.Var(m.JT, bounds=(0.0, 1.0))
         m.ran = pyo.Var(m.J, bounds=(0.0, 1.0))
 
@@ -98,12 +99,24 @@ def one_meter_steps(data: ModelData) -> list[int]:
     """Steps where a one-meter site needs a binary to keep import and export apart.
 
     Where exporting pays at least the import price (importing to export would pay) and the site could
-    be either a net importer or a net exporter. Elsewhere doing both at once never pays.
+    be either a net importer or a net exporter. Elsewhere doing both at once never pays. Without
+    storage export (``ModelData.storage_export`` off), also every step where a PV and wind surplus is
+    possible and the site has a battery: there the binary keeps discharging and exporting apart.
     """
     if not data.one_meter or data.export_limit_kw <= 0:
         return []
     low, high = data.net_import_range_kw()
-    return [t for t in range(data.n_steps) if data.export_price[t] >= data.price[t] and low[t] < 0 < high[t]]
+    steps = {t for t in range(data.n_steps) if data.export_price[t] >= data.price[t] and low[t] < 0 < high[t]}
+    if guards_storage(data):
+        surplus = data.pv_kw + data.wind_kw - data.facility_range_kw()[0]
+        steps |= {t for t in range(data.n_steps) if surplus[t] > 0}
+    return sorted(steps)
+
+
+def guards_storage(data: ModelData) -> bool:
+    """True when a one-meter site must keep its battery's energy from being exported. [-]"""
+    guarded = data.one_meter and not data.storage_export
+    return guarded and data.battery is not None and data.export_limit_kw > 0
 
 
 def grid_bounds_kw(data: ModelData) -> tuple[np.ndarray, np.ndarray]:
@@ -111,7 +124,8 @@ def grid_bounds_kw(data: ModelData) -> tuple[np.ndarray, np.ndarray]:
 
     One meter: import never exceeds the highest useful net import where importing costs money
     (curtailing while importing never pays), and export never exceeds the surplus possible at the
-    lowest load with the battery discharging (more would need importing at the same time). Two
+    lowest load with the battery discharging (more would need importing at the same time); without
+    storage export, the PV and wind surplus over the lowest load. Two
     meters: import up to the highest load, export up to the renewable output (only the renewables'
     meter exports).
     """
@@ -121,4 +135,6 @@ def grid_bounds_kw(data: ModelData) -> tuple[np.ndarray, np.ndarray]:
         imp = np.clip(high + renewable, 0.0, data.import_limit_kw)
         return imp, np.minimum(renewable, data.export_limit_kw)
     imp = np.where(data.price > 0, np.clip(high, 0.0, data.import_limit_kw), data.import_limit_kw)
+    if not data.storage_export:
+        return imp, np.clip(renewable - data.facility_range_kw()[0], 0.0, data.export_limit_kw)
     return imp, np.clip(-low, 0.0, data.export_limit_kw)
