@@ -45,14 +45,16 @@ def plan(
     step_min: Annotated[int, typer.Option("--step-min", help="Time step in minutes.")] = 15,
     horizon_h: Annotated[float, typer.Option("--horizon-h", help="Horizon from local midnight, h.")] = 24.0,
     carbon_price: Annotated[
-        float, typer.Option("--carbon-price", help="Carbon price in the objective, currency per tCO2.")
-    ] = 0.0,
+        float | None,
+        typer.Option("--carbon-price", help="Carbon price, currency/tCO2 (default: the site's)."),
+    ] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Wall-clock solve limit, s.")] = 60.0,
     gap: Annotated[float, typer.Option("--gap", help="Relative MIP gap at which to stop.")] = 1e-3,
     pareto: Annotated[int, typer.Option("--pareto", help="Also N plans along the cost-carbon front.")] = 0,
     checkpoint_h: Annotated[
-        float, typer.Option("--checkpoint-h", help="Run time a preemptible job loses per resume, h.")
-    ] = 0.0,
+        float | None,
+        typer.Option("--checkpoint-h", help="Run time lost per resume, h (default: the site's)."),
+    ] = None,
     late_window_h: Annotated[
         float, typer.Option("--late-window-h", help="How long past its deadline a late job may still run, h.")
     ] = 6.0,
@@ -70,16 +72,32 @@ def plan(
     if pareto < 0:
         raise InputError("must not be negative", key="--pareto")
     # PlanSettings checks every bound, an error naming the option
-    settings = PlanSettings(step_minutes=step_min, horizon_h=horizon_h, carbon_price_per_t=carbon_price,
-                            time_limit_s=time_limit, rel_gap=gap, checkpoint_overhead_h=checkpoint_h,
+    settings = PlanSettings(step_minutes=step_min, horizon_h=horizon_h,
+                            carbon_price_per_t=carbon_price or 0.0,
+                            time_limit_s=time_limit, rel_gap=gap, checkpoint_overhead_h=checkpoint_h or 0.0,
                             late_window_h=late_window_h)
-    outcome = run(site, parse_date(plan_date) if plan_date else None, jobs, weather, settings, pareto, out)
+    site_defaults = {name: None for name, given in (("carbon_price_per_t", carbon_price),
+                                                    ("checkpoint_overhead_h", checkpoint_h)) if given is None}
+    outcome = run(site, parse_date(plan_date) if plan_date else None, jobs, weather, settings, pareto, out,
+                  site_defaults)
     raise typer.Exit(EXIT_FALLBACK if outcome.meta.solver.fallback else EXIT_PLANNED)
 
 
+def with_site_defaults(settings: Any, site: Any, names: dict[str, None] | None) -> Any:
+    """The settings with each named setting the command line left unset taken from the site file: the
+    carbon price (``[grid] carbon_price_per_t``), the checkpoint overhead (``[it] checkpoint_overhead_h``)."""
+    from dataclasses import replace
+
+    from_site = {"carbon_price_per_t": float(site.grid.carbon_price_per_t),
+                 "checkpoint_overhead_h": float(site.it.checkpoint_overhead_h)}
+    return replace(settings, **{name: from_site[name] for name in (names or {})})
+
+
 def run(site: str, plan_date: date | None, jobs: Path | None, weather: Path | None, settings: Any,
-        pareto: int, out: Path | None) -> Any:
+        pareto: int, out: Path | None, site_defaults: dict[str, None] | None = None) -> Any:
     """Read the inputs, plan with a progress indicator, print warnings, the summary and the report path."""
+    from dataclasses import replace
+
     from rich.console import Console
 
     from greendc.optimizer.day.inputs import check_out_dir, default_out_dir, read_inputs
@@ -91,6 +109,7 @@ def run(site: str, plan_date: date | None, jobs: Path | None, weather: Path | No
     with console.status("reading the site, the job queue and the weather", spinner="dots") as status:
         inputs = read_inputs(site, plan_date=plan_date, jobs_path=jobs, weather_path=weather,
                              settings=settings)
+        inputs = replace(inputs, settings=with_site_defaults(inputs.settings, inputs.site, site_defaults))
         for line in inputs.warnings:
             console.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
         folder = out or default_out_dir(inputs.site.id, inputs.plan_date)
