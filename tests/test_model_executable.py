@@ -25,7 +25,8 @@ def _with(site: Site, **changes: object) -> Site:
     """The site with ``[it]`` or ``[grid]`` fields changed (min_run_h, checkpoint, storage_export)."""
     it = {k: v for k, v in changes.items() if k in ("min_run_h", "checkpoint_overhead_h")}
     grid = {k: v for k, v in changes.items() if k == "storage_export"}
-    return site.model_copy(update={"it": site.it.model_copy(update=it), "grid": site.grid.model_copy(update=grid)})
+    update = {"it": site.it.model_copy(update=it), "grid": site.grid.model_copy(update=grid)}
+    return site.model_copy(update=update)
 
 
 def _run_minutes(plan) -> np.ndarray:  # type: ignore[no-untyped-def]
