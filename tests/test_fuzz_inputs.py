@@ -154,7 +154,7 @@ def mutate_json(data: st.DataObject, value: object) -> object:
     if op == "top":
         return data.draw(JSON_VALUE, label="document")
     if op == "deep":
-        return {"jobs": json.loads("[" * 5000 + "]" * 5000)} if data.draw(st.booleans()) else [[[[value]]]]
+        return DEEP if data.draw(st.booleans(), label="very deep") else [[[[value]]]]
     parent, key = _json_node(data, value)
     if op == "replace":
         parent[key] = data.draw(JSON_VALUE, label="value")  # type: ignore[index]
@@ -177,6 +177,20 @@ def _json_node(data: st.DataObject, value: object) -> tuple[object, object]:
             break
         parent = child
     return parent, key
+
+
+class Deep:
+    """Marks a document nested 5,000 levels deep, written as text (json.dumps would recurse too far)."""
+
+
+DEEP = Deep()
+
+
+def json_text(document: object, indent: int | None) -> str:
+    """A JSON document as text, NaN and infinity as Python writes them; DEEP as 5,000 nested arrays."""
+    if document is DEEP:
+        return '{"jobs": ' + "[" * 5000 + "]" * 5000 + "}"
+    return json.dumps(document, allow_nan=True, default=str, indent=indent)
 
 
 def csv_text(rows: list[list[str]]) -> str:
@@ -241,6 +255,15 @@ KNOWN_BUGS = {
     # (2.4e10 h, pandas' tz_localize) -> OverflowError with its traceback
     "EPW time zone overflow": re.compile(r"Traceback.*(pvlib/iotools/epw.py|tz_localize).*OverflowError",
                                          re.S),
+    # optimizer/day/watchdog.py: --time-limit 1e308 (no upper bound on the CLI; the fleet file caps it
+    # at 3600 s) -> select() with a timeout past time_t: OverflowError with its traceback
+    "time limit overflow": re.compile(r"Traceback.*watchdog.py.*OverflowError: timestamp out of range", re.S),
+    # optimizer/types.py: an integer of 400 digits for --step-min -> _in_range formats it as a float:
+    # OverflowError with its traceback
+    "step overflow": re.compile(r"Traceback.*types.py.*_in_range.*OverflowError: int too large", re.S),
+    # greendc/commands/plan.py: --pareto has no upper bound; 1e29 points -> numpy's ValueError in
+    # optimizer/day/pareto.py after the first solve (and 10**6 would just run for days)
+    "pareto size": re.compile(r"Traceback.*pareto.py.*ValueError: Maximum allowed size exceeded", re.S),
 }
 
 
@@ -385,8 +408,7 @@ def test_job_queues_csv(capsys: pytest.CaptureFixture[str], data: st.DataObject)
 @given(data=st.data())
 def test_job_queues_json(capsys: pytest.CaptureFixture[str], data: st.DataObject) -> None:
     document = mutate_json(data, json.loads(JOBS_JSON))
-    text = json.dumps(document, allow_nan=True, default=str) if data.draw(st.booleans()) else \
-        json.dumps(document, allow_nan=True, default=str, indent=1)
+    text = json_text(document, data.draw(st.sampled_from([None, 1]), label="indent"))
     plan_with(capsys, {"jobs.json": encoded(data, text)},
               ["--site", str(DATA / "sites" / "good.toml"), "--jobs", "jobs.json", *CHEAP])
 
@@ -461,7 +483,8 @@ def test_fleet_files_dry_run(capsys: pytest.CaptureFixture[str], data: st.DataOb
 @pytest.mark.parametrize("argv", [
     ["plan", "--site", str(DATA / "sites" / "good.toml"), *CHEAP, "--horizon-h", "nan"],
     ["plan", "--site", str(DATA / "sites" / "good.toml"), *CHEAP, "--date", "0001-01-01"],
-    ["plan", "--site", str(DATA / "sites" / "good.toml"), *CHEAP, "--step-min", "9" * 400],
+    pytest.param(["plan", "--site", str(DATA / "sites" / "good.toml"), *CHEAP, "--step-min", "9" * 400],
+                 marks=pytest.mark.xfail(reason="KNOWN_BUGS 'step overflow' (optimizer/types.py)")),
     ["plan", "--site", str(DATA / "sites" / "good.toml"), *CHEAP, "--out", "."],
     ["nightly", "--fleet", "fleet.toml", "--date", "9999-12-31"],
 ])
@@ -476,7 +499,7 @@ def test_the_installed_script_fails_in_one_line(tmp_path: Path, argv: list[str])
 
 
 @pytest.mark.slow
-@fuzz_settings(3)
+@fuzz_settings(1)
 @given(data=st.data())
 def test_the_nightly_on_mutated_queues(data: st.DataObject) -> None:
     """The real nightly (Dask, a process per site) with a mutated queue: 0 or 1, the JSON log, a table."""
