@@ -592,5 +592,5 @@ class Site(_Model):
 #: The sections of a site file and the model of each (for provenance checks and error messages).
 SECTIONS: dict[str, type[BaseModel]] = {
     "site": Location, "it": ITFleet, "cooling": CoolingPlant, "grid": Grid, "climate": Climate,
-    "pv": PV, "wind": Wind, "battery": Battery,
+    "pv": PV, "wind": Wind, "battery": Battery, "sizing": SizingLimits,
 }
