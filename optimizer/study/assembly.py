@@ -118,12 +118,14 @@ def kpi_table(cube: xr.Dataset, outcome: StudyOutcome, spec: StudySpec) -> pd.Da
     place = pd.DataFrame.from_dict(places, orient="index").rename_axis("site").reset_index()
     carbon = {s.name: s.carbon_price_per_t for s in spec.scenarios}
     limits = {key: ds.attrs.get("at_limit", "") for key, ds in outcome.results.items()}
+    wind = {key: ds.attrs.get("wind_data", "") for key, ds in outcome.results.items()}
     frame = frame.merge(place, on="site", how="left")
     frame.insert(2, "carbon_price_per_t", frame["scenario"].map(carbon))
     voucher = frame.get("voucher", 0.0)
     frame.insert(3, "score", frame["total_cost"] - voucher)
     frame["currency"] = spec.currency
     frame["at_limit"] = [limits[k] for k in zip(frame["site"], frame["scenario"], strict=True)]
+    frame["wind_data"] = [wind[k] for k in zip(frame["site"], frame["scenario"], strict=True)]
     frame["fidelity"] = spec.fidelity
     frame = with_gap_drivers(frame)
     front = [
@@ -149,6 +151,7 @@ def kpi_table(cube: xr.Dataset, outcome: StudyOutcome, spec: StudySpec) -> pd.Da
         "lcoe_onsite_per_kwh",
         "pue_cap",
         "pue_over_cap",
+        "wind_station_normals_only",
         "gap_to_best",
         "fidelity",
     ]
@@ -212,4 +215,22 @@ def report_notes(outcome: StudyOutcome, spec: StudySpec) -> list[str]:
         f"Weather: synthetic typical year {spec.year} (seed {spec.seed}) from each site's climate normals.",
         fidelity_note(spec),
     ]
-    return notes + [f"Failed: site {s}, scenario {c}: {e}" for (s, c), e in sorted(outcome.failures.items())]
+    return (
+        notes
+        + wind_data_notes(outcome)
+        + [f"Failed: site {s}, scenario {c}: {e}" for (s, c), e in sorted(outcome.failures.items())]
+    )
+
+
+def wind_data_notes(outcome: StudyOutcome) -> list[str]:
+    """One note per site whose wind rests only on 10 m station normals (``wind_station_normals_only``).
+
+    Its wind capacity factor and any wind size the study gives it say nothing about the site's wind
+    potential (greendc.sites.renewables.wind_data_basis).
+    """
+    seen: dict[str, str] = {}
+    for (site, _), ds in sorted(outcome.results.items()):
+        flagged = "wind_station_normals_only" in ds and float(ds["wind_station_normals_only"]) > 0
+        if flagged and site not in seen:
+            seen[site] = str(ds.attrs.get("wind_data", ""))
+    return [f"Wind data, site {site}: {basis}" for site, basis in seen.items()]

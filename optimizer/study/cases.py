@@ -23,7 +23,7 @@ from greendc.optimizer.study.year_solve import solve_year
 from greendc.sites.loader import load_site, resolve_site_path
 from greendc.sites.model import Site
 from greendc.sites.profile import default_weather, site_profile
-from greendc.sites.renewables import turbine_rated_kw
+from greendc.sites.renewables import turbine_rated_kw, wind_data_basis
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,18 @@ def site_scenario_year(inputs: SiteInputs, scenario: Scenario) -> xr.Dataset:
     return with_bau(opt, bau, inputs.site, scenario, problem.steps * problem.step_h)
 
 
+def wind_station_normals_only(site: Site) -> bool:
+    """True when the site's wind rests only on its 10 m climate-station normals (no hub-height resource).
+
+    The rule of ``greendc.sites.renewables.wind_data_basis``: a wind farm with
+    ``resource_mean_speed_ms`` runs on a hub-height resource; anything else, including the study's
+    per-kW turbine at a site with no farm, on sheltered station speeds, which say nothing about the
+    wind potential. [-]
+    """
+    wind = site.wind
+    return not (wind is not None and wind.count > 0 and wind.resource_mean_speed_ms is not None)
+
+
 def with_bau(
     opt: xr.Dataset, bau_ds: xr.Dataset, site: Site, scenario: Scenario, hours: float = HOURS_PER_YEAR
 ) -> xr.Dataset:
@@ -111,6 +123,8 @@ def with_bau(
     for name, value in extra.items():
         opt[name] = ((), float(value), {"units": ECONOMICS_UNITS[name]})
     opt["bau_monthly_pue"] = bau_ds["monthly_pue"]
+    opt["wind_station_normals_only"] = ((), float(wind_station_normals_only(site)), {"units": "1"})
+    opt.attrs["wind_data"] = wind_data_basis(site)
     loc = site.site
     opt.attrs.update(
         site=loc.id,
