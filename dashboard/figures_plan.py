@@ -169,8 +169,9 @@ def figure_signals(steps: pd.DataFrame, timezone: str | None = None, currency: s
 
 
 #: Labels of plan.json's savings components, in the waterfall's order.
-COMPONENT_LABELS = {"battery": "battery dispatch", "setpoints": "cooling setpoints", "job_timing": "job timing",
-                    "demand_charge": "demand charge", "export": "export", "carbon_cost": "carbon cost"}
+COMPONENT_LABELS = {"battery": "battery dispatch", "setpoints": "cooling setpoints",
+                    "job_timing": "job timing", "demand_charge": "demand charge", "export": "export",
+                    "carbon_cost": "carbon cost"}
 
 
 def figure_savings_waterfall(meta: Mapping[str, Any]) -> go.Figure:

@@ -13,6 +13,7 @@ summed.
 from __future__ import annotations
 
 import calendar
+import itertools
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -144,9 +145,10 @@ def savings_breakdown(chain: list[ChainStep], notes: list[str] | None = None) ->
     one component each. The components telescope to bill(first) - bill(last) exactly.
     """
     by_lever: dict[str, dict[str, float]] = {lever: dict.fromkeys(BILL_TERMS, 0.0) for lever in LEVERS}
-    for before, after in zip(chain, chain[1:], strict=False):
+    for before, after in itertools.pairwise(chain):
         for term, sign in BILL_TERMS.items():
-            by_lever[after.lever][term] += sign * (float(before.objective[term]) - float(after.objective[term]))
+            saved = float(before.objective[term]) - float(after.objective[term])
+            by_lever[after.lever][term] += sign * saved
     components = {lever: by_lever[lever]["energy_cost"] for lever in LEVERS}
     components["demand_charge"] = sum(v["demand_charge"] for v in by_lever.values())
     components["export"] = sum(v["export_revenue"] for v in by_lever.values())
@@ -184,7 +186,8 @@ def headline_savings(plan_kpi: dict[str, float], plan_objective: dict[str, float
             "energy_pct": pct(energy, base_kpi["facility_kwh"]),
             "pue_points": base_kpi["pue"] - plan_kpi["pue"],
             "cost_with_lateness": float(base_objective["total"] - plan_objective["total"]),
-            "lateness_penalty": float(base_objective["lateness_penalty"] - plan_objective["lateness_penalty"])}
+            "lateness_penalty": float(base_objective["lateness_penalty"]
+                                      - plan_objective["lateness_penalty"])}
 
 
 def lateness_penalty(job_status: pd.DataFrame) -> float:

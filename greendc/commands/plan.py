@@ -127,8 +127,9 @@ def _fmt(value: float | None, spec: str) -> str:
 
 
 #: Labels of the savings components (plan.json's savings.components) in the summary and the report.
-COMPONENT_LABELS = {"battery": "battery dispatch", "setpoints": "cooling setpoints", "job_timing": "job timing",
-                    "demand_charge": "demand charge", "export": "export", "carbon_cost": "carbon cost"}
+COMPONENT_LABELS = {"battery": "battery dispatch", "setpoints": "cooling setpoints",
+                    "job_timing": "job timing", "demand_charge": "demand charge", "export": "export",
+                    "carbon_cost": "carbon cost"}
 
 
 def _bill(objective: dict[str, float | None]) -> float | None:

@@ -244,7 +244,7 @@ class BatteryDispatch:
     discharge_kw: np.ndarray
     soc_kwh: np.ndarray
     rule: str
-    """'rule' when the standard rule runs, 'idle' when the battery rests (none, or the rule would not pay). [-]"""
+    """'rule': the standard rule runs; 'idle': the battery rests (none, or the rule does not pay). [-]"""
 
 
 def idle_dispatch(n_steps: int, battery: Battery | None) -> BatteryDispatch:
@@ -277,7 +277,8 @@ def shave_target_kw(net_kw: np.ndarray, battery: Battery, step_h: float) -> floa
 
 
 def battery_rule(net_kw: np.ndarray, price: np.ndarray, export_price: np.ndarray, battery: Battery,
-                 step_h: float, *, shave: bool = True, import_limit_kw: float = float("inf")) -> BatteryDispatch:
+                 step_h: float, *, shave: bool = True,
+                 import_limit_kw: float = float("inf")) -> BatteryDispatch:
     """The baseline battery's standard rule, a day-ahead schedule from the net load and the tariff. [kW]
 
     ``net_kw`` is facility minus PV and wind (negative: renewable surplus). Stated as a site's energy
@@ -300,7 +301,8 @@ def battery_rule(net_kw: np.ndarray, price: np.ndarray, export_price: np.ndarray
     """
     n = len(net_kw)
     E, P = battery.energy_kwh, battery.power_kw
-    eta_c, eta_d, smin, soc0 = battery.charge_eff, battery.discharge_eff, battery.soc_min_kwh, battery.soc0_kwh
+    eta_c, eta_d = battery.charge_eff, battery.discharge_eff
+    smin, soc0 = battery.soc_min_kwh, battery.soc0_kwh
     dt = step_h
     target = shave_target_kw(net_kw, battery, dt) if shave else float("inf")
     cap = min(target, import_limit_kw)
@@ -381,7 +383,7 @@ def _unwind(charge: np.ndarray, discharge: np.ndarray, battery: Battery, dt: flo
         if discharge[s] <= 0:
             continue
         room = float((battery.energy_kwh - _soc(charge, discharge, battery, dt)[s:]).min())
-        cut = max(0.0, min(discharge[s], short * battery.discharge_eff / dt, room * battery.discharge_eff / dt))
+        cut = max(0.0, min(discharge[s], min(short, room) * battery.discharge_eff / dt))
         discharge[s] -= cut
         short -= cut * dt / battery.discharge_eff
     return discharge
@@ -479,12 +481,12 @@ def baseline_level(site: Site, levels_c: np.ndarray) -> int:
     return int(matches[0])
 
 
-def baseline_placements(profile: xr.Dataset, site: Site, jobs: Sequence[Job],
-                        data: ModelData) -> tuple[dict[str, int], int]:
-    """Where today's practice starts each job (step, -1 when not run) and its setpoint level index."""
+def baseline_job_load(profile: xr.Dataset, site: Site, jobs: Sequence[Job],
+                      data: ModelData) -> tuple[np.ndarray, int]:
+    """The power today's practice's jobs add over idle nodes at each step, and its setpoint level. [kW, -]"""
     timezone = str(profile.attrs.get("timezone", site.site.timezone))
     placed = first_fit(tasks_in_release_order(data, jobs, timezone), data.nodes, data.n_steps, data.step_h)
-    return {p.task.job_id: p.start for p in placed}, baseline_level(site, data.levels_c)
+    return busy_and_extra_kw(placed, data.n_steps, data.node_idle_kw)[1], baseline_level(site, data.levels_c)
 
 
 def baseline_plan(profile: xr.Dataset, site: Site, jobs: Sequence[Job], settings: PlanSettings, *,

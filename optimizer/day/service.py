@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import xarray as xr
-from greendc.optimizer.day.baseline import baseline_plan
 from greendc.optimizer.accounting import lateness_hours
+from greendc.optimizer.day.baseline import baseline_plan
 from greendc.optimizer.day.inputs import PlanInputs, check_out_dir, collected_warnings, profile_for
 from greendc.optimizer.day.lateness import honest_reasons
 from greendc.optimizer.day.model import model_data
@@ -134,14 +134,16 @@ def solve_day(profile: xr.Dataset, site: Site, jobs: Sequence[Job], settings: Pl
         status = honest_reasons(plan.job_status, plan.steps, plan.runs, data, baseline.job_status,
                                 proven=plan.solver.status == "optimal")
         plan = replace(plan, job_status=status)
-    breakdown = savings_chain(profile, site, jobs, settings, baseline, plan, progress=say) if savings else None
+    breakdown = savings_chain(profile, site, jobs, settings, baseline, plan, data=data, progress=say) \
+        if savings else None
     return DayPlans(plan, baseline, front, breakdown)
 
 
 def savings_meta(meta: PlanMeta, day: DayPlans, jobs: Sequence[Job]) -> PlanMeta:
     """plan.json's savings with the lateness of both plans and, when made, the lever-by-lever breakdown."""
     nodes = {job.job_id: job.nodes for job in jobs}
-    late_plan, late_base = lateness_hours(day.plan.job_status, nodes), lateness_hours(day.baseline.job_status, nodes)
+    late_plan = lateness_hours(day.plan.job_status, nodes)
+    late_base = lateness_hours(day.baseline.job_status, nodes)
     update: dict[str, Any] = {
         "job_hours_late": {"plan": late_plan["job_hours"], "baseline": late_base["job_hours"]},
         "node_hours_late": {"plan": late_plan["node_hours"], "baseline": late_base["node_hours"]},
