@@ -85,3 +85,27 @@ def test_a_sites_own_limits_cap_the_scenarios() -> None:
     assert capped.pv_kw == (free.pv_kw[0], 2000.0)
     assert (capped.wind_kw, capped.battery_kwh, capped.battery_kw) == (free.wind_kw, free.battery_kwh,
                                                                       free.battery_kw)
+
+
+def test_a_growth_horizon_only_with_the_aggregate_fidelity(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    file = tmp_path / "s.toml"
+    file.write_text('[[scenario]]\nname = "grow"\nhorizon_years = 2\nit_growth_per_year = 2\n')
+    err = run_bad(["--sites", "zhongwei", "--scenarios", str(file), "--fidelity", "daily"], capsys, tmp_path)
+    assert "--fidelity" in err and "scenario 'grow' has a growth horizon" in err
+
+
+def test_growth_without_a_horizon_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    file = tmp_path / "s.toml"
+    file.write_text('[[scenario]]\nname = "grow"\nit_growth_per_year = 2\n')
+    err = run_bad(["--sites", "zhongwei", "--scenarios", str(file)], capsys, tmp_path)
+    assert "scenario 'grow': it_growth_per_year" in err and "needs horizon_years > 1" in err
+
+
+def test_the_example_scenarios_parse_with_their_growth_scenario() -> None:
+    from greendc.optimizer.study.scenarios import load_scenarios
+
+    parsed = load_scenarios(Path(__file__).parents[1] / "examples" / "scenarios.toml")
+    grown = {s.name: s for s in parsed.scenario}["scale-2x"]
+    assert (grown.horizon_years, grown.it_growth_per_year, grown.it_mw) == (3, 2.0, 10.0)

@@ -13,7 +13,13 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "scenarios.toml"
 
 def test_example_file_parses() -> None:
     parsed = load_scenarios(EXAMPLE)
-    assert [s.name for s in parsed.scenario] == ["ets-grid", "ets-onsite", "eu-price-onsite", "hub-green80"]
+    assert [s.name for s in parsed.scenario] == [
+        "ets-grid",
+        "ets-onsite",
+        "eu-price-onsite",
+        "hub-green80",
+        "scale-2x",
+    ]
     assert parsed.scenario[1].subsidies.capex_share == 0.3
     assert parsed.scenario[1].voucher_for("Guizhou") is not None and parsed.scenario[3].min_green_share == 0.8
     assert parsed.study.sites is not None and "tianfu" in parsed.study.sites

@@ -114,6 +114,13 @@ def resolve_study(
             "for a study that converts currencies",
             key="--fidelity",
         )
+    grown = [s.name for s in scenarios if s.horizon_years > 1]
+    if fidelity == "daily" and grown:
+        raise InputError(
+            f"scenario {grown[0]!r} has a growth horizon (horizon_years > 1), which only the aggregate "
+            "fidelity plans; use --fidelity aggregate",
+            key="--fidelity",
+        )
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise InputError(f"site id {duplicates[0]!r} is given twice", key="--sites")

@@ -119,6 +119,7 @@ def kpi_table(cube: xr.Dataset, outcome: StudyOutcome, spec: StudySpec) -> pd.Da
     carbon = {s.name: s.carbon_price_per_t for s in spec.scenarios}
     limits = {key: ds.attrs.get("at_limit", "") for key, ds in outcome.results.items()}
     wind = {key: ds.attrs.get("wind_data", "") for key, ds in outcome.results.items()}
+    staged = {key: ds.attrs.get("staged_sizes", "") for key, ds in outcome.results.items()}
     frame = frame.merge(place, on="site", how="left")
     frame.insert(2, "carbon_price_per_t", frame["scenario"].map(carbon))
     voucher = frame.get("voucher", 0.0)
@@ -126,6 +127,7 @@ def kpi_table(cube: xr.Dataset, outcome: StudyOutcome, spec: StudySpec) -> pd.Da
     frame["currency"] = spec.currency
     frame["at_limit"] = [limits[k] for k in zip(frame["site"], frame["scenario"], strict=True)]
     frame["wind_data"] = [wind[k] for k in zip(frame["site"], frame["scenario"], strict=True)]
+    frame["staged_sizes"] = [staged[k] for k in zip(frame["site"], frame["scenario"], strict=True)]
     frame["fidelity"] = spec.fidelity
     frame = with_gap_drivers(frame)
     front = [

@@ -13,9 +13,19 @@ from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
-from greendc.optimizer.study.economics import ECONOMICS_UNITS, gpu_hour_kpis, investment_kpis
-from greendc.optimizer.study.kpis import year_dataset
-from greendc.optimizer.study.problem import CoolingChoice, YearProblem, YearResult
+from greendc.optimizer.study.economics import (
+    ECONOMICS_UNITS,
+    analysis_years,
+    capex_by_tech,
+    gpu_hour_kpis,
+    investment_kpis,
+    operating_cost,
+    tech_life,
+)
+from greendc.optimizer.study.growth import increments, plan_stages, staged_cash_flows
+from greendc.optimizer.study.investment import irr, npv, payback_years
+from greendc.optimizer.study.kpis import KPI_UNITS, cost_kpis, year_dataset
+from greendc.optimizer.study.problem import SIZE_NAMES, CoolingChoice, YearProblem, YearResult
 from greendc.optimizer.study.scenarios import Scenario
 from greendc.optimizer.study.site_problem import it_scale, per_kw_site, year_problem
 from greendc.optimizer.study.sizing import HOURS_PER_YEAR
@@ -91,7 +101,13 @@ def case_dataset(
 
 
 def site_scenario_year(inputs: SiteInputs, scenario: Scenario) -> xr.Dataset:
-    """Business as usual and the optimum of one site under one scenario, with KPIs and NPV (a Dask task)."""
+    """Business as usual and the optimum of one site under one scenario, with KPIs and NPV (a Dask task).
+
+    A scenario with a growth horizon (``horizon_years`` > 1) is planned year by year
+    (:func:`staged_years`).
+    """
+    if scenario.horizon_years > 1:
+        return staged_years(inputs, scenario)
     bau, _, _ = case_dataset(inputs, scenario, True)
     opt, problem, _ = case_dataset(inputs, scenario, False)
     return with_bau(opt, bau, inputs.site, scenario, problem.steps * problem.step_h)
@@ -109,8 +125,80 @@ def wind_station_normals_only(site: Site) -> bool:
     return not (wind is not None and wind.count > 0 and wind.resource_mean_speed_ms is not None)
 
 
+def staged_years(inputs: SiteInputs, scenario: Scenario) -> xr.Dataset:
+    """A growth horizon planned year by year (greendc.optimizer.study.growth): the last, grown year's
+    dataset and KPIs, the investment case of the staged builds, and the sizes and costs of every year.
+
+    NPV, IRR and paybacks come from the staged cash flows (each year's builds at its start, each
+    year's own saving, the last year's repeated to the analysis period's end); ``staged_*`` arrays
+    over ``growth_year`` give each year's cumulative sizes, IT scale and costs.
+    """
+    years, growth = scenario.horizon_years, scenario.it_growth_per_year
+    opt_problem, choice = case_problem(inputs, scenario, False)
+    bau_problem, bau_choice = case_problem(inputs, scenario, True)
+    stages = plan_stages(opt_problem, years, growth)
+    bau_stages = plan_stages(bau_problem, years, growth)
+    costs = [cost_kpis(p, r, scenario) for p, r in stages]
+    bau_costs = [cost_kpis(p, r, scenario)["total_cost"] for p, r in bau_stages]
+    (last, last_result), (bau_last, bau_result) = stages[-1], bau_stages[-1]
+    opt = year_dataset(inputs.site, inputs.profile, scenario, last, last_result, choice)
+    bau = year_dataset(inputs.site, inputs.profile, scenario, bau_last, bau_result, bau_choice)
+    ds = with_bau(opt, bau, inputs.site, scenario, last.steps * last.step_h, growth ** (years - 1))
+    sizes = [dict(r.sizes) for _, r in stages]
+    share = scenario.subsidies.capex_share
+    capex_by_year = [
+        {tech: c * (1.0 - share) for tech, c in capex_by_tech(step, scenario.costs).items()}
+        for step in increments(sizes)
+    ]
+    savings = [b - operating_cost(c, scenario) for c, b in zip(costs, bau_costs, strict=True)]
+    flows = staged_cash_flows(
+        capex_by_year, tech_life(scenario.costs), scenario.discount_rate, analysis_years(scenario), savings
+    )
+    r = scenario.discount_rate
+    staged = {
+        "annual_saving": savings[-1],
+        "npv_vs_bau": npv(flows, r),
+        "irr": irr(flows) if flows[0] < 0 else float("nan"),
+        "simple_payback_years": payback_years(flows),
+        "discounted_payback_years": payback_years(flows, r),
+    }
+    for name, value in staged.items():
+        ds[name] = ((), float(value), {"units": ECONOMICS_UNITS[name]})
+    ds["horizon_years"] = ((), float(years), {"units": "yr"})
+    ds["it_growth_per_year"] = ((), float(growth), {"units": "1"})
+    per_year = {
+        **{f"staged_{n}": [s[n] for s in sizes] for n in SIZE_NAMES},
+        "staged_it_scale": [growth**y for y in range(years)],
+        "staged_total_cost": [c["total_cost"] for c in costs],
+        "staged_bau_total_cost": bau_costs,
+        "staged_saving": savings,
+        "staged_capex_net": [sum(c.values()) for c in capex_by_year],
+    }
+    units = {**{f"staged_{n}": KPI_UNITS[n] for n in SIZE_NAMES}, "staged_it_scale": "1"}
+    for name, values in per_year.items():
+        ds[name] = ("growth_year", np.asarray(values, dtype=float), {"units": units.get(name, "currency")})
+    ds = ds.assign_coords(growth_year=np.arange(1, years + 1))
+    ds.attrs["staged_sizes"] = staged_sizes_text(sizes)
+    return ds
+
+
+def staged_sizes_text(sizes: list[dict[str, float]]) -> str:
+    """Each growth year's cumulative sizes in one line, e.g. 'y1 PV 200 kWp, wind 0 kW, battery 0 kWh /
+    0 kW; y2 ...' (kpis.csv's ``staged_sizes``). [-]"""
+    return "; ".join(
+        f"y{y} PV {s['pv_kw']:,.0f} kWp, wind {s['wind_kw']:,.0f} kW, "
+        f"battery {s['battery_kwh']:,.0f} kWh / {s['battery_kw']:,.0f} kW"
+        for y, s in enumerate(sizes, start=1)
+    )
+
+
 def with_bau(
-    opt: xr.Dataset, bau_ds: xr.Dataset, site: Site, scenario: Scenario, hours: float = HOURS_PER_YEAR
+    opt: xr.Dataset,
+    bau_ds: xr.Dataset,
+    site: Site,
+    scenario: Scenario,
+    hours: float = HOURS_PER_YEAR,
+    growth_scale: float = 1.0,
 ) -> xr.Dataset:
     """The optimum's dataset with business as usual's KPIs (``bau_`` prefix), the investment case
     against it, GPU-hour costs, vouchers, the PUE check and the site's place."""
@@ -119,11 +207,13 @@ def with_bau(
         opt[f"bau_{name}"] = bau_ds[name]
     kpis = {name: float(v) for name, v in opt.data_vars.items() if v.ndim == 0}
     extra = investment_kpis(kpis, float(bau_ds["total_cost"]), scenario)
-    extra.update(gpu_hour_kpis(kpis, site, scenario, it_scale(site, scenario), hours))
+    extra.update(gpu_hour_kpis(kpis, site, scenario, it_scale(site, scenario) * growth_scale, hours))
     for name, value in extra.items():
         opt[name] = ((), float(value), {"units": ECONOMICS_UNITS[name]})
     opt["bau_monthly_pue"] = bau_ds["monthly_pue"]
     opt["wind_station_normals_only"] = ((), float(wind_station_normals_only(site)), {"units": "1"})
+    opt["horizon_years"] = ((), 1.0, {"units": "yr"})
+    opt["it_growth_per_year"] = ((), 1.0, {"units": "1"})
     opt.attrs["wind_data"] = wind_data_basis(site)
     loc = site.site
     opt.attrs.update(

@@ -18,7 +18,15 @@ from pathlib import Path
 
 from greendc.sites.loader import resolve_site_path
 from greendc.weather.errors import InputError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 
 class _Model(BaseModel):
@@ -189,6 +197,40 @@ class Scenario(_Model):
     """Least share of facility energy from on-site renewables and green-power purchases. [-]"""
     green_purchase_price_per_kwh: float | None = Field(default=None, ge=0, le=5)
     """Premium on imports bought as green power (certificates, green deals); None: none. [currency/kWh]"""
+
+    horizon_years: int = Field(default=1, ge=1, le=30)
+    """Years of demand growth planned one after the other with staged builds; 1: one year that
+    repeats over the analysis period (docs/compare.md, "Demand growth"). [yr]"""
+    it_growth_per_year: float = Field(default=1.0, gt=0, le=10)
+    """Factor on the IT load (and the grid connection) from one year of the horizon to the next;
+    2 doubles it every year. [-]"""
+
+    @field_validator("horizon_years")
+    @classmethod
+    def _horizon_within_analysis(cls, years: int, info: ValidationInfo) -> int:
+        analysis = info.data.get("analysis_years")
+        if analysis is not None and years > analysis:
+            raise ValueError(
+                f"horizon_years = {years} exceeds analysis_years = {analysis:g}; "
+                "the growth years lie within the analysis period"
+            )
+        return years
+
+    @field_validator("it_growth_per_year")
+    @classmethod
+    def _growth_needs_a_horizon(cls, growth: float, info: ValidationInfo) -> float:
+        years = info.data.get("horizon_years")
+        if growth != 1.0 and years == 1:
+            raise ValueError(
+                f"it_growth_per_year = {growth:g} needs horizon_years > 1 (the years the load grows over)"
+            )
+        it_mw = info.data.get("it_mw")
+        if it_mw is not None and years is not None and it_mw * growth ** (years - 1) > 1000:
+            raise ValueError(
+                f"it_mw = {it_mw:g} grown {growth:g}x a year reaches {it_mw * growth ** (years - 1):,.0f} MW "
+                f"in year {years}, above 1000 MW"
+            )
+        return growth
 
     @model_validator(mode="after")
     def _vouchers_need_a_price(self) -> Scenario:
