@@ -164,7 +164,7 @@ def test_sunshine_transmittance_hand_values() -> None:
 
 def test_a_given_daily_spread_is_used(normals: Climate) -> None:
     # normals that carry the spread of daily means override the default rule
-    given = MonthlyNormals(**normals.model_dump(), temp_daily_sd_c=[2.0] * 12)
+    given = MonthlyNormals(**{**normals.model_dump(), "temp_daily_sd_c": [2.0] * 12})
     frame = local_frame(generate(given))  # type: ignore[arg-type]
     daily = frame["temp_air"].resample("D").mean()
     spread = daily.groupby(pd.DatetimeIndex(daily.index).month).std()
