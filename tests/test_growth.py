@@ -30,7 +30,8 @@ def test_two_growing_years_by_hand() -> None:
     assert [r.sizes["pv_kw"] for _, r in stages] == pytest.approx([200.0, 400.0], abs=1e-3)
     assert [r.objective for _, r in stages] == pytest.approx([3600.0, 7200.0], rel=1e-6)
     assert stages[1][0].firm_it_kw[0] == 200.0 and stages[1][0].sizes.pv_kw == pytest.approx((200.0, 1000.0))
-    assert [s["pv_kw"] for s in increments([r.sizes for _, r in stages])] == pytest.approx([200, 200], abs=1e-3)
+    added = increments([r.sizes for _, r in stages])
+    assert [s["pv_kw"] for s in added] == pytest.approx([200, 200], abs=1e-3)
 
 
 def test_what_is_built_stays_when_demand_falls() -> None:
@@ -69,8 +70,8 @@ def test_staged_cash_flows_npv_irr_payback_by_hand() -> None:
     ("keys", "message"),
     [
         ("it_growth_per_year = 2", "it_growth_per_year: it_growth_per_year = 2 needs horizon_years > 1"),
-        ("analysis_years = 2\nhorizon_years = 3", "horizon_years: horizon_years = 3 exceeds analysis_years = 2"),
-        ("it_mw = 300\nhorizon_years = 3\nit_growth_per_year = 2", "reaches 1,200 MW in year 3, above 1000 MW"),
+        ("analysis_years = 2\nhorizon_years = 3", "horizon_years = 3 exceeds analysis_years = 2"),
+        ("it_mw = 300\nhorizon_years = 3\nit_growth_per_year = 2", "reaches 1,200 MW in year 3"),
         ("horizon_years = 0", "horizon_years: Input should be greater than or equal to 1"),
     ],
 )
