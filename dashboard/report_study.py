@@ -57,10 +57,37 @@ INVESTMENT_COLUMNS = {
     "voucher": "voucher/yr",
     "net_cost_per_gpu_hour": "net cost / GPU-h",
     "pv_kw_shadow_per_year": "PV limit value /kWp/yr",
+    "wind_kw_shadow_per_year": "wind limit value /kW/yr",
     "battery_kwh_shadow_per_year": "battery limit value /kWh/yr",
     "pue": "PUE",
     "pue_cap": "PUE cap",
 }
+
+
+#: Columns of the demand-growth table (scenarios with horizon_years > 1), with their headings.
+GROWTH_COLUMNS = {
+    "scenario": "scenario",
+    "site": "site",
+    "horizon_years": "years",
+    "it_growth_per_year": "IT growth / yr",
+    "staged_sizes": "cumulative sizes by year",
+    "npv_vs_bau": "NPV of the staged builds",
+    "irr": "IRR",
+    "discounted_payback_years": "disc. payback yr",
+    "net_cost_per_gpu_hour": "net cost / GPU-h (last year)",
+}
+
+
+def growth_html(kpis: pd.DataFrame) -> str:
+    """The demand-growth section: one row per site and scenario planned over several years, or ''."""
+    if "horizon_years" not in kpis or not (kpis["horizon_years"] > 1).any():
+        return ""
+    grown = kpis[kpis["horizon_years"] > 1]
+    return (
+        "<h2>Demand growth</h2><p class='note'>Planned year by year, each year's builds kept as lower "
+        "bounds; NPV over the analysis period from the staged builds; the other figures are the last, "
+        "grown year's (docs/compare.md, 'Demand growth').</p>" + table_html(grown, GROWTH_COLUMNS)
+    )
 
 
 def _number(value: float) -> str:
@@ -126,6 +153,7 @@ def study_report_html(
         + "<p class='note'>Against business as usual over each scenario's analysis period "
         "(docs/compare.md, 'Investment case').</p>"
         + table_html(kpis, INVESTMENT_COLUMNS)
+        + growth_html(kpis)
         + "<h2>Figures</h2>"
         + "".join(parts)
         + "</body></html>"

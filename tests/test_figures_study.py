@@ -145,3 +145,15 @@ def test_chinese_sites_keep_chinas_box() -> None:
     assert geo.map_extent([105.2, 121.5], [37.5, 31.2]) == (geo.LON_RANGE, geo.LAT_RANGE)
     assert geo.map_extent([], []) == (geo.LON_RANGE, geo.LAT_RANGE)
     assert geo.map_extent([-6.26], [53.35]) == ((-14.26, 136.0), (17.0, 61.35))
+
+
+def test_the_report_has_a_growth_table_only_with_a_growth_horizon() -> None:
+    kpis, ranking = study_tables()
+    assert "Demand growth" not in study_report_html("s", kpis.assign(horizon_years=1.0), ranking, None)
+    grown = kpis.assign(
+        horizon_years=[1.0, 1.0, 2.0, 2.0],
+        it_growth_per_year=[1.0, 1.0, 2.0, 2.0],
+        staged_sizes=["", "", "y1 PV 1 kWp; y2 PV 2 kWp", "y1 PV 3 kWp; y2 PV 4 kWp"],
+    )
+    page = study_report_html("s", grown, ranking, None)
+    assert "<h2>Demand growth</h2>" in page and "y1 PV 3 kWp; y2 PV 4 kWp" in page

@@ -15,21 +15,25 @@ from greendc.optimizer.study.assembly import (
     report_notes,
 )
 from greendc.optimizer.study.cases import site_inputs, site_scenario_year, wind_station_normals_only
-from greendc.optimizer.study.scenarios import Scenario
+from greendc.optimizer.study.scenarios import Limits, Scenario
 from greendc.sites import load_site
 
 from greendc.workflows.compare import write_outcome
 
 GRID = Scenario(name="grid", renewables=False)
+#: PV and wind, no battery (a quick LP): Shanghai's roof (1,800 kWp) holds its PV.
+ROOF = Scenario(name="roof", limits=Limits(battery_max_kwh=0.0, battery_max_kw=0.0))
 
 
 @pytest.fixture(scope="module")
 def grid_study() -> tuple[StudyOutcome, StudySpec]:
-    """Zhongwei (a wind farm on a hub-height resource) and Shanghai (10 m normals only), grid only."""
-    spec = StudySpec(name="t16", sites=("zhongwei", "shanghai"), scenarios=(GRID,), year=2025)
+    """Zhongwei (a wind farm on a hub-height resource) and Shanghai (10 m normals only, roof-limited)."""
+    spec = StudySpec(name="t16", sites=("zhongwei", "shanghai"), scenarios=(GRID, ROOF), year=2025)
     outcome = StudyOutcome()
     for site in spec.sites:
-        outcome.results[(site, GRID.name)] = site_scenario_year(site_inputs(site, 2025, 0), GRID)
+        inputs = site_inputs(site, 2025, 0)
+        for scenario in spec.scenarios:
+            outcome.results[(site, scenario.name)] = site_scenario_year(inputs, scenario)
     return outcome, spec
 
 
@@ -40,7 +44,8 @@ def test_the_flag_follows_the_wind_resource() -> None:
 
 def test_kpis_and_notes_say_where_wind_rests_on_station_normals(grid_study) -> None:
     outcome, spec = grid_study
-    kpis = kpi_table(assemble_results(outcome, spec), outcome, spec).set_index("site")
+    kpis = kpi_table(assemble_results(outcome, spec), outcome, spec)
+    kpis = kpis[kpis["scenario"] == "grid"].set_index("site")
     assert kpis.loc["shanghai", "wind_station_normals_only"] == 1.0
     assert kpis.loc["zhongwei", "wind_station_normals_only"] == 0.0
     assert "only 10 m station normals" in kpis.loc["shanghai", "wind_data"]
@@ -53,7 +58,39 @@ def test_kpis_and_notes_say_where_wind_rests_on_station_normals(grid_study) -> N
 def test_written_study_carries_the_wind_column_and_note(grid_study, tmp_path: Path) -> None:
     outcome, spec = grid_study
     folder = write_outcome(tmp_path / "study", outcome, spec)
-    kpis = pd.read_csv(folder / "kpis.csv").set_index("site")
-    assert kpis.loc["shanghai", "wind_station_normals_only"] == 1
+    kpis = pd.read_csv(folder / "kpis.csv")
+    assert (kpis.loc[kpis["site"] == "shanghai", "wind_station_normals_only"] == 1).all()
     assert "Wind data, site shanghai" in (folder / "report.html").read_text()
-    assert len(ranking_table(kpis.reset_index())) == 2
+    assert len(ranking_table(kpis)) == 4
+
+
+def test_the_roof_holds_shanghai_and_not_zhongwei(grid_study) -> None:
+    outcome, _ = grid_study
+    shanghai, zhongwei = outcome.results[("shanghai", "roof")], outcome.results[("zhongwei", "roof")]
+    assert float(shanghai["pv_kw"]) == pytest.approx(1800.0, rel=0.005)  # 12,000 m2 x 150 W/m2
+    assert float(shanghai["wind_kw"]) == 0.0  # no turbines in the city
+    assert shanghai.attrs["at_limit"] == "sizing.pv_max_kw"
+    assert float(shanghai["pv_kw_shadow_per_year"]) > 0  # one more kWp of roof would pay
+    assert "sizing." not in zhongwei.attrs["at_limit"]  # the desert sets no limit of its own
+
+
+def test_the_dashboard_shows_the_investment_columns(grid_study, tmp_path: Path) -> None:
+    import json
+
+    from greendc.dashboard.pages import sites as sites_page
+
+    outcome, spec = grid_study
+    write_outcome(tmp_path / "studies" / "t16", outcome, spec)
+    body = sites_page.study_body(tmp_path, "t16")
+    text = json.dumps(body, default=lambda o: o.to_plotly_json() if hasattr(o, "to_plotly_json") else str(o))
+    assert "error-card" not in text
+    for heading in ("net cost / GPU-h", "NPV vs BAU", "IRR", "payback yr", "disc. payback yr", "at limit",
+                    "PV limit value /kWp/yr", "wind: 10 m normals only"):
+        assert heading in text, heading
+    assert "sizing.pv_max_kw" in text  # Shanghai's roof, flagged on the page
+    kpis = pd.read_csv(tmp_path / "studies" / "t16" / "kpis.csv")
+    frame = sites_page.investment_frame(kpis)
+    row = frame[(frame["site"] == "shanghai") & (frame["scenario"] == "roof")].iloc[0]
+    expected = kpis[(kpis["site"] == "shanghai") & (kpis["scenario"] == "roof")].iloc[0]
+    assert row["NPV vs BAU"] == pytest.approx(round(expected["npv_vs_bau"], 3))
+    assert row["at limit"] == "sizing.pv_max_kw"

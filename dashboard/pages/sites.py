@@ -88,6 +88,48 @@ def ranking_parts(ranking: pd.DataFrame) -> list[Any]:
     return [*captions, tables.table(ids.SITES_RANKING, ranking.drop(columns=constant))]
 
 
+#: kpis.csv columns of the investment table under a study's ranking (those the study has), headed as
+#: in the report (docs/compare.md, "Investment case", "Demand growth").
+INVESTMENT_COLUMNS = {
+    "scenario": "scenario",
+    "site": "site",
+    "net_cost_per_gpu_hour": "net cost / GPU-h",
+    "cost_per_gpu_hour": "cost / GPU-h",
+    "voucher": "voucher/yr",
+    "npv_vs_bau": "NPV vs BAU",
+    "irr": "IRR",
+    "simple_payback_years": "payback yr",
+    "discounted_payback_years": "disc. payback yr",
+    "capex_total": "capex",
+    "capex_net": "capex after subsidy",
+    "annual_om": "O&M/yr",
+    "annual_saving": "saving/yr vs BAU",
+    "lcoe_onsite_per_kwh": "LCOE on-site /kWh",
+    "at_limit": "at limit",
+    "pv_kw_shadow_per_year": "PV limit value /kWp/yr",
+    "wind_kw_shadow_per_year": "wind limit value /kW/yr",
+    "battery_kwh_shadow_per_year": "battery limit value /kWh/yr",
+    "pue": "PUE",
+    "pue_cap": "PUE cap",
+    "pue_over_cap": "PUE over cap",
+    "wind_station_normals_only": "wind: 10 m normals only",
+    "horizon_years": "growth years",
+    "staged_sizes": "staged sizes",
+    "currency": "currency",
+}
+
+
+def investment_frame(kpis: pd.DataFrame) -> pd.DataFrame:
+    """The study's investment case, one row per site and scenario, with the page's headings."""
+    shown = kpis[[c for c in INVESTMENT_COLUMNS if c in kpis.columns]].copy()
+    for column in ("at_limit", "staged_sizes"):
+        if column in shown:
+            shown[column] = shown[column].fillna("")
+    numeric = shown.select_dtypes("number").columns
+    shown[numeric] = shown[numeric].round(3)
+    return shown.rename(columns=INVESTMENT_COLUMNS)
+
+
 def study_body(data_dir: Path, study_name: str | None) -> html.Div:
     """A saved study: ranking table, Pareto front, monthly PUE and optimal sizes; or how to make one."""
     if not study_name:
@@ -102,6 +144,11 @@ def study_body(data_dir: Path, study_name: str | None) -> html.Div:
     return html.Div(
         [html.H3(f"Study {study_name}"),
          *ranking_parts(study.ranking),
+         html.H4("Investment case"),
+         html.P("Against business as usual over each scenario's analysis period; 'at limit' names the "
+                "size limit an optimum sits at, its value what one more unit would save a year.",
+                className="hint"),
+         tables.table(ids.SITES_STUDY + "-investment", investment_frame(study.kpis)),
          *[graph(f"sites-study-{name}", figure) for name, figure in figures.items()]]
     )
 
