@@ -28,6 +28,8 @@ from greendc.weather.errors import InputError
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("job_id", "nodes", "duration_h", "release", "deadline", "preemptible")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("node_kw", "penalty_per_h_late")
+#: Optional columns of a fleet queue (optimizer/fleet/inputs.py reads them; a day plan ignores them).
+FLEET_COLUMNS: tuple[str, ...] = ("data_gb", "home_hub", "allowed_hubs", "checkpoint_gb")
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
 #: ISO 8601 date and optional time of day and UTC offset, e.g. 2026-12-01T08:00, 2026-12-01 08:00:30Z.
@@ -108,7 +110,7 @@ def _json_records(file: Path) -> list[dict[str, Any]]:
 
 def check_columns(columns: Sequence[str] | Any, file: Path, job: str | None = None) -> None:
     """Refuse unknown and missing columns, naming them and listing the allowed ones."""
-    allowed = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+    allowed = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + FLEET_COLUMNS
     where = f"job {job}, " if job else ""
     for name in columns:
         if name not in allowed:
