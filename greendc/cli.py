@@ -16,6 +16,7 @@ import typer
 
 from greendc.commands import compare as compare_cmd
 from greendc.commands import dashboard as dashboard_cmd
+from greendc.commands import fleet as fleet_cmd
 from greendc.commands import nightly as nightly_cmd
 from greendc.commands import plan as plan_cmd
 from greendc.commands import runs as runs_cmd
@@ -62,6 +63,7 @@ def build_app() -> typer.Typer:
                       rich_markup_mode=None)
     app.callback()(_root)
     app.add_typer(sites_cmd.app, name="sites")
+    app.add_typer(fleet_cmd.app, name="fleet")
     app.command("dashboard")(dashboard_cmd.dashboard)
     app.add_typer(weather_cmd.app, name="weather")
     app.command("runs")(runs_cmd.runs)

@@ -104,8 +104,8 @@ class LPResult:
     """job -> hub -> share of the job's hours planned there. [-]"""
     first_step: dict[tuple[str, str], int]
     """(job, hub) -> first step with work in the LP. [-]"""
-    inference_kw: np.ndarray
-    """[hub, step] inference IT load served. [kW]"""
+    serve: dict[tuple[str, str], np.ndarray]
+    """(region, hub) -> inference IT load served at each step. [kW]"""
     n_cols: int
     n_rows: int
     solve_s: float
@@ -205,7 +205,7 @@ def solve_bound(problem: FleetProblem, arrays: list[HubArrays] | None = None, *,
 
     # Inference: s[r,h,t] for hubs within the latency limit; each region's demand met at each step.
     demand = problem.demand_kw()
-    inf_blocks: list[tuple[int, int]] = []
+    inf_blocks: list[tuple[str, int, int]] = []
     for d in problem.demands:
         reach = [hidx[h] for h in hubs if problem.network.latency(d.region, h) <= d.latency_ms + 1e-9]
         dem = demand[d.region]
@@ -215,7 +215,7 @@ def solve_bound(problem: FleetProblem, arrays: list[HubArrays] | None = None, *,
             entries(row + t_idx, s + t_idx, 1.0)
             entries(icap0 + i * T + t_idx, s + t_idx, 1.0)
             entries(bal0 + i * T + t_idx, s + t_idx, -arrays[i].coef)
-            inf_blocks.append((i, s))
+            inf_blocks.append((d.region, i, s))
 
     # Jobs: w[j,h,t] for t from the arrival step to T; u_j hours not run.
     links = problem.network.link_index()
@@ -298,11 +298,9 @@ def solve_bound(problem: FleetProblem, arrays: list[HubArrays] | None = None, *,
         if hours > 1e-9:
             share.setdefault(fj.job_id, {})[hubs[i]] = hours / fj.job.duration_h
             first_step[(fj.job_id, hubs[i])] = first + int(np.argmax(vals_w > 1e-9))
-    inference = np.zeros((H, T))
-    for i, s in inf_blocks:
-        inference[i] += x[s:s + T]
+    serve = {(region, hubs[i]): x[s:s + T].copy() for region, i, s in inf_blocks}
     terms = {"transfer": 0.0}
-    return LPResult(status, bound, share, first_step, inference, n_col, n_row,
+    return LPResult(status, bound, share, first_step, serve, n_col, n_row,
                     time.perf_counter() - start, terms, lp_value, rounds)
 
 

@@ -154,8 +154,12 @@ def check_problem(problem: FleetProblem) -> None:
     for d in problem.demands:
         if len(d.kw) != 24:
             raise InputError(f"region {d.region}: give 24 hourly values", key="region.kw")
-        if not any(problem.network.latency(d.region, h) <= d.latency_ms for h in ids):
+        near = [hub for hub in problem.hubs if problem.network.latency(d.region, hub.id) <= d.latency_ms]
+        if not near:
             raise InputError(f"region {d.region}: no hub within {d.latency_ms:g} ms", key="region.latency_ms")
+        if max(d.kw) > sum(hub.inference_kw for hub in near) + 1e-9:
+            raise InputError(f"region {d.region}: peak {max(d.kw):g} kW is more than the hubs within "
+                             f"{d.latency_ms:g} ms can serve", key="region.kw")
 
 
 def with_penalties(jobs: Sequence[FleetJob], sites: dict[str, Site], settings: PlanSettings) -> list[FleetJob]:

@@ -33,6 +33,7 @@ from greendc.optimizer.fleet.inputs import FleetProblem
 from greendc.optimizer.fleet.transfers import Transfer, schedule_transfers, transfer_cost
 from greendc.optimizer.types import Job, Plan, PlanSettings
 from greendc.sites.model import Site
+from greendc.weather.errors import InputError
 
 Mapper = Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]
 Progress = Callable[[str], None]
@@ -99,9 +100,13 @@ class Candidate:
     name: str
     assignment: dict[str, str]
     transfers: dict[str, Transfer]
-    inference: np.ndarray
-    """[hub, step] inference IT load served. [kW]"""
+    serve: dict[tuple[str, str], np.ndarray]
+    """(region, hub) -> inference IT load served at each step. [kW]"""
     hubs: dict[str, HubOutcome] = field(default_factory=dict)
+
+    def inference(self, problem: FleetProblem) -> np.ndarray:
+        """[hub, step] inference IT load served. [kW]"""
+        return hub_inference(problem, self.serve)
 
     def transfer_cost(self, problem: FleetProblem) -> float:
         return transfer_cost(problem, self.transfers)
@@ -126,20 +131,24 @@ class Candidate:
         return {"cost": self.total(problem), "carbon_kg": carbon, "energy_kwh": energy,
                 "transfer_gb": sum(t.gb for t in self.transfers.values()),
                 "transfer_cost": self.transfer_cost(problem), "moved_jobs": float(moved),
-                "lateness_penalty": late, "latency_violations": float(latency_violations(problem, self.inference)),
+                "lateness_penalty": late, "latency_violations": float(latency_violations(problem, self.serve)),
                 "baseline_cost": self.baseline_total(problem)}
 
 
-def latency_violations(problem: FleetProblem, inference: np.ndarray) -> int:
-    """Steps at which a hub serves more inference than the regions within its reach ask for. [-]"""
-    demand = problem.demand_kw()
-    count = 0
-    for i, hub in enumerate(problem.hub_ids):
-        reach = sum((demand[d.region] for d in problem.demands
-                     if problem.network.latency(d.region, hub) <= d.latency_ms + 1e-9),
-                    np.zeros(len(problem.times)))
-        count += int(np.sum(inference[i] > reach + 1e-6))
-    return count
+def hub_inference(problem: FleetProblem, serve: dict[tuple[str, str], np.ndarray]) -> np.ndarray:
+    """[hub, step] inference IT load from the (region, hub) split. [kW]"""
+    out = np.zeros((len(problem.hubs), len(problem.times)))
+    hubs = problem.hub_ids
+    for (_region, hub), kw in serve.items():
+        out[hubs.index(hub)] += kw
+    return out
+
+
+def latency_violations(problem: FleetProblem, serve: dict[tuple[str, str], np.ndarray]) -> int:
+    """(region, hub, step) triples where load is served beyond the region's latency limit. [-]"""
+    limit = {d.region: d.latency_ms for d in problem.demands}
+    return sum(int(np.sum(kw > 1e-6)) for (region, hub), kw in serve.items()
+               if problem.network.latency(region, hub) > limit[region] + 1e-9)
 
 
 @dataclass
@@ -173,10 +182,10 @@ def _marginal(arrays: Sequence[HubArrays]) -> np.ndarray:
                      for a in arrays])
 
 
-def inference_nearest(problem: FleetProblem) -> np.ndarray:
+def inference_nearest(problem: FleetProblem) -> dict[tuple[str, str], np.ndarray]:
     """Each region served by its nearest hubs (lowest latency first, within each hub's capacity). [kW]"""
     hubs = problem.hub_ids
-    out = np.zeros((len(hubs), len(problem.times)))
+    out: dict[tuple[str, str], np.ndarray] = {}
     cap = np.array([h.inference_kw for h in problem.hubs], float)[:, None] * np.ones(len(problem.times))
     demand = problem.demand_kw()
     for d in problem.demands:
@@ -186,20 +195,21 @@ def inference_nearest(problem: FleetProblem) -> np.ndarray:
                 break
             i = hubs.index(hub)
             take = np.minimum(left, cap[i])
-            out[i] += take
+            out[(d.region, hub)] = take
             cap[i] -= take
             left -= take
         if np.any(left > 1e-6):
-            raise ValueError(f"region {d.region}: not enough inference capacity within {d.latency_ms:g} ms")
+            raise InputError(f"region {d.region}: not enough inference capacity within {d.latency_ms:g} ms "
+                             "(lower the demand or raise the hubs' inference capacity)", key="region")
     return out
 
 
-def inference_cheapest(problem: FleetProblem, arrays: Sequence[HubArrays]) -> np.ndarray:
+def inference_cheapest(problem: FleetProblem, arrays: Sequence[HubArrays]) -> dict[tuple[str, str], np.ndarray]:
     """Each region served at each step by the cheapest hubs within its latency limit. [kW]"""
     hubs = problem.hub_ids
     m = _marginal(arrays)
     T = len(problem.times)
-    out = np.zeros((len(hubs), T))
+    out: dict[tuple[str, str], np.ndarray] = {}
     cap = np.array([h.inference_kw for h in problem.hubs], float)[:, None] * np.ones(T)
     demand = problem.demand_kw()
     for d in problem.demands:
@@ -208,11 +218,12 @@ def inference_cheapest(problem: FleetProblem, arrays: Sequence[HubArrays]) -> np
             left = demand[d.region][t]
             for i in sorted(reach, key=lambda i: m[i, t]):
                 take = min(left, cap[i, t])
-                out[i, t] += take
+                out.setdefault((d.region, hubs[i]), np.zeros(T))[t] += take
                 cap[i, t] -= take
                 left -= take
             if left > 1e-6:
-                raise ValueError(f"region {d.region}: not enough inference capacity within {d.latency_ms:g} ms")
+                raise InputError(f"region {d.region}: not enough inference capacity within {d.latency_ms:g} ms "
+                             "(lower the demand or raise the hubs' inference capacity)", key="region")
     return out
 
 
@@ -345,14 +356,14 @@ def plan_fleet(problem: FleetProblem, *, mapper: Mapper = serial_map, progress: 
             inference, wanted = inference_cheapest(problem, arrays), None
         elif name == "joint":
             assignment = lp_assignment(problem, lp)
-            inference, wanted = lp.inference_kw, wanted_joint
+            inference, wanted = lp.serve, wanted_joint
         else:
             raise ValueError(f"unknown candidate {name!r}")
         assignment, transfers = feasible_moves(problem, assignment, wanted)
         made[name] = Candidate(name, assignment, transfers, inference)
     tasks: dict[tuple[Any, ...], HubTask] = {}
     for cand in made.values():
-        for task in hub_tasks(problem, cand.assignment, cand.transfers, cand.inference, settings):
+        for task in hub_tasks(problem, cand.assignment, cand.transfers, cand.inference(problem), settings):
             tasks.setdefault(task.key(), task)
     todo = sorted(tasks.values(), key=lambda t: -len(t.jobs))
     say(f"planning {len(todo)} hub days ({len(made)} candidates x {len(problem.hubs)} hubs, repeats solved once)")
@@ -361,7 +372,7 @@ def plan_fleet(problem: FleetProblem, *, mapper: Mapper = serial_map, progress: 
     timings["hubs_s"] = time.perf_counter() - t0
     by_key = {task.key(): out for task, out in zip(todo, solved, strict=True)}
     for cand in made.values():
-        for task in hub_tasks(problem, cand.assignment, cand.transfers, cand.inference, settings):
+        for task in hub_tasks(problem, cand.assignment, cand.transfers, cand.inference(problem), settings):
             cand.hubs[task.hub] = by_key[task.key()]
     best = min(made.values(), key=lambda c: (c.total(problem), names.index(c.name) * -1))
     timings["total_s"] = time.perf_counter() - start
