@@ -148,7 +148,6 @@ BUILTIN_DEFAULTS = SiteInputs(
     time_limit_s=60.0,
     step_minutes=15,
     horizon_h=24.0,
-    carbon_price_per_t=0.0,
     rel_gap=1e-3,
 )
 #: Time a site task gets beyond the solver's limit: process start, imports, profile, baseline, writing. [s]
@@ -173,7 +172,7 @@ class SiteTask:
     wall_limit_s: float
     step_minutes: int
     horizon_h: float
-    carbon_price_per_t: float
+    carbon_price_per_t: float | None  # None: the site file's [grid] carbon_price_per_t
     rel_gap: float
     output_root: str
 
@@ -282,7 +281,7 @@ def _task(entry: SiteEntry, value: SiteInputs, base: Path, plan_date: date, root
         wall_limit_s=value.wall_limit_s if value.wall_limit_s is not None else time_limit_s + WALL_MARGIN_S,
         step_minutes=_required(value.step_minutes),
         horizon_h=_required(value.horizon_h),
-        carbon_price_per_t=_required(value.carbon_price_per_t),
+        carbon_price_per_t=value.carbon_price_per_t,
         rel_gap=_required(value.rel_gap),
         output_root=root,
     )

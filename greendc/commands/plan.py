@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 EXIT_PLANNED = 0
 EXIT_FALLBACK = 1
 
+#: Most points of a cost-carbon front a plan computes (each is a full solve). [-]
+MAX_PARETO_POINTS = 20
+
 
 def parse_date(text: str) -> date:
     """An ISO date from the command line, or InputError naming --date."""
@@ -37,8 +40,12 @@ def plan(
         str | None, typer.Option("--date", help="Plan date YYYY-MM-DD (default: tomorrow, site's date).")
     ] = None,
     jobs: Annotated[
-        Path | None, typer.Option("--jobs", help="Job queue, CSV or JSON (default: the sample queue).")
+        Path | None,
+        typer.Option("--jobs", help="Job queue (CSV, JSON) or a Slurm squeue --json dump (default: sample)."),
     ] = None,
+    jobs_format: Annotated[
+        str, typer.Option("--jobs-format", help="auto (a Slurm dump is recognised by its content) or squeue.")
+    ] = "auto",
     weather: Annotated[
         Path | None, typer.Option("--weather", help="Weather file (EPW, TMY, CSV, NetCDF); default synthetic")
     ] = None,
@@ -69,51 +76,46 @@ def plan(
     """
     from greendc.optimizer.types import PlanSettings
 
-    if pareto < 0:
-        raise InputError("must not be negative", key="--pareto")
+    if not 0 <= pareto <= MAX_PARETO_POINTS:
+        raise InputError(f"must be in 0-{MAX_PARETO_POINTS} plans", key="--pareto")
     # PlanSettings checks every bound, an error naming the option
     settings = PlanSettings(step_minutes=step_min, horizon_h=horizon_h,
                             carbon_price_per_t=carbon_price or 0.0,
                             time_limit_s=time_limit, rel_gap=gap, checkpoint_overhead_h=checkpoint_h or 0.0,
                             late_window_h=late_window_h)
-    site_defaults = {name: None for name, given in (("carbon_price_per_t", carbon_price),
-                                                    ("checkpoint_overhead_h", checkpoint_h)) if given is None}
+    # left unset: the site file's (greendc.optimizer.day.inputs.SITE_DEFAULTS)
+    site_defaults = [name for name, given in (("carbon_price_per_t", carbon_price),
+                                              ("checkpoint_overhead_h", checkpoint_h)) if given is None]
     outcome = run(site, parse_date(plan_date) if plan_date else None, jobs, weather, settings, pareto, out,
-                  site_defaults)
+                  site_defaults, jobs_format=jobs_format)
     raise typer.Exit(EXIT_FALLBACK if outcome.meta.solver.fallback else EXIT_PLANNED)
 
 
-def with_site_defaults(settings: Any, site: Any, names: dict[str, None] | None) -> Any:
-    """The settings with each named setting the command line left unset taken from the site file: the
-    carbon price (``[grid] carbon_price_per_t``), the checkpoint overhead (``[it] checkpoint_overhead_h``)."""
-    from dataclasses import replace
-
-    from_site = {"carbon_price_per_t": float(site.grid.carbon_price_per_t),
-                 "checkpoint_overhead_h": float(site.it.checkpoint_overhead_h)}
-    return replace(settings, **{name: from_site[name] for name in (names or {})})
-
-
 def run(site: str, plan_date: date | None, jobs: Path | None, weather: Path | None, settings: Any,
-        pareto: int, out: Path | None, site_defaults: dict[str, None] | None = None) -> Any:
-    """Read the inputs, plan with a progress indicator, print warnings, the summary and the report path."""
-    from dataclasses import replace
+        pareto: int, out: Path | None, site_defaults: list[str] | None = None, *,
+        jobs_format: str = "auto") -> Any:
+    """Read the inputs, plan with a progress indicator, print warnings, the summary and the report path.
 
+    The folder gets setpoints.csv and, for a Slurm queue, the start-time script, as the nightly's does
+    (``greendc.workflows.plan.plan_exports``); with ``--pareto`` each point's steps and jobs too.
+    """
     from rich.console import Console
 
-    from greendc.optimizer.day.inputs import check_out_dir, default_out_dir, read_inputs
-    from greendc.workflows.plan import plan_with_report
+    from greendc.optimizer.day.inputs import check_out_dir, default_out_dir
+    from greendc.workflows.plan import plan_exports, plan_with_report, read_plan_inputs
 
     if out is not None:
         check_out_dir(out)  # before reading anything, let alone solving
     console = Console(stderr=True)
     with console.status("reading the site, the job queue and the weather", spinner="dots") as status:
-        inputs = read_inputs(site, plan_date=plan_date, jobs_path=jobs, weather_path=weather,
-                             settings=settings)
-        inputs = replace(inputs, settings=with_site_defaults(inputs.settings, inputs.site, site_defaults))
+        queue = read_plan_inputs(site, plan_date=plan_date, jobs_path=jobs, jobs_format=jobs_format,
+                                 weather_path=weather, settings=settings, site_defaults=site_defaults or ())
+        inputs = queue.plan
         for line in inputs.warnings:
             console.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
         folder = out or default_out_dir(inputs.site.id, inputs.plan_date)
-        outcome = plan_with_report(inputs, folder, pareto=pareto, progress=lambda text: status.update(text))
+        outcome = plan_with_report(inputs, folder, pareto=pareto, progress=lambda text: status.update(text),
+                                   exports=plan_exports(inputs, queue.slurm))
         for line in outcome.warnings[len(inputs.warnings):]:
             console.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
     Console(width=110).print(summary_table(outcome.meta))

@@ -14,18 +14,16 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from greendc.fleet import SiteTask
-from greendc.optimizer.io import publish
+from greendc.optimizer.io import exports, publish
 from greendc.weather.errors import InputError
 
 if TYPE_CHECKING:
     from greendc.optimizer.day.inputs import PlanInputs
-    from greendc.optimizer.types import Plan, PlanSettings
+    from greendc.optimizer.types import PlanSettings
 
-SETPOINTS_FILE = "setpoints.csv"
-SLURM_FILE = "slurm-starttime.sh"
+#: The export files' names (greendc.optimizer.io.exports, shared with `greendc plan`).
+SETPOINTS_FILE, SLURM_FILE = exports.SETPOINTS_FILE, exports.SLURM_FILE
 
 
 @dataclass
@@ -34,6 +32,8 @@ class NightInputs:
 
     plan: PlanInputs
     """What the plan service (greendc.optimizer.day.service.plan_site_day) takes. [-]"""
+    slurm: exports.SlurmQueue | None
+    """The Slurm queue's pending and held jobs, for the start-time script; None for a job queue. [-]"""
     jobs_note: str
     """Where the jobs came from and how many, for the dry run and the log. [-]"""
     weather_note: str
@@ -44,35 +44,41 @@ class NightInputs:
 
 
 def settings_of(task: SiteTask) -> PlanSettings:
-    """The planner's settings from a site task (checked on construction, like the CLI's)."""
+    """The planner's settings from a site task (checked on construction, like the CLI's).
+
+    The carbon price when the fleet file leaves it unset, and the checkpoint overhead, are the site
+    file's: ``check_inputs`` names them to ``read_plan_inputs`` (``site_defaults_of``).
+    """
     from greendc.optimizer.types import PlanSettings
 
     return PlanSettings(step_minutes=task.step_minutes, horizon_h=task.horizon_h,
-                        carbon_price_per_t=task.carbon_price_per_t, time_limit_s=task.time_limit_s,
+                        carbon_price_per_t=task.carbon_price_per_t or 0.0, time_limit_s=task.time_limit_s,
                         rel_gap=task.rel_gap)
+
+
+def site_defaults_of(task: SiteTask) -> list[str]:
+    """The settings a site task takes from the site file (greendc.optimizer.day.inputs.SITE_DEFAULTS)."""
+    return ["checkpoint_overhead_h", *(["carbon_price_per_t"] if task.carbon_price_per_t is None else [])]
 
 
 def check_inputs(task: SiteTask) -> NightInputs:
     """Load the site, read tonight's queue, find the forecast; raise InputError when unusable.
 
     A forecast that is configured but missing means the synthetic year (the plan is flagged) or,
-    with ``weather_fallback = "keep_previous"``, unusable input.
+    with ``weather_fallback = "keep_previous"``, unusable input. The queue is read as ``greendc plan``
+    reads it (``greendc.workflows.plan.read_plan_inputs``: a Slurm dump's running jobs hold their nodes).
     """
-    from greendc.optimizer.day.inputs import read_inputs
+    from greendc.workflows.plan import read_plan_inputs
 
     weather_path, reasons, log_warnings = forecast_path(task)
-    squeue = task.jobs_format == "squeue"
-    jobs_path = None if task.jobs == "sample" or squeue else Path(task.jobs)
-    plan_date = date.fromisoformat(task.plan_date)
-    inputs = read_inputs(task.ref, plan_date=plan_date, jobs_path=jobs_path, weather_path=weather_path,
-                         settings=settings_of(task), seed=task.seed if task.seed is not None else 0)
-    source = Path(task.jobs).name if jobs_path else "sample queue"
-    note = f"{source}, {len(inputs.jobs)} jobs"
-    if squeue:
-        inputs, note = with_squeue_jobs(inputs, Path(task.jobs))
+    jobs_path = None if task.jobs == "sample" else Path(task.jobs)
+    queue = read_plan_inputs(task.ref, plan_date=date.fromisoformat(task.plan_date), jobs_path=jobs_path,
+                             jobs_format=task.jobs_format, weather_path=weather_path,
+                             settings=settings_of(task), seed=task.seed if task.seed is not None else 0,
+                             site_defaults=site_defaults_of(task))
     weather_note = str(weather_path) if weather_path else "synthetic year"
-    inputs = replace(inputs, warnings=[*inputs.warnings, *reasons])  # recorded in plan.json
-    return NightInputs(inputs, note, weather_note, reasons, log_warnings)
+    inputs = replace(queue.plan, warnings=[*queue.plan.warnings, *reasons])  # recorded in plan.json
+    return NightInputs(inputs, queue.slurm, queue.jobs_note, weather_note, reasons, log_warnings)
 
 
 def forecast_path(task: SiteTask) -> tuple[Path | None, list[str], list[str]]:
@@ -87,27 +93,13 @@ def forecast_path(task: SiteTask) -> tuple[Path | None, list[str], list[str]]:
     raise InputError("forecast file missing (weather_fallback = keep_previous)", file=forecast, key="weather")
 
 
-def with_squeue_jobs(inputs: PlanInputs, dump: Path) -> tuple[PlanInputs, str]:
-    """The inputs with the pending jobs of a Slurm dump as the queue (digest of the dump's bytes)."""
-    from greendc.optimizer.day.inputs import day_start, sha256_file
-    from greendc.optimizer.io.slurm import read_squeue
-
-    start = day_start(inputs.plan_date, inputs.site.site.timezone)
-    end = start + pd.Timedelta(hours=inputs.settings.horizon_h)
-    read = read_squeue(dump, default_release=start, default_deadline=end)
-    left_out = [f"Slurm job {job_id} not planned: {why}" for job_id, why in sorted(read.skipped.items())]
-    note = f"{dump.name}, {len(read.jobs)} pending Slurm jobs ({len(read.skipped)} left out)"
-    digests = {**inputs.digests, "jobs": sha256_file(dump)}
-    return replace(inputs, jobs=read.jobs, digests=digests, warnings=[*inputs.warnings, *left_out]), note
-
-
 def plan_site_task(task: SiteTask, out: Path, *, heuristic_only: bool = False) -> dict[str, Any]:
     """Plan the site into ``out``, written once with its exports (same inputs, same bytes); history facts."""
-    from greendc.workflows.plan import plan_with_report
+    from greendc.workflows.plan import plan_exports, plan_with_report
 
     night = check_inputs(task)
     outcome = plan_with_report(night.plan, out, heuristic_only=heuristic_only, run_times=False,
-                               exports=lambda plan: export_files(task, night.plan, plan))
+                               exports=plan_exports(night.plan, night.slurm))
     facts = outcome.facts()
     reasons = list(night.fallback_reasons)
     if facts["fallback"]:
@@ -117,22 +109,6 @@ def plan_site_task(task: SiteTask, out: Path, *, heuristic_only: bool = False) -
         "warnings": [*night.log_warnings, *outcome.warnings], "digests": night.plan.digests,
         "jobs_note": night.jobs_note, **facts,
     }
-
-
-def export_files(task: SiteTask, inputs: PlanInputs, plan: Plan) -> dict[str, str]:
-    """The BMS setpoint schedule and, for a Slurm queue, the scontrol script, by file name."""
-    from greendc.optimizer.io.bms import setpoint_csv, setpoint_schedule
-
-    timezone = inputs.site.site.timezone
-    files = {SETPOINTS_FILE: setpoint_csv(setpoint_schedule(plan.steps, timezone, task.step_minutes))}
-    if task.jobs_format == "squeue":
-        from greendc.optimizer.io.slurm import scontrol_script
-
-        planned = set(plan.runs["job_id"].astype(str))
-        unplanned = [j.job_id for j in inputs.jobs if j.job_id not in planned]
-        title = f"site {task.label}, plan date {task.plan_date}"
-        files[SLURM_FILE] = scontrol_script(plan.runs, timezone, title=title, unplanned=unplanned)
-    return files
 
 
 def dry_run(tasks: list[SiteTask], root: Path, echo: Callable[[str], None]) -> int:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -127,10 +127,36 @@ def read_site(site_ref: str | Path) -> tuple[Site, bytes]:
     return anchor_files(parse_site(site_toml, file=path), path.parent), site_toml
 
 
+#: Settings whose default is the site's own, and where the site file gives it: the carbon price
+#: (``[grid] carbon_price_per_t``) and the checkpoint overhead per resume (``[it] checkpoint_overhead_h``).
+SITE_DEFAULTS: dict[str, Callable[[Site], float]] = {
+    "carbon_price_per_t": lambda site: float(site.grid.carbon_price_per_t),
+    "checkpoint_overhead_h": lambda site: float(site.it.checkpoint_overhead_h),
+}
+
+
+def with_site_defaults(settings: PlanSettings, site: Site, unset: Iterable[str]) -> PlanSettings:
+    """The settings with each of ``unset`` (names of SITE_DEFAULTS the caller did not give) from the site.
+
+    The one place the command line and the nightly take these defaults from the site file.
+    """
+    names = list(unset)
+    unknown = sorted(set(names) - set(SITE_DEFAULTS))
+    if unknown:
+        raise ValueError(f"no site default for {', '.join(unknown)}")
+    return replace(settings, **{name: SITE_DEFAULTS[name](site) for name in names}) if names else settings
+
+
 def read_inputs(site_ref: str | Path, *, plan_date: date | None, jobs_path: Path | None,
-                weather_path: Path | None, settings: PlanSettings, seed: int = 0) -> PlanInputs:
-    """Load the site, the queue (or the sample queue) and the weather (or None: the synthetic year)."""
+                weather_path: Path | None, settings: PlanSettings, seed: int = 0,
+                site_defaults: Iterable[str] = ()) -> PlanInputs:
+    """Load the site, the queue (or the sample queue) and the weather (or None: the synthetic year).
+
+    ``site_defaults`` names the settings the caller left unset: they are taken from the site file
+    (``with_site_defaults``), so the CLI and the nightly plan with the same defaults.
+    """
     site, site_toml = read_site(site_ref)
+    settings = with_site_defaults(settings, site, site_defaults)
     tz = site.site.timezone
     day = check_plan_date(plan_date) if plan_date else tomorrow(tz)
     notes: list[str] = []

@@ -9,12 +9,15 @@ method", Appl. Math. Comput. 213:455-465). Every plan is verified like any other
 The front moves only operational levers: every point after the cheapest keeps the cheapest plan's
 lateness (its lateness penalty is capped at the cheapest plan's, ``lateness_cap``), so no point is
 cleaner because it leaves work late or unrun.
+
+The plan the service keeps is the cheapest point; its tag (``FrontTag``) carries every point's plan,
+so the plan folder can save each point's steps and jobs (``front_plans``; ``pareto/<k>/`` in the folder).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pyomo.environ as pyo
@@ -27,6 +30,19 @@ from greendc.sites.model import Site
 
 #: Carbon price that makes emissions dominate the objective for the cleanest plan. [currency/tCO2]
 CLEAN_CARBON_PRICE_PER_T = 100_000.0
+
+
+@dataclass(frozen=True)
+class FrontTag(ParetoTag):
+    """The cheapest point's tag, with every point of the front (the cheapest first)."""
+
+    points: tuple[Plan, ...] = field(default=(), repr=False, compare=False)
+    """The front's plans, rank 0 to n - 1, each with its own ParetoTag. [-]"""
+
+
+def front_plans(plan: Plan) -> tuple[Plan, ...]:
+    """The front's plans a plan carries (the cheapest point of ``pareto_plans``), else none."""
+    return plan.pareto.points if isinstance(plan.pareto, FrontTag) else ()
 
 
 def carbon_cap(cap_kg: float) -> Callable[[pyo.ConcreteModel, ModelData], None]:
@@ -80,6 +96,7 @@ def pareto_plans(
     """N verified plans from the cheapest to the cleanest, each tagged with its place on the front.
 
     ``data`` (``model_data`` of the inputs, built once by the plan service) is shared by every point.
+    The first plan's tag is a FrontTag holding all n plans (``front_plans``).
     """
     if n < 1:
         raise ValueError("pareto_plans needs n >= 1")
@@ -95,7 +112,7 @@ def pareto_plans(
 
     cheapest = point(0, None)
     if n == 1:
-        return [cheapest]
+        return [with_front([cheapest])]
     late = lateness_cap(float(cheapest.objective.get("lateness_penalty", 0.0)))
     clean_settings = replace(settings, carbon_price_per_t=CLEAN_CARBON_PRICE_PER_T)
     cleanest = make_plan(profile, site, jobs, clean_settings, progress=progress, extra=late, widen=False,
@@ -106,4 +123,12 @@ def pareto_plans(
               for rank, cap in enumerate(np.linspace(high, low, n)[1:-1], start=1)]
     # the cleanest plan re-costed at the settings' carbon price, capped at its own emissions
     last = point(n - 1, low, carbon_cap(low * (1 + 1e-9) + 1e-6))
-    return [cheapest, *middle, last]
+    plans = [cheapest, *middle, last]
+    return [with_front(plans), *plans[1:]]
+
+
+def with_front(plans: Sequence[Plan]) -> Plan:
+    """The first plan tagged with the whole front (its own tag's rank and cap kept)."""
+    first = plans[0]
+    tag = first.pareto or ParetoTag(0, None)
+    return replace(first, pareto=FrontTag(tag.rank, tag.carbon_cap_kg, points=tuple(plans)))

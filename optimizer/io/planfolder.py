@@ -44,6 +44,8 @@ from greendc.sites.model import Site
 from greendc.weather.errors import InputError
 
 PLAN_JSON, STEPS_CSV, JOBS_CSV, REPORT_HTML = "plan.json", "steps.csv", "jobs.csv", "report.html"
+#: Sub-folder of the Pareto points' own tables: ``pareto/<rank>/steps.csv`` and ``jobs.csv``.
+PARETO_DIR = "pareto"
 #: The plan's inputs: sub-folder and its files (job queue, site profile slice, site file).
 INPUTS_DIR, INPUT_JOBS, INPUT_PROFILE, INPUT_SITE = "inputs", "jobs.csv", "profile.nc", "site.toml"
 #: NetCDF engine of inputs/profile.nc (HDF5; its bytes are the same for the same profile).
@@ -213,6 +215,26 @@ def jobs_csv(runs: pd.DataFrame) -> str:
     return frame.to_csv(index=False, lineterminator="\n")
 
 
+def pareto_files(points: Sequence[Plan]) -> dict[str, str]:
+    """Each front point's steps.csv and jobs.csv under ``pareto/<rank>/`` (its rank in plan.json's pareto)."""
+    files: dict[str, str] = {}
+    for index, point in enumerate(points):
+        rank = point.pareto.rank if point.pareto is not None else index
+        files[f"{PARETO_DIR}/{rank}/{STEPS_CSV}"] = steps_csv(point.steps)
+        files[f"{PARETO_DIR}/{rank}/{JOBS_CSV}"] = jobs_csv(point.runs)
+    return files
+
+
+def read_pareto_point(folder: str | Path, rank: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The steps and the runs of the front's point ``rank`` saved under the plan folder (UTC times)."""
+    base = Path(folder) / PARETO_DIR / str(int(rank))
+    for name in (STEPS_CSV, JOBS_CSV):
+        if not (base / name).is_file():
+            raise InputError("missing file of a Pareto point", file=base / name)
+    return (_read_table(base / STEPS_CSV, STEP_COLUMNS, ("time",)),
+            _read_table(base / JOBS_CSV, RUN_COLUMNS, ("start", "end")))
+
+
 def input_files(jobs: Sequence[Job], profile: xr.Dataset, site_toml: bytes = b"") -> dict[str, bytes]:
     """The files of ``inputs/``: the queue as a queue CSV, the profile as NetCDF, the site file if given."""
     files = {INPUT_JOBS: jobs_to_frame(jobs).to_csv(index=False, lineterminator="\n").encode(),
@@ -285,8 +307,8 @@ def write_folder(out_dir: str | Path, meta: dict[str, Any], steps: pd.DataFrame,
                  inputs: Mapping[str, bytes] | None = None, exports: Mapping[str, str] | None = None) -> Path:
     """Write plan.json from ``meta``, steps.csv, jobs.csv, report.html, inputs/ and ``exports`` atomically.
 
-    ``exports`` are further text files of the folder by name (the nightly's BMS and Slurm exports), so
-    a plan folder is written once, complete.
+    ``exports`` are further text files of the folder by relative path (the BMS and Slurm exports, the
+    Pareto points' ``pareto/<k>/`` tables), so a plan folder is written once, complete.
     """
     meta = with_input_digests(meta, inputs)
     target = Path(out_dir)
@@ -297,7 +319,11 @@ def write_folder(out_dir: str | Path, meta: dict[str, Any], steps: pd.DataFrame,
             files[REPORT_HTML] = render_report(meta, steps, runs)
         files.update(exports or {})
         for name, text in files.items():
-            (staging / name).write_bytes(text.encode("utf-8"))
+            path = staging / name
+            if Path(name).is_absolute() or ".." in Path(name).parts:
+                raise ValueError(f"export name {name!r} leaves the plan folder")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(text.encode("utf-8"))
         if inputs:
             (staging / INPUTS_DIR).mkdir()
             for name, data in inputs.items():

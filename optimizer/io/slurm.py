@@ -15,6 +15,11 @@ objects ``{"set": true, "infinite": false, "number": N}``; before, plain integer
 Slurm runs a job once, contiguously: ``scontrol update StartTime`` can set one earliest start, not
 pauses, so every Slurm job is planned non-preemptible and the exported start is exact.
 
+RUNNING jobs (and CONFIGURING, COMPLETING) hold their nodes: each is read as a ``RunningJob`` (nodes,
+expected end: ``end_time``, else ``start_time`` or ``begin_time`` plus ``time_limit``) and
+``held_jobs`` turns it into a fixed run from the horizon start to that end (rounded up to the step),
+so the plan and today's practice both see those nodes busy for the steps they hold.
+
 Out: a POSIX shell script of ``scontrol update JobId=<id> StartTime=<local time>`` lines (scontrol
 reads the time in the caller's timezone, so the script exports the site's ``TZ``).
 """
@@ -34,6 +39,22 @@ from greendc.weather.errors import InputError
 
 #: Job ids that scontrol accepts and that are safe in a shell line: 123 or 123_4 (array task).
 _JOB_ID = re.compile(r"^\d+(_\d+)?$")
+#: Job states whose nodes are taken (squeue(1) "JOB STATE CODES").
+HOLDING_STATES = frozenset({"RUNNING", "CONFIGURING", "COMPLETING"})
+#: A held run's lateness penalty per node-hour as a multiple of the site's: a running job cannot move,
+#: so no plan may find it cheaper to delay it. [-]
+HELD_PENALTY_FACTOR = 100.0
+
+
+@dataclass(frozen=True)
+class RunningJob:
+    """A job of the dump that holds nodes now (RUNNING), and until when."""
+
+    job_id: str
+    nodes: int
+    """Nodes it holds. [-]"""
+    end: pd.Timestamp | None
+    """Expected end (UTC): ``end_time``, else start plus ``time_limit``; None when Slurm gives neither. [-]"""
 
 
 @dataclass(frozen=True)
@@ -43,6 +64,8 @@ class SqueueJobs:
     jobs: list[Job]
     skipped: dict[str, str] = field(default_factory=dict)
     """job id -> why it is not planned (no time limit, no node count, bad id). [-]"""
+    running: list[RunningJob] = field(default_factory=list)
+    """Jobs that hold nodes now (``held_jobs`` reserves them in the plan). [-]"""
 
 
 def slurm_number(value: object) -> int | None:
@@ -101,6 +124,68 @@ def squeue_job(
     return Job(job_id, nodes, duration_h, release, deadline, preemptible=False)
 
 
+def running_job(record: Mapping[str, object]) -> RunningJob | None:
+    """A RUNNING record as the nodes it holds and its expected end; None without a node count."""
+    nodes = slurm_number(record.get("node_count"))
+    if not nodes or nodes <= 0:
+        return None
+    end = _epoch(slurm_number(record.get("end_time")))
+    minutes = slurm_number(record.get("time_limit"))
+    start = _epoch(slurm_number(record.get("start_time"))) or _epoch(slurm_number(record.get("begin_time")))
+    if end is None and start is not None and minutes and minutes > 0:
+        end = start + pd.Timedelta(minutes=minutes)
+    return RunningJob(slurm_job_id(record), nodes, end)
+
+
+def held_jobs(running: Iterable[RunningJob], start: pd.Timestamp, end: pd.Timestamp, step_minutes: int,
+              penalty_per_node_h: float) -> tuple[list[Job], list[str]]:
+    """Each running job as a fixed run holding its nodes from ``start`` to its end, and a note on each.
+
+    The run is a non-preemptible Job released at ``start`` whose window is its run time (its end
+    rounded up to a step, at most ``end``), so it is on time only when it runs from the first step;
+    its lateness penalty is HELD_PENALTY_FACTOR times the site's per node-hour. A job whose end is
+    unknown holds its nodes to the horizon end; one that ends before ``start`` holds nothing.
+    """
+    step = pd.Timedelta(minutes=step_minutes)
+    jobs: list[Job] = []
+    notes: list[str] = []
+    for job in running:
+        until = end if job.end is None else min(job.end, end)
+        if until <= start:
+            notes.append(f"Slurm job {_shown(job.job_id)} is running but expected to end before the plan "
+                         "starts: no nodes held")
+            continue
+        steps = -(-(until - start) // step)  # whole steps, rounded up
+        hold = min(step * steps, end - start)
+        penalty = HELD_PENALTY_FACTOR * penalty_per_node_h * job.nodes
+        jobs.append(Job(job.job_id, job.nodes, hold / pd.Timedelta(hours=1), start, start + hold,
+                        preemptible=False, penalty_per_h_late=penalty))
+        why = "its end unknown: held to the horizon end" if job.end is None else "until its expected end"
+        notes.append(f"Slurm job {_shown(job.job_id)} is running: {job.nodes} nodes held for "
+                     f"{hold / pd.Timedelta(hours=1):g} h from the plan start ({why})")
+    return jobs, notes
+
+
+def looks_like_squeue(path: str | Path) -> bool:
+    """True when a file is a ``squeue --json`` dump (a top-level ``jobs`` list of Slurm records).
+
+    A greendc JSON queue is a list or ``{"jobs": [...]}`` of records without Slurm's ``job_state``; a
+    dump also carries ``meta``. Never raises: an unreadable file is not a dump (its reader says why).
+    """
+    file = Path(path)
+    if file.suffix.lower() != ".json":
+        return False
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    if not isinstance(data, Mapping) or not isinstance(data.get("jobs"), list):
+        return False
+    records = data["jobs"]
+    return any(isinstance(r, Mapping) and "job_state" in r for r in records) or (
+        not records and ("meta" in data or "last_update" in data))
+
+
 def parse_squeue(
     data: object,
     *,
@@ -108,25 +193,33 @@ def parse_squeue(
     default_deadline: pd.Timestamp,
     file: str | Path = "<squeue>",
 ) -> SqueueJobs:
-    """The PENDING jobs of a decoded ``squeue --json`` dump; others (running, held by state) ignored.
+    """The PENDING jobs of a decoded ``squeue --json`` dump, and the RUNNING ones as the nodes they hold.
 
     A job without a deadline gets ``default_deadline`` (the end of the planning horizon, or its
-    earliest finish if later); a job without a begin time gets ``default_release``.
+    earliest finish if later); a job without a begin time gets ``default_release``. Other states
+    (completed, cancelled, held pending are still PENDING) are ignored.
     """
     if not isinstance(data, Mapping) or not isinstance(data.get("jobs"), list):
         raise InputError("not a `squeue --json` dump: no top-level 'jobs' list", file=file, key="jobs")
     jobs: list[Job] = []
     skipped: dict[str, str] = {}
+    running: list[RunningJob] = []
     for index, record in enumerate(data["jobs"]):
         if not isinstance(record, Mapping):
             raise InputError("each entry must be a JSON object", file=file, key=f"jobs[{index}]")
-        if "PENDING" not in job_states(record):
+        states = job_states(record)
+        if states & HOLDING_STATES:
+            held = running_job(record)
+            if held is not None:
+                running.append(held)
+            continue
+        if "PENDING" not in states:
             continue
         try:
             jobs.append(squeue_job(record, default_release, default_deadline))
         except ValueError as exc:
             skipped[slurm_job_id(record)] = str(exc)
-    return SqueueJobs(jobs=jobs, skipped=skipped)
+    return SqueueJobs(jobs=jobs, skipped=skipped, running=running)
 
 
 def read_squeue(
