@@ -69,11 +69,31 @@ def status_table(job_status: pd.DataFrame | Mapping[str, Any] | None) -> pd.Data
                         columns=["job_id", "status", "finish", "lateness_h", "penalty_per_h", "reason"])
 
 
+#: Gantt rows: pixels per job row and tick-label font size, from few rows to many (``gantt_rows``).
+GANTT_ROW_PX = ((40, 22, 12), (120, 16, 11), (300, 13, 10), (None, 12, 9))
+#: Pixels of the Gantt chart above and below the rows (title, legend, time axis).
+GANTT_MARGIN_PX = {"t": 60, "b": 90}
+
+
+def gantt_rows(rows: int) -> tuple[int, int]:
+    """Row pitch and label font size [px] for a Gantt of ``rows`` jobs: every label shown, none overlapping.
+
+    The font is always at least 3 px smaller than the row pitch (a label's glyphs fit its row), and
+    never below 9 px; the chart grows with the rows instead (500 jobs: 12 px rows, a 6,150 px chart).
+    """
+    for limit, pitch, font in GANTT_ROW_PX:
+        if limit is None or rows <= limit:
+            return pitch, font
+    raise AssertionError("unreachable")
+
+
 def figure_gantt(runs: pd.DataFrame, job_status: pd.DataFrame | Mapping[str, Any] | None = None,
                  timezone: str | None = None) -> go.Figure:
     """One bar per run interval, one row per job (ordered by first start), coloured by the job's status.
 
     ``job_status`` is Plan.job_status or the plan.json dict; the timezone defaults to the plan's site.
+    Every job's row is labelled: the chart's height and the label font follow the number of rows
+    (``gantt_rows``), so 500 jobs stay readable.
     """
     if timezone is None and isinstance(job_status, Mapping):
         timezone = job_status.get("site", {}).get("timezone")
@@ -84,7 +104,7 @@ def figure_gantt(runs: pd.DataFrame, job_status: pd.DataFrame | Mapping[str, Any
     frame["start_local"] = local_clock(frame["start"], timezone)
     frame["end_local"] = local_clock(frame["end"], timezone)
     frame["status"] = [state.get(j, "on_time") for j in frame["job_id"]]
-    order = frame.groupby("job_id")["start_local"].min().sort_values().index.tolist()
+    order = frame.groupby("job_id")["start_local"].min().sort_values(kind="stable").index.tolist()
     late = status[status["status"] == "late"]
     late_by = {str(j): f", late by {float(h):.2f} h"
                for j, h in zip(late["job_id"], late["lateness_h"], strict=True)}
@@ -102,12 +122,95 @@ def figure_gantt(runs: pd.DataFrame, job_status: pd.DataFrame | Mapping[str, Any
                           "<extra></extra>",
         ))
     not_run = status[status["status"] == "not_run"]
-    fig.update_layout(barmode="overlay", height=max(300, 12 * len(order) + 120))
-    fig.update_xaxes(type="date", title_text="local time" if timezone else "UTC")
-    fig.update_yaxes(categoryorder="array", categoryarray=order[::-1], showticklabels=len(order) <= 60)
+    pitch, font = gantt_rows(len(order))
+    margin = {"l": 80, "r": 20, **GANTT_MARGIN_PX}
+    fig.update_layout(barmode="overlay", height=max(300, pitch * len(order) + margin["t"] + margin["b"]))
+    fig.update_xaxes(type="date", title_text="local time" if timezone else "UTC", side="top"
+                     if len(order) > 120 else "bottom")
+    # every category labelled (plotly would thin them out), at a size that fits the row
+    fig.update_yaxes(categoryorder="array", categoryarray=order[::-1], tickmode="array",
+                     tickvals=order, ticktext=order, tickfont={"size": font}, automargin=True)
     title = f"Jobs: {len(order)} run" + (f", {len(not_run)} not run" if len(not_run) else "")
-    fig.update_layout(title=title, template=LIGHT_TEMPLATE, margin={"l": 80, "r": 20, "t": 60, "b": 40},
-                      legend={"orientation": "h", "y": -0.1})
+    fig.update_layout(title=title, template=LIGHT_TEMPLATE, margin=margin,
+                      legend={"orientation": "h", "y": -0.1 if len(order) <= 120 else 1.0,
+                              "yanchor": "top" if len(order) <= 120 else "bottom"},
+                      bargap=0.25)
+    return fig
+
+
+#: Columns of the action table (``action_rows``): one row per run, times on the site's clock.
+ACTION_COLUMNS = ("job_id", "run", "start", "end", "hours", "nodes")
+
+
+def action_rows(runs: pd.DataFrame, meta: Mapping[str, Any] | None = None,
+                timezone: str | None = None) -> pd.DataFrame:
+    """What to do: every run of every job in start order, start and end in local time, its nodes.
+
+    ``run`` is "k of n" for a job run in n pieces; the timezone defaults to plan.json's site.
+    """
+    if timezone is None and isinstance(meta, Mapping):
+        timezone = meta.get("site", {}).get("timezone")
+    if runs.empty:
+        return pd.DataFrame(columns=list(ACTION_COLUMNS))
+    frame = runs.copy()
+    frame["job_id"] = frame["job_id"].astype(str)
+    start = pd.Series(local_clock(frame["start"], timezone), index=frame.index)
+    end = pd.Series(local_clock(frame["end"], timezone), index=frame.index)
+    frame = frame.assign(_start=start, _end=end).sort_values(["_start", "job_id", "_end"], kind="stable")
+    piece = frame.groupby("job_id").cumcount() + 1
+    pieces = frame.groupby("job_id")["job_id"].transform("size")
+    return pd.DataFrame({
+        "job_id": frame["job_id"],
+        "run": [f"{k} of {n}" for k, n in zip(piece, pieces, strict=True)],
+        "start": frame["_start"].dt.strftime("%Y-%m-%d %H:%M"),
+        "end": frame["_end"].dt.strftime("%Y-%m-%d %H:%M"),
+        "hours": ((frame["_end"] - frame["_start"]).dt.total_seconds() / 3600.0).round(2),
+        "nodes": frame["nodes"].astype(int),
+    }).reset_index(drop=True)
+
+
+def figure_front(meta: Mapping[str, Any]) -> go.Figure | None:
+    """The cost-carbon front of ``--pareto`` (plan.json's ``pareto``) with the chosen plan marked.
+
+    Cost is each point's objective total (its lateness is held at the cheapest plan's); the chosen
+    plan is the one plan.json describes (the cheapest point, unless the plan fell back to today's
+    practice, which is marked too). None when the plan has no front.
+    """
+    front = [p for p in meta.get("pareto") or [] if p.get("carbon_kg") is not None]
+    if not front:
+        return None
+    currency = str(meta.get("site", {}).get("currency", ""))
+    front = sorted(front, key=lambda p: int(p.get("rank", 0)))
+    carbon = [float(p["carbon_kg"]) for p in front]
+    cost = [float(p["objective"].get("total", float("nan"))) for p in front]
+    caps = ["cheapest" if p.get("carbon_cap_kg") is None else f"cap {float(p['carbon_cap_kg']):,.0f} kg"
+            for p in front]
+    labels = [f"point {int(p.get('rank', 0))} ({cap})" for p, cap in zip(front, caps, strict=True)]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=carbon, y=cost, mode="lines+markers+text", name="front",
+                             text=[str(int(p.get("rank", 0))) for p in front], textposition="top center",
+                             customdata=labels, marker={"size": 9, "color": "#457b9d"},
+                             hovertemplate="%{customdata}: %{x:,.0f} kgCO2, %{y:,.0f} " + currency
+                                           + "<extra></extra>"))
+    chosen_cost = meta.get("objective", {}).get("total")
+    chosen_carbon = meta.get("kpis", {}).get("carbon_kg")
+    if chosen_cost is not None and chosen_carbon is not None:
+        fig.add_trace(go.Scatter(x=[float(chosen_carbon)], y=[float(chosen_cost)], mode="markers",
+                                 name="chosen plan", marker={"symbol": "star", "size": 18, "color": "#e76f51",
+                                                             "line": {"width": 1, "color": "#1d3557"}},
+                                 hovertemplate="chosen plan: %{x:,.0f} kgCO2, %{y:,.0f} " + currency
+                                               + "<extra></extra>"))
+    base = meta.get("baseline", {})
+    base_carbon, base_cost = base.get("kpis", {}).get("carbon_kg"), base.get("objective", {}).get("total")
+    if base_carbon is not None and base_cost is not None:
+        fig.add_trace(go.Scatter(x=[float(base_carbon)], y=[float(base_cost)],
+                                 mode="markers", name="today's practice",
+                                 marker={"symbol": "square", "size": 10, "color": "#6c757d"},
+                                 hovertemplate="today's practice: %{x:,.0f} kgCO2, %{y:,.0f} " + currency
+                                               + "<extra></extra>"))
+    _layout(fig, "Cost-carbon front (lateness held at the cheapest plan's)", f"cost ({currency})")
+    fig.update_layout(hovermode="closest", height=380)
+    fig.update_xaxes(title_text="grid emissions (kgCO2)")
     return fig
 
 

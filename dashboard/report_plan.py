@@ -2,8 +2,9 @@
 
 Made only from what the plan folder holds (plan.json's dict, the steps and the runs), so a saved plan
 can be re-rendered at any time: KPIs against the baseline, the saving's parts and its waterfall,
-solver facts, the job Gantt, stacked
-power, setpoint against outdoor temperature, price and carbon, and the late jobs with their reasons.
+solver facts, the cost-carbon front with the chosen plan marked (``--pareto``), the job Gantt, stacked
+power, setpoint against outdoor temperature, price and carbon, the late jobs with their reasons and
+the action table (every run of every job, start and end on the site's clock, its nodes).
 """
 
 from __future__ import annotations
@@ -111,6 +112,23 @@ def late_jobs_html(meta: Mapping[str, Any]) -> str:
     return f"<table><tr><th>job</th><th>status</th><th>late h</th><th>reason</th></tr>{rows}</table>"
 
 
+def action_table_html(runs: pd.DataFrame, meta: Mapping[str, Any]) -> str:
+    """Every run of every job in start order: job, which run, start and end (site-local), hours, nodes."""
+    rows = figures_plan.action_rows(runs, meta)
+    if rows.empty:
+        return "<p>No job runs in this plan.</p>"
+    tz = _esc(meta.get("site", {}).get("timezone", "UTC"))
+    body = "".join(
+        f"<tr><td>{_esc(r.job_id)}</td><td>{_esc(r.run)}</td><td>{_esc(r.start)}</td><td>{_esc(r.end)}</td>"
+        f"<td>{float(r.hours):.2f}</td><td>{int(r.nodes)}</td></tr>"
+        for r in rows.itertuples(index=False)
+    )
+    jobs = rows["job_id"].nunique()
+    return (f"<p class='sub'>{len(rows)} runs of {jobs} jobs; times on the site's clock ({tz}).</p>"
+            f"<table class='actions'><tr><th>job</th><th>run</th><th>start</th><th>end</th><th>h</th>"
+            f"<th>nodes</th></tr>{body}</table>")
+
+
 def _figure_html(fig: go.Figure, index: int) -> str:
     """A figure as an HTML fragment; plotly.js is inlined with the first one only.
 
@@ -125,8 +143,10 @@ def plan_report_html(meta: dict[str, Any], steps: pd.DataFrame, runs: pd.DataFra
     site = meta.get("site", {})
     tz = site.get("timezone")
     horizon = meta.get("horizon", {})
+    front = figures_plan.figure_front(meta)
     figures = [
         figures_plan.figure_savings_waterfall(meta),
+        *([front] if front is not None else []),
         figures_plan.figure_gantt(runs, meta, tz),
         figures_plan.figure_power(steps, tz),
         figures_plan.figure_setpoint(steps, tz),
@@ -143,6 +163,7 @@ def plan_report_html(meta: dict[str, Any], steps: pd.DataFrame, runs: pd.DataFra
         f"weather: {_esc(meta.get('weather_source', ''))}</p>"
         f"{solver_html(meta)}<h2>Against today's practice</h2>{kpi_table_html(meta)}"
         f"{objective_table_html(meta)}{savings_html(meta)}{plots}<h2>Late jobs</h2>{late_jobs_html(meta)}"
+        f"<h2>Actions: when each job runs</h2>{action_table_html(runs, meta)}"
         "</body></html>\n"
     )
 

@@ -103,3 +103,68 @@ def test_report_flags_a_fallback(folder: dict[str, object]) -> None:
     assert "Fallback plan" in html and "no answer from HiGHS within 5 s" in html
     assert html.index("Fallback plan") < html.index("Against today")
     assert DAY.isoformat() in html
+
+
+def _many_runs(jobs: int, start: str = "2026-01-14T16:00:00Z") -> pd.DataFrame:
+    """``jobs`` jobs over a day, every third in two pieces: a runs table as the plan folder's jobs.csv."""
+    rows = []
+    t0 = pd.Timestamp(start)
+    for k in range(jobs):
+        begin = t0 + pd.Timedelta(minutes=15 * (k % 80))
+        rows.append((f"train-{k:03d}", begin, begin + pd.Timedelta(hours=1), 1 + k % 7))
+        if k % 3 == 0:
+            later = begin + pd.Timedelta(hours=3)
+            rows.append((f"train-{k:03d}", later, later + pd.Timedelta(minutes=30), 1 + k % 7))
+    return pd.DataFrame(rows, columns=["job_id", "start", "end", "nodes"])
+
+
+@pytest.mark.parametrize("jobs", [5, 150, 500])
+def test_gantt_labels_every_job_without_overlap(jobs: int) -> None:
+    """At 5, 150 and 500 jobs every row is labelled, and each label's font fits its row's pitch."""
+    runs = _many_runs(jobs)
+    status = [{"job_id": j, "status": "on_time", "finish": None, "lateness_h": 0.0, "reason": ""}
+              for j in runs["job_id"].unique()]
+    meta = {"site": {"timezone": TZ}, "jobs": status}
+    fig = figures_plan.figure_gantt(runs, meta)
+    yaxis = fig.layout.yaxis
+    assert list(yaxis.tickvals) == list(yaxis.ticktext) and len(yaxis.tickvals) == jobs  # none thinned out
+    plot_px = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    pitch = plot_px / jobs
+    assert yaxis.tickfont.size >= 9  # readable
+    assert pitch >= yaxis.tickfont.size + 3  # a label's glyphs stay inside its row: no overlap
+    assert sum(len(t.y) for t in fig.data) == len(runs)
+
+
+def test_action_table_lists_every_run_in_local_time() -> None:
+    """500 jobs: one row per run (a split job's pieces numbered), start and end on the site's clock."""
+    runs = _many_runs(500)
+    rows = figures_plan.action_rows(runs, {"site": {"timezone": TZ}})
+    assert len(rows) == len(runs) and tuple(rows.columns) == figures_plan.ACTION_COLUMNS
+    got = set(zip(rows["job_id"], rows["start"], rows["end"], rows["nodes"], strict=True))
+    local = runs.assign(start=pd.to_datetime(runs["start"]).dt.tz_convert(TZ).dt.strftime("%Y-%m-%d %H:%M"),
+                        end=pd.to_datetime(runs["end"]).dt.tz_convert(TZ).dt.strftime("%Y-%m-%d %H:%M"))
+    assert got == set(zip(local["job_id"], local["start"], local["end"], local["nodes"], strict=True))
+    first = rows[rows["job_id"] == "train-000"]
+    assert list(first["run"]) == ["1 of 2", "2 of 2"] and list(first["start"]) == ["2026-01-15 00:00",
+                                                                                   "2026-01-15 03:00"]
+    assert rows["start"].is_monotonic_increasing
+
+
+def test_report_has_the_action_table_and_the_front(folder: dict[str, object]) -> None:
+    """The report lists every run in its action table and, with a front, marks the chosen plan on it."""
+    meta = json.loads(json.dumps(folder["meta"]))
+    point = {"objective": dict(meta["objective"]), "carbon_kg": meta["kpis"]["carbon_kg"], "pue": 1.2,
+             "renewable_share": 0.1, "solver_status": "optimal", "gap": 0.0, "fallback": False}
+    cleaner = {**point, "objective": {**meta["objective"], "total": meta["objective"]["total"] + 5.0},
+               "carbon_kg": meta["kpis"]["carbon_kg"] * 0.8}
+    meta["pareto"] = [{**point, "rank": 0, "carbon_cap_kg": None},
+                      {**cleaner, "rank": 1, "carbon_cap_kg": cleaner["carbon_kg"]}]
+    runs = folder["runs"]
+    html = plan_report_html(meta, folder["steps"], runs)  # type: ignore[arg-type]
+    table = html[html.index("Actions: when each job runs"):]
+    assert table.count("<tr>") == len(runs) + 1  # type: ignore[arg-type]
+    fig = figures_plan.figure_front(meta)
+    assert fig is not None
+    chosen = next(t for t in fig.data if t.name == "chosen plan")
+    assert chosen.x[0] == pytest.approx(meta["kpis"]["carbon_kg"]) and chosen.marker.symbol == "star"
+    assert "chosen plan" in html and figures_plan.figure_front(folder["meta"]) is None  # type: ignore[arg-type]
