@@ -100,13 +100,20 @@ def _steps_minutes() -> tuple[int, ...]:
     return STEPS_MINUTES
 
 
+#: Longest solve a plan may ask for: a day (a plan for tomorrow must exist by then). [s]
+MAX_TIME_LIMIT_S = 86_400.0
+#: Highest carbon price accepted: 1,000x today's ETS prices, far above any social cost of carbon. [/tCO2]
+MAX_CARBON_PRICE_PER_T = 100_000.0
+
 #: field -> (accepts the value, what to say when it does not); ``{value:g}`` is the value given.
 _SETTING_RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "step_minutes": (lambda v: v in _steps_minutes(),
-                     "step of {value:g} min is not allowed; use one of {allowed}"),
+                     "step of {value} min is not allowed; use one of {allowed}"),
     "horizon_h": (lambda v: 0 < v <= MAX_HORIZON_H, "must be in (0, 168] hours"),
-    "carbon_price_per_t": (lambda v: _finite(v) and v >= 0, "must be a finite number, not negative"),
-    "time_limit_s": (lambda v: _finite(v) and v > 0, "must be a finite number of seconds greater than 0"),
+    "carbon_price_per_t": (lambda v: _finite(v) and 0 <= v <= MAX_CARBON_PRICE_PER_T,
+                           f"must be in [0, {MAX_CARBON_PRICE_PER_T:,.0f}] per tCO2"),
+    "time_limit_s": (lambda v: _finite(v) and 0 < v <= MAX_TIME_LIMIT_S,
+                     f"must be in (0, {MAX_TIME_LIMIT_S:,.0f}] seconds"),
     "rel_gap": (lambda v: 0 <= v < 1, "must be in [0, 1)"),
     "checkpoint_overhead_h": (lambda v: 0 <= v <= 24, "{value:g} is outside 0-24 h"),
     "default_penalty_per_h_late": (lambda v: v is None or (_finite(v) and v >= 0),

@@ -245,37 +245,8 @@ def workspace() -> Iterator[Path]:
         yield Path(name)
 
 
-#: Bugs this fuzzer found in readers another engineer owns, reported and not fixed yet; an example
-#: showing one passes so the rest of the fuzz still runs. Delete an entry once its reader is fixed.
-KNOWN_BUGS = {
-    # weather/readers.py: an EPW date column that does not parse (year and month swapped, "1,5" in a
-    # field) -> one error, but with pandas' three-line to_datetime advice
-    "EPW date advice": re.compile(r"^error: .*cannot parse as EPW: .*You might want to try:", re.S),
-    # weather/readers.py: an EPW time zone of inf or 1e308 (pvlib's int(TZ * 3600)) or a huge one
-    # (2.4e10 h, pandas' tz_localize) -> OverflowError with its traceback
-    "EPW time zone overflow": re.compile(r"Traceback.*(pvlib/iotools/epw.py|tz_localize).*OverflowError",
-                                         re.S),
-    # optimizer/day/watchdog.py: --time-limit 1e308 (no upper bound on the CLI; the fleet file caps it
-    # at 3600 s) -> select() with a timeout past time_t: OverflowError with its traceback
-    "time limit overflow": re.compile(r"Traceback.*watchdog.py.*OverflowError: timestamp out of range", re.S),
-    # optimizer/types.py: an integer of 400 digits for --step-min -> _in_range formats it as a float:
-    # OverflowError with its traceback
-    "step overflow": re.compile(r"Traceback.*types.py.*_in_range.*OverflowError: int too large", re.S),
-    # greendc/commands/plan.py: --pareto has no upper bound; 1e29 points -> numpy's ValueError in
-    # optimizer/day/pareto.py after the first solve (and 10**6 would just run for days)
-    "pareto size": re.compile(r"Traceback.*pareto.py.*ValueError: Maximum allowed size exceeded", re.S),
-}
-
-
-def known_bug(ran: Ran) -> str | None:
-    """The KNOWN_BUGS entry this outcome shows, if any."""
-    return next((name for name, pattern in KNOWN_BUGS.items() if pattern.search(ran.err)), None)
-
-
 def assert_clean_outcome(ran: Ran, out: Path | None) -> None:
     """Exit 2 with one short error, or a plan whose folder reads back; never a traceback."""
-    if known_bug(ran):
-        return
     assert "Traceback" not in ran.err and "Traceback" not in ran.out, ran.err
     lines = ran.err.strip().splitlines()
     assert len(lines) <= 2, ran.err
@@ -362,6 +333,38 @@ rel_gap = 0.01
 
 # --------------------------------------------------------------------------------------------------
 # The tests: the valid inputs plan, then their mutations
+
+
+def _epw_with(field: int, value: str, line: int = 8) -> bytes:
+    """The valid EPW with one comma field of one line (0-based) replaced."""
+    lines = valid_epw().splitlines()
+    cells = lines[line].split(",")
+    cells[field] = value
+    lines[line] = ",".join(cells)
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize(("files", "options", "says"), [
+    # what the fuzzer found, one example each (each a traceback or a multi-line error before its fix)
+    ({"w.epw": _epw_with(8, "inf", line=0)}, ["--weather", "w.epw"], "cannot parse as EPW"),
+    ({"w.epw": _epw_with(8, "24000000000.0", line=0)}, ["--weather", "w.epw"], "EPW"),
+    ({"w.epw": _epw_with(0, "1,5")}, ["--weather", "w.epw"], "EPW"),
+    ({}, ["--time-limit", "1e308"], "--time-limit"),
+    ({}, ["--carbon-price", "1e308"], "--carbon-price"),
+    ({}, ["--step-min", "9" * 400], "--step-min"),
+    ({}, ["--pareto", "100000000000000000000000000000"], "--pareto"),
+], ids=["epw-tz-inf", "epw-tz-huge", "epw-year-split", "time-limit", "carbon-price", "step-400-digits",
+        "pareto-huge"])
+def test_what_the_fuzzer_found_is_one_line(capsys: pytest.CaptureFixture[str], files: dict[str, bytes],
+                                           options: list[str], says: str) -> None:
+    with workspace() as root:
+        for name, raw in files.items():
+            (root / name).write_bytes(raw)
+        argv = ["plan", "--site", str(DATA / "sites" / "good.toml"), *CHEAP,
+                *[str(root / o) if o in files else o for o in options], "--out", str(root / "out")]
+        ran = run_main(argv, capsys)
+    assert ran.code == 2 and "Traceback" not in ran.err, ran.err
+    assert len(ran.err.strip().splitlines()) == 1 and says in ran.err, ran.err
 
 
 def test_the_unmutated_inputs_plan(capsys: pytest.CaptureFixture[str]) -> None:
@@ -483,8 +486,7 @@ def test_fleet_files_dry_run(capsys: pytest.CaptureFixture[str], data: st.DataOb
 @pytest.mark.parametrize("argv", [
     ["plan", "--site", str(DATA / "sites" / "good.toml"), *CHEAP, "--horizon-h", "nan"],
     ["plan", "--site", str(DATA / "sites" / "good.toml"), *CHEAP, "--date", "0001-01-01"],
-    pytest.param(["plan", "--site", str(DATA / "sites" / "good.toml"), *CHEAP, "--step-min", "9" * 400],
-                 marks=pytest.mark.xfail(reason="KNOWN_BUGS 'step overflow' (optimizer/types.py)")),
+    ["plan", "--site", str(DATA / "sites" / "good.toml"), *CHEAP, "--step-min", "9" * 400],
     ["plan", "--site", str(DATA / "sites" / "good.toml"), *CHEAP, "--out", "."],
     ["nightly", "--fleet", "fleet.toml", "--date", "9999-12-31"],
 ])

@@ -89,9 +89,10 @@ def _pvlib_call(
     """Run a pvlib reader, turning its parse failures into one InputError naming the file."""
     try:
         return reader(str(file), **kwargs)
-    except (ValueError, KeyError, IndexError, TypeError, pd.errors.ParserError) as exc:
+    except (ValueError, KeyError, IndexError, TypeError, OverflowError, pd.errors.ParserError) as exc:
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]  # pandas adds advice lines
         raise InputError(
-            f"cannot parse as {reader.__name__.removeprefix('read_').upper()}: {exc}", file=file
+            f"cannot parse as {reader.__name__.removeprefix('read_').upper()}: {first_line}", file=file
         ) from None
 
 
@@ -112,8 +113,9 @@ def read_epw(path: str | Path, *, year: int = DEFAULT_YEAR) -> tuple[xr.Dataset,
     """Read an EnergyPlus weather (EPW) file; missing-value markers become gaps."""
     file = _existing(path)
     data, meta = _pvlib_call(pvlib.iotools.read_epw, file, coerce_year=year)
-    frame = numeric_columns(data.rename(columns={"atmospheric_pressure": "pressure"})[list(EPW_MISSING)],
-                            file, first_line=9)  # after the 8 header lines
+    frame = numeric_columns(
+        data.rename(columns={"atmospheric_pressure": "pressure"})[list(EPW_MISSING)], file, first_line=9
+    )  # after the 8 header lines
     for name, marker in EPW_MISSING.items():
         frame[name] = frame[name].where(frame[name] < marker)
     tz = offset_timezone(meta["TZ"], file)
