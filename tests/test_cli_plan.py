@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -31,7 +33,7 @@ def test_plan_with_a_queue_file(tmp_path: Path, capsys: pytest.CaptureFixture[st
     printed = capsys.readouterr().out
     assert code == 0
     made = sorted(p.name for p in out.iterdir())
-    assert made == ["inputs", "jobs.csv", "plan.json", "report.html", "steps.csv"]
+    assert made == ["inputs", "jobs.csv", "plan.json", "report.html", "setpoints.csv", "steps.csv"]
     assert sorted(p.name for p in (out / "inputs").iterdir()) == ["jobs.csv", "profile.nc", "site.toml"]
     assert (out / "inputs" / "site.toml").read_bytes() == Path(SITE).read_bytes()
     assert f"report: {out / 'report.html'}" in printed and "today's practice" in printed
@@ -228,3 +230,87 @@ def test_zero_byte_queue_is_one_line_naming_the_file(tmp_path: Path,
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and not out.exists()
     assert err == [f"error: {queue}: empty file; a queue needs at least its header line"]
+
+
+EXAMPLE_SQUEUE = Path(__file__).resolve().parents[1] / "examples" / "squeue.json"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", [[], ["--jobs-format", "squeue"]])
+def test_a_slurm_dump_gives_start_times_setpoints_and_held_nodes(tmp_path: Path, fmt: list[str]) -> None:
+    """--jobs squeue.json (recognised, or said): the Slurm script and setpoints.csv as the nightly writes
+    them; the running job's 32 nodes are busy from midnight to its expected end (08:00) and not in the
+    script; every pending job's scripted start is its planned start."""
+    out = tmp_path / "sq"
+    code = main(["plan", "--site", "zhongwei", "--date", "2026-12-01", "--jobs", str(EXAMPLE_SQUEUE),
+                 "--out", str(out), "--time-limit", "20", *fmt])
+    assert code == 0
+    script = (out / "slurm-starttime.sh").read_text()
+    assert subprocess.run(["sh", "-n"], input=script, text=True, check=False).returncode == 0
+    starts = dict(re.findall(r"scontrol update JobId=(\S+) StartTime=(\S+) \|\| status=1", script))
+    assert set(starts) == {"81240", "81241", "81244", "81250", "81262_0", "81262_1", "81275"}
+    runs = pd.read_csv(out / "jobs.csv", dtype={"job_id": str})
+    for job_id, local in starts.items():
+        first = pd.to_datetime(runs.loc[runs["job_id"] == job_id, "start"], utc=True).min()
+        assert pd.Timestamp(local, tz="Asia/Shanghai") == first
+    held = runs[runs["job_id"] == "81231"]
+    assert len(held) == 1 and held["nodes"].item() == 32
+    assert pd.Timestamp(held["start"].item()) == pd.Timestamp("2026-12-01T00:00", tz="Asia/Shanghai")
+    assert pd.Timestamp(held["end"].item()) == pd.Timestamp("2026-12-01T08:00", tz="Asia/Shanghai")
+    steps = pd.read_csv(out / "steps.csv")
+    assert (steps["busy_nodes"].iloc[:32] >= 32 - 1e-6).all()  # 8 h of 15-min steps
+    meta = json.loads((out / "plan.json").read_text())
+    assert any("81231" in w and "32 nodes held" in w for w in meta["warnings"])
+    assert meta["inputs"]["jobs"] == hashlib.sha256(EXAMPLE_SQUEUE.read_bytes()).hexdigest()
+    schedule = pd.read_csv(out / "setpoints.csv")
+    span = pd.to_datetime(schedule["end_utc"]) - pd.to_datetime(schedule["start_utc"])
+    steps_per_row = (span / pd.Timedelta(minutes=15)).astype(int)
+    expanded = [s for s, n in zip(schedule["setpoint_c"], steps_per_row, strict=True) for _ in range(n)]
+    assert expanded == pytest.approx(steps["setpoint_c"].tolist())
+    report = (out / "report.html").read_text()
+    assert "Actions: when each job runs" in report and "2026-12-01 08:00" in report
+
+
+def test_a_csv_queue_named_squeue_is_refused_in_one_line(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """--jobs-format squeue on a CSV queue: exit 2, one error line naming the file."""
+    code, _ = _plan(tmp_path, "--jobs", str(JOBS / "good.csv"), "--jobs-format", "squeue")
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "good.csv" in err[0]
+
+
+def _lateness(runs: pd.DataFrame, deadlines: dict[str, pd.Timestamp]) -> dict[str, float]:
+    """Each run job's lateness from its runs: the end of its last run after its deadline [h]."""
+    end = pd.to_datetime(runs["end"], utc=True).groupby(runs["job_id"].astype(str)).max()
+    return {j: max(0.0, (t - deadlines[j]) / pd.Timedelta(hours=1)) for j, t in end.items()}
+
+
+@pytest.mark.slow
+def test_pareto_points_keep_the_cost_optimal_lateness(tmp_path: Path) -> None:
+    """--pareto 3 with a job that cannot be on time: every point saves its steps and jobs under
+    pareto/<k>/, runs the same jobs and makes none later than the cheapest plan does (recomputed from
+    the saved files), and its lateness penalty is the cheapest plan's."""
+    from greendc.optimizer.io.planfolder import read_pareto_point, read_plan_folder
+
+    code, out = _plan(tmp_path, "--jobs", str(JOBS / "wide_and_long.csv"), "--pareto", "3",
+                      "--time-limit", "10")
+    assert code == 0
+    folder = read_plan_folder(out)
+    front = folder.meta["pareto"]
+    assert len(front) == 3 and sorted(p.name for p in (out / "pareto").iterdir()) == ["0", "1", "2"]
+    queue = pd.read_csv(out / "inputs" / "jobs.csv", dtype={"job_id": str})
+    deadlines = dict(zip(queue["job_id"], pd.to_datetime(queue["deadline"], utc=True), strict=True))
+    steps0, runs0 = read_pareto_point(out, 0)
+    assert steps0["grid_import_kw"].tolist() == pytest.approx(folder.steps["grid_import_kw"].tolist())
+    cheapest = _lateness(runs0, deadlines)
+    assert cheapest["too-long"] >= 4.0 - 1e-6  # the case has lateness to keep
+    penalty0 = front[0]["objective"]["lateness_penalty"]
+    for point in front:
+        steps, runs = read_pareto_point(out, point["rank"])
+        assert len(steps) == len(folder.steps)
+        late = _lateness(runs, deadlines)
+        assert set(late) == set(cheapest)  # no job dropped to get cleaner
+        assert all(late[j] <= cheapest[j] + 1e-6 for j in late)
+        assert point["objective"]["lateness_penalty"] == pytest.approx(penalty0, rel=1e-6, abs=1e-6)
+        carbon = (steps["grid_import_kw"] * steps["carbon_kg_per_kwh"]).sum() * 0.25
+        assert carbon == pytest.approx(point["carbon_kg"], rel=1e-6)

@@ -44,6 +44,10 @@ def test_squeue_site_gets_start_times_and_setpoints(tmp_path: Path) -> None:
     meta = json.loads((folder / "plan.json").read_text())
     assert "build_s" not in meta["solver"] and "solve_s" not in meta["solver"]
     assert any("81270" in w for w in meta["warnings"])
+    # RUNNING 81231 holds its 32 nodes from midnight to its expected end, and is not in the script.
+    held = runs[runs["job_id"] == "81231"]
+    assert len(held) == 1 and held["nodes"].item() == 32 and "81231" not in script
+    assert meta["settings"]["carbon_price_per_t"] == 73.0  # the site's, the fleet file set none
     # The BMS schedule expands back to steps.csv's setpoints.
     steps = pd.read_csv(folder / "steps.csv")
     schedule = pd.read_csv(folder / "setpoints.csv")
@@ -51,3 +55,21 @@ def test_squeue_site_gets_start_times_and_setpoints(tmp_path: Path) -> None:
                      / pd.Timedelta(minutes=15)).astype(int)
     expanded = [s for s, n in zip(schedule["setpoint_c"], steps_per_row, strict=True) for _ in range(n)]
     assert expanded == pytest.approx(steps["setpoint_c"].tolist())
+
+
+@pytest.mark.parametrize(("line", "price"), [("", 73.0), ("carbon_price_per_t = 0\n", 0.0),
+                                             ("carbon_price_per_t = 200\n", 200.0)])
+def test_the_nightly_takes_the_site_defaults_the_fleet_leaves_unset(tmp_path: Path, line: str,
+                                                                    price: float) -> None:
+    """As `greendc plan` does: the carbon price from the site file unless the fleet file sets one, and
+    the site's checkpoint overhead (greendc.optimizer.day.inputs.SITE_DEFAULTS)."""
+    from greendc.workflows.nightly_site import check_inputs
+
+    fleet = tmp_path / "fleet.toml"
+    fleet.write_text(f'[[site]]\nid = "zhongwei"\n{line}')
+    (task,) = resolve(load_fleet(fleet), fleet, date(2026, 12, 1))
+    night = check_inputs(task)
+    settings, site = night.plan.settings, night.plan.site
+    assert settings.carbon_price_per_t == price
+    assert settings.checkpoint_overhead_h == site.it.checkpoint_overhead_h > 0
+    assert night.slurm is None  # the sample queue

@@ -135,3 +135,42 @@ def test_empty_plan_gives_a_script_that_does_nothing() -> None:
     script = scontrol_script(pd.DataFrame(columns=["job_id", "start", "end", "nodes"]), TZ, title="t")
     assert "scontrol update" not in script
     assert subprocess.run(["sh", "-n"], input=script, text=True, check=False).returncode == 0
+
+
+def test_running_jobs_hold_their_nodes_until_their_expected_end() -> None:
+    """81231 RUNNING since 2026-11-30T08:00 local with a 24 h limit: 32 nodes held 00:00-08:00 of the day."""
+    from greendc.optimizer.io.slurm import HELD_PENALTY_FACTOR, held_jobs
+
+    read = read_squeue(EXAMPLE, default_release=DAY_START, default_deadline=DAY_END)
+    assert [(r.job_id, r.nodes) for r in read.running] == [("81231", 32)]
+    assert "81231" not in {j.job_id for j in read.jobs}
+    (held,), notes = held_jobs(read.running, DAY_START, DAY_END, 15, penalty_per_node_h=30.0)
+    assert held.release == DAY_START and held.deadline == DAY_START + pd.Timedelta(hours=8)
+    assert held.duration_h == 8.0 and held.nodes == 32 and not held.preemptible
+    assert held.penalty_per_h_late == HELD_PENALTY_FACTOR * 30.0 * 32
+    assert "81231" in notes[0] and "32 nodes held for 8 h" in notes[0]
+
+
+def test_held_runs_round_up_to_the_step_and_stop_at_the_horizon() -> None:
+    """An end at 02:07 holds to 02:15; an unknown end holds the whole day; an earlier end holds nothing."""
+    from greendc.optimizer.io.slurm import RunningJob, held_jobs
+
+    running = [RunningJob("1", 4, DAY_START + pd.Timedelta(minutes=127)), RunningJob("2", 2, None),
+               RunningJob("3", 1, DAY_START - pd.Timedelta(hours=1)),
+               RunningJob("4", 1, DAY_END + pd.Timedelta(hours=5))]
+    jobs, notes = held_jobs(running, DAY_START, DAY_END, 15, penalty_per_node_h=1.0)
+    assert {j.job_id: j.duration_h for j in jobs} == {"1": 2.25, "2": 24.0, "4": 24.0}
+    assert all(j.deadline == j.release + pd.Timedelta(hours=j.duration_h) for j in jobs)
+    assert any("3" in n and "no nodes held" in n for n in notes)
+
+
+def test_a_dump_is_recognised_by_its_content(tmp_path: Path) -> None:
+    """squeue --json output is a dump; greendc's own JSON queue, CSV and broken files are not."""
+    from greendc.optimizer.io.slurm import looks_like_squeue
+
+    data = Path(__file__).parent / "data" / "jobs"
+    assert looks_like_squeue(EXAMPLE)
+    assert not looks_like_squeue(data / "good.json") and not looks_like_squeue(data / "good.csv")
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"jobs": [')
+    assert not looks_like_squeue(broken) and not looks_like_squeue(tmp_path / "missing.json")
