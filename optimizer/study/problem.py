@@ -101,6 +101,9 @@ class YearProblem:
     min_green_share: float = 0.0
     """Least share of facility energy from renewables used on site (net of export) and green-power
     purchases. [-]"""
+    storage_export: bool = False
+    """The battery's energy may be exported (the site's ``[grid] storage_export``); False: only PV and
+    wind, and no step exports where no PV and wind surplus is possible (year_constraints.export_source). [-]"""
     green_purchase_price_per_kwh: float = INF
     """Premium on imported energy bought as green power; INF when none can be bought. [currency/kWh]"""
 

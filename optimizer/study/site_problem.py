@@ -178,6 +178,7 @@ def year_problem(
         flex_shares=tuple(c.share for c in scenario.flex_classes),
         import_limit_kw=scale * grid.import_limit_kw,
         export_limit_kw=export_limit,
+        storage_export=bool(grid.storage_export),
         demand_charge_per_kw_month=(
             scenario.demand_charge_per_kw_month
             if scenario.demand_charge_per_kw_month is not None

@@ -57,7 +57,7 @@ def build_columns(p: YearProblem) -> Layout:
     lay.add(
         "imp", T, 0.0, p.import_limit_kw, dt * (p.price_per_kwh + p.carbon_price_per_kg * p.carbon_kg_per_kwh)
     )
-    if p.export_limit_kw > 0 and p.has_renewables:  # only PV and wind export (export_source)
+    if p.export_limit_kw > 0 and (p.has_renewables or p.storage_export and p.has_battery):  # export_source
         lay.add("exp", T, 0.0, p.export_limit_kw, -dt * p.export_price_per_kwh)
     if p.has_renewables and not p.free_disposal:
         lay.add("ren", T, 0.0, INF, -dt * p.green_power_price_per_kwh)
@@ -145,25 +145,52 @@ def renewable_availability(p: YearProblem, lay: Layout) -> RowBlock:
 
 
 def export_source(p: YearProblem, lay: Layout) -> RowBlock:
-    """Only PV and wind export: no grid power is resold and the battery does not export.
+    """Where exported power comes from: PV and wind, and the battery only with ``storage_export``;
+    never the grid (the site's ``[grid] storage_export``, the day plan's meter rule, docs/model.md).
 
-    exp_t - ren_t <= 0 (with free disposal: exp_t - pv_t S_pv - wind_t S_w <= 0). Without it the LP
-    imports to export in every hour the export price beats the import price and the carbon charge,
-    which a site's single meter does not allow (the daily MILP's one-meter binaries cannot be had in
-    an LP). This is REopt's default with separate renewables metering, in which storage may not
-    export.
+    Storage export off (the default): exp_t - ren_t <= 0 (with free disposal: exp_t - pv_t S_pv -
+    wind_t S_w <= 0), and exp_t <= U_t with U_t = max(0, A_t - F_t), A_t the most PV and wind can give
+    at step t (the sizes' upper bounds) and F_t the facility's least load (f_t times firm and rigid
+    training load): a step without a possible PV and wind surplus exports nothing, so no grid or
+    battery energy is sold there (the LP otherwise resells grid power, or exports the battery, in every
+    hour the export price beats the import price, which a site's one meter does not allow).
+    U_t is valid (it cuts no plan that keeps the rule); where a surplus is possible the LP still holds
+    only export <= renewables taken (the one-meter "surplus only" form needs the day plan's binary).
+
+    Storage export on: exp_t - ren_t - dis_t <= 0 (free disposal: exp_t - pv_t S_pv - wind_t S_w -
+    dis_t <= 0): the battery may export, grid power still is never resold. REopt's default, storage
+    not exporting, is the off case's first row.
     """
     T = p.steps
     t = np.arange(T)
     parts = [(lay.index("exp"), np.ones(T))]
     if "ren" in lay.slices:
         parts.append((lay.index("ren"), -np.ones(T)))
-    else:
+    elif p.has_renewables:
         parts += [
             (size_column(p, lay, "S_pv"), -p.pv_kw_per_kw),
             (size_column(p, lay, "S_w"), -p.wind_kw_per_kw),
         ]
-    return per_step_block(t, parts, np.full(T, -INF), np.zeros(T))
+    if p.storage_export:
+        if p.has_battery:
+            parts.append((lay.index("dis"), -np.ones(T)))
+        return per_step_block(t, parts, np.full(T, -INF), np.zeros(T))
+    source = per_step_block(t, parts, np.full(T, -INF), np.zeros(T))
+    cap = per_step_block(T + t, [(lay.index("exp"), np.ones(T))], np.full(T, -INF), surplus_bound_kw(p))
+    return RowBlock(np.concatenate([source.lower, cap.lower]), np.concatenate([source.upper, cap.upper]),
+                    np.concatenate([source.rows, cap.rows]), np.concatenate([source.cols, cap.cols]),
+                    np.concatenate([source.vals, cap.vals]))
+
+
+def surplus_bound_kw(p: YearProblem) -> np.ndarray:
+    """U_t = max(0, A_t - F_t): the largest PV and wind surplus possible at each step. [kW]
+
+    A_t = pv_t S_pv^max + wind_t S_w^max; F_t = f_t (firm_t + rigid training), the facility's load
+    with no flexible training running (the least it can be).
+    """
+    most = p.pv_kw_per_kw * p.sizes.pv_kw[1] + p.wind_kw_per_kw * p.sizes.wind_kw[1]
+    least = p.facility_kw_per_it_kw * (p.firm_it_kw + p.rigid_training_kw)
+    return np.maximum(0.0, most - least)
 
 
 def battery_state(p: YearProblem, lay: Layout) -> RowBlock:
