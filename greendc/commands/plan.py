@@ -44,7 +44,7 @@ def plan(
         typer.Option("--jobs", help="Job queue (CSV, JSON) or a Slurm squeue --json dump (default: sample)."),
     ] = None,
     jobs_format: Annotated[
-        str, typer.Option("--jobs-format", help="auto (a Slurm dump is recognised by its content) or squeue.")
+        str, typer.Option("--jobs-format", help="auto (a Slurm dump is recognised), csv, json or squeue.")
     ] = "auto",
     weather: Annotated[
         Path | None, typer.Option("--weather", help="Weather file (EPW, TMY, CSV, NetCDF); default synthetic")

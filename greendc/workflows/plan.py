@@ -29,8 +29,9 @@ from greendc.optimizer.day.service import Exports, PlanOutcome, plan_site_day
 from greendc.optimizer.io.exports import SlurmQueue
 from greendc.optimizer.types import Plan, PlanSettings
 
-#: Values of ``--jobs-format`` and the fleet file's ``jobs_format``.
-JOBS_FORMATS = ("auto", "squeue")
+#: Values of ``--jobs-format`` and the fleet file's ``jobs_format``: auto (a Slurm dump recognised by
+#: its content, else a queue file by its extension), csv or json (a queue file), squeue (a Slurm dump).
+JOBS_FORMATS = ("auto", "csv", "json", "squeue")
 
 
 @dataclass(frozen=True)
@@ -58,13 +59,13 @@ def is_squeue(jobs_path: Path | None, jobs_format: str) -> bool:
     from greendc.weather.errors import InputError
 
     if jobs_format not in JOBS_FORMATS:
-        raise InputError(f"unknown jobs format {jobs_format!r}; use {' or '.join(JOBS_FORMATS)}",
+        raise InputError(f"unknown jobs format {jobs_format!r}; use one of {', '.join(JOBS_FORMATS)}",
                          key="--jobs-format")
     if jobs_path is None:
         if jobs_format == "squeue":
             raise InputError("a Slurm queue needs a dump file (--jobs squeue.json)", key="--jobs-format")
         return False
-    return jobs_format == "squeue" or looks_like_squeue(jobs_path)
+    return jobs_format == "squeue" or (jobs_format == "auto" and looks_like_squeue(jobs_path))
 
 
 def read_plan_inputs(site_ref: str | Path, *, plan_date: date | None, jobs_path: Path | None,
