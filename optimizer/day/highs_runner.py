@@ -23,7 +23,13 @@ from typing import Any
 import highspy
 import numpy as np
 import pyomo.environ as pyo
-from greendc.optimizer.day.model.rounding import StartHint, rounded_columns, rounded_runs, start_hint
+from greendc.optimizer.day.model.rounding import (
+    JOB_ORDERS,
+    StartHint,
+    rounded_columns,
+    rounded_runs,
+    start_hint,
+)
 from pyomo.common.collections import ComponentSet
 from pyomo.common.enums import ObjectiveSense
 from pyomo.common.tee import capture_output
@@ -42,11 +48,12 @@ class Runner:
     columns: list[VarData]
 
     def solve(
-        self, time_limit_s: float, rel_gap: float, threads: int, on_incumbent: OnIncumbent
+        self, time_limit_s: float, rel_gap: float, threads: int, on_incumbent: OnIncumbent, random_seed: int = 0
     ) -> dict[str, object]:
         """Run HiGHS and describe the result as plain data (values in ``columns`` order).
 
-        ``on_incumbent`` receives each improving solution as it is found, where the interface can.
+        ``on_incumbent`` receives each improving solution as it is found, where the interface can;
+        ``random_seed`` is HiGHS's ``random_seed`` (its search's tie-breaks and perturbations).
         """
         raise NotImplementedError
 
@@ -128,7 +135,7 @@ class MatrixRunner(Runner):
         self.cost = np.asarray(self.highs.getLp().col_cost_, dtype=np.float64)
 
     def solve(
-        self, time_limit_s: float, rel_gap: float, threads: int, on_incumbent: OnIncumbent
+        self, time_limit_s: float, rel_gap: float, threads: int, on_incumbent: OnIncumbent, random_seed: int = 0
     ) -> dict[str, object]:
         """Run highspy on the passed matrices, streaming improving solutions through a HiGHS callback."""
         h = self.highs
@@ -140,7 +147,7 @@ class MatrixRunner(Runner):
             ("mip_rel_gap", rel_gap),
             ("threads", threads),
             ("output_flag", False),
-            ("random_seed", 0),
+            ("random_seed", int(random_seed)),
         ):
             h.setOptionValue(name, value)
         if self.hint is not None and h.getLp().integrality_:
@@ -200,12 +207,16 @@ class MatrixRunner(Runner):
             var.set_value(min(value, ub) if ub is not None else value, skip_validation=True)
 
 
-def rounding_start(h: highspy.Highs, hint: StartHint, time_limit_s: float) -> np.ndarray | None:
+def rounding_start(
+    h: highspy.Highs, hint: StartHint, time_limit_s: float, rounds: int = 3, orders: tuple[str, ...] = JOB_ORDERS
+) -> np.ndarray | None:
     """Solve the LP relaxation, fix the rounded integers, solve the rest; set it as HiGHS's start.
 
-    With a checkpoint overhead the run binaries are rounded in a second round, from the job shares
-    of the LP with the other integers fixed (rounded from the relaxation alone, a step could run
-    where the rounded block starts left no nodes).
+    The block starts, levels and battery modes are rounded from the relaxation; the run binaries
+    then by relax-and-fix in ``rounds`` rounds (``rounded_runs``: the jobs the LP runs whole are
+    fixed as they are, a share of the fractional ones placed, the LP re-solved so that the rest move
+    around them), and the meter directions last. Once for each job order of ``orders`` (from the same
+    LP with the block starts fixed); the cheapest start is kept.
 
     Returns the start's column values, or None when the rounding is infeasible, leaves an integer
     column fractional (a start HiGHS would have to complete by a sub-MIP), or the LPs did not finish
@@ -215,30 +226,72 @@ def rounding_start(h: highspy.Highs, hint: StartHint, time_limit_s: float) -> np
     integrality = list(lp.integrality_)
     integer = [i for i, kind in enumerate(integrality) if kind != highspy.HighsVarType.kContinuous]
     lower, upper = np.array(lp.col_lower_), np.array(lp.col_upper_)
+    cost = np.asarray(lp.col_cost_, dtype=float)
+    started = time.perf_counter()
     h.setOptionValue("time_limit", time_limit_s / 3)
     where = np.array(integer, dtype=np.int32)
+    best: tuple[float, highspy.HighsSolution, np.ndarray] | None = None
     try:
         h.changeColsIntegrality(len(where), where, np.full(len(where), highspy.HighsVarType.kContinuous))
         if not _solved(h):  # the relaxation
             return None
-        for stage in (rounded_columns, rounded_runs):  # fix, re-solve the rest
-            fixed = stage(hint, np.asarray(h.getSolution().col_value))
-            if not fixed:
-                continue
-            cols = np.array(list(fixed), dtype=np.int32)
-            values = np.array(list(fixed.values()), dtype=float)
-            h.changeColsBounds(len(cols), cols, values, values)
-            if not _solved(h):
-                return None
-        solution = h.getSolution()
-        found = np.asarray(solution.col_value, dtype=float)
-        if np.any(np.abs(found[where] - np.round(found[where])) > 1e-6):  # an integer the hint missed
+        if not _fix_and_solve(h, rounded_columns(hint, np.asarray(h.getSolution().col_value))):
             return None
+        blocks_fixed = h.getSolution()
+        basis = h.getBasis()
+        low_now, up_now = np.array(h.getLp().col_lower_), np.array(h.getLp().col_upper_)
+        for k, order in enumerate(orders if hint.runs else orders[:1]):
+            if k and time.perf_counter() - started > time_limit_s / 6:
+                break  # the first order's start will do
+            if k:  # back to the LP with the block starts fixed
+                h.changeColsBounds(len(low_now), np.arange(len(low_now), dtype=np.int32), low_now, up_now)
+                h.setBasis(basis)
+            solution = _runs_rounded(h, hint, blocks_fixed, rounds, order)
+            if solution is None:
+                continue
+            found = np.asarray(solution.col_value, dtype=float)
+            if np.any(np.abs(found[where] - np.round(found[where])) > 1e-6):  # an integer the hint missed
+                continue
+            worth = float(cost @ found)
+            if best is None or worth < best[0] - 1e-9:
+                best = (worth, solution, found)
     finally:
         h.changeColsBounds(len(lower), np.arange(len(lower), dtype=np.int32), lower, upper)
         h.changeColsIntegrality(len(where), where, np.array([integrality[i] for i in integer]))
-    h.setSolution(solution)
-    return found
+    if best is None:
+        return None
+    h.setSolution(best[1])
+    return best[2]
+
+
+def _runs_rounded(
+    h: highspy.Highs, hint: StartHint, solution: highspy.HighsSolution, rounds: int, order: str
+) -> highspy.HighsSolution | None:
+    """Relax-and-fix of the run binaries and then the meter directions, from the LP ``solution`` with
+    the block starts fixed; the LP's solution with all of them fixed, or None if an LP failed."""
+    settled: frozenset[int] = frozenset()
+    batch: int | None = None
+    while True:
+        values = np.asarray(solution.col_value)
+        if batch is None and rounds > 1:
+            open_jobs = sum(not np.allclose(values[list(j.columns)], np.round(values[list(j.columns)]),
+                                            atol=1e-6) for j in hint.runs)
+            batch = max(1, math.ceil(open_jobs / rounds))
+        fixed, settled = rounded_runs(hint, values, np.asarray(solution.col_dual), settled, batch, order)
+        if not _fix_and_solve(h, fixed):
+            return None
+        solution = h.getSolution()
+        if len(settled) >= len(hint.runs):
+            return solution
+
+
+def _fix_and_solve(h: highspy.Highs, fixed: dict[int, float]) -> bool:
+    """Fix columns at values and re-solve the LP; whether it found the optimum."""
+    if fixed:
+        cols = np.array(list(fixed), dtype=np.int32)
+        values = np.array(list(fixed.values()), dtype=float)
+        h.changeColsBounds(len(cols), cols, values, values)
+    return _solved(h)
 
 
 def _solved(h: highspy.Highs) -> bool:
@@ -315,7 +368,7 @@ class PyomoRunner(Runner):
         self.columns = list(m.component_data_objects(pyo.Var, sort=False))
 
     def solve(
-        self, time_limit_s: float, rel_gap: float, threads: int, on_incumbent: OnIncumbent
+        self, time_limit_s: float, rel_gap: float, threads: int, on_incumbent: OnIncumbent, random_seed: int = 0
     ) -> dict[str, object]:
         """Run HiGHS through Pyomo and read the incumbent and bound (no incumbent stream here)."""
         res = self.opt.solve(
@@ -323,6 +376,7 @@ class PyomoRunner(Runner):
             time_limit=time_limit_s,
             rel_gap=rel_gap,
             threads=threads,
+            solver_options={"random_seed": int(random_seed)},
             load_solutions=False,
             raise_exception_on_nonoptimal_result=False,
         )

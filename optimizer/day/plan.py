@@ -41,11 +41,13 @@ def make_plan(
     data: ModelData | None = None,
     widen: bool = True,
     verify: bool = True,
+    random_seed: int = 0,
 ) -> Plan:
     """The plan for the profile's horizon: optimised, or the baseline as a flagged fallback.
 
     ``data`` is ``model_data(profile, site, jobs, settings)`` when the caller has it; ``widen`` re-plans
-    work cut off by the late windows with full windows; ``verify`` checks the plan independently.
+    work cut off by the late windows with full windows; ``verify`` checks the plan independently;
+    ``random_seed`` is HiGHS's random seed (``solve_model``).
     """
     say = progress or (lambda _message: None)
     say("building the model")
@@ -57,12 +59,14 @@ def make_plan(
         extra(m, data)
     build_s = time.perf_counter() - start
     say(f"solving ({settings.time_limit_s:g} s limit, gap {settings.rel_gap:g})")
-    outcome = solve_model(m, time_limit_s=settings.time_limit_s, rel_gap=settings.rel_gap, handover=handover)
+    outcome = solve_model(m, time_limit_s=settings.time_limit_s, rel_gap=settings.rel_gap, handover=handover,
+                          random_seed=random_seed)
     notes: list[str] = []
     cut = cut_off_jobs(m, data) if widen and outcome.has_solution else []
     if cut:
         left_s = settings.time_limit_s - outcome.handover_s - outcome.solve_s
-        wider, note = _widen(cut, outcome, left_s, profile, site, jobs, settings, handover, extra, say)
+        wider, note = _widen(cut, outcome, left_s, profile, site, jobs, settings, handover, extra, say,
+                             random_seed)
         notes.append(note)
         if wider is not None:
             m, data, outcome, wide_build_s = wider
@@ -130,6 +134,7 @@ def _widen(
     handover: Handover,
     extra: Extra | None,
     say: Progress,
+    random_seed: int = 0,
 ) -> tuple[Solved | None, str]:
     """Re-plan with every job allowed to run to the horizon end, in the ``left_s`` the first solve left.
 
@@ -148,7 +153,8 @@ def _widen(
         extra(m, data)
     build_s = time.perf_counter() - start
     solve_s = max(0.5, left_s - build_s)  # the second build counts against the solve time left
-    outcome = solve_model(m, time_limit_s=solve_s, rel_gap=settings.rel_gap, handover=handover)
+    outcome = solve_model(m, time_limit_s=solve_s, rel_gap=settings.rel_gap, handover=handover,
+                          random_seed=random_seed)
     if outcome.has_solution and (outcome.objective or 0.0) <= (first.objective or 0.0) + 1e-6:
         return (m, data, outcome, build_s), f"re-planned with full windows for {named}"
     return None, (f"kept the plan with {settings.late_window_h:g} h late windows: the re-plan with full "

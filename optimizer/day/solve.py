@@ -60,13 +60,16 @@ def solve_model(
     handover: Handover = "matrix",
     rounding: bool = True,
     highs_limit_s: float | None = None,
+    random_seed: int = 0,
 ) -> SolveOutcome:
     """Solve ``m`` with HiGHS, returning within ``time_limit_s`` of the solve start whatever happens.
 
     ``rounding`` (matrix hand-over only): start HiGHS from the relax-and-fix rounding of
     ``greendc.optimizer.day.model.rounding`` when the model has integer decisions. ``highs_limit_s``:
     HiGHS's own limit, ``highs_time_limit(time_limit_s)`` unless given (a limit past the hard one
-    stands for a HiGHS that overstays, to test and time the kill).
+    stands for a HiGHS that overstays, to test and time the kill). ``random_seed``: HiGHS's
+    ``random_seed`` option (default 0, the same plan for the same inputs; another seed shows how
+    much a plan owes to the solver's luck, tests/test_model_executable.py).
     """
     start = time.perf_counter()
     with PauseGC():
@@ -74,7 +77,7 @@ def solve_model(
     handover_s = time.perf_counter() - start
     highs_limit_s = highs_time_limit(time_limit_s) if highs_limit_s is None else highs_limit_s
     watched = run_with_hard_limit(
-        lambda report: runner.solve(highs_limit_s, rel_gap, threads, report), time_limit_s
+        lambda report: runner.solve(highs_limit_s, rel_gap, threads, report, random_seed), time_limit_s
     )
     payload = solve_payload(watched, time_limit_s)
     values = payload.get("values")

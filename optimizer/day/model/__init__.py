@@ -21,6 +21,7 @@ __all__ = ["FAMILIES", "ModelData", "build", "build_model", "model_data"]
 #: Constraint families in build order.
 FAMILIES: tuple[Callable[[pyo.ConcreteModel, ModelData], None], ...] = (
     constraints.preemptible_work,
+    constraints.whole_slot_work,
     constraints.checkpoint_resumes,
     constraints.block_starts,
     constraints.block_running,

@@ -18,7 +18,7 @@ The functions here are pure: column indices in, fixed values out. ``day.solve`` 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -169,33 +169,57 @@ def rounded_columns(hint: StartHint, lp_values: np.ndarray) -> dict[int, float]:
     return fixed
 
 
-def rounded_runs(hint: StartHint, lp_values: np.ndarray) -> dict[int, float]:
-    """Values to fix the run binaries and the meter directions at, from the LP with the others fixed.
+def rounded_runs(
+    hint: StartHint,
+    lp_values: np.ndarray,
+    reduced: np.ndarray | None = None,
+    settled: frozenset[int] = frozenset(),
+    batch: int | None = None,
+    order: str = "deadline",
+) -> tuple[dict[int, float], frozenset[int]]:
+    """Values to fix run binaries (and, last, the meter directions) at, from the LP with the others
+    fixed; and the jobs settled so far (indices into ``hint.runs``).
 
-    Jobs in deadline order, each in the slots where its nodes fit what the block starts and the runs
-    placed so far leave free: on-time slots first, then where the LP ran it most (``first_run``).
-    A job that fits nowhere is left unplanned
-    (its work goes to the slack). A step exports (direction 0) only where the LP exports without
-    importing or discharging and the runs add no load there; elsewhere it imports, always feasible.
+    Relax-and-fix over the jobs: of the jobs not yet ``settled``, those the LP runs in whole slots are
+    fixed as the LP runs them; of the others (fractional), the first ``batch`` in ``order`` (``JOB_ORDERS``; all
+    when None) are placed in the slots where their nodes fit what the block starts, the settled jobs
+    and the jobs placed so far leave free (``first_run``: on-time slots first, then where the LP ran
+    it most, then by the slot's reduced cost); the caller re-solves the LP with them fixed, so the
+    jobs still fractional move around them, and calls again. A job that fits nowhere is left
+    unplanned (its work goes to the slack). When every job is settled, the meter directions follow: a
+    step exports (direction 0) only where the LP exports without importing or discharging and the
+    runs placed add no load there; elsewhere it imports, always feasible.
     """
     fixed: dict[int, float] = {}
     n_steps = len(hint.busy)
     added = np.zeros(n_steps)
+    done = set(settled)
     if hint.runs and n_steps:
         shares = [lp_values[list(job.columns)] for job in hint.runs]
+        pending = [i for i in range(len(hint.runs)) if i not in done]
+        whole = [i for i in pending if np.all(np.abs(shares[i] - np.round(shares[i])) <= 1e-6)]
+        for i in whole:
+            fixed.update(zip(hint.runs[i].columns, np.round(shares[i]).tolist(), strict=True))
+        done.update(whole)
+        fractional = sorted((i for i in pending if i not in done),
+                            key=job_order(hint, order))
+        chosen = fractional if batch is None else fractional[:batch]
         fluid = np.zeros(n_steps)
-        for job, x in zip(hint.runs, shares, strict=True):
+        for i in fractional:  # the fractional jobs' nodes are free to place them again
+            job, x = hint.runs[i], shares[i]
             fluid[job.first_step:job.first_step + len(x) * job.slot_steps] += job.nodes * job.per_step(x)
-        free = hint.nodes - (lp_values[list(hint.busy)] - fluid)  # what the blocks leave
-        order = sorted(range(len(hint.runs)), key=lambda i: (hint.runs[i].deadline_step, -hint.runs[i].nodes))
-        for i in order:
+        free = hint.nodes - (lp_values[list(hint.busy)] - fluid)
+        for i in chosen:
             job, x = hint.runs[i], shares[i]
             window = slice(job.first_step, job.first_step + len(x) * job.slot_steps)
-            found = first_run(job, x, free[window])
-            run = np.zeros(len(x)) if found is None else found
+            cost = None if reduced is None else reduced[list(job.columns)]
+            run = first_run(job, x, free[window], cost)
             free[window] -= job.nodes * job.per_step(run)
             added[window] += job.nodes * (job.per_step(run) - job.per_step(x))
             fixed.update(zip(job.columns, run.tolist(), strict=True))
+        done.update(chosen)
+        if len(done) < len(hint.runs):
+            return fixed, frozenset(done)
     for meter in hint.meters:
         exporting = lp_values[meter.grid_export] > 1e-6 and lp_values[meter.grid_import] <= 1e-6
         if meter.discharge >= 0:
@@ -203,22 +227,36 @@ def rounded_runs(hint: StartHint, lp_values: np.ndarray) -> dict[int, float]:
         if meter.step < n_steps:
             exporting = exporting and added[meter.step] <= 1e-9
         fixed[meter.mode] = 0.0 if exporting else 1.0
-    return fixed
+    return fixed, frozenset(done)
 
 
-def first_run(job: RunJob, shares: np.ndarray, free: np.ndarray) -> np.ndarray | None:
-    """The slots of a job's run pattern (0/1 per slot), or None when its run fits nowhere. [-]
+def first_run(job: RunJob, shares: np.ndarray, free: np.ndarray, cost: np.ndarray | None = None) -> np.ndarray:
+    """The slots of a job's run pattern (0/1 per slot): as many as its run takes, or all that fit. [-]
 
     The slots where its nodes fit, on-time ones first, then by the LP's share (the LP's own pattern,
-    rounded), ties to the earlier slot; as many as its run takes.
+    rounded), then by the LP's reduced cost of the slot (what running there costs at the LP's prices),
+    ties to the earlier slot. Where fewer slots fit than the run takes, it runs in those (the rest of its
+    work stays unplanned, a feasible and usually cheaper start than leaving the whole job out).
     """
     n, width = job.slots_needed, len(shares)
     slot_fits = (free.reshape(width, job.slot_steps) >= job.nodes - 1e-6).all(axis=1)
-    if slot_fits.sum() < n:
-        return None
     ends = job.first_step + (np.arange(width) + 1) * job.slot_steps
-    score = np.where(slot_fits, np.asarray(shares) + 10.0 * (ends <= job.deadline_step), -np.inf)
-    order = np.lexsort((np.arange(width), -score))[:n]
+    score = np.where(slot_fits, np.round(np.asarray(shares), 6) + 10.0 * (ends <= job.deadline_step), -np.inf)
+    tie = np.zeros(width) if cost is None else np.asarray(cost, dtype=float)
+    order = np.lexsort((np.arange(width), tie, -score))[: min(n, int(slot_fits.sum()))]
     run = np.zeros(width)
     run[order] = 1.0
     return run
+
+
+
+#: Orders in which ``rounded_runs`` places the fractional jobs: by deadline (the most urgent first),
+#: or by nodes (the widest first, as in first-fit-decreasing bin packing; the narrow ones fill gaps).
+JOB_ORDERS = ("deadline", "nodes")
+
+
+def job_order(hint: StartHint, order: str) -> Callable[[int], tuple[int, int]]:
+    """Sort key of ``hint.runs`` indices for one of ``JOB_ORDERS``."""
+    if order == "nodes":
+        return lambda i: (-hint.runs[i].nodes, hint.runs[i].deadline_step)
+    return lambda i: (hint.runs[i].deadline_step, -hint.runs[i].nodes)
