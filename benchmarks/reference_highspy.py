@@ -5,6 +5,11 @@
 Builds the same model as ``greendc.optimizer.day.model`` from the same ``ModelData`` (same columns, rows and
 objective; see docs/model.md), solves it with the same options, and prints build, pass and solve
 times beside the Pyomo path's, the objective of both (they must agree) and the overhead ratio.
+
+Out of date since issue 12: it builds the fluid model of before (x in [0,1] per step, no slots of
+the minimum run, no last-run lateness, no tie-break costs, no whole-slot or late-count cuts), so its
+objective no longer agrees with the Pyomo model's; its build and pass times still show the order of
+Pyomo's overhead.
 """
 
 from __future__ import annotations
