@@ -233,15 +233,18 @@ def rounded_runs(
 def first_run(job: RunJob, shares: np.ndarray, free: np.ndarray, cost: np.ndarray | None = None) -> np.ndarray:
     """The slots of a job's run pattern (0/1 per slot): as many as its run takes, or all that fit. [-]
 
-    The slots where its nodes fit, on-time ones first, then by the LP's share (the LP's own pattern,
+    The slots where its nodes fit, on-time ones first, by the LP's share (the LP's own pattern,
     rounded), then by the LP's reduced cost of the slot (what running there costs at the LP's prices),
-    ties to the earlier slot. Where fewer slots fit than the run takes, it runs in those (the rest of its
+    ties to the earlier slot; then late ones, the earliest first (its last run's end is its lateness). Where fewer slots fit than the run takes, it runs in those (the rest of its
     work stays unplanned, a feasible and usually cheaper start than leaving the whole job out).
     """
     n, width = job.slots_needed, len(shares)
     slot_fits = (free.reshape(width, job.slot_steps) >= job.nodes - 1e-6).all(axis=1)
     ends = job.first_step + (np.arange(width) + 1) * job.slot_steps
-    score = np.where(slot_fits, np.round(np.asarray(shares), 6) + 10.0 * (ends <= job.deadline_step), -np.inf)
+    on_time = ends <= job.deadline_step
+    late_by = (ends - job.deadline_step).astype(float)  # the last run's end sets the lateness
+    score = np.where(on_time, 10.0 + np.round(np.asarray(shares), 6), -late_by)
+    score = np.where(slot_fits, score, -np.inf)
     tie = np.zeros(width) if cost is None else np.asarray(cost, dtype=float)
     order = np.lexsort((np.arange(width), tie, -score))[: min(n, int(slot_fits.sum()))]
     run = np.zeros(width)
