@@ -4,15 +4,10 @@ independent plans, inference within its latency limit, the LP bound below every 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
-import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
-
 from greendc.optimizer.day.inputs import horizon_profile
 from greendc.optimizer.day.model import model_data
 from greendc.optimizer.fleet.check import check_fleet_plan
@@ -22,6 +17,8 @@ from greendc.optimizer.fleet.solve import plan_fleet
 from greendc.optimizer.fleet.transfers import transfer_table
 from greendc.optimizer.types import Job, PlanSettings
 from greendc.sites import load_site
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 DAY = date(2026, 1, 15)
 SETTINGS = PlanSettings(step_minutes=60, horizon_h=6, time_limit_s=20, rel_gap=1e-6)
@@ -112,7 +109,7 @@ fleet_case = st.fixed_dictionaries({
 })
 
 
-@settings(max_examples=5, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+@settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=fleet_case)
 def test_joint_plan_properties(base, case) -> None:

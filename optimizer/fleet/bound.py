@@ -55,7 +55,7 @@ def hub_arrays(problem: FleetProblem) -> list[HubArrays]:
     return out
 
 
-def step_of(times, stamps, side: str = "left") -> np.ndarray:  # noqa: ANN001
+def step_of(times, stamps, side: str = "left") -> np.ndarray:
     """Index of the first step starting at or after each time (side='left'). [-]"""
     return np.searchsorted(times.asi8, np.asarray([s.value for s in stamps], dtype=np.int64), side=side)
 
@@ -81,7 +81,7 @@ def whole_step_rows(preemptible: bool) -> bool:
     return (not preemptible) or "min_run_steps" in getattr(PreemptibleJob, "__dataclass_fields__", {})
 
 
-def arrival_time(fj: FleetJob, hub: str, problem: FleetProblem):  # noqa: ANN201
+def arrival_time(fj: FleetJob, hub: str, problem: FleetProblem):
     """Earliest arrival of a job's data at ``hub``: release + move at full bandwidth + latency. [-]"""
     import pandas as pd
 
@@ -254,7 +254,10 @@ def solve_bound(problem: FleetProblem, arrays: list[HubArrays] | None = None, *,
             move = 0.0
             if hub != fj.home and fj.move_gb > 0:
                 link = links[frozenset((fj.home, hub))]
-                move = fj.move_gb / job.duration_h * dt  # GB per unit of w
+                # GB per unit of w: the share of the job's busy hours (whole steps where the day model
+                # holds nodes for whole steps: a finished job's busy hours are then n_j dt, not H_j)
+                busy_h = n_steps_job[j] * dt if whole_step_rows(job.preemptible) else job.duration_h
+                move = fj.move_gb / max(busy_h, job.duration_h) * dt
                 c = c + link.price_per_gb * move
                 key = (fj.home, hub)
                 if key not in link_rows:
