@@ -12,8 +12,8 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 from greendc.optimizer.day.verify import verify_plan
-from greendc.optimizer.fleet.solve import Candidate, hub_inference
 from greendc.optimizer.fleet.inputs import FleetProblem
+from greendc.optimizer.fleet.solve import Candidate, hub_inference
 
 #: Slack on bandwidth and energy sums (rounding of floats). [GB, kW]
 TOL = 1e-6

@@ -22,7 +22,13 @@ import pandas as pd
 from greendc.optimizer.day.service import DayPlans, savings_meta
 from greendc.optimizer.fleet.solve import Candidate, FleetResult
 from greendc.optimizer.fleet.transfers import ASSIGNMENT_COLUMNS, transfer_table
-from greendc.optimizer.io.planfolder import ReportRenderer, input_digests, input_files, plan_metadata, write_folder
+from greendc.optimizer.io.planfolder import (
+    ReportRenderer,
+    input_digests,
+    input_files,
+    plan_metadata,
+    write_folder,
+)
 
 FLEET_SCHEMA = "greendc-fleet-plan/1"
 

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import xarray as xr
 from greendc.optimizer.accounting import plan_kpis
 from greendc.optimizer.fleet.bound import HubArrays, LPResult, hub_arrays, job_steps, solve_bound
