@@ -142,6 +142,7 @@ def test_two_highs_seeds_give_the_same_carbon() -> None:
             job("c", hours=0.75, release_h=1.0, deadline_h=6.0, preemptible=False),
             job("d", hours=0.5, release_h=2.0, deadline_h=6.0), job("e", nodes=2, hours=0.75, deadline_h=4.0)]
     settings_ = PlanSettings(rel_gap=1e-9, step_minutes=15, horizon_h=6, time_limit_s=30)
-    carbons = [_carbon_kg(make_plan(profile, site, jobs, settings_, random_seed=seed)) for seed in (0, 7, 12345)]
+    carbons = [_carbon_kg(make_plan(profile, site, jobs, settings_, random_seed=seed))
+               for seed in (0, 7, 12345)]
     assert carbons[0] > 0
     assert max(carbons) - min(carbons) <= 1e-4 * carbons[0]

@@ -48,7 +48,12 @@ class Runner:
     columns: list[VarData]
 
     def solve(
-        self, time_limit_s: float, rel_gap: float, threads: int, on_incumbent: OnIncumbent, random_seed: int = 0
+        self,
+        time_limit_s: float,
+        rel_gap: float,
+        threads: int,
+        on_incumbent: OnIncumbent,
+        random_seed: int = 0,
     ) -> dict[str, object]:
         """Run HiGHS and describe the result as plain data (values in ``columns`` order).
 
@@ -135,7 +140,12 @@ class MatrixRunner(Runner):
         self.cost = np.asarray(self.highs.getLp().col_cost_, dtype=np.float64)
 
     def solve(
-        self, time_limit_s: float, rel_gap: float, threads: int, on_incumbent: OnIncumbent, random_seed: int = 0
+        self,
+        time_limit_s: float,
+        rel_gap: float,
+        threads: int,
+        on_incumbent: OnIncumbent,
+        random_seed: int = 0,
     ) -> dict[str, object]:
         """Run highspy on the passed matrices, streaming improving solutions through a HiGHS callback."""
         h = self.highs
@@ -208,7 +218,11 @@ class MatrixRunner(Runner):
 
 
 def rounding_start(
-    h: highspy.Highs, hint: StartHint, time_limit_s: float, rounds: int = 3, orders: tuple[str, ...] = JOB_ORDERS
+    h: highspy.Highs,
+    hint: StartHint,
+    time_limit_s: float,
+    rounds: int = 3,
+    orders: tuple[str, ...] = JOB_ORDERS,
 ) -> np.ndarray | None:
     """Solve the LP relaxation, fix the rounded integers, solve the rest; set it as HiGHS's start.
 
@@ -368,7 +382,12 @@ class PyomoRunner(Runner):
         self.columns = list(m.component_data_objects(pyo.Var, sort=False))
 
     def solve(
-        self, time_limit_s: float, rel_gap: float, threads: int, on_incumbent: OnIncumbent, random_seed: int = 0
+        self,
+        time_limit_s: float,
+        rel_gap: float,
+        threads: int,
+        on_incumbent: OnIncumbent,
+        random_seed: int = 0,
     ) -> dict[str, object]:
         """Run HiGHS through Pyomo and read the incumbent and bound (no incumbent stream here)."""
         res = self.opt.solve(

@@ -89,7 +89,8 @@ def whole_slot_work(m: pyo.ConcreteModel, data: ModelData) -> None:
     facts = {j: (r, n) for j, r, n in rows}
     m.c_work_round = pyo.Constraint(
         m.J_round,
-        rule=lambda _m, j: facts[j][0] * sum(_m.x[j, t] for t in steps[j]) + _m.u[j] >= facts[j][0] * facts[j][1],
+        rule=lambda _m, j: facts[j][0] * sum(_m.x[j, t] for t in steps[j]) + _m.u[j]
+        >= facts[j][0] * facts[j][1],
     )
 
 

@@ -181,11 +181,12 @@ def rounded_runs(
     fixed; and the jobs settled so far (indices into ``hint.runs``).
 
     Relax-and-fix over the jobs: of the jobs not yet ``settled``, those the LP runs in whole slots are
-    fixed as the LP runs them; of the others (fractional), the first ``batch`` in ``order`` (``JOB_ORDERS``; all
-    when None) are placed in the slots where their nodes fit what the block starts, the settled jobs
-    and the jobs placed so far leave free (``first_run``: on-time slots first, then where the LP ran
-    it most, then by the slot's reduced cost); the caller re-solves the LP with them fixed, so the
-    jobs still fractional move around them, and calls again. A job that fits nowhere is left
+    fixed as the LP runs them; of the others (fractional), the first ``batch`` in ``order``
+    (``JOB_ORDERS``; all when None) are placed in the slots where their nodes fit what the block
+    starts, the settled jobs and the jobs placed so far leave free (``first_run``: on-time slots
+    first, where the LP ran it most, then by the slot's reduced cost; late slots earliest first);
+    the caller re-solves the LP with them fixed, so the jobs still fractional move around them, and
+    calls again. A job that fits nowhere is left
     unplanned (its work goes to the slack). When every job is settled, the meter directions follow: a
     step exports (direction 0) only where the LP exports without importing or discharging and the
     runs placed add no load there; elsewhere it imports, always feasible.
@@ -230,12 +231,15 @@ def rounded_runs(
     return fixed, frozenset(done)
 
 
-def first_run(job: RunJob, shares: np.ndarray, free: np.ndarray, cost: np.ndarray | None = None) -> np.ndarray:
+def first_run(
+    job: RunJob, shares: np.ndarray, free: np.ndarray, cost: np.ndarray | None = None
+) -> np.ndarray:
     """The slots of a job's run pattern (0/1 per slot): as many as its run takes, or all that fit. [-]
 
     The slots where its nodes fit, on-time ones first, by the LP's share (the LP's own pattern,
     rounded), then by the LP's reduced cost of the slot (what running there costs at the LP's prices),
-    ties to the earlier slot; then late ones, the earliest first (its last run's end is its lateness). Where fewer slots fit than the run takes, it runs in those (the rest of its
+    ties to the earlier slot; then late ones, the earliest first (its last run's end is its lateness).
+    Where fewer slots fit than the run takes, it runs in those (the rest of its
     work stays unplanned, a feasible and usually cheaper start than leaving the whole job out).
     """
     n, width = job.slots_needed, len(shares)
