@@ -38,7 +38,7 @@ def test_main_twice_registers_each_command_once(capsys: pytest.CaptureFixture[st
     assert main(["--help"]) == 0
     assert _command_names() == before
     assert before == ["compare", "dashboard", "fleet", "nightly", "plan", "runs", "sites", "weather"]
-    assert len(cli.app.registered_commands) + len(cli.app.registered_groups) == 7
+    assert len(cli.app.registered_commands) + len(cli.app.registered_groups) == 8
     assert capsys.readouterr().out.count("Usage: greendc") == 2
 
 
