@@ -146,3 +146,39 @@ def test_two_highs_seeds_give_the_same_carbon() -> None:
                for seed in (0, 7, 12345)]
     assert carbons[0] > 0
     assert max(carbons) - min(carbons) <= 1e-4 * carbons[0]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    prices=st.lists(st.sampled_from([0.5, 1.0, 3.0, 9.0]), min_size=12, max_size=12),
+    jobs_=st.lists(st.tuples(st.sampled_from([0.25, 0.75, 1.0, 1.25]), st.sampled_from([1, 2]),
+                             st.sampled_from([0.0, 0.5, 1.0]), st.sampled_from([1.0, 2.0, 3.0])),
+                   min_size=1, max_size=4),
+    checkpoint_h=st.sampled_from([0.0, 0.05]),
+)
+def test_the_whole_slot_and_late_count_cuts_never_cut_off_the_optimum(
+    prices: list[float], jobs_: list[tuple[float, int, float, float]], checkpoint_h: float
+) -> None:
+    """Issue 15's valid inequalities (docs/model.md): the same optimum with and without them, on
+    30-min slots of 15-min steps, jobs of 0.25-1.25 h (a last slot used in part) on 2 nodes with
+    deadlines that make some of them late."""
+    import pyomo.environ as pyo
+    from greendc.optimizer.day.model import build, model_data
+    from greendc.optimizer.day.solve import solve_model
+
+    site = _with(tiny_site(nodes=2), min_run_h=0.5)
+    queue = [job(f"j{i}", hours=h, nodes=n, release_h=r, deadline_h=max(d, r + 0.25), penalty=7.0)
+             for i, (h, n, r, d) in enumerate(jobs_)]
+    settings_ = PlanSettings(rel_gap=1e-9, step_minutes=15, horizon_h=3, time_limit_s=20,
+                             checkpoint_overhead_h=checkpoint_h)
+    data = model_data(tiny_profile(prices, step_minutes=15), site, queue, settings_)
+    optima = []
+    for keep in (True, False):
+        m = build(data)
+        if not keep:
+            m.c_work_round.deactivate()
+            m.c_late_count.deactivate()
+        outcome = solve_model(m, time_limit_s=20.0, rel_gap=1e-9)
+        assert outcome.status == "optimal"
+        optima.append(pyo.value(m.obj))
+    assert optima[0] == pytest.approx(optima[1], rel=1e-7, abs=1e-6)
