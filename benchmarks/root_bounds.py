@@ -1,6 +1,6 @@
 """Where the planning MILP's root gap comes from: LP bounds of one benchmark instance, with and without
-the one-meter cuts, without the whole-slot work and late-count cuts (issue 15), and with the meter
-directions fixed to import, against the MILP optimum.
+the one-meter cuts, without the whole-slot work cut and the aggregate late-work row (issue 15),
+and with the meter directions fixed to import, against the MILP optimum.
 
     .venv/bin/python -m benchmarks.root_bounds [--seed 1] [--steps 96] [--jobs 200]
 """
@@ -19,13 +19,13 @@ from benchmarks.cases import benchmark_jobs, benchmark_profile
 
 def lp_bound(data: object, *, cuts: bool = True, job_cuts: bool = True, import_mode: bool = False) -> float:
     """Objective of the LP relaxation (integers relaxed), optionally without the meter cuts, without
-    the job cuts (whole-slot work, late count) or in import mode."""
+    the job rows (whole-slot work, aggregate late work) or in import mode."""
     m = build(data)  # type: ignore[arg-type]
     if not cuts and hasattr(m, "c_import_cut"):
         m.c_import_cut.deactivate()
         m.c_export_cut.deactivate()
     if not job_cuts:
-        for name in ("c_work_round", "c_late_count"):
+        for name in ("c_work_round", "c_late_work"):
             if hasattr(m, name):
                 getattr(m, name).deactivate()
     if import_mode:
@@ -51,7 +51,7 @@ def main() -> None:
     print(f"{args.steps} x {args.jobs}, seed {args.seed}: MILP {best.status} {best.objective:,.2f} "
           f"(gap {100 * (best.gap or 0):.3f} %)")
     for label, kwargs in (("LP, no meter cuts", {"cuts": False}),
-                          ("LP, no whole-slot or late-count cuts", {"job_cuts": False}),
+                          ("LP, no whole-slot or late-work rows", {"job_cuts": False}),
                           ("LP, meter cuts", {}),
                           ("LP, meter cuts, import mode fixed", {"import_mode": True})):
         bound = lp_bound(data, **kwargs)

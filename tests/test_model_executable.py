@@ -156,10 +156,10 @@ def test_two_highs_seeds_give_the_same_carbon() -> None:
                    min_size=1, max_size=4),
     checkpoint_h=st.sampled_from([0.0, 0.05]),
 )
-def test_the_whole_slot_and_late_count_cuts_never_cut_off_the_optimum(
+def test_the_whole_slot_cut_never_cuts_off_the_optimum(
     prices: list[float], jobs_: list[tuple[float, int, float, float]], checkpoint_h: float
 ) -> None:
-    """Issue 15's valid inequalities (docs/model.md): the same optimum with and without them, on
+    """Issue 15's valid inequality (docs/model.md, 1a): the same optimum with and without it, on
     30-min slots of 15-min steps, jobs of 0.25-1.25 h (a last slot used in part) on 2 nodes with
     deadlines that make some of them late."""
     import pyomo.environ as pyo
@@ -177,7 +177,6 @@ def test_the_whole_slot_and_late_count_cuts_never_cut_off_the_optimum(
         m = build(data)
         if not keep:
             m.c_work_round.deactivate()
-            m.c_late_count.deactivate()
         outcome = solve_model(m, time_limit_s=20.0, rel_gap=1e-9)
         assert outcome.status == "optimal"
         optima.append(pyo.value(m.obj))

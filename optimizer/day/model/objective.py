@@ -40,35 +40,8 @@ def job_lateness(m: pyo.ConcreteModel, data: ModelData) -> None:
         )
 
     add_finish_lateness(m, data)  # late_end[j]: its last run's end after the deadline (day/lateness.py)
-    late_count_cut(m, data)
     m.late_h_pre = pyo.Expression(m.J, rule=pre_rule)
     m.late_h_block = pyo.Expression(m.G, rule=block_rule)
-
-
-def late_count_cut(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """late_end_j >= a_j sum_{late t} x[j,t] - (a_j - l_j): the last of m late slots ends m - 1 slots
-    after the first late slot's end.
-
-    A preemptible job's late slots (those ending after its deadline) follow one another a_j = L_j dt
-    hours apart, the first ending l_j <= a_j after the deadline; a plan running m of them ends its last
-    at least l_j + (m - 1) a_j late. With late_end_j >= 0 this is the convex hull of late_end over the
-    count m (the per-slot rows late_end >= (t + L - d) dt x[j,t] of day/lateness.py are not: the
-    relaxation spreads late work thinly over many slots and pays almost no lateness; at a 90 %-load
-    family instance the root bound sat 18 % below the plan). One row per job with late slots.
-    """
-    dt = data.step_h
-    rows: dict[int, tuple[list[int], float, float]] = {}
-    for j, job in enumerate(data.preemptible):
-        late = [t for t in job.slots if t + job.min_run_steps > job.deadline_step]
-        if len(late) >= 2:
-            a = job.min_run_steps * dt
-            first = (late[0] + job.min_run_steps - job.deadline_step) * dt
-            rows[j] = (late, a, a - first)
-    m.J_late_count = pyo.Set(initialize=sorted(rows), ordered=True)
-    m.c_late_count = pyo.Constraint(
-        m.J_late_count,
-        rule=lambda _m, j: _m.late_end[j] >= rows[j][1] * sum(_m.x[j, t] for t in rows[j][0]) - rows[j][2],
-    )
 
 
 def objective(m: pyo.ConcreteModel, data: ModelData) -> None:
