@@ -71,8 +71,9 @@ def check_coordinate(key: str, value: object, file: str | Path | None) -> float:
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise InputError(f"{value!r} is not a number; need {low:g}..{high:g} {unit}", file=file,
-                         key=key) from None
+        raise InputError(
+            f"{value!r} is not a number; need {low:g}..{high:g} {unit}", file=file, key=key
+        ) from None
     if not low <= number <= high:  # also refuses NaN
         raise InputError(f"{number:g} is outside {low:g}..{high:g} {unit}", file=file, key=key)
     return number
@@ -86,8 +87,12 @@ def check_timezone(name: object, file: str | Path | None) -> str:
     try:
         zoneinfo.ZoneInfo(text)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise InputError(f"unknown time zone {text!r}; use an IANA name such as 'Asia/Shanghai' or a UTC "
-                         "offset such as '+08:30'", file=file, key="timezone") from None
+        raise InputError(
+            f"unknown time zone {text!r}; use an IANA name such as 'Asia/Shanghai' or a UTC "
+            "offset such as '+08:30'",
+            file=file,
+            key="timezone",
+        ) from None
     return text
 
 
@@ -102,8 +107,9 @@ def numeric_columns(frame: pd.DataFrame, file: str | Path | None, first_line: in
         rows = np.flatnonzero(bad[name].to_numpy())
         if rows.size:
             value = frame[name].iloc[int(rows[0])]
-            raise InputError(f"{value!r} on line {first_line + int(rows[0])} is not a number", file=file,
-                             key=str(name))
+            raise InputError(
+                f"{value!r} on line {first_line + int(rows[0])} is not a number", file=file, key=str(name)
+            )
     return out
 
 
@@ -220,8 +226,7 @@ def weather_dataset(
             )
     if "relative_humidity" not in frame.columns and "temp_dew" not in frame.columns:
         raise InputError("need relative_humidity or temp_dew", file=file, key="relative_humidity")
-    position = check_position({"latitude": latitude, "longitude": longitude, "altitude_m": altitude_m},
-                              file)
+    position = check_position({"latitude": latitude, "longitude": longitude, "altitude_m": altitude_m}, file)
     latitude, longitude, altitude_m = position["latitude"], position["longitude"], position["altitude_m"]
     timezone = check_timezone(timezone, file)
     index = pd.DatetimeIndex(frame.index)

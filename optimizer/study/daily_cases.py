@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import xarray as xr
 from greendc.optimizer.study.cases import SiteInputs, case_dataset, wind_rated_kw, with_bau
-from greendc.optimizer.study.kpis import year_dataset
 from greendc.optimizer.study.daily_inputs import DailyCase
+from greendc.optimizer.study.kpis import year_dataset
 from greendc.optimizer.study.rolling import ChunkResult, combine, month_chunks, run_chunk
 from greendc.optimizer.study.scenarios import Scenario
 from greendc.optimizer.study.site_problem import it_scale
