@@ -83,6 +83,7 @@ SETTING_FLAGS: dict[str, str] = {
     "default_penalty_per_h_late": "default_penalty_per_h_late",
     "simultaneous_import_export": "simultaneous_import_export",
     "late_window_h": "--late-window-h",
+    "fluid_work": "fluid_work",
 }
 #: Longest planning horizon (a week). [h]
 MAX_HORIZON_H = 24.0 * 7
@@ -152,6 +153,10 @@ class PlanSettings:
     """How long after its deadline (or its earliest finish, when later) a late job may still run, so
     late work is done soon after the deadline rather than wherever energy is cheapest; None: up to the
     horizon end. Work a window leaves unplanned is re-planned with full windows (``make_plan``). [h]"""
+    fluid_work: bool = False
+    """Preemptible work as fluid shares of a step's nodes (continuous x, one-step slots, no whole-slot
+    cut): the year study's rolling days plan aggregated training energy this way
+    (``greendc.optimizer.study.rolling``); not a schedule a cluster can run, so never a ``plan``. [-]"""
 
     @field_validator("*")
     @classmethod

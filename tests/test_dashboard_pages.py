@@ -172,7 +172,7 @@ def test_corrupt_or_half_written_plan_is_an_error_card(data_dir: Path, tmp_path:
 @pytest.mark.slow
 def test_whatif_with_a_carbon_price_cuts_carbon(data_dir: Path) -> None:
     saved = data.load_plan(data_dir, SITE, DATE)
-    assert replan.controls_of(saved) == {"carbon_price": 0.0, "setpoints": [18.0, 27.0], "battery": True}
+    assert replan.controls_of(saved) == {"carbon_price": 73.0, "setpoints": [18.0, 27.0], "battery": True}
     steps: list[int] = []
     result = replan.replan(saved, replan.WhatIf(1000, 18, 27, True, 0),
                            progress=lambda stage, _text: steps.append(stage))

@@ -87,7 +87,7 @@ def test_site_file_label_is_its_site_id(tmp_path: Path) -> None:
         ('[[site]]\nid = "wuhu"\njobz = "x"\n', "site[1].jobz",
          "unknown key; allowed here: jobs, jobs_format, weather, .*, id, file$"),
         ('[fleet]\nnme = "x"\n[[site]]\nid = "wuhu"\n', "fleet.nme",
-         "allowed here: name, output_root, workers, scheduler$"),
+         "allowed here: name, output_root, workers, scheduler, keep_days$"),
         ('[defaults]\nfoo = 1\n[[site]]\nid = "wuhu"\n', "defaults.foo", "allowed here: jobs, .*, rel_gap$"),
         ('foo = 1\n[[site]]\nid = "wuhu"\n', "foo", "allowed here: fleet, defaults, site$"),
         ('[[site]]\nid = "wu"\n[[site]]\nid = "qingpu"\nfile = "a.toml"\n', "site[2]", "exactly one of 'id'"),

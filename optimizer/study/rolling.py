@@ -188,6 +188,7 @@ def run_chunk(case: DailyCase, first: int, last: int) -> ChunkResult:
             time_limit_s=case.time_limit_s,
             rel_gap=1e-4,
             simultaneous_import_export=True,
+            fluid_work=True,
         )
         plan = plan_day(profile, site_day, jobs, settings, plan_hook(peak, cap, floor))
         _record_solver(result, plan)

@@ -79,7 +79,7 @@ def whole_slot_work(m: pyo.ConcreteModel, data: ModelData) -> None:
     steps = _steps_by_job(m)
     dt = data.step_h
     rows = []
-    for j, job in enumerate(pre):
+    for j, job in enumerate(pre if not data.fluid_work else ()):  # fluid shares are not whole slots
         a = job.min_run_steps * dt
         n = _slots_needed(job.hours, a)
         r = job.hours - (n - 1) * a

@@ -172,6 +172,9 @@ class ModelData:
     storage_export: bool = True
     """Energy from the battery may be exported (the site's ``[grid] storage_export``); False: only the
     PV and wind surplus over the site's load is exported. [-]"""
+    fluid_work: bool = False
+    """Preemptible jobs run any share of a step (PlanSettings.fluid_work): x continuous, slots of one
+    step. [-]"""
     baseline_level: int = 0
     """Level of the site's baseline setpoint, where the setpoint stays when no level is better. [-]"""
 
@@ -277,6 +280,7 @@ def model_data(profile: xr.Dataset, site: Site, jobs: Sequence[Job], settings: P
         one_meter=not settings.simultaneous_import_export,
         checkpoint_h=float(settings.checkpoint_overhead_h),
         storage_export=bool(site.grid.storage_export),
+        fluid_work=bool(settings.fluid_work),
         baseline_level=baseline_level(profile["setpoint_c"].to_numpy().astype(float), site),
     )
 
@@ -375,7 +379,7 @@ def _job_groups(
         elif job.preemptible:
             need = max(1, math.ceil(job.duration_h / step_h - _EPS))
             end = window_end(rel, dl, need, late_steps, n_steps)
-            shortest = min(need, min_run_steps(site.it.min_run_h, step_h))
+            shortest = 1 if settings.fluid_work else min(need, min_run_steps(site.it.min_run_h, step_h))
             pre.append(PreemptibleJob(job.job_id, job.nodes, node_kw, job.duration_h, rel, dl, penalty, end,
                                       need, shortest))
         else:

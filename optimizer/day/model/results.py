@@ -83,8 +83,14 @@ def _clean(values: np.ndarray) -> np.ndarray:
 
 
 def preemptible_shares(m: pyo.ConcreteModel, data: ModelData) -> np.ndarray:
-    """x[j, t]: whether each preemptible job runs in each step, 0 or 1 (0 outside its window). [-]"""
+    """x[j, t]: whether each preemptible job runs in each step, 0 or 1 (0 outside its window); with fluid
+    work the share of the step it runs (solver noise below 1e-7 removed). [-]"""
     shares = np.zeros((len(data.preemptible), data.n_steps))
+    if data.fluid_work:
+        for (j, t), var in m.x.items():
+            value = float(var.value or 0.0)
+            shares[j, t] = 0.0 if value < 1e-7 else min(1.0, value)
+        return shares
     for (j, t0), var in m.x.items():
         if (var.value or 0.0) > 0.5:
             shares[j, t0:t0 + data.preemptible[j].min_run_steps] = 1.0

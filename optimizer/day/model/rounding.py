@@ -121,7 +121,8 @@ def start_hint(m: pyo.ConcreteModel, columns: Sequence[VarData]) -> StartHint | 
             levels.setdefault(t, []).append(col(var))
     battery = tuple(col(var) for var in m.bat_mode.values()) if hasattr(m, "bat_mode") else ()
     by_job: dict[int, list[tuple[int, int]]] = {}
-    for (j, t), var in m.x.items():
+    fluid = getattr(m, "fluid_work", False)  # fluid work: x is continuous, nothing to round
+    for (j, t), var in () if fluid else m.x.items():
         by_job.setdefault(j, []).append((t, col(var)))
     facts = getattr(m, "run_facts", ())
     runs = tuple(

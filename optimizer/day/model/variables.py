@@ -44,7 +44,7 @@ def add_job_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     """Run shares of preemptible jobs, start counts of block groups, and their slack for unplanned work.
 
     x[j,t] in {0,1}: preemptible job j runs in its slot starting at step t (L_j whole steps, its nodes
-    busy for all of them) [-];
+    busy for all of them) [-]; in [0,1] with fluid work (the share of step t it runs);
     u[j] in [0, H_j]: hours of job j's work not planned in the horizon [h];
     n[g,s] in {0..c_g}: jobs of group g starting at step s [-]; v[g] in {0..c_g}: jobs not run [-];
     on[g,t] in [0, c_g]: jobs of group g running at step t (integral through n) [-].
@@ -52,7 +52,8 @@ def add_job_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     ran[j] in [0,1] job j runs at all [-] (resumes = sum_t s[j,t] - ran[j]).
     """
     pre, blocks = data.preemptible, data.blocks
-    m.x = pyo.Var(m.JT, domain=pyo.Binary)
+    m.x = pyo.Var(m.JT, domain=pyo.UnitInterval if data.fluid_work else pyo.Binary)
+    m.fluid_work = data.fluid_work
     m.run_facts = tuple((job.nodes, job.run_steps, job.deadline_step, job.min_run_steps) for job in pre)
     m.u = pyo.Var(m.J, bounds=lambda _m, j: (0.0, pre[j].hours))
     m.n = pyo.Var(m.GS, domain=pyo.NonNegativeIntegers, bounds=lambda _m, g, s: (0, blocks[g].count))
