@@ -81,8 +81,9 @@ def test_installed_beside_a_weather_module_and_planned_from_a_folder_of_lookalik
     env_dir = tmp_path / "env"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
-    purelib = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                                  check=True, capture_output=True, text=True).stdout.strip())
+    ask = "import sysconfig; print(sysconfig.get_path('purelib'))"
+    purelib = Path(subprocess.run([str(python), "-c", ask], check=True, capture_output=True,
+                                  text=True).stdout.strip())
     # greendc's dependencies come from the test environment's site-packages (a path, not a site dir: its
     # .pth files, among them the editable install's finder, are not run)
     (purelib / "deps.pth").write_text(sysconfig.get_path("purelib") + "\n")

@@ -1,0 +1,68 @@
+"""Issue 14 validation: every real typical year offline, the limits each meets; a wrong year fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+from greendc.weather.readers import read_weather
+from greendc.weather.validation import REFERENCE_YEARS, compare_years, main, markdown, synthetic_twin
+from locations import ROOT
+
+#: Limits a file's seed-0 twin misses, as docs/weather.md reports them (the generator is tuned on Greensboro).
+KNOWN_MISSES = {
+    "723170TYA.CSV": {"monthly GHI"},
+    "703165TY.csv": {"monthly GHI"},
+    "12839.tm2": {"cold wet-bulb hours"},
+}
+
+
+@pytest.fixture(scope="module", params=REFERENCE_YEARS, ids=lambda p: p.name)
+def real(request: pytest.FixtureRequest) -> xr.Dataset:
+    return read_weather(request.param)[0]
+
+
+def test_each_real_year_meets_every_limit_but_its_documented_misses(real: xr.Dataset) -> None:
+    name = Path(str(real.attrs["file"])).name
+    comparison = compare_years(real, synthetic_twin(real, seed=0))
+    assert set(comparison.failures) <= KNOWN_MISSES[name]
+    # what every file meets: means, annual GHI and PV within 5 %, persistence within 0.15
+    assert comparison.monthly_mean_error_c < 0.5 and abs(comparison.lag1_error) < 0.15
+    assert abs(comparison.ghi_error) < 0.05 and abs(comparison.pv_error) < 0.05
+
+
+def test_the_real_year_against_itself_passes(real: xr.Dataset) -> None:
+    assert compare_years(real, real).accepted
+
+
+def test_comparison_fails_deliberately_wrong_years(real: xr.Dataset) -> None:
+    # warmer and brighter: means, tails, GHI, PV
+    wrong = real.assign(temp_air=real["temp_air"] + 2.0, ghi=real["ghi"] * 1.2, dni=real["dni"] * 1.2)
+    failures = compare_years(real, wrong).failures
+    assert {"monthly mean", "percentiles", "annual GHI", "monthly GHI", "PV"} <= set(failures)
+    # days in random order: each month's mean is kept, the persistence is lost
+    days = real["temp_air"].to_numpy().reshape(-1, 24)
+    order = np.random.default_rng(0).permutation(len(days))
+    shuffled = real.assign(temp_air=(("time",), days[order].ravel()))
+    assert "lag-1" in compare_years(real, shuffled).failures
+    # day-to-day swings doubled around each day's level (the old generator's December)
+    daily = days.mean(axis=1, keepdims=True)
+    swung = real.assign(temp_air=(("time",), (days + (daily - daily.mean())).ravel()))
+    assert "daily sd" in compare_years(real, swung).failures
+
+
+@pytest.mark.slow
+def test_docs_weather_md_shows_the_current_validation_tables() -> None:
+    # docs/weather.md, "Validation": the tables exactly as `python -m greendc.weather.validation` prints them
+    docs = (ROOT / "docs" / "weather.md").read_text()
+    reals = {path.name: read_weather(path)[0] for path in REFERENCE_YEARS}
+    twins = {name: {seed: synthetic_twin(real, seed) for seed in range(5)} for name, real in reals.items()}
+    tables = [block for block in markdown(reals, twins).split("\n\n") if block.startswith("|")]
+    assert len(tables) == 4 and all(table in docs for table in tables)
+
+
+def test_command_exits_one_when_a_limit_is_missed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(REFERENCE_YEARS[0]), "--seeds", "0"]) == 1  # Greensboro's worst month GHI, 11 %
+    assert "monthly GHI" in capsys.readouterr().out
