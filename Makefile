@@ -19,7 +19,7 @@ run: setup
 	$(VENV)/bin/greendc plan --site zhongwei
 
 ## the whole test suite, slow tests included (what CI runs); the browser tests run after the rest,
-## alone, because one of them times a page load against a wall-clock target
+## alone, so a headless Chromium does not share two cores with the solver tests
 test: setup browser
 	$(PY) -m pytest -q -n 2 -m "not browser"
 	$(PY) -m pytest -q -m browser
