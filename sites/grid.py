@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from greendc.sites.model import Grid, parse_window
+from greendc.sites.tariffs import Grid, parse_window
 from greendc.weather.errors import InputError
 
 FloatArray = npt.NDArray[np.float64]

@@ -5,57 +5,29 @@ its unit in square brackets, as pvlib does. Types are strict (no ``true`` for a 
 for a number) and every number is finite and bounded by what is physically plausible, so a typo
 such as ``nodes = 9223372036854775807`` is refused here rather than sized into an array later.
 Validation that spans fields (tariff coverage, setpoint levels inside the ASHRAE allowable range)
-lives here too, so a site that loads is a site that works.
+lives here too, so a site that loads is a site that works. The cooling plant (``sites/plant.py``),
+the grid and its tariff (``sites/tariffs.py``) and the shared base with the plausibility caps
+(``sites/schema.py``) are sections of their own.
 """
 
 from __future__ import annotations
 
-import itertools
 import zoneinfo
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
-
-#: ASHRAE TC9.9 (2021) allowable server inlet ranges by equipment class [deg C].
-ASHRAE_ALLOWABLE_C: dict[str, tuple[float, float]] = {
-    "A1": (15.0, 32.0),
-    "A2": (10.0, 35.0),
-    "A3": (5.0, 40.0),
-    "A4": (5.0, 45.0),
-}
-#: ASHRAE TC9.9 (2021) recommended inlet range for classes A1-A4 [deg C].
-ASHRAE_RECOMMENDED_C = (18.0, 27.0)
-
-Status = Literal["measured", "published", "estimate", "stand-in", "illustrative", "default"]
+from greendc.sites.plant import CoolingPlant
+from greendc.sites.schema import (
+    AIR_TEMP_RANGE_C,
+    MAX_BATTERY_KWH,
+    MAX_NODE_KW,
+    MAX_SITE_KW,
+    Provenance,
+    StrictModel,
+)
+from greendc.sites.tariffs import Grid
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 
-#: Plausibility caps shared by several fields (a whole campus, not a single machine).
-MAX_SITE_KW = 5_000_000.0  # 5 GW: above the largest announced AI campuses' grid connections
-MAX_NODE_KW = 200.0  # a GB200 NVL72 rack, the densest 'node', draws about 132 kW
-MAX_BATTERY_KWH = 20_000_000.0  # 20 GWh: above the largest battery plants built
-#: Plausible outdoor air temperatures (world records about -89 and +57 deg C) [deg C].
-AIR_TEMP_RANGE_C = (-90.0, 65.0)
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True, strict=True,
-                              allow_inf_nan=False)
-
-
-class Provenance(_Model):
-    """Where one fact in the site file comes from, and how much to trust it."""
-
-    fact: str
-    """Dotted path of the fact in the site file, e.g. ``climate.temp_mean_c``. [-]"""
-    source: str
-    """Citation: publisher, table or page, year. [-]"""
-    status: Status = "published"
-    """measured / published figure, or an estimate, a stand-in from another place, illustrative. [-]"""
-    note: str = ""
-    """Anything a user should know, e.g. how a stand-in differs from the site. [-]"""
-
-
-class Location(_Model):
+class Location(StrictModel):
     """Identity and position of the site."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
@@ -91,7 +63,7 @@ class Location(_Model):
         return value
 
 
-class ITFleet(_Model):
+class ITFleet(StrictModel):
     """The IT load: GPU nodes for training and a firm inference / storage load."""
 
     nodes: int = Field(gt=0, le=100_000)
@@ -139,156 +111,7 @@ class ITFleet(_Model):
         return self.nodes * self.node_busy_kw + self.firm_load_kw * max(self.firm_load_profile)
 
 
-#: Cooling plant types a site file may name (docs/sites.md, "Cooling model").
-PlantType = Literal["water_cooled_chiller", "air_cooled_chiller", "dx_crac", "direct_liquid"]
-#: Chiller plants, which can also carry the air share of a direct-liquid-cooled hall.
-ChillerType = Literal["water_cooled_chiller", "air_cooled_chiller"]
-#: Each compressor type's usual free-cooling path, used when the site file names none.
-DEFAULT_ECONOMISER: dict[str, str] = {
-    "water_cooled_chiller": "water_side", "air_cooled_chiller": "dry_cooler", "dx_crac": "none"}
-#: Rated compressor COP used when the site file gives none (docs/sources.md, "Cooling"): ASHRAE
-#: 90.1-2010 Path A minima at AHRI 550/590 conditions for water-cooled centrifugal chillers of
-#: 600 tons and more (0.570 kW/ton) and air-cooled chillers (9.562 EER); for DX computer-room units
-#: the COP that, with 0.1 kW/kW of unit fans, meets 90.1-2010's sensible COP of about 2.1. [-]
-DEFAULT_COP: dict[str, float] = {"water_cooled_chiller": 6.17, "air_cooled_chiller": 2.80, "dx_crac": 2.7}
-#: Keys that describe one plant type only, and that type.
-DX_KEYS = ("room_dew_point_c", "return_air_rise_c")
-LIQUID_KEYS = ("air_plant", "liquid_fraction", "liquid_supply_c", "liquid_range_c", "liquid_approach_c",
-               "liquid_pump_kw_per_kw", "liquid_fan_kw_per_kw")
-
-
-class CoolingPlant(_Model):
-    """The cooling plant: compressors, economiser, fans and pumps, and the supply-air setpoints it may use.
-
-    ``plant`` names the type: a water-cooled chiller plant (the default), an air-cooled chiller plant,
-    DX computer-room air conditioners (legacy halls) or warm-water direct liquid cooling whose air
-    share goes through ``air_plant``. ``economiser`` and ``chiller_cop_ref`` default by type.
-    """
-
-    plant: PlantType = "water_cooled_chiller"
-    """Plant type: 'water_cooled_chiller', 'air_cooled_chiller', 'dx_crac' or 'direct_liquid'. [-]"""
-    air_plant: ChillerType = "water_cooled_chiller"
-    """direct_liquid only: the chiller plant that removes the heat the liquid loop does not. [-]"""
-    economiser: Literal["water_side", "dry_cooler", "none"] = "water_side"
-    """Free-cooling path: 'water_side' (cooling tower + plate heat exchanger, limited by wet-bulb),
-    'dry_cooler' (closed air-cooled coil, limited by dry-bulb) or 'none'; default by plant: water_side
-    for water-cooled chillers, dry_cooler for air-cooled ones, none for DX units. [-]"""
-    ashrae_class: Literal["A1", "A2", "A3", "A4"] = "A1"
-    """ASHRAE TC9.9 equipment class that bounds the allowable inlet range. [-]"""
-    setpoint_levels_c: list[float] = Field(default_factory=lambda: [18.0, 21.0, 24.0, 27.0], min_length=1,
-                                           max_length=16)
-    """Allowed supply-air (server inlet) setpoints, ascending, inside the class's allowable range. [deg C]"""
-    baseline_setpoint_c: float | None = None
-    """Today's fixed setpoint, used by the baseline; one of the levels; default the lowest level. [deg C]"""
-
-    max_setpoint_change_c_per_h: float = Field(default=5.0, gt=0, le=20)
-    """Largest setpoint change per hour (ASHRAE thermal guideline: 5 deg C/h). [deg C/h]"""
-    chw_supply_offset_c: float = Field(default=8.0, ge=2, le=20)
-    """Supply-air setpoint minus chilled-water (or economiser-coil fluid) supply temperature. [K]"""
-    chw_range_c: float = Field(default=6.0, ge=1, le=20)
-    """Chilled-water range: return minus supply temperature at design load. [K]"""
-    tower_approach_c: float = Field(default=3.5, ge=0.5, le=10)
-    """Cooling-tower approach: leaving water minus outdoor wet-bulb. [K]"""
-    hx_approach_c: float = Field(default=1.5, ge=0.2, le=10)
-    """Plate heat-exchanger approach of the economiser (water-side or dry-cooler loop). [K]"""
-    dry_cooler_approach_c: float = Field(default=6.0, ge=1, le=20)
-    """Dry-cooler approach: leaving fluid minus outdoor dry-bulb (economiser 'dry_cooler'). [K]"""
-    condenser_approach_c: float = Field(default=5.0, ge=0.5, le=20)
-    """Entering condenser water minus outdoor wet-bulb (water-cooled) for the chiller curve. [K]"""
-    chiller_cop_ref: float = Field(default=6.17, gt=1, le=12)
-    """Compressor COP at the curve's rating point: AHRI 550/590 for chillers (6.67 deg C leaving
-    chilled water; 29.44 deg C entering condenser water or 35 deg C outdoor air), 26.7/19.4 deg C
-    entering air and 35 deg C outdoor for DX units; default by plant (ASHRAE 90.1-2010 minima). [-]"""
-    chiller_plr: float = Field(default=0.8, gt=0.1, le=1.0)
-    """Typical chiller part-load ratio used with the EIR(PLR) curve. [-]"""
-    pump_kw_per_kw: float = Field(default=0.03, ge=0, le=0.3)
-    """Chilled- and condenser-water pump power per kW of heat removed. [kW/kW]"""
-    tower_fan_kw_per_kw: float = Field(default=0.057, ge=0, le=0.3)
-    """Cooling-tower (or dry-cooler) fan power per kW of heat rejected (about 0.2 kW/ton). [kW/kW]"""
-    air_fan_kw_per_kw: float = Field(default=0.04, ge=0, le=0.3)
-    """Computer-room air handler (or CRAC unit) fan power per kW of heat removed. [kW/kW]"""
-    it_fan_uplift_per_c: float = Field(default=0.004, ge=0, le=0.05)
-    """Server fan power rise per deg C of inlet above the knee (about 0.35-0.5 %/deg C). [1/K]"""
-    it_fan_knee_c: float = Field(default=23.0, ge=10, le=35)
-    """Inlet temperature above which server fans speed up. [deg C]"""
-    water_l_per_kwh_rejected: float = Field(default=1.6, ge=0, le=5)
-    """Tower evaporation and blow-down per kWh of heat rejected through the tower. [L/kWh]"""
-    room_dew_point_c: float = Field(default=10.0, ge=-9, le=15)
-    """dx_crac only: the hall's dew point, which sets the coil's entering wet-bulb. [deg C]"""
-    return_air_rise_c: float = Field(default=10.0, ge=3, le=25)
-    """dx_crac only: air returning to the unit minus the supply-air setpoint. [K]"""
-    liquid_fraction: float = Field(default=0.75, ge=0, le=0.98)
-    """direct_liquid only: share of the IT heat the cold plates take to the liquid loop. [-]"""
-    liquid_supply_c: float = Field(default=35.0, ge=15, le=50)
-    """direct_liquid only: facility-water supply temperature to the racks' CDUs (ASHRAE W32-W45). [deg C]"""
-    liquid_range_c: float = Field(default=10.0, ge=2, le=20)
-    """direct_liquid only: facility-water return minus supply temperature. [K]"""
-    liquid_approach_c: float = Field(default=8.0, ge=1, le=25)
-    """direct_liquid only: dry-cooler plus CDU approach, supply water minus outdoor dry-bulb. [K]"""
-    liquid_pump_kw_per_kw: float = Field(default=0.015, ge=0, le=0.2)
-    """direct_liquid only: facility-water and CDU pump power per kW of liquid heat. [kW/kW]"""
-    liquid_fan_kw_per_kw: float = Field(default=0.02, ge=0, le=0.2)
-    """direct_liquid only: dry-cooler fan power per kW of liquid heat rejected. [kW/kW]"""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _defaults_by_plant(cls, data: object) -> object:
-        """Fill economiser and rated COP from the plant type when the file names none."""
-        if not isinstance(data, dict):
-            return data
-        plant = data.get("plant", "water_cooled_chiller")
-        compressor = data.get("air_plant", "water_cooled_chiller") if plant == "direct_liquid" else plant
-        if compressor not in DEFAULT_COP:
-            return data  # the Literal check reports the bad plant name
-        filled = dict(data)
-        filled.setdefault("economiser", DEFAULT_ECONOMISER[compressor])
-        filled.setdefault("chiller_cop_ref", DEFAULT_COP[compressor])
-        return filled
-
-    @model_validator(mode="after")
-    def _keys_fit_the_plant(self) -> CoolingPlant:
-        """Refuse keys of another plant type set away from their defaults (a full dump stays valid),
-        and a tower economiser on DX units (no water loop)."""
-        foreign = [k for k in self.model_fields_set
-                   if ((k in DX_KEYS and self.plant != "dx_crac")
-                       or (k in LIQUID_KEYS and self.plant != "direct_liquid"))
-                   and getattr(self, k) != CoolingPlant.model_fields[k].default]
-        if foreign:
-            owner = "dx_crac" if foreign[0] in DX_KEYS else "direct_liquid"
-            raise ValueError(f"{foreign[0]} applies only to plant = '{owner}', not '{self.plant}'")
-        if self.plant == "dx_crac" and self.economiser == "water_side":
-            raise ValueError("a dx_crac plant has no chilled-water loop: economiser must be 'dry_cooler' "
-                             "or 'none'")
-        return self
-
-    @field_validator("setpoint_levels_c")
-    @classmethod
-    def _levels_ascending_within_ashrae(cls, levels: list[float], info: ValidationInfo) -> list[float]:
-        if any(b <= a for a, b in itertools.pairwise(levels)):
-            raise ValueError("setpoint levels must be strictly ascending")
-        ashrae_class = info.data.get("ashrae_class", "A1")
-        low, high = ASHRAE_ALLOWABLE_C[ashrae_class]
-        for level in levels:
-            if not low <= level <= high:
-                raise ValueError(f"{level:g} deg C is outside the ASHRAE {ashrae_class} "
-                                 f"allowable range {low:g}-{high:g} deg C")
-        return levels
-
-    @field_validator("baseline_setpoint_c")
-    @classmethod
-    def _baseline_is_a_level(cls, value: float | None, info: ValidationInfo) -> float | None:
-        levels = info.data.get("setpoint_levels_c")
-        if value is not None and levels is not None and value not in levels:
-            raise ValueError(f"must be one of setpoint_levels_c {levels}")
-        return value
-
-    @property
-    def baseline_c(self) -> float:
-        """The baseline's fixed setpoint. [deg C]"""
-        return self.baseline_setpoint_c if self.baseline_setpoint_c is not None else self.setpoint_levels_c[0]
-
-
-class SizingLimits(_Model):
+class SizingLimits(StrictModel):
     """The largest PV, wind and battery the site can take (land, roof, permits, grid), for sizing.
 
     ``greendc compare`` sizes within the tighter of these and the scenario's limits; absent means
@@ -305,7 +128,7 @@ class SizingLimits(_Model):
     """Largest battery power the site's connection takes. [kW]"""
 
 
-class PV(_Model):
+class PV(StrictModel):
     """An optional photovoltaic array."""
 
     kwp: float = Field(ge=0, le=MAX_SITE_KW)
@@ -324,7 +147,7 @@ class PV(_Model):
     """DC nameplate over inverter AC rating. [-]"""
 
 
-class Wind(_Model):
+class Wind(StrictModel):
     """An optional wind farm."""
 
     turbine_type: str = "E-82/2350"
@@ -344,7 +167,7 @@ class Wind(_Model):
     """Height of resource_mean_speed_ms above ground. [m]"""
 
 
-class Battery(_Model):
+class Battery(StrictModel):
     """An optional battery."""
 
     energy_kwh: float = Field(ge=0, le=MAX_BATTERY_KWH)
@@ -369,108 +192,7 @@ class Battery(_Model):
         return min_frac
 
 
-class TariffPeriod(_Model):
-    """One time-of-use period: a price and the local clock-time windows it applies to."""
-
-    name: str
-    """Period name, e.g. peak, flat, valley, critical. [-]"""
-    price_per_kwh: float = Field(ge=-5, le=20)
-    """Energy price in this period. [currency/kWh]"""
-    windows: list[str] = Field(min_length=1, max_length=96)
-    """Local clock-time windows 'HH:MM-HH:MM' (end exclusive, 24:00 allowed), 15-minute aligned. [-]"""
-    months: list[int] = Field(default_factory=lambda: list(range(1, 13)), max_length=12)
-    """Months (1-12) in which the period applies. [-]"""
-
-    @field_validator("windows")
-    @classmethod
-    def _parse_windows(cls, windows: list[str]) -> list[str]:
-        for window in windows:
-            parse_window(window)
-        return windows
-
-    @field_validator("months")
-    @classmethod
-    def _valid_months(cls, months: list[int]) -> list[int]:
-        if not months or any(m < 1 or m > 12 for m in months):
-            raise ValueError("months must be integers 1-12")
-        return months
-
-
-def parse_window(window: str) -> tuple[int, int]:
-    """Minutes of day [start, end) of a 'HH:MM-HH:MM' window; raises ValueError otherwise."""
-    try:
-        start_s, end_s = window.split("-")
-        start = _minutes(start_s)
-        end = _minutes(end_s)
-    except ValueError:
-        raise ValueError(f"window {window!r} is not 'HH:MM-HH:MM' with 15-minute steps up to 24:00") from None
-    if not 0 <= start < end <= 1440:
-        raise ValueError(f"window {window!r} must start before it ends, within 00:00-24:00")
-    return start, end
-
-
-def _minutes(text: str) -> int:
-    hours, minutes = text.strip().split(":")
-    value = int(hours) * 60 + int(minutes)
-    if int(minutes) % 15 or not 0 <= int(minutes) < 60:
-        raise ValueError(text)
-    return value
-
-
-class Grid(_Model):
-    """The grid connection: limits, tariff, demand charge, export and carbon."""
-
-    import_limit_kw: float = Field(gt=0, le=MAX_SITE_KW)
-    """Largest import from the grid. [kW]"""
-    export_limit_kw: float = Field(default=0.0, ge=0, le=MAX_SITE_KW)
-    """Largest export to the grid; 0 forbids export. [kW]"""
-    export_price_per_kwh: float = Field(default=0.0, ge=-5, le=20)
-    """Price paid for exported energy. [currency/kWh]"""
-    demand_charge_per_kw_month: float = Field(default=0.0, ge=0, le=1000)
-    """Capacity (demand) charge on the month's peak import. [currency/kW-month]"""
-    storage_export: bool = False
-    """Whether energy from the battery may be exported; False (the default): only the PV and wind
-    surplus over the site's own load is exported, in the day plan and the year study alike. [-]"""
-    carbon_price_per_t: float = Field(default=0.0, ge=0, le=10_000)
-    """Default price on grid emissions in the plan's objective (``--carbon-price`` overrides it); the
-    built-in Chinese sites use the national ETS price (docs/sources.md). [currency/tCO2]"""
-    tariff_label: str = "illustrative"
-    """What the tariff is: 'illustrative' for a built-in default, or the tariff's official name. [-]"""
-    tariff: list[TariffPeriod] = Field(min_length=1, max_length=96)
-    """Time-of-use periods; together they price every minute of every day exactly once. [-]"""
-    emission_factor_kg_per_kwh: float = Field(ge=0, le=2)
-    """Annual average grid emission factor. [kgCO2/kWh]"""
-    emission_series_file: str | None = None
-    """Optional CSV of hourly intensity (columns time, carbon_kg_per_kwh), relative to the site file. [-]"""
-    emission_shape: Literal["flat", "solar_dip"] = "solar_dip"
-    """Hourly shape applied to the annual factor when no series file is given (see docs/sites.md). [-]"""
-    emission_dip_frac: float = Field(default=0.15, ge=0, lt=1)
-    """Depth of the 'solar_dip' shape: intensity at solar noon is about this much below the
-    night-time level before the daily mean is rescaled to the annual factor. [-]"""
-
-    @field_validator("tariff")
-    @classmethod
-    def _tariff_covers_every_minute(cls, tariff: list[TariffPeriod]) -> list[TariffPeriod]:
-        for month in range(1, 13):
-            covered = [0] * (24 * 4)
-            for period in tariff:
-                if month not in period.months:
-                    continue
-                for window in period.windows:
-                    start, end = parse_window(window)
-                    for q in range(start // 15, end // 15):
-                        covered[q] += 1
-            for q, count in enumerate(covered):
-                if count != 1:
-                    when = f"{q // 4:02d}:{q % 4 * 15:02d}"
-                    problem = "is not priced" if count == 0 else "is priced by more than one period"
-                    raise ValueError(
-                        f"{when} in month {month} {problem}; periods must cover 00:00-24:00 exactly once"
-                    )
-        return tariff
-
-
-class Climate(_Model):
+class Climate(StrictModel):
     """Monthly climate normals (January..December) for the synthetic typical year."""
 
     temp_mean_c: list[float] = Field(min_length=12, max_length=12)
@@ -548,7 +270,7 @@ def _check_items(values: list[float], low: float, high: float, unit: str, *, lab
     return values
 
 
-class Site(_Model):
+class Site(StrictModel):
     """A data-centre site: everything greendc needs to plan it or simulate a year of it."""
 
     site: Location

@@ -7,7 +7,10 @@ import itertools
 import pytest
 from greendc.sites import load_site, parse_site
 from greendc.sites.loader import resolve_site_path
-from greendc.sites.model import ASHRAE_ALLOWABLE_C, CoolingPlant, Grid, ITFleet, parse_window
+from greendc.sites.model import ITFleet
+from greendc.sites.plant import CoolingPlant
+from greendc.sites.schema import ASHRAE_ALLOWABLE_C
+from greendc.sites.tariffs import Grid, parse_window
 from greendc.weather.errors import InputError
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -6,7 +6,9 @@ import re
 import tomllib
 
 import pytest
-from greendc.sites.model import SECTIONS, Provenance, Site, SizingLimits, TariffPeriod
+from greendc.sites.model import SECTIONS, Site, SizingLimits
+from greendc.sites.schema import Provenance
+from greendc.sites.tariffs import TariffPeriod
 from locations import ROOT
 from pydantic import BaseModel, ValidationError
 
