@@ -38,6 +38,8 @@ from greendc.weather.errors import InputError
 
 JobsFormat = Literal["auto", "squeue"]
 WeatherFallback = Literal["synthetic", "keep_previous"]
+#: How the nightly plans the fleet: each site alone, or one joint plan across hubs (docs/fleet.md).
+FleetMode = Literal["independent", "joint"]
 PLACEHOLDERS = frozenset({"site", "date"})
 _T = TypeVar("_T")
 
@@ -121,6 +123,57 @@ class FleetSection(_Model):
     """Address of an existing Dask scheduler; unset starts a local cluster of processes. [-]"""
     keep_days: int = Field(default=14, ge=1, le=3650)
     """Plans of dates more than this many days before the night's date are pruned. [d]"""
+    mode: FleetMode = "independent"
+    """The nightly: each site planned alone, or one joint plan moving work between hubs ([joint]). [-]"""
+
+
+class JointSection(_Model):
+    """The [joint] table: the fleet queue, the network and the inference demand (docs/fleet.md)."""
+
+    jobs: str = "builtin"
+    """'builtin' (the built-in fleet queue) or a CSV/JSON queue with the fleet columns. [-]"""
+    n_jobs: int = Field(default=2000, ge=1, le=100_000)
+    """Jobs in the built-in fleet queue. [-]"""
+    seed: int = 0
+    """Seed of the built-in fleet queue. [-]"""
+    price_per_gb: float = Field(default=0.05, ge=0, le=100)
+    """Transfer price on the built-in links (an estimate). [currency/GB]"""
+    bandwidth_gbps: float = Field(default=100.0, gt=0, le=100_000)
+    """Bandwidth of the built-in links, each direction. [Gbit/s]"""
+    inference_peak_kw: float = Field(default=1500.0, ge=0, le=1_000_000)
+    """Peak inference load of each built-in demand region. [kW]"""
+    inference_latency_ms: float = Field(default=10.0, gt=0, le=1000)
+    """Latency limit of the built-in regions' inference. [ms]"""
+    lp_time_limit_s: float = Field(default=300.0, gt=0, le=7200)
+    """Time limit of the joint LP (the bound). [s]"""
+    wall_limit_s: float = Field(default=3600.0, gt=0, le=86_400)
+    """The nightly's hard limit on the whole joint plan; killed after it, each hub then planned alone. [s]"""
+    candidates: list[Literal["independent", "greedy", "joint"]] = Field(
+        default_factory=lambda: ["independent", "greedy", "joint"], min_length=1)
+    """Plans compared; the fleet plan is the cheapest. [-]"""
+    hub_reports: bool = False
+    """Write each hub folder's report.html (plotly inlined in each: about 4 MB a hub). [-]"""
+
+
+class LinkEntry(_Model):
+    """A [[link]]: replaces (or adds) the link between hubs a and b."""
+
+    a: str
+    b: str
+    bandwidth_gbps: float = Field(gt=0, le=100_000)
+    latency_ms: float = Field(ge=0, le=1000)
+    price_per_gb: float = Field(ge=0, le=100)
+    source: str = ""
+    estimate: bool = True
+
+
+class RegionEntry(_Model):
+    """A [[region]]: inference demand of a region (one of the built-in regions' ids)."""
+
+    id: str
+    kw: list[float] = Field(min_length=24, max_length=24)
+    """24 hourly values from local midnight. [kW]"""
+    latency_ms: float = Field(gt=0, le=1000)
 
 
 class Fleet(_Model):
@@ -130,6 +183,10 @@ class Fleet(_Model):
     defaults: SiteInputs = SiteInputs()
     site: list[SiteEntry] = Field(min_length=1)
     """The sites, in order. [-]"""
+    joint: JointSection = JointSection()
+    """The joint plan's queue, network and demand (`greendc fleet plan`, the nightly's joint mode). [-]"""
+    link: list[LinkEntry] = Field(default_factory=list)
+    region: list[RegionEntry] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique_sites(self) -> Fleet:
@@ -198,12 +255,12 @@ def load_fleet(path: str | Path) -> Fleet:
 
 
 def _one_based(key: str | None) -> str | None:
-    """'site.2.jobs' -> 'site[3].jobs': counted from 1, as a person reads the file."""
+    """'site.2.jobs' -> 'site[3].jobs' (also link, region): counted from 1, as a person reads the file."""
     if key is None:
         return None
     parts = key.split(".")
-    if len(parts) >= 2 and parts[0] == "site" and parts[1].isdigit():
-        return ".".join([f"site[{int(parts[1]) + 1}]", *parts[2:]])
+    if len(parts) >= 2 and parts[0] in ("site", "link", "region") and parts[1].isdigit():
+        return ".".join([f"{parts[0]}[{int(parts[1]) + 1}]", *parts[2:]])
     return key
 
 

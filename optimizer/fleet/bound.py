@@ -64,7 +64,8 @@ def job_steps(problem: FleetProblem) -> tuple[np.ndarray, np.ndarray]:
     """Release step (first step starting at or after the release) and deadline step (steps ending by
     the deadline, capped at T) of every job, as the day model counts them. [-]"""
     times = problem.times
-    ends = times + (times[1] - times[0] if len(times) > 1 else np.timedelta64(int(problem.step_h * 3600), "s"))
+    step = times[1] - times[0] if len(times) > 1 else np.timedelta64(int(problem.step_h * 3600), "s")
+    ends = times + step
     rel = np.searchsorted(times.asi8, np.array([fj.job.release.value for fj in problem.jobs], dtype=np.int64))
     dl = np.searchsorted(ends.asi8, np.array([fj.job.deadline.value for fj in problem.jobs], dtype=np.int64),
                          side="right")
@@ -268,7 +269,8 @@ def solve_bound(problem: FleetProblem, arrays: list[HubArrays] | None = None, *,
             if j in hrow:
                 entries(np.full(n, hrow[j]), w + np.arange(n), r_last[j])
             entries(cap0 + i * T + ts, w + np.arange(n), float(job.nodes))
-            entries(bal0 + i * T + ts, w + np.arange(n), -arrays[i].coef[ts] * job.nodes * (p - a.node_idle_kw))
+            kw = -arrays[i].coef[ts] * job.nodes * (p - a.node_idle_kw)
+            entries(bal0 + i * T + ts, w + np.arange(n), kw)
             if move > 0:
                 entries(np.full(n, link_rows[(fj.home, hub)]), w + np.arange(n), move)
             job_cols.append((j, i, w, first))
@@ -278,7 +280,8 @@ def solve_bound(problem: FleetProblem, arrays: list[HubArrays] | None = None, *,
     col_lower = np.zeros(n_col)
     for soc, lower in soc_lower:
         col_lower[soc:soc + T] = lower
-    A = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n_row, n_col))
+    A = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                      shape=(n_row, n_col))
     A.sum_duplicates()
     # Column generation: start from every column but the jobs' away-from-home ones, price the rest.
     optional = np.zeros(n_col, dtype=bool)

@@ -22,6 +22,7 @@ import pandas as pd
 from greendc.optimizer.day.service import DayPlans, savings_meta
 from greendc.optimizer.fleet.solve import Candidate, FleetResult
 from greendc.optimizer.fleet.transfers import ASSIGNMENT_COLUMNS, transfer_table
+from greendc.optimizer.io.exports import plan_files
 from greendc.optimizer.io.planfolder import (
     ReportRenderer,
     input_digests,
@@ -83,8 +84,12 @@ def fleet_summary(result: FleetResult, facts: list[str]) -> dict[str, Any]:
 
 def write_fleet_folder(out: Path, result: FleetResult, facts: list[str], *,
                        render_report: ReportRenderer | None = None,
-                       fleet_report: Callable[[dict[str, Any], Path], str] | None = None) -> Path:
-    """Write the fleet plan folder (module docstring); hub folders through the day contract's writer."""
+                       fleet_report: Callable[[dict[str, Any], Path], str] | None = None,
+                       exports: bool = False) -> Path:
+    """Write the fleet plan folder (module docstring); hub folders through the day contract's writer.
+
+    ``exports``: each hub folder also gets the BMS setpoints (setpoints.csv), as a nightly plan does.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     p, cand = result.problem, result.best
@@ -96,8 +101,12 @@ def write_fleet_folder(out: Path, result: FleetResult, facts: list[str], *,
                              plan_date=p.plan_date.isoformat())
         meta = savings_meta(meta, DayPlans(o.plan, o.baseline), list(o.jobs))
         meta = meta.model_copy(update={"input_files": input_digests(files)}).without_run_times()
-        write_folder(out / "hubs" / hub.id, meta.to_json(), o.plan.steps, o.plan.runs, render_report, inputs=files)
-    assignments_table(result, cand).to_csv(out / "assignments.csv", index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ")
+        extra = plan_files(o.plan, timezone=hub.site.site.timezone,
+                           step_minutes=p.settings.step_minutes) if exports else None
+        write_folder(out / "hubs" / hub.id, meta.to_json(), o.plan.steps, o.plan.runs, render_report,
+                     inputs=files, exports=extra)
+    assignments_table(result, cand).to_csv(out / "assignments.csv", index=False,
+                                           date_format="%Y-%m-%dT%H:%M:%S.%fZ")
     transfer_table(p, cand.transfers).to_csv(out / "transfers.csv", index=False)
     inference_table(result, cand).to_csv(out / "inference.csv", index=False)
     summary = fleet_summary(result, facts)

@@ -87,9 +87,16 @@ def test_site_file_label_is_its_site_id(tmp_path: Path) -> None:
         ('[[site]]\nid = "wuhu"\njobz = "x"\n', "site[1].jobz",
          "unknown key; allowed here: jobs, jobs_format, weather, .*, id, file$"),
         ('[fleet]\nnme = "x"\n[[site]]\nid = "wuhu"\n', "fleet.nme",
-         "allowed here: name, output_root, workers, scheduler, keep_days$"),
+         "allowed here: name, output_root, workers, scheduler, keep_days, mode$"),
+        ('[fleet]\nmode = "together"\n[[site]]\nid = "wuhu"\n', "fleet.mode",
+         "should be 'independent' or 'joint'"),
+        ('[joint]\nwall_limit_s = 0\n[[site]]\nid = "wuhu"\n', "joint.wall_limit_s", "greater than 0"),
+        ('[joint]\ncandidates = ["best"]\n[[site]]\nid = "wuhu"\n', "joint.candidates.0",
+         "'independent', 'greedy' or 'joint'"),
+        ('[[site]]\nid = "wuhu"\n[[link]]\na = "wuhu"\nb = "qingpu"\n', "link[1].bandwidth_gbps",
+         "required key is missing"),
         ('[defaults]\nfoo = 1\n[[site]]\nid = "wuhu"\n', "defaults.foo", "allowed here: jobs, .*, rel_gap$"),
-        ('foo = 1\n[[site]]\nid = "wuhu"\n', "foo", "allowed here: fleet, defaults, site$"),
+        ('foo = 1\n[[site]]\nid = "wuhu"\n', "foo", "allowed here: fleet, defaults, site, joint, link, region$"),
         ('[[site]]\nid = "wu"\n[[site]]\nid = "qingpu"\nfile = "a.toml"\n', "site[2]", "exactly one of 'id'"),
         ('[[site]]\nid = "wuhu"\ntime_limit_s = -1\n', "site[1].time_limit_s",
          r"greater than 0 \(got -1\); allowed: 0 < time_limit_s <= 3,600 \[s\]"),
@@ -141,3 +148,13 @@ def test_example_fleet_passes_the_dry_run(capsys: pytest.CaptureFixture[str]) ->
     assert main(["nightly", "--fleet", str(EXAMPLE), "--date", "2026-12-01", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "13 of 13 sites would be planned" in out
+
+
+def test_mode_is_independent_unless_the_fleet_file_says_joint(tmp_path: Path) -> None:
+    """The nightly plans each site alone by default; `mode = "joint"` asks for one plan across hubs."""
+    assert load_fleet(EXAMPLE).fleet.mode == "independent"
+    path = _write(tmp_path, '[fleet]\nmode = "joint"\n[joint]\nn_jobs = 12\n[[site]]\nid = "wuhu"\n')
+    fleet = load_fleet(path)
+    assert fleet.fleet.mode == "joint" and fleet.joint.n_jobs == 12
+    joint_example = load_fleet(ROOT / "examples" / "fleet-joint.toml")
+    assert {s.id for s in joint_example.site} == BUILTIN_13
