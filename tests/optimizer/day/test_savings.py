@@ -20,7 +20,8 @@ from greendc.optimizer.accounting import (
     objective_terms,
     savings_breakdown,
 )
-from greendc.optimizer.day.baseline import baseline_plan, battery_rule
+from greendc.optimizer.day.baseline import baseline_plan
+from greendc.optimizer.day.battery_rule import battery_rule
 from greendc.optimizer.day.lateness import NODES_REASON, finish_late_h, honest_reasons
 from greendc.optimizer.day.model.data import Battery, model_data
 from greendc.optimizer.day.service import solve_day
