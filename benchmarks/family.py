@@ -31,24 +31,29 @@ the rest; every row carries its part, and the summary reports both parts and the
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
 import hashlib
-import math
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from benchmarks.family_report import (
+    DOCS_HEADING,
+    DOCS_PARENT,
+    docs_text,
+    import_seconds,
+    load_average,
+    read_csv,
+    summary,
+    write_csv,
+)
 
 #: Plan dates of the four seasons (local midnight of the site).
 SEASONS: dict[str, date] = {
@@ -69,12 +74,6 @@ CHECKPOINT_H = (0.0, 0.25)
 MIN_RUN_H: tuple[float | None, ...] = (None,)
 #: Share of the instances (by name hash) held out from tuning. [-]
 HOLDOUT_SHARE = 0.5
-#: Columns of the CSV, in order.
-COLUMNS = (
-    "name", "part", "site", "season", "date", "jobs", "seed", "np_share", "load", "window", "checkpoint_h",
-    "min_run_h", "n_jobs_queue", "status", "gap", "objective", "bound", "build_s", "solve_s", "n_solves",
-    "wall_s", "around_s", "columns", "rows", "fallback", "widened", "load1", "note",
-)
 
 
 @dataclass(frozen=True)
@@ -279,244 +278,6 @@ def run_or_error(inst: Instance, time_limit_s: float | None, scratch: Path, trie
             "wall_s": 0.0, "around_s": 0.0, "fallback": False, "note": message}
 
 
-# ---------------------------------------------------------------------------------------------- summary
-
-
-def pct(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (linear interpolation, numpy's default); NaN for no values."""
-    return float(np.percentile(values, q)) if len(values) else math.nan
-
-
-def solved_in_target(row: dict[str, Any]) -> bool:
-    """True when the first solve proved the gap asked for (HiGHS status optimal)."""
-    return row["status"] == "optimal"
-
-
-def at_limit(row: dict[str, Any]) -> bool:
-    """True when a solve stopped at the time limit (with or without an incumbent)."""
-    return row["status"] in {"time_limit", "killed", "no_solution"}
-
-
-def dist_line(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Distribution of one group: n, solve p50/p90/p95/max, optimal and at-limit counts, around p50/max."""
-    solve = [float(r["solve_s"]) for r in rows]
-    total = [float(r["build_s"]) + float(r["solve_s"]) for r in rows]
-    around = [float(r["around_s"]) for r in rows]
-    gaps = [float(r["gap"]) for r in rows if at_limit(r) and r["gap"] not in (None, "")]
-    return {
-        "n": len(rows), "p50": pct(solve, 50), "p90": pct(solve, 90), "p95": pct(solve, 95),
-        "max": max(solve) if solve else math.nan, "bs50": pct(total, 50), "bs95": pct(total, 95),
-        "optimal": sum(solved_in_target(r) for r in rows), "limit": sum(at_limit(r) for r in rows),
-        "fallback": sum(bool(r["fallback"]) for r in rows),
-        "gap_max": max(gaps) if gaps else None, "around50": pct(around, 50),
-        "around_max": max(around) if around else math.nan,
-    }
-
-
-HEADER = ("| class | n | solve p50 s | p90 s | p95 s | max s | build+solve p50 / p95 s | optimal | at limit "
-          "(worst gap) | fallback | around p50 / max s |\n|---|---|---|---|---|---|---|---|---|---|---|")
-
-
-def table_row(label: str, d: dict[str, Any]) -> str:
-    """One markdown row of a distribution."""
-    gap = f" ({100 * d['gap_max']:.2f} %)" if d["gap_max"] is not None else ""
-    return (f"| {label} | {d['n']} | {d['p50']:.2f} | {d['p90']:.2f} | {d['p95']:.2f} | {d['max']:.2f} | "
-            f"{d['bs50']:.2f} / {d['bs95']:.2f} | {d['optimal']} | {d['limit']}{gap} | {d['fallback']} | "
-            f"{d['around50']:.2f} / {d['around_max']:.2f} |")
-
-
-CLASS_KEYS = ("part", "size", "site", "season", "np_share", "load", "window", "checkpoint", "min_run")
-
-
-def class_of(row: dict[str, Any], key: str) -> str:
-    """The label of a row's class on one axis (as ``Instance.cls``)."""
-    return {
-        "site": lambda: row["site"], "season": lambda: row["season"], "size": lambda: f"{row['jobs']} jobs",
-        "np_share": lambda: f"{100 * float(row['np_share']):.0f} % non-preemptible",
-        "load": lambda: f"load {100 * float(row['load']):.0f} %",
-        "window": lambda: f"{row['window']} windows",
-        "checkpoint": lambda: f"checkpoint {60 * float(row['checkpoint_h']):.0f} min",
-        "part": lambda: row["part"],
-        "min_run": lambda: "min run: site's" if row.get("min_run_h") in (None, "") else
-        f"min run {60 * float(row['min_run_h']):.0f} min",
-    }[key]()
-
-
-def summary(all_rows: Sequence[dict[str, Any]], worst: int = 10) -> str:
-    """The distribution overall and per class, and the worst instances, as markdown (errors apart)."""
-    rows = [r for r in all_rows if r["status"] != "error"]
-    errors = [r for r in all_rows if r["status"] == "error"]
-    lines = [HEADER, table_row("**all**", dist_line(rows))]
-    sizes = sorted({int(r["jobs"]) for r in rows})
-    for key in CLASS_KEYS:
-        groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for r in rows:
-            groups[class_of(r, key)].append(r)
-        if len(groups) < 2 and key != "size":
-            continue
-        for label in sorted(groups, key=lambda g: (len(g), g) if key in {"np_share", "load"} else g):
-            group = groups[label]
-            if key != "size" and len(sizes) > 1:  # by size within a class when the run mixes sizes
-                for n in sizes:
-                    sub = [r for r in group if int(r["jobs"]) == n]
-                    if sub:
-                        lines.append(table_row(f"{label}, {n} jobs", dist_line(sub)))
-            else:
-                lines.append(table_row(label, dist_line(group)))
-    ranked = sorted(rows, key=lambda r: (-float(r["solve_s"]), -(float(r["gap"] or 0))))[:worst]
-    lines += ["", f"Worst {len(ranked)} by solve time:", "",
-              "| instance | shape | status | gap | solve s | build s | around s |",
-              "|---|---|---|---|---|---|---|"]
-    for r in ranked:
-        gap = "-" if r["gap"] in (None, "") else f"{100 * float(r['gap']):.3f} %"
-        ck = float(r["checkpoint_h"])
-        shape = (f"{100 * float(r['np_share']):.0f} % np, load {100 * float(r['load']):.0f} %, {r['window']}"
-                 + (f", ck {60 * ck:.0f} min" if ck else ""))
-        lines.append(f"| {r['name']} | {shape} | {r['status']} | {gap} | {float(r['solve_s']):.2f} | "
-                     f"{float(r['build_s']):.2f} | {float(r['around_s']):.2f} |")
-    if errors:
-        lines += ["", f"{len(errors)} instance(s) failed and are left out: "
-                  + "; ".join(f"{r['name']} ({r['note']})" for r in errors[:5])]
-    return "\n".join(lines)
-
-
-def load_average() -> str:
-    """The 1, 5 and 15 minute load averages, as ``uptime`` prints them."""
-    try:
-        return ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "n/a"
-
-
-def import_seconds() -> float:
-    """Seconds a fresh interpreter takes to import the plan command's stack (part of the command's wall)."""
-    code = "import greendc.cli, greendc.workflows.plan, greendc.optimizer.day.service"
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], check=True)
-    return time.perf_counter() - started
-
-
-def write_csv(rows: Iterable[dict[str, Any]], path: Path) -> None:
-    """All rows, one per instance, in COLUMNS order."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
-        writer.writeheader()
-        for r in rows:
-            writer.writerow({k: r.get(k) for k in COLUMNS})
-
-
-def read_csv(path: Path) -> list[dict[str, Any]]:
-    """Rows written by ``write_csv`` (numbers stay text until used)."""
-    with path.open(encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    for r in rows:
-        r["fallback"] = r["fallback"] == "True"
-        r["gap"] = None if r["gap"] in ("", "None") else float(r["gap"])
-    return rows
-
-
-#: The section of docs/performance.md the generated part ends.
-DOCS_PARENT = "## Daily MILP on the instance family (issue 15)"
-#: The heading of the generated part of docs/performance.md (last subsection of "Instance family").
-DOCS_HEADING = "### Family distribution (written by benchmarks.family)"
-
-
-def docs_text(rows: Sequence[dict[str, Any]], command: str, when: str, loads: tuple[str, str],
-              imports_s: float | None) -> str:
-    """The generated subsection: command, machine state, the table and the worst instances."""
-    imports = f" A fresh interpreter imports the plan command's stack in {imports_s:.2f} s (not in around)." \
-        if imports_s is not None else ""
-    per = [float(r["load1"]) for r in rows if r.get("load1") not in (None, "")]
-    per_text = (f" (1-minute load after each instance: median {pct(per, 50):.1f}, "
-                f"{min(per):.1f}-{max(per):.1f})" if per else "")
-    return (f"{DOCS_HEADING}\n\n{when}; load average (1, 5, 15 min) {loads[0]} at the start and "
-            f"{loads[1]} at the end{per_text}, on the 2-core machine.{imports} Command:\n\n"
-            f"    {command}\n\n"
-            "Solve s is HiGHS's wall time (every solve of the plan, a re-plan with full windows included); "
-            "build is the Pyomo build and hand-over; optimal means the 0.1 % gap was proven; around is the "
-            "plan's wall time minus the solve (inputs, profile, baseline, build, verification, the plan "
-            f"folder and its report).\n\n{summary(rows)}\n")
-
-
-# ---------------------------------------------------------------------------------------------- bounds
-
-
-def bound_breakdown(inst: Instance, time_limit_s: float) -> dict[str, Any]:
-    """Where the root gap of an instance comes from (benchmarks/root_bounds.py's method, per term).
-
-    Solves the MILP (as make_plan does, to ``time_limit_s``) for the best plan known, then LP
-    relaxations of the same model: without the meter cuts, as built (with them), with the meter
-    directions fixed as in the best plan, with the checkpoint run binaries fixed too, with the block
-    starts fixed too. The steps between them attribute the root gap to the meter binaries, the
-    checkpoint rows and the non-preemptible starts (and what they couple: the demand charge's peak).
-    ``terms_*`` is the per-term difference (best plan minus LP as built) of the objective.
-    """
-    import pyomo.environ as pyo
-    from greendc.optimizer.day.inputs import profile_for
-    from greendc.optimizer.day.model import build, model_data
-    from greendc.optimizer.day.solve import solve_model
-
-    inputs = inputs_for(inst, time_limit_s)
-    profile = profile_for(inputs)
-    data = model_data(profile, inputs.site, inputs.jobs, inputs.settings)
-    m = build(data)
-    best = solve_model(m, time_limit_s=time_limit_s, rel_gap=1e-4)
-    if best.objective is None:
-        raise SystemExit(f"{inst.name}: no incumbent in {time_limit_s:g} s ({best.message})")
-    fixed = {name: {k: v.value for k, v in getattr(m, name).items()}
-             for name in ("grid_mode", "bat_mode", "w", "n", "v", "y") if hasattr(m, name)}
-    terms = ("energy_cost", "demand_charge", "export_revenue", "carbon_cost", "lateness_penalty")
-    best_terms = {t: float(pyo.value(getattr(m, t))) for t in terms}
-
-    def lp(fix: Sequence[str], cuts: bool = True) -> tuple[float, dict[str, float]]:
-        lm = build(data)
-        if not cuts and hasattr(lm, "c_import_cut"):
-            lm.c_import_cut.deactivate()
-            lm.c_export_cut.deactivate()
-        for name in fix:
-            for k, val in fixed.get(name, {}).items():
-                if val is not None:
-                    getattr(lm, name)[k].fix(round(val))
-        pyo.TransformationFactory("core.relax_integer_vars").apply_to(lm)
-        out = solve_model(lm, time_limit_s=120.0, rel_gap=1e-9, rounding=False)
-        assert out.objective is not None, out.message
-        return out.objective, {t: float(pyo.value(getattr(lm, t))) for t in terms}
-
-    no_cuts, _ = lp([], cuts=False)
-    root, root_terms = lp([])
-    meter, _ = lp(["grid_mode", "bat_mode"])
-    ckpt, _ = lp(["grid_mode", "bat_mode", "w"])
-    starts, _ = lp(["grid_mode", "bat_mode", "w", "n", "v", "y"])
-    obj = best.objective
-    res: dict[str, Any] = {
-           "best": obj, "best_status": best.status, "best_gap": best.gap or 0.0, "lp_no_cuts": no_cuts,
-           "lp": root, "lp_meter_fixed": meter, "lp_meter_ckpt_fixed": ckpt, "lp_all_fixed": starts,
-           "binaries_meter": len(fixed.get("grid_mode", {})), "binaries_ckpt": len(fixed.get("w", {})),
-           "integers_starts": len(fixed.get("n", {}))}
-    for t in terms:
-        res[f"terms_{t}"] = best_terms[t] - root_terms[t]
-    return res
-
-
-def print_bounds(inst: Instance, b: dict[str, Any]) -> None:
-    """One instance's bound breakdown, in % of the best objective."""
-    obj = b["best"]
-
-    def below(x: float) -> str:
-        return f"{100 * (obj - x) / abs(obj):+.3f} %"
-
-    print(f"{inst.name} ({100 * inst.np_share:.0f} % np, load {100 * inst.load:.0f} %, {inst.window}, "
-          f"ck {60 * inst.checkpoint_h:.0f} min): best {obj:,.2f} ({b['best_status']}, gap "
-          f"{100 * b['best_gap']:.3f} %); meter binaries {b['binaries_meter']}, checkpoint binaries "
-          f"{b['binaries_ckpt']}, start integers {b['integers_starts']}")
-    print(f"  root gap below best: LP no meter cuts {below(b['lp_no_cuts'])}, LP as built {below(b['lp'])}, "
-          f"meter fixed {below(b['lp_meter_fixed'])}, + checkpoint fixed {below(b['lp_meter_ckpt_fixed'])}, "
-          f"+ starts and levels fixed {below(b['lp_all_fixed'])}")
-    parts = ", ".join(f"{t[6:]} {v:+,.0f}" for t, v in b.items() if t.startswith("terms_"))
-    print(f"  best minus LP, per term (currency): {parts}")
-
-
 # ---------------------------------------------------------------------------------------------- main
 
 
@@ -571,6 +332,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.bounds:
         for inst in chosen:
+            from benchmarks.family_bounds import bound_breakdown, print_bounds  # it imports this module
+
             print_bounds(inst, bound_breakdown(inst, args.time_limit or 60.0))
         return
 
