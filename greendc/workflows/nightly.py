@@ -4,10 +4,11 @@ Processes::
 
     orchestrator (this process): fleet file, run lock, history, publishing, JSON log on stderr
       └─ Dask local cluster: worker processes, one site at a time each
-           └─ forkserver (one per worker, planning modules preloaded)
-                └─ one child per site (site_main on SPEC_DIR), in its own process group, killed
-                   with SIGKILL at the site's wall-clock limit; where a worker may not fork, a
-                   fresh `python -m greendc.workflows.nightly SPEC_DIR` instead
+           └─ one child per site (greendc/workflows/site_process.py), in its own process group,
+              killed with SIGKILL at the site's wall-clock limit
+
+With ``mode = "joint"`` in ``[fleet]`` the night is one joint plan across hubs instead
+(greendc/workflows/nightly_joint.py), falling back to the per-site run below when it fails.
 
 A crash or a hang in a site's child costs only that site. The child writes its plan into the site's
 ``.staging`` folder and a ``result.json``; only the orchestrator, holding the lock, publishes (see
@@ -20,16 +21,9 @@ kept_previous (inputs unusable, the last plan stays); failed (no plan could be m
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import json
-import multiprocessing
 import os
 import shutil
-import signal
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -42,6 +36,7 @@ from greendc.cluster import dask_client, emit, utc_now
 from greendc.fleet import SiteTask
 from greendc.optimizer.io import history, publish
 from greendc.weather.errors import InputError
+from greendc.workflows.site_process import Outcome, run_site_process
 
 EXIT_OPTIMAL = 0
 EXIT_DEGRADED = 1
@@ -49,170 +44,11 @@ EXIT_FLEET_UNUSABLE = 2
 EXIT_LOCKED = 3
 #: Told every site's history row (fleet order) and the exit code at the end of a run (the stdout table).
 Summary = Callable[[list[history.SiteRun], int], None]
-#: Wall-clock limit of the heuristic-only retry after a site's process was killed or crashed. [s]
-HEURISTIC_WALL_S = 90.0
-_STDERR_TAIL_CHARS = 600
 
 
 def default_plan_date(today: date | None = None) -> date:
     """Tomorrow on this machine's local calendar: a run at 22:00 plans the next day."""
     return (today or date.today()) + timedelta(days=1)
-
-
-# --------------------------------------------------------------------------------------------------
-# In the site's own process
-
-
-def _exit_when_orphaned(poll_s: float = 0.5) -> None:
-    """Exit at once if the parent (the Dask worker) dies, so a killed run leaves no planner behind."""
-    parent = os.getppid()
-
-    def watch() -> None:
-        while True:
-            time.sleep(poll_s)
-            if os.getppid() != parent:
-                os._exit(70)
-
-    threading.Thread(target=watch, daemon=True, name="orphan-watch").start()
-
-
-def site_main(spec_dir: Path) -> int:
-    """Plan one site as the spec says; write ``result.json`` (planned or unusable inputs).
-
-    Anything other than bad input escapes with its traceback (on stderr, kept by the worker) and a
-    non-zero exit, which the orchestrator reports as a crash.
-    """
-    _exit_when_orphaned()
-    spec = json.loads((spec_dir / "spec.json").read_text())
-    task = SiteTask(**spec["task"])
-    from greendc.workflows import nightly_site
-
-    try:
-        result = nightly_site.plan_site_task(task, spec_dir / "plan", heuristic_only=spec["heuristic_only"])
-    except InputError as exc:
-        result = {"kind": "unusable", "error": str(exc)}
-    tmp = spec_dir / "result.json.tmp"
-    tmp.write_text(json.dumps(result, sort_keys=True, default=str))
-    os.replace(tmp, spec_dir / "result.json")
-    return 0
-
-
-# --------------------------------------------------------------------------------------------------
-# In a Dask worker
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How one site's process ended, as the Dask task returns it (plain data, picklable)."""
-
-    label: str
-    ended: str
-    """result (result.json written), timeout (killed at the wall limit), crash (died without one). [-]"""
-    wall_s: float
-    started_utc: str
-    finished_utc: str
-    heuristic_only: bool
-    result: dict[str, Any] | None = None
-    returncode: int | None = None
-    stderr_tail: str = ""
-
-
-#: Modules the site-process server imports once per Dask worker, so each site's process starts ready.
-PRELOAD: tuple[str, ...] = (
-    "greendc.workflows.nightly_site", "greendc.workflows.plan", "greendc.sites.profile",
-    "greendc.optimizer.day.plan", "greendc.optimizer.day.baseline", "greendc.optimizer.day.verify",
-    "greendc.optimizer.io.planfolder", "greendc.optimizer.io.sample_queue", "greendc.optimizer.io.jobs",
-    "greendc.optimizer.io.slurm", "greendc.optimizer.io.bms", "greendc.dashboard.report_plan",
-    "pyomo.environ",
-)
-
-
-@functools.cache
-def site_process_context() -> Any:
-    """multiprocessing's forkserver with PRELOAD imported once in its server (one per Dask worker).
-
-    A fresh interpreter per site paid 7-10 s of imports on this loaded 2-core machine; a child forked
-    from the server starts in well under a second and is still a process of its own that can be
-    killed alone. The server is single-threaded, so forking it is safe; forking the multi-threaded
-    Dask worker itself would not be.
-    """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(PRELOAD))
-    return context
-
-
-def site_child(spec_dir: str) -> None:
-    """Entry of a forked site process: own process group, output to stderr.txt, then site_main."""
-    os.setpgid(0, 0)  # the solver's own forked child joins this group and dies with it
-    log = os.open(Path(spec_dir) / "stderr.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    os.dup2(log, 1)
-    os.dup2(log, 2)
-    sys.exit(site_main(Path(spec_dir)))
-
-
-def run_forked(folder: Path, limit_s: float) -> tuple[int | None, bool]:
-    """Run site_main in a child of the preloaded server; SIGKILL its group at the limit.
-
-    Returns (exit code, timed out); the exit code is None when the child was killed at the limit.
-    """
-    child = site_process_context().Process(target=site_child, args=(str(folder),), name="greendc-site")
-    child.start()
-    child.join(limit_s)
-    if child.exitcode is None:
-        kill_group(child.pid)
-        child.join()
-        return None, True
-    return child.exitcode, False
-
-
-def run_exec(folder: Path, limit_s: float, argv: list[str] | None = None) -> tuple[int | None, bool]:
-    """Run site_main (or ``argv``) in a fresh interpreter in a new session; SIGKILL its group at the limit."""
-    command = argv or [sys.executable, "-m", "greendc.workflows.nightly", str(folder)]
-    with open(folder / "stderr.txt", "wb") as log:
-        child = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-        )
-        try:
-            return child.wait(timeout=limit_s), False
-        except subprocess.TimeoutExpired:
-            kill_group(child.pid)
-            child.wait()
-            return None, True
-
-
-def kill_group(pid: int | None) -> None:
-    """SIGKILL the process group led by ``pid`` (the child and its solver), or the child alone."""
-    if pid is None:
-        return
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:  # killed before it made its own group
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-
-
-def run_site_process(task: dict[str, Any], spec_dir: str, heuristic_only: bool = False) -> Outcome:
-    """Run one site in a child process of its own group; SIGKILL the whole group at the wall limit."""
-    folder = Path(spec_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "spec.json").write_text(json.dumps({"task": task, "heuristic_only": heuristic_only}))
-    limit_s = HEURISTIC_WALL_S if heuristic_only else task["wall_limit_s"]
-    started, t0 = utc_now(), time.perf_counter()
-    try:
-        returncode, timed_out = run_forked(folder, limit_s)
-    except AssertionError:  # a daemonic worker (an external cluster set up so) may not fork children
-        returncode, timed_out = run_exec(folder, limit_s)
-    wall_s = time.perf_counter() - t0
-    result_file = folder / "result.json"
-    result = json.loads(result_file.read_text()) if result_file.is_file() and not timed_out else None
-    ended = "result" if result is not None else ("timeout" if timed_out else "crash")
-    tail = (folder / "stderr.txt").read_text(errors="replace")[-_STDERR_TAIL_CHARS:]
-    return Outcome(
-        label=task["label"], ended=ended, wall_s=round(wall_s, 3),
-        started_utc=started, finished_utc=utc_now(),
-        heuristic_only=heuristic_only, result=result, returncode=returncode, stderr_tail=tail,
-    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -498,7 +334,3 @@ def site_run_row(
         plan_path=plan_path, plan_digest=Path(plan_path).name.rsplit("-", 1)[-1] if plan_path else "",
         reason=verdict.reason, error=verdict.error,
     )
-
-
-if __name__ == "__main__":
-    sys.exit(site_main(Path(sys.argv[1])))

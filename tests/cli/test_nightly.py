@@ -190,7 +190,7 @@ def test_a_fresh_interpreter_child_and_its_own_child_are_killed_at_the_limit(tmp
     import os
     import time
 
-    from greendc.workflows.nightly import run_exec
+    from greendc.workflows.site_process import run_exec
 
     pid_file = tmp_path / "grandchild.pid"
     script = (
@@ -216,7 +216,7 @@ def test_a_fresh_interpreter_child_and_its_own_child_are_killed_at_the_limit(tmp
 
 def test_a_fresh_interpreter_child_that_ends_in_time_gives_its_exit_code(tmp_path: Path) -> None:
     """A child that ends before its limit reports its own exit code and no timeout."""
-    from greendc.workflows.nightly import run_exec
+    from greendc.workflows.site_process import run_exec
 
     assert run_exec(tmp_path, 30.0) == (1, False)  # no spec.json: site_main fails, exit code 1
     assert "spec.json" in (tmp_path / "stderr.txt").read_text()

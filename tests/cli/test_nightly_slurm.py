@@ -14,7 +14,7 @@ import pytest
 from locations import ROOT
 
 from greendc.fleet import load_fleet, resolve
-from greendc.workflows.nightly import Outcome, run_site_process
+from greendc.workflows.site_process import Outcome, run_site_process
 
 EXAMPLE = ROOT / "examples" / "squeue.json"
 
