@@ -15,8 +15,9 @@ import statistics
 import time
 
 import highspy
-from greendc.optimizer.day.highs_runner import MatrixRunner, rounding_start
+from greendc.optimizer.day.highs_runner import MatrixRunner
 from greendc.optimizer.day.model import build, model_data
+from greendc.optimizer.day.relax_and_fix import rounding_start
 from greendc.optimizer.types import PlanSettings
 
 from benchmarks.cases import benchmark_jobs, benchmark_profile

@@ -6,7 +6,7 @@ a site's own station has only published anchors (January, July or annual means, 
 city's article text), its monthly cycle is a *donor* station's published 1991-2020 cycle mapped
 linearly onto those anchors (least squares, :func:`anchored_cycle`), and its daily maximum and
 minimum keep the donor's published offsets from the mean. The catalogue files carry the results;
-``tests/test_sites_facts.py`` recomputes them here, so a file cannot drift from its stated source.
+``tests/sites/test_sites_facts.py`` recomputes them here, so a file cannot drift from its stated source.
 
 Regenerate after changing a table: ``python -m greendc.sites.climate_sources`` prints the
 ``[climate]`` temperature lines of every derived site.

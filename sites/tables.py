@@ -5,7 +5,7 @@ best level from the monthly normals, the monthly range) and its monthly-PUE tabl
 "Weather year" section (synthetic year, seed 0: GHI, PV and wind yield, PUE, free cooling, monthly
 PUE, the reference-system resource table). Text cells (province, climate, plant, assets) are left as
 they are, so hand-written columns survive. ``--check`` changes nothing and exits 1 when a figure is
-stale. tests/test_catalogue.py and tests/test_profile.py check the same figures.
+stale. tests/sites/test_catalogue.py and tests/sites/test_profile.py check the same figures.
 """
 
 from __future__ import annotations

@@ -69,7 +69,7 @@ def solve_model(
     HiGHS's own limit, ``highs_time_limit(time_limit_s)`` unless given (a limit past the hard one
     stands for a HiGHS that overstays, to test and time the kill). ``random_seed``: HiGHS's
     ``random_seed`` option (default 0, the same plan for the same inputs; another seed shows how
-    much a plan owes to the solver's luck, tests/test_model_executable.py).
+    much a plan owes to the solver's luck, tests/optimizer/day/test_model_executable.py).
     """
     start = time.perf_counter()
     with PauseGC():

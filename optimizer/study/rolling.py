@@ -30,7 +30,7 @@ Each day is solved by the plan service's solve path (``greendc.optimizer.day.ser
 ``make_plan`` with the day's model additions), without its plan verification, whose battery check is
 the "end no lower than the start" rule replaced above, and without the re-plan with full late windows
 (every window's deadline lies inside the horizon); the settled year's balances are checked by
-tests/test_rolling.py instead.
+tests/optimizer/study/test_rolling.py instead.
 """
 
 from __future__ import annotations

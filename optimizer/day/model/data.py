@@ -406,7 +406,7 @@ def window_end(release: int, deadline: int, run_steps: int, late_steps: int, n_s
     whenever they run, so without a window late work would drift to the cheapest hours of the day; the
     window keeps it near the deadline. It removes the (job, step) pairs past it: 15-20 % of the
     columns at 96 steps x 200 jobs, more at 192 steps. A queue that can finish on time has the same
-    optimum with or without it (tests/test_model_properties.py).
+    optimum with or without it (tests/optimizer/day/test_model_properties.py).
     """
     return min(n_steps, max(deadline, release + run_steps) + late_steps)
 

@@ -162,7 +162,7 @@ def test_a_late_window_changes_nothing_for_a_queue_that_can_finish_on_time(
 
 
 #: Found by a 600-example run: the start left the run binaries fractional and HiGHS's completion of
-#: it stopped the search at 218.83 CNY, above the baseline's 200.21 (tests/test_rounding.py).
+#: it stopped the search at 218.83 CNY, above the baseline's 200.21 (tests/optimizer/day/test_rounding.py).
 CHECKPOINT_CASE = ([0.3] * HOURS, [0.0] * HOURS, checkpoint_queue(), False)
 
 

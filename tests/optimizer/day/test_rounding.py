@@ -7,9 +7,10 @@ from dataclasses import replace
 import highspy
 import numpy as np
 import pytest
-from greendc.optimizer.day.highs_runner import MatrixRunner, rounding_start
+from greendc.optimizer.day.highs_runner import MatrixRunner
 from greendc.optimizer.day.model import build, model_data
 from greendc.optimizer.day.model.rounding import quantile_starts, start_hint
+from greendc.optimizer.day.relax_and_fix import rounding_start
 from greendc.optimizer.day.solve import solve_model
 from greendc.optimizer.types import PlanSettings
 from plan_cases import checkpoint_queue, job, tiny_profile, tiny_site
@@ -62,7 +63,7 @@ def test_the_optimum_is_the_same_with_and_without_the_rounding_start(checkpoint_
 def _checkpoint_case():  # type: ignore[no-untyped-def]
     """A job that cannot finish by its deadline and a 2-node job that may start before or after it.
 
-    Found by hypothesis (tests/test_model_properties.py): the LP shares j0 half a node in steps 3-5,
+    Found by hypothesis (tests/optimizer/day/test_model_properties.py): the LP shares j0 half a node in steps 3-5,
     so a start that rounded only the block starts left the run binaries at 0.5.
     """
     site = tiny_site(nodes=2, idle_kw=1.0, firm_kw=5.0, levels=(21.0, 24.0), demand_per_kw_month=30.0)
