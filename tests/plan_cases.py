@@ -145,7 +145,8 @@ def checkpoint_queue() -> list[Job]:
     """A 3 h job with a 1 h window and a 2-node block that may start before or after it.
 
     Found by hypothesis: with a checkpoint overhead the LP shares the first job half a node over
-    several steps, which left the rounding start's run binaries fractional (tests/optimizer/day/test_rounding.py).
+    several steps, which left the rounding start's run binaries fractional
+    (tests/optimizer/day/test_rounding.py).
     """
     return [
         job("j0", nodes=1, hours=3.0, release_h=2, deadline_h=3, preemptible=True, penalty=50.0),
