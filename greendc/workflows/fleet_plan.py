@@ -29,6 +29,8 @@ processes, or ``scheduler = "tcp://..."``).
 from __future__ import annotations
 
 import html
+import os
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -36,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from greendc.fleet import Fleet, load_fleet, output_root
+from greendc.optimizer.io import publish
 from greendc.weather.errors import InputError
 
 if TYPE_CHECKING:
@@ -144,33 +147,52 @@ def solve_fleet(fleet: Fleet, problem: FleetProblem, settings: PlanSettings, say
     from greendc.optimizer.fleet.solve import plan_fleet
 
     n_workers = workers or fleet.fleet.workers
+    kwargs: dict[str, Any] = {"progress": say, "hub_settings": settings, "candidates": fleet.joint.candidates,
+              "lp_time_limit_s": fleet.joint.lp_time_limit_s}
+    if n_workers == 1 and not fleet.fleet.scheduler:  # one process: no cluster to start
+        return plan_fleet(problem, **kwargs)
     with dask_client(n_workers, 3 * len(problem.hubs), fleet.fleet.scheduler) as client:
         def mapper(fn: Any, items: Any) -> list[Any]:
             return client.gather(client.map(fn, list(items), pure=False))
 
-        return plan_fleet(problem, mapper=mapper, progress=say, hub_settings=settings,
-                          candidates=fleet.joint.candidates, lp_time_limit_s=fleet.joint.lp_time_limit_s)
+        return plan_fleet(problem, mapper=mapper, **kwargs)
 
 
 def run_fleet_plan(fleet_path: Path, plan_date: date | None, out: Path | None, *,
                    say: Callable[[str], None] = print,
                    workers: int | None = None) -> tuple[Path, dict[str, Any]]:
-    """Plan the fleet jointly; write the fleet plan folder; return it and fleet.json's content."""
+    """Plan the fleet jointly; write the fleet plan folder; return it and fleet.json's content.
+
+    Without ``out`` the folder is published as ``<data>/fleet/<name>/<date>`` (versions and pointers, as
+    the nightly's: optimizer/io/publish.py), so a reader never sees half of it.
+    """
     fleet = load_fleet(fleet_path)
     day = plan_date or date.today()
     start = time.perf_counter()
     problem, settings = build_problem(fleet, fleet_path, day, say)
-    folder = out or (output_root(fleet, fleet_path) / "fleet" / fleet.fleet.name / day.isoformat())
     result = solve_fleet(fleet, problem, settings, say, workers)
     result.timings["wall_s"] = time.perf_counter() - start
-    return folder, write_plan(folder, result, fleet, say)
+    if out is not None:
+        return out, write_plan(out, result, fleet, say)
+    target = fleet_folder(fleet, fleet_path)
+    staged = publish.staging_dir(target, f"plan-{os.getpid()}")
+    summary = write_plan(staged / "plan", result, fleet, say)
+    publish.publish_version(staged / "plan", target, day.isoformat())
+    shutil.rmtree(staged, ignore_errors=True)
+    return target / day.isoformat(), summary
+
+
+def fleet_folder(fleet: Fleet, fleet_path: Path) -> Path:
+    """Where a fleet's plans are published: ``<data>/fleet/<name>/`` (``<date>`` and ``latest`` pointers)."""
+    return output_root(fleet, fleet_path) / "fleet" / fleet.fleet.name
 
 
 def write_plan(folder: Path, result: FleetResult, fleet: Fleet, say: Callable[[str], None], *,
-               exports: bool = False) -> dict[str, Any]:
+               nightly: bool = False) -> dict[str, Any]:
     """Check the fleet plan independently and write its folder; fleet.json's content.
 
-    ``exports``: each hub folder also gets setpoints.csv (for the BMS), as the nightly's plans do.
+    ``nightly``: each hub folder also gets setpoints.csv (for the BMS), as the nightly's plans do, and
+    fleet.json leaves out run times (equal inputs, equal bytes).
     """
     from greendc.optimizer.fleet.check import check_fleet_plan
     from greendc.optimizer.fleet.folder import fleet_summary, write_fleet_folder
@@ -183,8 +205,8 @@ def write_plan(folder: Path, result: FleetResult, fleet: Fleet, say: Callable[[s
 
         render = plan_report_html
     write_fleet_folder(folder, result, facts, render_report=render, fleet_report=fleet_report_html,
-                       exports=exports)
-    return fleet_summary(result, facts)
+                       exports=nightly, run_times=not nightly)
+    return fleet_summary(result, facts, run_times=not nightly)
 
 
 def fleet_report_html(summary: dict[str, Any], folder: Path) -> str:

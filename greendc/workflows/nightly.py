@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from greendc import fleet as fleet_file
 from greendc.cluster import dask_client, emit, utc_now
@@ -37,6 +37,9 @@ from greendc.fleet import SiteTask
 from greendc.optimizer.io import history, publish
 from greendc.weather.errors import InputError
 from greendc.workflows.site_process import Outcome, run_site_process
+
+if TYPE_CHECKING:
+    from greendc.workflows.nightly_joint import JointLauncher
 
 EXIT_OPTIMAL = 0
 EXIT_DEGRADED = 1
@@ -132,12 +135,14 @@ def run_nightly(
     dry_run: bool = False,
     echo: Callable[[str], None] = print,
     summary: Summary | None = None,
+    joint_launcher: JointLauncher | None = None,
 ) -> int:
     """Re-plan every site of the fleet for ``plan_date`` (default tomorrow); return the exit code.
 
     0 every site optimal; 1 some fell back, kept the previous plan or failed; 2 the fleet file is
     unusable (InputError raised after its log line); 3 another run holds the lock. ``summary`` gets
-    every site's history row (in fleet order) and the exit code when the run is done.
+    every site's history row (in fleet order) and the exit code when the run is done. With ``mode =
+    "joint"`` the night is one joint plan (``joint_launcher`` runs it; default its own process).
     """
     from greendc.optimizer.day.inputs import check_plan_date
 
@@ -150,6 +155,10 @@ def run_nightly(
     except InputError as exc:
         emit("fleet_unusable", fleet=str(fleet_path), error=str(exc))
         raise
+    if dry_run and fleet.fleet.mode == "joint":
+        from greendc.workflows import nightly_joint
+
+        return nightly_joint.dry_run(fleet, fleet_path, night, tasks, root, echo)
     if dry_run:
         from greendc.workflows import nightly_site
 
@@ -157,7 +166,7 @@ def run_nightly(
     context = RunContext(new_run_id(), root, night, tasks, keep_days=fleet.fleet.keep_days)
     try:
         with publish.run_lock(root):
-            code = _locked_run(context, fleet, fleet_path)
+            code = _locked_run(context, fleet, fleet_path, joint_launcher)
     except publish.LockHeldError as exc:
         emit("lock_held", fleet=str(fleet_path), message=str(exc))
         sys.stderr.write(f"error: {exc}\n")
@@ -168,7 +177,8 @@ def run_nightly(
     return code
 
 
-def _locked_run(context: RunContext, fleet: fleet_file.Fleet, fleet_path: Path) -> int:
+def _locked_run(context: RunContext, fleet: fleet_file.Fleet, fleet_path: Path,
+                joint_launcher: JointLauncher | None = None) -> int:
     """The run proper, under the lock: history row, cluster, results as they come, exit code."""
     t0 = time.perf_counter()
     emit("run_start", run_id=context.run_id, fleet=str(fleet_path), plan_date=context.plan_date.isoformat(),
@@ -179,8 +189,10 @@ def _locked_run(context: RunContext, fleet: fleet_file.Fleet, fleet_path: Path) 
     with history.connect(fresh_history(context.root)) as conn:
         digest = fleet_file.fleet_digest(fleet_path)
         history.start_run(conn, context.run_id, str(fleet_path.resolve()), digest, utc_now())
-        with dask_client(fleet.fleet.workers, len(context.tasks), fleet.fleet.scheduler) as client:
-            _collect(client, context, conn)
+        if fleet.fleet.mode == "joint":
+            _joint_night(context, fleet, fleet_path, conn, joint_launcher)
+        else:
+            _site_nights(context, fleet, conn)
         code = exit_code(context.statuses.values())
         history.finish_run(conn, context.run_id, utc_now(), code)
     counts = {s: list(context.statuses.values()).count(s) for s in history.STATUSES}
@@ -204,7 +216,52 @@ def exit_code(statuses: Any) -> int:
     return EXIT_OPTIMAL if all(s == "optimal" for s in statuses) else EXIT_DEGRADED
 
 
-def _collect(client: Any, context: RunContext, conn: Any) -> None:
+def _site_nights(context: RunContext, fleet: fleet_file.Fleet, conn: Any, flagged: str = "") -> None:
+    """Every site planned alone in its own process on the cluster; ``flagged`` says why each is a fallback."""
+    with dask_client(fleet.fleet.workers, len(context.tasks), fleet.fleet.scheduler) as client:
+        _collect(client, context, conn, flagged)
+
+
+def _joint_night(context: RunContext, fleet: fleet_file.Fleet, fleet_path: Path, conn: Any,
+                 launcher: JointLauncher | None) -> None:
+    """One joint plan across hubs, each hub's plan published; when it fails, each hub alone, flagged."""
+    from greendc.workflows import nightly_joint as nj
+    from greendc.workflows.fleet_plan import fleet_folder
+
+    folder = fleet_folder(fleet, fleet_path)
+    for leftover in publish.clean_staging(folder):
+        emit("staging_removed", site=nj.FLEET_LABEL, path=str(leftover))
+    spec = folder / publish.STAGING / f"{context.run_id}-joint"
+    try:
+        queues, failure = nj.home_queues(fleet, fleet_path, context.plan_date, spec / "queues"), ""
+    except InputError as exc:
+        queues, failure = {}, f"fleet input unusable: {exc}"
+    if not failure:
+        emit("joint_submit", fleet=fleet.fleet.name, hubs=[t.label for t in context.tasks],
+             wall_limit_s=fleet.joint.wall_limit_s)
+        outcome = (launcher or nj.launch_joint)(spec, fleet_path, context.plan_date, fleet.joint.wall_limit_s)
+        failure = nj.failure_of(outcome)
+    if not failure:
+        hubs = nj.hub_outcomes(outcome)
+        for task in context.tasks:
+            _finish_site(context, conn, task, hubs[task.label], "")
+        try:
+            version = str(nj.publish_fleet(spec / "fleet", folder, context.plan_date))
+            prune(folder, replace(context.tasks[0], label=nj.FLEET_LABEL), context.keep_days)
+        except (OSError, publish.ForeignTargetError) as exc:  # the hubs' plans are in place already
+            version = ""
+            emit("publish_failed", site=nj.FLEET_LABEL, error=str(exc))
+        result = outcome.result or {}
+        emit("joint_done", fleet=fleet.fleet.name, version=version, chosen=result.get("chosen"),
+             gap=result.get("gap"), wall_s=outcome.wall_s, timings_s=result.get("timings_s"))
+        return
+    reason = f"joint plan failed ({failure}); each hub planned alone"
+    emit("joint_failed", fleet=fleet.fleet.name, reason=reason)
+    context.tasks = [nj.with_home_queue(task, queues) for task in context.tasks]
+    _site_nights(context, fleet, conn, flagged=reason)
+
+
+def _collect(client: Any, context: RunContext, conn: Any, flagged: str = "") -> None:
     """Submit every site, then judge, retry, publish and record each as its process ends."""
     from distributed import as_completed
 
@@ -226,7 +283,8 @@ def _collect(client: Any, context: RunContext, conn: Any) -> None:
             emit("site_retry", site=task.label, reason=first_failure[task.label])
             pending.add(submit(task, True))
             continue
-        _finish_site(context, conn, task, outcome, first_failure.get(task.label, ""))
+        why = "; ".join(r for r in (flagged, first_failure.get(task.label, "")) if r)
+        _finish_site(context, conn, task, outcome, why)
 
 
 def longest_first(tasks: list[SiteTask], last_wall_s: dict[str, float]) -> list[SiteTask]:

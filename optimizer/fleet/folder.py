@@ -63,8 +63,11 @@ def inference_table(result: FleetResult, cand: Candidate) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["time", "region", "hub", "kw"])
 
 
-def fleet_summary(result: FleetResult, facts: list[str]) -> dict[str, Any]:
-    """fleet.json: the plan's headline numbers, the comparisons, the bound and gap, the checks."""
+def fleet_summary(result: FleetResult, facts: list[str], *, run_times: bool = True) -> dict[str, Any]:
+    """fleet.json: the plan's headline numbers, the comparisons, the bound and gap, the checks.
+
+    ``run_times=False`` leaves out the wall-clock seconds, so equal inputs give equal bytes (the nightly).
+    """
     p = result.problem
     comparisons = {name: c.kpis(p) for name, c in result.candidates.items()}
     return {
@@ -74,8 +77,9 @@ def fleet_summary(result: FleetResult, facts: list[str]) -> dict[str, Any]:
         "objective": result.best.total(p), "bound": result.bound, "gap": result.gap,
         "bound_method": "joint fluid LP by column generation (docs/model.md, Fleet)",
         "lp": {"status": result.lp.status, "rounds": result.lp.rounds, "columns": result.lp.n_cols,
-               "rows": result.lp.n_rows, "value": result.lp.lp_value, "seconds": result.lp.solve_s},
-        "comparisons": comparisons, "timings_s": result.timings, "checks": facts,
+               "rows": result.lp.n_rows, "value": result.lp.lp_value,
+               **({"seconds": result.lp.solve_s} if run_times else {})},
+        "comparisons": comparisons, **({"timings_s": result.timings} if run_times else {}), "checks": facts,
         "hub_status": {h: {"status": o.plan.solver.status, "gap": o.plan.solver.gap,
                            "objective": o.plan.objective["total"]} for h, o in result.best.hubs.items()},
         "notes": list(p.notes),
@@ -85,7 +89,7 @@ def fleet_summary(result: FleetResult, facts: list[str]) -> dict[str, Any]:
 def write_fleet_folder(out: Path, result: FleetResult, facts: list[str], *,
                        render_report: ReportRenderer | None = None,
                        fleet_report: Callable[[dict[str, Any], Path], str] | None = None,
-                       exports: bool = False) -> Path:
+                       exports: bool = False, run_times: bool = True) -> Path:
     """Write the fleet plan folder (module docstring); hub folders through the day contract's writer.
 
     ``exports``: each hub folder also gets the BMS setpoints (setpoints.csv), as a nightly plan does.
@@ -109,7 +113,7 @@ def write_fleet_folder(out: Path, result: FleetResult, facts: list[str], *,
                                            date_format="%Y-%m-%dT%H:%M:%S.%fZ")
     transfer_table(p, cand.transfers).to_csv(out / "transfers.csv", index=False)
     inference_table(result, cand).to_csv(out / "inference.csv", index=False)
-    summary = fleet_summary(result, facts)
+    summary = fleet_summary(result, facts, run_times=run_times)
     (out / "fleet.json").write_text(json.dumps(summary, indent=2, default=_json) + "\n", encoding="utf-8")
     if fleet_report is not None:
         (out / "report.html").write_text(fleet_report(summary, out), encoding="utf-8")
