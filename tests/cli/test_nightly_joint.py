@@ -1,0 +1,146 @@
+"""The nightly in joint mode (issue 17): one plan across hubs, each hub's plan published as today, the
+fleet's transfers beside them; a joint plan that fails or runs out of time falls back to each hub alone."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from greendc.cli import main
+from greendc.workflows.nightly import run_nightly
+from greendc.workflows.nightly_joint import failure_of
+from greendc.workflows.site_process import Outcome
+
+NIGHT = "2026-12-01"
+HUBS = ("wuhu", "zhongwei")
+
+
+def write_fleet(folder: Path, joint: str = "") -> Path:
+    """Two hubs, hourly steps, short solver limits, the built-in fleet queue kept small."""
+    path = folder / "fleet.toml"
+    path.write_text(
+        '[fleet]\nname = "two-hubs"\noutput_root = "data"\nworkers = 1\nmode = "joint"\n'
+        "[defaults]\ntime_limit_s = 5\nstep_minutes = 60\nrel_gap = 0.01\n"
+        "[joint]\nn_jobs = 10\ninference_peak_kw = 0\nlp_time_limit_s = 30\n"
+        'candidates = ["independent", "joint"]\n'
+        f"{joint}"
+        + "".join(f'[[site]]\nid = "{hub}"\n' for hub in HUBS)
+    )
+    return path
+
+
+def events(err: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+
+
+def history_rows(data: Path) -> list[sqlite3.Row]:
+    with sqlite3.connect(data / "runs.sqlite") as conn:
+        conn.row_factory = sqlite3.Row
+        return conn.execute("SELECT site, status, reason, plan_path FROM site_runs ORDER BY site").fetchall()
+
+
+def queue_ids(plan: Path) -> set[str]:
+    """The job ids a hub's published plan was made from (its inputs/jobs.csv)."""
+    return set(pd.read_csv(plan / "inputs" / "jobs.csv")["job_id"].astype(str))
+
+
+@pytest.mark.slow
+def test_a_joint_night_publishes_each_hub_and_the_fleet_transfers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fleet = write_fleet(tmp_path, "wall_limit_s = 600\n")
+    assert main(["nightly", "--fleet", str(fleet), "--date", NIGHT]) == 0
+    err = capsys.readouterr().err
+    data = tmp_path / "data"
+    latest = data / "fleet" / "two-hubs" / "latest"
+    assert latest.resolve() == (data / "fleet" / "two-hubs" / NIGHT).resolve()
+    assignments = pd.read_csv(latest / "assignments.csv", parse_dates=["transfer_end", "first_start"])
+    transfers = pd.read_csv(latest / "transfers.csv")
+    assert assignments["job_id"].is_unique  # every job planned once
+    for hub in HUBS:  # each hub's plan: today's folder, made from exactly the jobs assigned to it
+        plan = data / "plans" / hub / NIGHT
+        files = {p.name for p in plan.iterdir()}
+        assert {"plan.json", "steps.csv", "jobs.csv", "setpoints.csv", "inputs"} <= files
+        assert queue_ids(plan) == set(assignments.loc[assignments["hub"] == hub, "job_id"])
+    moved = assignments[assignments["moved"]]
+    assert (transfers["gb"] <= transfers["capacity_gb"] + 1e-6).all()  # within bandwidth at every step
+    sent = transfers.groupby(["from_hub", "to_hub"])["gb"].sum()
+    owed = moved.groupby(["home_hub", "hub"])["gb"].sum()
+    assert sent.to_dict() == pytest.approx(owed.to_dict())  # every GB a move needs is sent
+    ran = moved.dropna(subset=["first_start"])
+    assert (ran["transfer_end"] <= ran["first_start"]).all()  # data arrive before the job starts
+    rows = history_rows(data)
+    assert [(r["site"], r["status"]) for r in rows] == [(hub, "optimal") for hub in HUBS]
+    assert any(e["event"] == "joint_done" for e in events(err))
+    assert "timings_s" not in json.loads((latest / "fleet.json").read_text())  # no run times: equal bytes
+
+    versions = {hub: (data / "plans" / hub / NIGHT).resolve() for hub in HUBS}
+    assert main(["nightly", "--fleet", str(fleet), "--date", NIGHT]) == 0  # same inputs, same bytes
+    assert {hub: (data / "plans" / hub / NIGHT).resolve() for hub in HUBS} == versions
+
+
+def _crash(spec_dir: Path, fleet_path: Path, night: date, limit_s: float) -> Outcome:
+    """A joint plan forced to fail: its process died with a traceback."""
+    return Outcome(label="joint plan", ended="crash", wall_s=1.0, started_utc="a", finished_utc="b",
+                   heuristic_only=False, returncode=1, stderr_tail="Traceback ...\nRuntimeError: forced\n")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("joint", "launcher", "why"), [
+    ("", _crash, "joint plan process died (exit code 1): RuntimeError: forced"),
+    ("wall_limit_s = 0.5\n", None, "killed at the joint wall-clock limit"),
+])
+def test_a_failed_joint_plan_falls_back_to_each_hub_alone_flagged(
+    tmp_path: Path, joint: str, launcher: object, why: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fleet = write_fleet(tmp_path, joint)
+    code = run_nightly(fleet, date.fromisoformat(NIGHT), joint_launcher=launcher)  # type: ignore[arg-type]
+    assert code == 1  # a flagged night
+    data = tmp_path / "data"
+    rows = history_rows(data)
+    assert [(r["site"], r["status"]) for r in rows] == [(hub, "fallback") for hub in HUBS]
+    for row in rows:
+        assert row["reason"].startswith("joint plan failed (") and why in row["reason"]
+        assert "each hub planned alone" in row["reason"]
+    for hub in HUBS:  # each hub alone on its own home jobs of the fleet queue
+        ids = queue_ids(data / "plans" / hub / NIGHT)
+        assert ids and all(i.startswith(f"{hub}-") for i in ids)
+    assert not (data / "fleet" / "two-hubs" / "latest").exists()  # no fleet plan published
+    failed = [e for e in events(capsys.readouterr().err) if e["event"] == "joint_failed"]
+    assert len(failed) == 1 and why in str(failed[0]["reason"])
+
+
+def test_failure_texts_name_the_cause() -> None:
+    def outcome(ended: str, result: dict[str, object] | None = None) -> Outcome:
+        return Outcome(label="joint plan", ended=ended, wall_s=12.5, started_utc="a", finished_utc="b",
+                       heuristic_only=False, result=result, returncode=-9, stderr_tail="")
+
+    assert failure_of(outcome("result", {"kind": "planned", "hubs": {}})) == ""
+    assert failure_of(outcome("timeout")) == "killed at the joint wall-clock limit after 12.5 s"
+    assert failure_of(outcome("crash")) == "joint plan process died (exit code -9): no output"
+    bad = {"kind": "unusable", "error": "f.toml: region[1].id: unknown region"}
+    assert failure_of(outcome("result", bad)) == "f.toml: region[1].id: unknown region"
+
+
+def test_joint_dry_run_says_what_would_run_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fleet = write_fleet(tmp_path)
+    assert main(["nightly", "--fleet", str(fleet), "--date", NIGHT, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "joint plan of 2 hubs" in out and "nothing was written" in out
+    assert not (tmp_path / "data").exists()
+
+
+def test_an_unusable_joint_queue_falls_back_at_dry_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fleet = write_fleet(tmp_path, 'jobs = "missing.csv"\n')
+    assert main(["nightly", "--fleet", str(fleet), "--date", NIGHT, "--dry-run"]) == 1
+    out = capsys.readouterr().out
+    assert "joint plan unusable" in out and "missing.csv" in out
