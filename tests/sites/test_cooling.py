@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from greendc.sites.chillers import AIR_COOLED_90_1_2010, CURVES, WATER_COOLED_CENTRIFUGAL
 from greendc.sites.cooling import (
-    AIR_COOLED_90_1_2010,
-    CURVES,
     FREE,
     MECHANICAL,
     PARTIAL,
-    WATER_COOLED_CENTRIFUGAL,
     annual_pue,
     biquadratic,
     chiller_kw_per_kw,
