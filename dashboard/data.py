@@ -9,6 +9,7 @@ a folder's content (missing file, bad JSON, missing columns, a half-written plan
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from dataclasses import asdict, dataclass
@@ -26,6 +27,10 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$")
 
 PLANS = "plans"
 STUDIES = "studies"
+#: Joint fleet plans: ``fleet/<name>/<date>`` and ``latest`` (greendc fleet plan, the joint nightly).
+FLEETS = "fleet"
+FLEET_TABLES = {"transfers.csv": ("from_hub", "to_hub", "gb"),
+                "assignments.csv": ("job_id", "home_hub", "hub", "moved")}
 RUNS_DB = history.default_path(Path()).name
 PLAN_FILES = ("plan.json", "steps.csv", "jobs.csv")
 STUDY_TABLES = ("kpis.csv", "ranking.csv")
@@ -81,6 +86,24 @@ class StudyData:
     """kpis.csv: one row per site and scenario. [-]"""
     ranking: pd.DataFrame
     """ranking.csv: sites by the study's score. [-]"""
+
+
+@dataclass(frozen=True)
+class FleetPlanData:
+    """A published joint fleet plan (optimizer/fleet/folder.py): its summary and its moves."""
+
+    name: str
+    """Fleet name (folder under fleet/). [-]"""
+    date: str
+    """Plan date YYYY-MM-DD (fleet.json). [-]"""
+    folder: Path
+    """Resolved fleet plan folder, inside the data folder. [-]"""
+    summary: dict[str, Any]
+    """fleet.json as plain data. [-]"""
+    transfers: pd.DataFrame
+    """transfers.csv: GB per link direction and step. [-]"""
+    assignments: pd.DataFrame
+    """assignments.csv: one row per job, where it runs and whether it moved. [-]"""
 
 
 def safe_path(data_dir: Path | str, *parts: str) -> Path:
@@ -234,3 +257,31 @@ def read_runs(data_dir: Path | str) -> pd.DataFrame:
     except sqlite3.Error as exc:
         raise DataError(f"cannot read the history: {exc}", file=str(path), key=RUNS_TABLE) from None
     return pd.DataFrame([asdict(row) for row in rows], columns=list(RUN_SHOWN))
+
+
+def latest_fleet_plan(data_dir: Path | str) -> FleetPlanData | None:
+    """The newest published joint fleet plan (each fleet's ``latest``, newest plan date first), or None."""
+    root = Path(data_dir).resolve()
+    found = []
+    for name in _child_names(root / FLEETS, root):
+        summary_file = safe_path(root, FLEETS, name, "latest", "fleet.json")
+        if summary_file.is_file():
+            found.append((_fleet_summary(summary_file).get("plan_date", ""), name, summary_file))
+    if not found:
+        return None
+    plan_date, name, summary_file = max(found)
+    folder = summary_file.parent
+    tables = {file: _read_csv(folder / file, columns) for file, columns in FLEET_TABLES.items()}
+    return FleetPlanData(name=name, date=str(plan_date), folder=folder, summary=_fleet_summary(summary_file),
+                         transfers=tables["transfers.csv"], assignments=tables["assignments.csv"])
+
+
+def _fleet_summary(path: Path) -> dict[str, Any]:
+    """fleet.json of a fleet plan folder; unreadable is a DataError."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise DataError(f"unreadable fleet.json: {exc}", file=str(path)) from None
+    if not isinstance(value, dict):
+        raise DataError("fleet.json is not an object", file=str(path))
+    return value

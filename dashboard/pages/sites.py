@@ -8,7 +8,7 @@ from typing import Any
 import dash
 import pandas as pd
 from dash import Dash, Input, Output, dcc, html
-from greendc.dashboard import data, figures_sites, figures_study, geo, ids, tables
+from greendc.dashboard import data, figures_fleet, figures_sites, figures_study, geo, ids, tables
 from greendc.dashboard.pages._common import error_card, graph, options, query_value
 from greendc.sites import builtin_ids, load_site
 from greendc.sites.model import Site
@@ -66,11 +66,26 @@ def sites_body(data_dir: Path, study_name: str | None) -> html.Div:
             *([problem] if problem else []),
             graph(ids.SITES_MAP, geo.figure_site_map(catalogue_frame, color=_map_colour(catalogue_frame),
                                                      title="Built-in sites")),
+            *fleet_flows(data_dir, frame),
             html.H3("Catalogue"),
             tables.table(ids.SITES_TABLE, catalogue_frame),
             graph(ids.SITES_CLIMATE, figures_sites.figure_climate(sites)),
         ]
     )
+
+
+def fleet_flows(data_dir: Path, frame: pd.DataFrame) -> list[Any]:
+    """The latest joint fleet plan's moves on the map (nothing without one; an error card if unreadable)."""
+    try:
+        plan = data.latest_fleet_plan(data_dir)
+    except data.DataError as exc:
+        return [error_card("The latest fleet plan cannot be read", str(exc))]
+    if plan is None:
+        return []
+    hubs = frame[frame["site"].isin(plan.summary.get("hubs", []))]
+    flows = figures_fleet.flow_frame(plan.transfers, plan.assignments)
+    title = f"Data moved between hubs: fleet plan {plan.name}, {plan.date}"
+    return [graph(ids.SITES_FLOWS, figures_fleet.figure_fleet_flows(hubs, flows, title=title))]
 
 
 def _map_colour(frame: pd.DataFrame) -> str | None:
