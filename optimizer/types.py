@@ -338,8 +338,3 @@ class Plan:
     rejected_objective: dict[str, float] | None = None
     """A dearer solver plan's objective that the baseline guard replaced by today's practice. [currency]"""
 
-    @property
-    def extra(self) -> dict[str, object]:
-        """The typed facts as the old ``extra`` dict, read-only (for code not yet moved to the fields)."""
-        return {"kind": self.kind, "warnings": list(self.warnings), "rates": self.rates,
-                "solver_objective": self.solver_objective}

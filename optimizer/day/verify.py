@@ -337,13 +337,12 @@ def check_objective(plan: Plan, rates: Rates) -> list[str]:
     for name, value in recomputed.items():
         if abs(plan.objective.get(name, np.nan) - value) > MONEY_RTOL * scale:
             out.append(f"objective {name}: plan says {plan.objective.get(name)}, steps give {value}")
-    solver = plan.extra.get("solver_objective")
-    if isinstance(solver, dict):
-        for name, value in solver.items():
+    if plan.solver_objective is not None:
+        for name, value in plan.solver_objective.items():
             if name in ("total", "demand_charge"):
                 continue  # an incumbent's peak variable may sit above the highest import
             if abs(value - recomputed[name]) > 1e-5 * scale:
                 out.append(f"objective {name}: solver {value}, steps give {recomputed[name]}")
-        if recomputed["demand_charge"] > solver["demand_charge"] + 1e-5 * scale:
+        if recomputed["demand_charge"] > plan.solver_objective["demand_charge"] + 1e-5 * scale:
             out.append("demand charge from the steps above the solver's")
     return out

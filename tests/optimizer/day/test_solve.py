@@ -87,7 +87,7 @@ def test_no_solution_in_time_gives_the_flagged_fallback() -> None:
     )
     assert plan.solver.fallback and plan.solver.status == "fallback"
     assert "wall-clock" in plan.solver.fallback_reason
-    assert plan.extra["kind"] == "fallback"
+    assert plan.kind == "fallback"
     # today's practice: the job starts at its release and runs 2 h at prices 1 and 2
     assert plan.objective["total"] == pytest.approx(10.0 * (1.0 + 2.0))
 
