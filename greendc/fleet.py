@@ -40,6 +40,9 @@ JobsFormat = Literal["auto", "squeue"]
 WeatherFallback = Literal["synthetic", "keep_previous"]
 #: How the nightly plans the fleet: each site alone, or one joint plan across hubs (docs/fleet.md).
 FleetMode = Literal["independent", "joint"]
+#: The plans a joint fleet plan compares (greendc.optimizer.fleet.solve.CANDIDATES).
+Candidate = Literal["independent", "greedy", "joint"]
+CANDIDATES: tuple[Candidate, ...] = ("independent", "greedy", "joint")
 PLACEHOLDERS = frozenset({"site", "date"})
 _T = TypeVar("_T")
 
@@ -148,8 +151,7 @@ class JointSection(_Model):
     """Time limit of the joint LP (the bound). [s]"""
     wall_limit_s: float = Field(default=3600.0, gt=0, le=86_400)
     """The nightly's hard limit on the whole joint plan; killed after it, each hub then planned alone. [s]"""
-    candidates: list[Literal["independent", "greedy", "joint"]] = Field(
-        default_factory=lambda: ["independent", "greedy", "joint"], min_length=1)
+    candidates: list[Candidate] = Field(default_factory=lambda: list(CANDIDATES), min_length=1)
     """Plans compared; the fleet plan is the cheapest. [-]"""
     hub_reports: bool = False
     """Write each hub folder's report.html (plotly inlined in each: about 4 MB a hub). [-]"""

@@ -35,11 +35,13 @@ def check_fleet_plan(problem: FleetProblem, cand: Candidate, *, verify_hubs: boo
     for job_id, fj in jobs.items():
         hubs = where.get(job_id, [])
         if len(hubs) != 1:
-            raise FleetCheckError(f"job {job_id} is planned at {len(hubs)} hubs ({', '.join(hubs) or 'none'})")
+            where = ", ".join(hubs) or "none"
+            raise FleetCheckError(f"job {job_id} is planned at {len(hubs)} hubs ({where})")
         if hubs[0] not in problem.candidates(fj):
             raise FleetCheckError(f"job {job_id} runs at {hubs[0]}, not a hub it may run at")
         if cand.assignment.get(job_id) != hubs[0]:
-            raise FleetCheckError(f"job {job_id} is planned at {hubs[0]} but assigned to {cand.assignment.get(job_id)}")
+            raise FleetCheckError(
+                f"job {job_id} is planned at {hubs[0]} but assigned to {cand.assignment.get(job_id)}")
     facts.append(f"{len(jobs)} jobs, each in exactly one hub's plan, at an allowed hub")
     for hub, out in cand.hubs.items():
         runs = out.plan.runs
@@ -57,7 +59,8 @@ def check_fleet_plan(problem: FleetProblem, cand: Candidate, *, verify_hubs: boo
         tr = cand.transfers.get(job_id)
         if hub != fj.home and fj.move_gb > 0:
             if tr is None or tr.to_hub != hub or tr.from_hub != fj.home or abs(tr.gb - fj.move_gb) > TOL:
-                raise FleetCheckError(f"job {job_id} moves {fj.home} -> {hub} without its transfer of {fj.move_gb} GB")
+                raise FleetCheckError(
+                    f"job {job_id} moves {fj.home} -> {hub} without its transfer of {fj.move_gb} GB")
             link = problem.network.link(fj.home, hub)
             assert link is not None
             if tr.start < fj.job.release:
@@ -65,17 +68,20 @@ def check_fleet_plan(problem: FleetProblem, cand: Candidate, *, verify_hubs: boo
             sent_s = (tr.end - tr.start).total_seconds()
             if sent_s + 1e-3 < fj.move_gb / link.gb_per_s():
                 raise FleetCheckError(f"job {job_id}: {fj.move_gb} GB sent faster than the link's bandwidth")
-            if tr.arrival < tr.end + pd.Timedelta(milliseconds=link.latency_ms) - pd.Timedelta(microseconds=1):
+            latency = pd.Timedelta(milliseconds=link.latency_ms)
+            if tr.arrival < tr.end + latency - pd.Timedelta(microseconds=1):
                 raise FleetCheckError(f"job {job_id}: arrives before the link's latency has passed")
             start = first_start.get(job_id)
             if start is not None and start < tr.arrival - pd.Timedelta(microseconds=1):
-                raise FleetCheckError(f"job {job_id} starts at {start} before its data arrive at {tr.arrival}")
+                raise FleetCheckError(
+                    f"job {job_id} starts at {start} before its data arrive at {tr.arrival}")
         elif tr is not None:
             raise FleetCheckError(f"job {job_id} stays at home but has a transfer")
         start = first_start.get(job_id)
         if start is not None and start < fj.job.release:
             raise FleetCheckError(f"job {job_id} starts before its release")
-    facts.append(f"{len(cand.transfers)} transfers, each after its release and arriving before its job starts")
+    facts.append(
+        f"{len(cand.transfers)} transfers, each after its release and arriving before its job starts")
     by_dir: dict[tuple[str, str], list] = defaultdict(list)
     for tr in cand.transfers.values():
         by_dir[(tr.from_hub, tr.to_hub)].append(tr)
@@ -91,7 +97,8 @@ def check_fleet_plan(problem: FleetProblem, cand: Candidate, *, verify_hubs: boo
             rate += d
             peak = max(peak, rate)
         if peak > link.gb_per_s() * (1 + 1e-6) + TOL:  # ns rounding of the send times
-            raise FleetCheckError(f"link {a} -> {b} carries {peak:.3f} GB/s, more than its {link.gb_per_s():.3f}")
+            raise FleetCheckError(
+                f"link {a} -> {b} carries {peak:.3f} GB/s, more than its {link.gb_per_s():.3f}")
     facts.append(f"{len(by_dir)} link directions used, none above its bandwidth")
     # inference: demand met, within latency, within each hub's capacity
     demand = problem.demand_kw()

@@ -150,7 +150,8 @@ def check_problem(problem: FleetProblem) -> None:
             raise InputError(f"job {job.job_id}: home hub {job.home!r} is not in the fleet", key="home_hub")
         for hub in job.allowed or ():
             if hub not in ids:
-                raise InputError(f"job {job.job_id}: allowed hub {hub!r} is not in the fleet", key="allowed_hubs")
+                raise InputError(f"job {job.job_id}: allowed hub {hub!r} is not in the fleet",
+                                 key="allowed_hubs")
     for d in problem.demands:
         if len(d.kw) != 24:
             raise InputError(f"region {d.region}: give 24 hourly values", key="region.kw")
@@ -162,7 +163,8 @@ def check_problem(problem: FleetProblem) -> None:
                              f"{d.latency_ms:g} ms can serve", key="region.kw")
 
 
-def with_penalties(jobs: Sequence[FleetJob], sites: dict[str, Site], settings: PlanSettings) -> list[FleetJob]:
+def with_penalties(jobs: Sequence[FleetJob], sites: dict[str, Site],
+                   settings: PlanSettings) -> list[FleetJob]:
     """Each job's lateness penalty fixed to its home hub's rate, so it is the same at every hub."""
     out = []
     for fj in jobs:
@@ -216,8 +218,8 @@ def builtin_fleet_queue(sites: Sequence[Site], plan_date: date, *, n_jobs: int =
     out: list[FleetJob] = []
     for i, site in enumerate(sites):
         load = east_load if site.site.id in east else west_load
-        jobs = sample_queue(site, day_start(plan_date, site.site.timezone), seed=seed + i, horizon_h=horizon_h,
-                            n_jobs=per_hub, load=load)
+        jobs = sample_queue(site, day_start(plan_date, site.site.timezone), seed=seed + i,
+                            horizon_h=horizon_h, n_jobs=per_hub, load=load)
         for job in jobs:
             gb = float(np.exp(rng.uniform(math.log(20.0), math.log(20_000.0))))
             stay = rng.uniform() < residency_share
@@ -236,7 +238,8 @@ def read_fleet_queue(path: str | Path, timezone: str, default_home: str | None =
     file = Path(path)
     jobs = read_jobs(file, timezone)
     if file.suffix.lower() == ".csv":
-        records = list(csv.DictReader(io.StringIO(file.read_text(encoding="utf-8-sig")), skipinitialspace=True))
+        text = file.read_text(encoding="utf-8-sig")
+        records = list(csv.DictReader(io.StringIO(text), skipinitialspace=True))
     else:
         value = json.loads(file.read_text(encoding="utf-8") or "[]")
         records = value["jobs"] if isinstance(value, dict) else value
@@ -265,7 +268,8 @@ def _gb(rec: dict, name: str, file: Path, job_id: str) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise InputError(f"{value!r}: must be a number of GB", file=file, key=f"job {job_id}, {name}") from None
+        raise InputError(f"{value!r}: must be a number of GB", file=file,
+                         key=f"job {job_id}, {name}") from None
     if not math.isfinite(number) or number < 0:
         raise InputError(f"{value!r}: must be a finite number >= 0", file=file, key=f"job {job_id}, {name}")
     return number
@@ -290,7 +294,7 @@ def make_problem(sites: Sequence[Site], plan_date: date, jobs: Sequence[FleetJob
         cap = (inference_kw or {}).get(sid, 0.5 * site.it.firm_load_kw)
         hubs.append(Hub(site, profile, float(cap)))
     net = network if network is not None else builtin_network(sites)
-    problem = FleetProblem(plan_date, tuple(hubs), tuple(with_penalties(jobs, {s.site.id: s for s in sites}, settings)),
-                           net, tuple(demands), settings)
+    fleet_jobs = tuple(with_penalties(jobs, {s.site.id: s for s in sites}, settings))
+    problem = FleetProblem(plan_date, tuple(hubs), fleet_jobs, net, tuple(demands), settings)
     check_problem(problem)
     return problem

@@ -130,7 +130,8 @@ class Candidate:
         return {"cost": self.total(problem), "carbon_kg": carbon, "energy_kwh": energy,
                 "transfer_gb": sum(t.gb for t in self.transfers.values()),
                 "transfer_cost": self.transfer_cost(problem), "moved_jobs": float(moved),
-                "lateness_penalty": late, "latency_violations": float(latency_violations(problem, self.serve)),
+                "lateness_penalty": late,
+                "latency_violations": float(latency_violations(problem, self.serve)),
                 "baseline_cost": self.baseline_total(problem)}
 
 
@@ -203,7 +204,8 @@ def inference_nearest(problem: FleetProblem) -> dict[tuple[str, str], np.ndarray
     return out
 
 
-def inference_cheapest(problem: FleetProblem, arrays: Sequence[HubArrays]) -> dict[tuple[str, str], np.ndarray]:
+def inference_cheapest(problem: FleetProblem,
+                       arrays: Sequence[HubArrays]) -> dict[tuple[str, str], np.ndarray]:
     """Each region served at each step by the cheapest hubs within its latency limit. [kW]"""
     hubs = problem.hub_ids
     m = _marginal(arrays)
@@ -221,8 +223,9 @@ def inference_cheapest(problem: FleetProblem, arrays: Sequence[HubArrays]) -> di
                 cap[i, t] -= take
                 left -= take
             if left > 1e-6:
-                raise InputError(f"region {d.region}: not enough inference capacity within {d.latency_ms:g} ms "
-                             "(lower the demand or raise the hubs' inference capacity)", key="region")
+                raise InputError(f"region {d.region}: not enough inference capacity within "
+                                 f"{d.latency_ms:g} ms (lower the demand or raise the hubs' inference "
+                                 "capacity)", key="region")
     return out
 
 
@@ -238,7 +241,8 @@ def greedy_assignment(problem: FleetProblem, arrays: Sequence[HubArrays]) -> dic
     rel, dl = job_steps(problem)
     times = problem.times.asi8
     out: dict[str, str] = {}
-    order = sorted(range(len(problem.jobs)), key=lambda j: (problem.jobs[j].job.release, problem.jobs[j].job_id))
+    order = sorted(range(len(problem.jobs)),
+                   key=lambda j: (problem.jobs[j].job.release, problem.jobs[j].job_id))
     for j in order:
         fj = problem.jobs[j]
         job = fj.job
@@ -275,9 +279,8 @@ def greedy_assignment(problem: FleetProblem, arrays: Sequence[HubArrays]) -> dic
 
 def lp_assignment(problem: FleetProblem, lp: LPResult) -> dict[str, str]:
     """Each job to the hub where the LP plans most of its hours (home on a tie or when it plans none)."""
-    _rel, dl = job_steps(problem)
     out = {}
-    for j, fj in enumerate(problem.jobs):
+    for fj in problem.jobs:
         shares = lp.share.get(fj.job_id, {})
         hub = max(shares.items(), key=lambda kv: (kv[1] + (1e-9 if kv[0] == fj.home else 0.0)))[0] \
             if shares else fj.home
@@ -295,8 +298,8 @@ def hub_tasks(problem: FleetProblem, assignment: dict[str, str], transfers: dict
         if tr is not None and tr.arrival > job.release:
             job = replace(job, release=tr.arrival)
         jobs[assignment[fj.job_id]].append(job)
-    return [HubTask(h.id, h.site, h.profile, tuple(jobs[h.id]), tuple(float(v) for v in inference[i]), settings)
-            for i, h in enumerate(problem.hubs)]
+    return [HubTask(h.id, h.site, h.profile, tuple(jobs[h.id]), tuple(float(v) for v in inference[i]),
+                    settings) for i, h in enumerate(problem.hubs)]
 
 
 def feasible_moves(problem: FleetProblem, assignment: dict[str, str],
@@ -365,7 +368,8 @@ def plan_fleet(problem: FleetProblem, *, mapper: Mapper = serial_map, progress: 
         for task in hub_tasks(problem, cand.assignment, cand.transfers, cand.inference(problem), settings):
             tasks.setdefault(task.key(), task)
     todo = sorted(tasks.values(), key=lambda t: -len(t.jobs))
-    say(f"planning {len(todo)} hub days ({len(made)} candidates x {len(problem.hubs)} hubs, repeats solved once)")
+    say(f"planning {len(todo)} hub days ({len(made)} candidates x {len(problem.hubs)} hubs, "
+        "repeats solved once)")
     t0 = time.perf_counter()
     solved = mapper(solve_hub, todo)
     timings["hubs_s"] = time.perf_counter() - t0
