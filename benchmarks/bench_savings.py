@@ -6,7 +6,8 @@
 For each site: the sample queue for the day (optimizer.io.sample_queue), today's practice (first come
 first served, fixed setpoint, the battery's standard rule) and the plan, through the plan service
 (``solve_day``: the same path as ``greendc plan``), and the savings chain's parts (docs/planning.md,
-"Where the saving comes from"). Costs leave lateness penalties out; late work is job-hours late.
+"Where the saving comes from"), with the site's own defaults as ``greendc plan`` takes them (carbon
+price, checkpoint overhead). Costs leave lateness penalties out; late work is job-hours late.
 Prints one markdown table row per site.
 """
 
@@ -17,6 +18,7 @@ import time
 
 import pandas as pd
 from greendc.optimizer.accounting import bill, lateness_hours, plan_kpis
+from greendc.optimizer.day.inputs import SITE_DEFAULTS, with_site_defaults
 from greendc.optimizer.day.service import solve_day
 from greendc.optimizer.io.sample_queue import sample_queue
 from greendc.optimizer.types import SAVINGS_COMPONENTS, PlanSettings
@@ -46,7 +48,7 @@ def main() -> None:
         profile = site_profile(site, None, day, day + pd.Timedelta(hours=24), 15)
         jobs = sample_queue(site, day.tz_localize(site.site.timezone))
         start = time.perf_counter()
-        plans = solve_day(profile, site, jobs, settings)
+        plans = solve_day(profile, site, jobs, with_site_defaults(settings, site, SITE_DEFAULTS))
         wall = time.perf_counter() - start
         plan, base, parts = plans.plan, plans.baseline, plans.savings
         kb, kp = plan_kpis(base.steps, 0.25), plan_kpis(plan.steps, 0.25)

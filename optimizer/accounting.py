@@ -159,6 +159,21 @@ def savings_breakdown(chain: list[ChainStep], notes: list[str] | None = None) ->
                             notes=list(notes or []))
 
 
+def gap_words(gap: float | None, objective_total: float | None, currency: str) -> str:
+    """What a proven MIP gap is worth in money, in words: gap x |objective| bounds what a better plan saves.
+
+    HiGHS's relative gap is |objective - bound| / |objective| (``highs_runner.relative_gap``); the
+    objective holds energy, demand charge, export, carbon cost and lateness penalties, so no plan of
+    the same inputs can have an objective lower than this one's by more than that amount.
+    """
+    if gap is None or objective_total is None:
+        return "no proven gap (no solver bound)"
+    worth = abs(gap * objective_total)
+    if worth < 0.5:
+        return f"gap {100 * gap:.2f} %: proven optimal to under 1 {currency}"
+    return f"gap {100 * gap:.2f} %: no plan can cost more than {worth:,.0f} {currency} less"
+
+
 def lateness_hours(job_status: pd.DataFrame, nodes: dict[str, int] | None = None) -> dict[str, float]:
     """Job-hours late (sum of each job's hours late) and node-hours late (times its nodes). [h, node-h]"""
     if job_status.empty:

@@ -144,11 +144,13 @@ def summary_table(meta: PlanMeta) -> Table:
     """The plan against today's practice: cost without lateness, carbon, PUE, renewables, lateness, solver."""
     from rich.table import Table
 
+    from greendc.optimizer.accounting import gap_words
+
     cur = meta.site.currency
     kpis, base, saved, solver = meta.kpis, meta.baseline.kpis, meta.savings, meta.solver
-    gap = "-" if solver.gap is None else f"{100 * solver.gap:.2f} %"
+    gap = gap_words(solver.gap, meta.objective.get("total"), cur)
     seconds = (solver.build_s or 0.0) + (solver.solve_s or 0.0)
-    title = f"{meta.site.id} {meta.plan_date}: {solver.status}, gap {gap}, {seconds:.1f} s"
+    title = f"{meta.site.id} {meta.plan_date}: {solver.status}, {gap}, {seconds:.1f} s"
     if solver.fallback:
         title += f" - FALLBACK: {solver.fallback_reason}"
     table = Table(title=title)

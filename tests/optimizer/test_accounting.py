@@ -6,7 +6,14 @@ import math
 
 import pandas as pd
 import pytest
-from greendc.optimizer.accounting import Rates, demand_share_of_month, make_rates, objective_terms, plan_kpis
+from greendc.optimizer.accounting import (
+    Rates,
+    demand_share_of_month,
+    gap_words,
+    make_rates,
+    objective_terms,
+    plan_kpis,
+)
 from greendc.optimizer.types import OBJECTIVE_TERMS
 
 
@@ -96,3 +103,11 @@ def test_demand_share_of_month() -> None:
     rates = make_rates(15, 30.0, 1 / 30, 50.0)
     assert rates.step_h == 0.25
     assert rates.demand_charge_per_kw_horizon == pytest.approx(1.0)
+
+
+def test_a_gap_is_stated_in_money() -> None:
+    """0.5 % of a 200,000 CNY objective: no plan can be more than 1,000 CNY cheaper; none without a bound."""
+    assert gap_words(0.005, 200_000.0, "CNY") == "gap 0.50 %: no plan can cost more than 1,000 CNY less"
+    assert gap_words(0.005, -200_000.0, "USD").endswith("1,000 USD less")  # an exporting site's objective
+    assert gap_words(1e-9, 1_000.0, "EUR") == "gap 0.00 %: proven optimal to under 1 EUR"
+    assert gap_words(None, 1_000.0, "CNY") == "no proven gap (no solver bound)"
