@@ -7,6 +7,8 @@ callback (``register``) serves every table of the app: a click on a column heade
 the other way), the search box keeps the rows containing its text in any column, the arrows page.
 The view logic is pure functions of a DataFrame (``apply_view``, ``page_of``, ``next_view``), which
 the unit tests call directly. No state lives outside the page: the rows and the view are in Stores.
+A browser may send anything in them (a crafted request): ``refreshed`` reads each payload through
+``stored_rows``, ``stored_view`` and ``checked_action`` and answers a wrong shape with an error card.
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ from typing import Any
 import dash
 import pandas as pd
 from dash import ALL, MATCH, Dash, Input, Output, State, dcc, html
+from greendc.dashboard.pages._common import bad_value_card
 
 #: Pattern-matching id types of a table's parts (each id also carries ``"table": <table id>``).
 FILTER, SORT, PAGE, ROWS, VIEW, BODY = ("tbl-filter", "tbl-sort", "tbl-page", "tbl-rows", "tbl-view",
                                         "tbl-body")
 #: Rows shown per page.
 PAGE_SIZE = 20
+#: Most rows per page a rows Store may ask for.
+MAX_PAGE_SIZE = 1000
 #: A column and a background colour for each of its values.
 RowColours = tuple[str, Mapping[str, str]]
 
@@ -47,7 +52,12 @@ def apply_view(frame: pd.DataFrame, view: View) -> pd.DataFrame:
         text = rows.astype(str).apply(lambda column: column.str.lower().str.contains(needle, regex=False))
         rows = rows[text.any(axis=1)]
     if view.sort is not None and view.sort in rows.columns:
-        rows = rows.sort_values(view.sort, ascending=not view.descending, na_position="last", kind="stable")
+        up = not view.descending
+        try:
+            rows = rows.sort_values(view.sort, ascending=up, na_position="last", kind="stable")
+        except TypeError:  # text and numbers in one column: sorted as text
+            rows = rows.sort_values(view.sort, ascending=up, na_position="last", kind="stable",
+                                    key=lambda column: column.where(column.isna(), column.astype(str)))
     return rows
 
 
@@ -143,16 +153,103 @@ def table(table_id: str, frame: pd.DataFrame, *, links: Sequence[str] = (), page
     )
 
 
-def refreshed(table_id: str, stored: Mapping[str, Any], view_data: Mapping[str, Any] | None,
-              trigger: Mapping[str, Any] | None, text: str | None) -> tuple[html.Div, dict[str, Any]]:
-    """The table's new page and view after a user action (what the callback returns)."""
-    frame = pd.DataFrame(list(stored["rows"]), columns=list(stored["columns"]))
-    view = next_view(View(**(view_data or {})), trigger, text)
-    _rows, page, _pages = page_of(apply_view(frame, view), view.page, int(stored["page_size"]))
+class StoreError(ValueError):
+    """A Store or control of a table holds what this app never puts there (a crafted request)."""
+
+    def __init__(self, control: str, value: Any, allowed: str) -> None:
+        super().__init__(f"{control}: not a value this page sends; allowed: {allowed}")
+        self.control, self.value, self.allowed = control, value, allowed
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A table's rows and how it draws them, as ``table`` stored them."""
+
+    frame: pd.DataFrame
+    links: tuple[str, ...]
+    page_size: int
+    colours: RowColours | None
+
+
+def _is_int(value: Any) -> bool:
+    """A whole number as JSON gives one (a bool is not one)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _texts_of(value: Any, control: str) -> tuple[str, ...]:
+    """A list of texts from a Store, or StoreError."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise StoreError(control, value, "a list of texts")
+    return tuple(value)
+
+
+def _colours_of(value: Any) -> RowColours | None:
+    """The rows Store's colouring: None, or a column and a colour for each of its values."""
+    if value is None:
+        return None
+    if (not isinstance(value, list) or len(value) != 2 or not isinstance(value[0], str)
+            or not isinstance(value[1], Mapping)
+            or not all(isinstance(v, str) for item in value[1].items() for v in item)):
+        raise StoreError("Table colours", value, "none, or a column and a colour for each value")
+    return value[0], dict(value[1])
+
+
+def stored_rows(stored: Any) -> Rows:
+    """The rows Store read back: columns, rows of plain values, links, page size, colours; or StoreError."""
+    if not isinstance(stored, Mapping):
+        raise StoreError("Table rows", stored, "the rows this page stored")
+    columns = _texts_of(stored.get("columns"), "Table columns")
+    rows = stored.get("rows")
+    plain = (str, int, float, bool, type(None))
+    if not isinstance(rows, list) or not all(
+            isinstance(row, Mapping) and all(isinstance(v, plain) for v in row.values()) for row in rows):
+        raise StoreError("Table rows", rows, "a list of rows of texts and numbers")
+    size = stored.get("page_size")
+    if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= MAX_PAGE_SIZE:
+        raise StoreError("Table page size", size, f"a whole number from 1 to {MAX_PAGE_SIZE}")
+    links, colours = _texts_of(stored.get("links"), "Table links"), _colours_of(stored.get("colours"))
+    return Rows(pd.DataFrame(rows, columns=list(columns)), links, size, colours)
+
+
+def stored_view(data: Any) -> View:
+    """The view Store read back (nothing stored: the first view), or StoreError."""
+    if data is None:
+        return View()
+    kinds: dict[str, type | tuple[type, ...]] = {"sort": (str, type(None)), "descending": bool, "text": str,
+                                                  "page": int}
+    if (not isinstance(data, Mapping) or not set(data) <= set(kinds)
+            or not all(isinstance(data[k], kinds[k]) for k in data) or isinstance(data.get("page"), bool)):
+        raise StoreError("Table view", data, "sort (a column), descending (true/false), text, page (number)")
+    return View(**data)
+
+
+def checked_action(trigger: Any, text: Any) -> tuple[Mapping[str, Any] | None, str | None]:
+    """The user action as the callback got it: a header or pager id and the search text, or StoreError."""
+    if text is not None and not isinstance(text, str):
+        raise StoreError("Table search", text, "a text")
+    if not isinstance(trigger, Mapping):
+        return None, text
+    if trigger.get("type") == SORT and not isinstance(trigger.get("column"), str):
+        raise StoreError("Table header", trigger, "a column's header")
+    if trigger.get("type") == PAGE and not _is_int(trigger.get("step")):
+        raise StoreError("Table pager", trigger, "the pager's arrows")
+    return trigger, text
+
+
+def refreshed(table_id: str, stored: Any, view_data: Any, trigger: Any,
+              text: Any) -> tuple[html.Div, dict[str, Any]]:
+    """The table's new page and view after a user action (what the callback returns); for a Store or
+    control holding what this page never sends, an error card and the first view."""
+    try:
+        rows, view = stored_rows(stored), stored_view(view_data)
+        action, search = checked_action(trigger, text)
+    except StoreError as exc:
+        return bad_value_card(exc.control, exc.value, exc.allowed), asdict(View())
+    view = next_view(view, action, search)
+    _rows, page, _pages = page_of(apply_view(rows.frame, view), view.page, rows.page_size)
     view = replace(view, page=page)
-    colours = stored.get("colours")
-    body = view_table(table_id, frame, view, links=list(stored["links"]), page_size=int(stored["page_size"]),
-                      colours=(str(colours[0]), dict(colours[1])) if colours else None)
+    body = view_table(table_id, rows.frame, view, links=rows.links, page_size=rows.page_size,
+                      colours=rows.colours)
     return body, asdict(view)
 
 
@@ -167,8 +264,8 @@ def register(app: Dash) -> None:
         State({"type": ROWS, "table": MATCH}, "data"), State({"type": VIEW, "table": MATCH}, "data"),
         prevent_initial_call=True,
     )
-    def _refresh(text: str | None, _sorts: list[int | None], _pages: list[int | None],
-                 stored: dict[str, Any], view: dict[str, Any] | None) -> tuple[html.Div, dict[str, Any]]:
+    def _refresh(text: Any, _sorts: Any, _pages: Any, stored: Any,
+                 view: Any) -> tuple[html.Div, dict[str, Any]]:
         trigger = dash.ctx.triggered_id
-        table_id = str(trigger["table"]) if isinstance(trigger, Mapping) else ""
-        return refreshed(table_id, stored, view, trigger if isinstance(trigger, Mapping) else None, text)
+        table_id = str(trigger.get("table", "")) if isinstance(trigger, Mapping) else ""
+        return refreshed(table_id, stored, view, trigger, text)

@@ -7,6 +7,7 @@ page shows a progress bar; the new plan is shown beside the saved one with the d
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,11 @@ import dash
 from dash import Dash, Input, Output, State, dcc, html
 from greendc.dashboard import data, figures_plan, ids, replan
 from greendc.dashboard.pages._common import (
+    bad_value_card,
     date_choice,
     empty_card,
     error_card,
+    free_text,
     graph,
     query_value,
     site_choice,
@@ -125,29 +128,55 @@ def comparison(saved: data.PlanData, result: replan.Replan) -> html.Div:
     )
 
 
-def unchanged(start: dict[str, Any] | None, carbon_price: float, setpoints: list[float],
-              battery: list[str] | None, slack_h: float) -> bool:
-    """True when the controls still hold the saved plan's own settings (nothing to re-plan)."""
+def unchanged(start: Any, carbon_price: Any, setpoints: Any, battery: Any, slack_h: Any) -> bool:
+    """True when the controls still hold the saved plan's own settings (nothing to re-plan); a start
+    Store or a control of another shape (a crafted request) is not: run_whatif then names it."""
     if not start:
         return True
-    return (float(carbon_price) == float(start["carbon_price"])
-            and [float(v) for v in setpoints] == [float(v) for v in start["setpoints"]]
-            and ("on" in (battery or [])) == bool(start["battery"]) and float(slack_h) == 0.0)
+    try:
+        return (float(carbon_price) == float(start["carbon_price"])
+                and [float(v) for v in setpoints] == [float(v) for v in start["setpoints"]]
+                and ("on" in (battery or [])) == bool(start["battery"]) and float(slack_h) == 0.0)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return False
 
 
-def run_whatif(data_dir: Path, site: str | None, date: str | None, carbon_price: float,
-               setpoints: list[float], battery: list[str] | None, slack_h: float,
-               progress: replan.Progress | None = None) -> html.Div:
+def _number_in(value: Any, low: float, high: float) -> bool:
+    """A JSON number (not a bool) from ``low`` to ``high``."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high
+
+
+def whatif_settings(carbon_price: Any, setpoints: Any, battery: Any,
+                    slack_h: Any) -> replan.WhatIf | html.Div:
+    """The controls' values as the re-plan's settings, or a card naming a value no control sends (their
+    ranges are the plan settings' own, checked by the re-plan: a saved plan's may lie past a slider's)."""
+    if not _number_in(carbon_price, 0, math.inf):
+        return bad_value_card("Carbon price", carbon_price, "a number, 0 or more")
+    if not (isinstance(setpoints, list) and len(setpoints) == 2
+            and all(_number_in(v, -math.inf, math.inf) for v in setpoints) and setpoints[0] <= setpoints[1]):
+        return bad_value_card("Allowed setpoints", setpoints, "two rising numbers (°C)")
+    if battery is not None and not (isinstance(battery, list) and set(battery) <= {"on"}):
+        return bad_value_card("Battery", battery, '[] or ["on"]')
+    if not _number_in(slack_h, 0, SLACK_MAX_H):
+        return bad_value_card("Deadline slack", slack_h, f"a number from 0 to {SLACK_MAX_H}")
+    return replan.WhatIf(carbon_price_per_t=float(carbon_price), setpoint_min_c=float(setpoints[0]),
+                         setpoint_max_c=float(setpoints[1]), battery="on" in (battery or []),
+                         slack_h=float(slack_h))
+
+
+def run_whatif(data_dir: Path, site: Any, date: Any, carbon_price: Any, setpoints: Any, battery: Any,
+               slack_h: Any, progress: replan.Progress | None = None) -> html.Div:
     """Re-plan a saved plan with the controls' values and show the comparison, or an error card."""
+    site, date = free_text(site), free_text(date)
     if not site or not date:
         return html.Div()
+    settings = whatif_settings(carbon_price, setpoints, battery, slack_h)
+    if isinstance(settings, html.Div):
+        return settings
     try:
         saved = data.load_plan(data_dir, site, date)
     except data.DataError as exc:
         return error_card(f"The plan {site}/{date} cannot be used", str(exc))
-    settings = replan.WhatIf(carbon_price_per_t=float(carbon_price), setpoint_min_c=float(setpoints[0]),
-                             setpoint_max_c=float(setpoints[1]), battery="on" in (battery or []),
-                             slack_h=float(slack_h))
     return run_whatif_plan(saved, settings, progress)
 
 

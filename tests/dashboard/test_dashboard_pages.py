@@ -84,6 +84,28 @@ def test_whatif_from_a_url_with_traversal_is_an_error_card(tmp_path: Path) -> No
     assert whatif.run_whatif(tmp_path, None, None, 100, [18, 27], ["on"], 0).children is None
 
 
+@pytest.mark.parametrize(("start", "controls", "named"), [
+    ("abc", (0, [18, 27], ["on"], 0), None),
+    ({"carbon_price": "x"}, (0, [18, 27], ["on"], 0), None),
+    (None, ("abc", [18, 27], ["on"], 0), "Carbon price"),
+    (None, (float("nan"), [18, 27], ["on"], 0), "Carbon price"),
+    (None, (100, "abc", ["on"], 0), "Allowed setpoints"),
+    (None, (100, [27, 18], ["on"], 0), "Allowed setpoints"),
+    (None, (100, [18, 27], "on", 0), "Battery"),
+    (None, (100, [18, 27], ["on"], {"h": 1}), "Deadline slack"),
+    (None, (True, [18, 27], ["on"], 0), "Carbon price"),
+])
+def test_a_crafted_start_store_or_control_is_a_card_not_an_error(tmp_path: Path, start: Any,
+                                                                 controls: tuple[Any, ...],
+                                                                 named: str | None) -> None:
+    """issue 13: the What-if start Store and controls are read as sent: a wrong shape never raises."""
+    if start is not None:
+        assert not whatif.unchanged(start, *controls)  # a start of another shape: re-plan, never a crash
+    if named is not None:
+        body = whatif.run_whatif(tmp_path, SITE, DATE, *controls)
+        assert "error-card" in body.className and f"{named}: not a value this page offers" in _text(body)
+
+
 def test_settings_from_json_floats_get_their_types() -> None:
     settings = replan.settings_of({"settings": {"step_minutes": 15.0, "carbon_price_per_t": 200, "extra": 1}})
     assert settings.step_minutes == 15 and isinstance(settings.step_minutes, int)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 from greendc.dashboard import tables
 from greendc.dashboard.tables import PAGE, SORT, View
 from hypothesis import given
@@ -71,3 +73,84 @@ def test_link_column_renders_in_app_links() -> None:
     tree = json.dumps(tables.view_table("t", frame, View(), links=("plan",)).to_plotly_json(),
                       default=lambda o: o.to_plotly_json())
     assert '"href": "/plan?site=x&date=2026-07-15"' in tree and '"type": "Link"' in tree
+
+
+# --- issue 13: a crafted Store payload or control value is an error card, never an HTTP 500 -----------
+
+GOOD = tables.table("jobs", JOBS).children[1].data
+
+
+@pytest.mark.parametrize(("stored", "view", "trigger", "text"), [
+    ("abc", None, None, "x"),
+    (None, None, None, "x"),
+    (5, None, None, "x"),
+    ([1], None, None, "x"),
+    ({"columns": 5}, None, None, "x"),
+    ({**GOOD, "rows": "abc"}, None, None, "x"),
+    ({**GOOD, "rows": [{"job_id": {"a": 1}}]}, None, None, "x"),
+    ({**GOOD, "page_size": "x"}, None, None, "x"),
+    ({**GOOD, "page_size": 0}, None, None, "x"),
+    ({**GOOD, "page_size": True}, None, None, "x"),
+    ({**GOOD, "links": "plan"}, None, None, "x"),
+    ({**GOOD, "colours": ["status", 5]}, None, None, "x"),
+    (GOOD, "abc", None, "x"),
+    (GOOD, [1], None, "x"),
+    (GOOD, {"bogus": 1}, None, "x"),
+    (GOOD, {"page": "x"}, None, None),
+    (GOOD, {"page": True}, None, None),
+    (GOOD, {"sort": 5}, None, None),
+    (GOOD, None, {"type": PAGE, "table": "jobs", "step": "x"}, None),
+    (GOOD, None, {"type": SORT, "table": "jobs", "column": [1]}, None),
+    (GOOD, None, None, 5),
+    (GOOD, None, None, ["late"]),
+])
+def test_a_crafted_store_or_control_value_is_an_error_card(stored: Any, view: Any, trigger: Any,
+                                                          text: Any) -> None:
+    body, new_view = tables.refreshed("jobs", stored, view, trigger, text)
+    shown = json.dumps(body.to_plotly_json(), default=lambda o: o.to_plotly_json())
+    assert "error-card" in shown and "not a value this page offers" in shown
+    assert new_view == {"sort": None, "descending": False, "text": "", "page": 0}
+
+
+def test_text_and_numbers_in_one_column_sort_as_text() -> None:
+    mixed = pd.DataFrame({"v": ["b", 2, "a", None]})
+    assert list(tables.apply_view(mixed, View(sort="v"))["v"][:3]) == [2, "a", "b"]
+
+
+def _post_table(app: Any, stored: Any, view: Any, text: Any) -> Any:
+    """A search in the table, as the browser calls its callback (pattern-matching ids), through Dash."""
+    key = next(k for k in app.callback_map if '"tbl-body"' in k)
+    ids = {kind: {"type": kind, "table": "plan-jobs"} for kind in (tables.BODY, tables.VIEW, tables.FILTER,
+                                                                   tables.ROWS)}
+    body = {
+        "output": key,
+        "outputs": [{"id": ids[tables.BODY], "property": "children"},
+                    {"id": ids[tables.VIEW], "property": "data"}],
+        "inputs": [{"id": ids[tables.FILTER], "property": "value", "value": text}, [], []],
+        "changedPropIds": [json.dumps(ids[tables.FILTER], separators=(",", ":"), sort_keys=True) + ".value"],
+        "state": [{"id": ids[tables.ROWS], "property": "data", "value": stored},
+                  {"id": ids[tables.VIEW], "property": "data", "value": view}],
+    }
+    return app.server.test_client().post("/_dash-update-component", json=body)
+
+
+@pytest.mark.parametrize(("stored", "view", "text"), [
+    ("abc", None, "x"), ({"columns": ["a"], "rows": [], "links": [], "page_size": "x"}, None, "x"),
+    (GOOD, {"bogus": 1}, "x"), (GOOD, "abc", "x"), (GOOD, None, 7),
+])
+def test_crafted_table_callbacks_through_http_answer_200_with_an_error_card(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, stored: Any, view: Any, text: Any) -> None:
+    """issue 13: a tbl-rows Store of the wrong shape was an HTTP 500 with a traceback in the log."""
+    from greendc.dashboard.app import create_app
+
+    answer = _post_table(create_app(tmp_path), stored, view, text)
+    assert answer.status_code == 200, answer.data[:300]
+    assert b"error-card" in answer.data and b"not a value this page offers" in answer.data
+    assert "Traceback" not in caplog.text and not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_a_good_table_callback_through_http_still_pages(tmp_path: Path) -> None:
+    from greendc.dashboard.app import create_app
+
+    answer = _post_table(create_app(tmp_path), GOOD, None, "nodes")
+    assert answer.status_code == 200 and b"error-card" not in answer.data and b"1-2 of 2" in answer.data
