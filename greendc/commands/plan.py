@@ -148,7 +148,8 @@ def summary_table(meta: PlanMeta) -> Table:
 
     cur = meta.site.currency
     kpis, base, saved, solver = meta.kpis, meta.baseline.kpis, meta.savings, meta.solver
-    gap = gap_words(solver.gap, meta.objective.get("total"), cur)
+    # a fallback is today's practice: the solver's gap belongs to the plan it rejected
+    gap = gap_words(None if solver.fallback else solver.gap, meta.objective.get("total"), cur)
     seconds = (solver.build_s or 0.0) + (solver.solve_s or 0.0)
     title = f"{meta.site.id} {meta.plan_date}: {solver.status}, {gap}, {seconds:.1f} s"
     if solver.fallback:
