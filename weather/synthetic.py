@@ -1,20 +1,20 @@
 """A synthetic typical year from monthly climate normals, reproducible from a seed, offline anywhere.
 
-The pieces, each a small function below:
+The pieces, each a small function below or in weather/irradiance.py:
 
-- sun: pvlib solar position and Ineichen-Perez clear sky with pvlib's shipped Linke turbidity;
-- cloudiness: a daily clear-sky index from an AR(1) Gaussian process mapped through a Beta
-  distribution, with hourly multiplicative noise, scaled so each month's irradiation equals the
-  clear-sky irradiation times the cloud transmittance of Yang et al.'s hybrid model,
-  tau = 0.2505 + 1.1468 S/S0 - 0.3974 (S/S0)^2 (Yang, Koike and Ye 2006), never above clear sky;
-  DNI and DHI by the Erbs et al. (1982) decomposition;
+- the day's weather: one daily AR(1) driver for temperature; the cloud driver correlated with it
+  (sunny summer days are warm; in a maritime winter the cold days are the clear, dry, continental
+  outbreaks), the correlation set by the season and by Conrad's continentality index;
+- sky (weather/irradiance.py): each month's clear-sky index from its relative sunshine by Yang et
+  al.'s hybrid model on pvlib's Ineichen-Perez clear sky, daily Beta-distributed clear-sky indices
+  from the cloud driver, hourly noise, DNI and DHI by the Erbs et al. (1982) decomposition;
 - temperature: a continuous hourly series, a smooth curve with the normals' monthly means (no step
-  at month boundaries) plus an AR(1) day-to-day anomaly whose spread follows the climate's annual
-  range and the season, and an asymmetric diurnal wave (minimum at sunrise, maximum at 15:00
-  solar time, cosine halves as in the WAVE method of the crop-model literature) whose range
-  follows Tmax - Tmin and widens on clear days;
-- humidity: a daily dew point a month-specific depression below the daily mean temperature, the
-  depression solved so the month's mean relative humidity equals the normal;
+  at month boundaries) plus the day's anomaly, skewed to the cold side in a maritime winter, whose
+  spread follows the climate's annual range and the season, and an asymmetric diurnal wave (minimum
+  at sunrise, maximum at 15:00 solar time, cosine halves as in the WAVE method of the crop-model
+  literature) whose range follows Tmax - Tmin and widens on clear days;
+- humidity: a daily dew point a month-specific depression below the daily mean temperature, deeper
+  on cold days, the depression solved so the month's mean relative humidity equals the normal;
 - wind: hourly AR(1) Gaussian mapped to a Weibull distribution (Gaussian copula) with a diurnal
   cycle near the ground, each month scaled to its mean speed at the normals' height.
 """
@@ -25,44 +25,57 @@ from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import pvlib
 import xarray as xr
 from greendc.weather import psychrometrics as psy
 from greendc.weather.dataset import weather_dataset
 from greendc.weather.errors import InputError
+from greendc.weather.irradiance import day_length_h, synthetic_sky
+from greendc.weather.series import (
+    FloatArray,
+    IntArray,
+    ar1,
+    by_day_of_year,
+    coldness,
+    correlated,
+    month_scale,
+)
 from scipy import special, stats
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-
-#: Cloud transmittance against relative sunshine, tau = c0 + c1 x + c2 x^2 (Yang, Koike and Ye 2006) [-].
-YANG_TAU = (0.2505, 1.1468, -0.3974)
 #: Lag-one autocorrelation of daily temperature anomalies (about 0.7 in the Greensboro TMY3) [-].
-TEMP_DAILY_PHI = 0.7
+TEMP_DAILY_PHI = 0.9
 #: Day-to-day spread rule, sd = FLOOR + SLOPE R + coldness (WINTER_FLOOR + WINTER_SLOPE R) [K, -].
 TEMP_SD_FLOOR_C = 0.3
 TEMP_SD_SLOPE = 0.05
 TEMP_SD_WINTER_FLOOR_C = 1.5
 TEMP_SD_WINTER_SLOPE = 0.134
-#: Winter skew of daily anomalies: cold side stretched, warm side shrunk by this share x coldness [-].
-TEMP_COLD_SKEW = 0.35
-#: Extra fall of the dew point per kelvin a day is colder than its season (dry polar air; an estimate) [-].
-DEW_COLD_GAIN = 0.5
+#: Log-normal sigma of daily anomalies in a maritime climate's coldest month: skewness -1.75 [-].
+TEMP_COLD_SIGMA = 0.5
+#: Conrad's continentality index at and below which a climate counts fully maritime, and at and above
+#: which fully continental (index 0 at the ocean, 100 at Verkhoyansk; the ramp between is an estimate) [-].
+CONRAD_MARITIME = 20.0
+CONRAD_CONTINENTAL = 40.0
+#: Correlation of the daily cloud driver (high = clear) with the temperature driver: in the warmest
+#: month (sunny days warm), and in a maritime climate's coldest month (clear days cold) [-].
+CLOUD_TEMP_RHO_SUMMER = 0.5
+CLOUD_TEMP_RHO_WINTER = -0.5
+#: Extra fall of the dew point per kelvin a day is colder than its season (rise per kelvin warmer) in a
+#: maritime climate, where cold days are dry continental air and warm days moist sea air (Miami: 0.4-0.6) [-].
+DEW_ANOMALY_GAIN = 0.5
 #: Time over which one day's mean temperature level ramps into the next's, centred on midnight [d].
 TEMP_RAMP_D = 0.25
-#: Lag-one autocorrelation of the daily clear-sky index [-].
+#: Lag-one autocorrelation of the daily cloud driver [-].
 CLOUD_DAILY_PHI = 0.45
-#: Concentration of the Beta distribution of the daily clear-sky index (spread of sunny/dull days) [-].
-CLOUD_CONCENTRATION = 1.5
+#: Relative widening of the day's temperature range per unit of clear-sky index above the month's, and
+#: per kelvin of dew-point depression above the month's (dry air cools more at night; the three pvlib
+#: typical years: 0.05-0.13 per K) [-, 1/K].
+RANGE_CLEAR_GAIN = 0.8
+RANGE_DRY_GAIN = 0.06
 #: Hour of the daily temperature maximum, local solar time [h].
 TEMP_PEAK_HOUR = 15.0
 #: Lag-one autocorrelation of hourly wind speed anomalies [-].
 WIND_HOURLY_PHI = 0.9
-#: Highest daily clear-sky index (a clear day) and highest monthly mean allowed [-].
-KC_MAX = 1.0
-KC_MONTH_MAX = 0.97
 
 
 class ClimateNormals(Protocol):
@@ -86,31 +99,6 @@ class ClimateNormals(Protocol):
     def weibull_k(self) -> float: ...
 
 
-def _ar1(rng: np.random.Generator, n: int, phi: float) -> FloatArray:
-    """A stationary AR(1) series with unit variance and lag-one autocorrelation phi."""
-    shocks = rng.standard_normal(n)
-    out = np.empty(n)
-    out[0] = shocks[0]
-    scale = np.sqrt(1.0 - phi**2)
-    for i in range(1, n):
-        out[i] = phi * out[i - 1] + scale * shocks[i]
-    return out
-
-
-def _by_day_of_year(monthly: npt.ArrayLike, day_of_year: FloatArray, year: int) -> FloatArray:
-    """Monthly values placed at mid-month and interpolated periodically to each day of year."""
-    mid = pd.DatetimeIndex([pd.Timestamp(year, m, 15) for m in range(1, 13)]).dayofyear.to_numpy(float)
-    days = 366.0 if pd.Timestamp(year, 12, 31).dayofyear == 366 else 365.0
-    return np.interp(day_of_year, mid, np.asarray(monthly, dtype=float), period=days)
-
-
-def day_length_h(latitude: float, day_of_year: FloatArray) -> FloatArray:
-    """Astronomical day length N = 24/pi * omega_s (FAO-56 eq. 24, 25, 34) [h]."""
-    declination = 0.409 * np.sin(2 * np.pi * day_of_year / 365.0 - 1.39)
-    cos_ws = -np.tan(np.radians(latitude)) * np.tan(declination)
-    return 24.0 / np.pi * np.arccos(np.clip(cos_ws, -1.0, 1.0))
-
-
 def daily_temp_sd_c(temp_mean_c: FloatArray) -> FloatArray:
     """Standard deviation of daily mean temperature within each month (day-to-day weather) [K].
 
@@ -121,22 +109,29 @@ def daily_temp_sd_c(temp_mean_c: FloatArray) -> FloatArray:
     trend within a month adds to it in spring and autumn.
     """
     annual_range = float(temp_mean_c.max() - temp_mean_c.min())
-    coldness = (temp_mean_c.max() - temp_mean_c) / max(annual_range, 1e-9)
     winter = TEMP_SD_WINTER_FLOOR_C + TEMP_SD_WINTER_SLOPE * annual_range
-    return TEMP_SD_FLOOR_C + TEMP_SD_SLOPE * annual_range + coldness * winter
+    return TEMP_SD_FLOOR_C + TEMP_SD_SLOPE * annual_range + coldness(temp_mean_c) * winter
 
 
 def zero_monthly_means(series: FloatArray, month_of_day: IntArray, phi: float) -> FloatArray:
-    """A daily AR(1) series conditioned on zero monthly means (simple kriging, no step at month ends).
+    """A daily AR(1) series conditioned on zero monthly means and zero drift within each month (simple
+    kriging, no step at month ends).
 
-    x - S M' (M S M')^-1 M x, with S the AR(1) covariance phi^|i-j| and M the month-averaging
-    matrix: the correction is a sum of smooth covariance bumps, so the series stays continuous.
+    x - S A' (A S A')^-1 A x, with S the AR(1) covariance phi^|i-j| and A the month-averaging and
+    month-trend rows: the correction is a sum of smooth covariance bumps, so the series stays
+    continuous. A typical month's days scatter about the season, they do not drift across the month
+    (the Sandia TMY method picks months by their distribution of daily means); a drifting anomaly
+    adds to the month's seasonal trend and inflates its spread (Sand Point's June by half at lag-one 0.8).
     """
     n = len(series)
     covariance = phi ** np.abs(np.subtract.outer(np.arange(n), np.arange(n)))
-    averaging = np.eye(12)[month_of_day].T / np.bincount(month_of_day, minlength=12)[:, None]
-    cross = covariance @ averaging.T
-    return series - cross @ np.linalg.solve(averaging @ cross, averaging @ series)
+    counts = np.bincount(month_of_day, minlength=12)
+    membership = np.eye(12)[month_of_day].T
+    position = np.arange(n, dtype=float)
+    centred = position - (membership @ position / counts)[month_of_day]
+    rows = np.vstack([membership / counts[:, None], membership * centred / counts[:, None]])
+    cross = covariance @ rows.T
+    return series - cross @ np.linalg.solve(rows @ cross, rows @ series)
 
 
 def curve_with_monthly_means(
@@ -153,13 +148,38 @@ def curve_with_monthly_means(
     return basis @ np.linalg.solve(means / counts[:, None], np.asarray(target, float))
 
 
-def cold_skewed(unit: FloatArray, coldness: FloatArray) -> FloatArray:
-    """Stretch the cold side of a unit series and shrink its warm side, more in colder months.
+def conrad_continentality(temp_mean_c: FloatArray, latitude: float) -> float:
+    """Conrad's (1946) index K = 1.7 A / sin(lat + 10 deg) - 14, A the annual range of monthly means [-].
 
-    Cold-air outbreaks make winter's daily means skewed to the cold side (the three pvlib typical
-    years: skewness -0.3 to -1.2 in their coldest months); summer stays near symmetric.
+    A coast whose sea keeps the annual range small for its latitude scores low (Miami 9, Sand Point
+    9); the interior of a continent high (Greensboro 45, Zhongwei 54).
     """
-    return unit * (1.0 - TEMP_COLD_SKEW * coldness * np.sign(unit))
+    annual_range = float(np.ptp(temp_mean_c))
+    return 1.7 * annual_range / np.sin(np.radians(min(abs(latitude), 80.0) + 10.0)) - 14.0
+
+
+def maritime_weight(temp_mean_c: FloatArray, latitude: float) -> float:
+    """1 for a maritime climate, 0 for a continental one, linear in Conrad's index between [-]."""
+    index = conrad_continentality(temp_mean_c, latitude)
+    return float(np.clip((CONRAD_CONTINENTAL - index) / (CONRAD_CONTINENTAL - CONRAD_MARITIME), 0.0, 1.0))
+
+
+def cold_skewed(unit: FloatArray, sigma: FloatArray) -> FloatArray:
+    """A unit Gaussian series made log-normal with its long tail on the cold side (zero mean, unit variance).
+
+    A maritime winter's usual air comes off a sea that bounds how warm it can be; its departures are
+    outbreaks of continental air, cold and dry: daily means skewed to the cold side (Miami and Sand
+    Point: skewness -0.6 to -1.6 from December to April; Greensboro, inland, near 0). u = (1 -
+    exp(-sigma z - sigma^2/2)) / sqrt(exp(sigma^2) - 1) is bounded above, skewness -(e^s2 + 2) sqrt(e^s2 - 1),
+    and tends to z as sigma tends to 0.
+    """
+    sigma = np.maximum(np.asarray(sigma, float), 1e-6)
+    return -np.expm1(-sigma * unit - sigma**2 / 2) / np.sqrt(np.expm1(sigma**2))
+
+
+def cloud_temperature_rho(coldness_day: FloatArray, maritime: float) -> FloatArray:
+    """Correlation of the day's clearness with its warmth: + in summer, - in a maritime winter [-]."""
+    return CLOUD_TEMP_RHO_SUMMER * (1.0 - coldness_day) + CLOUD_TEMP_RHO_WINTER * maritime * coldness_day
 
 
 def typical_spread(
@@ -175,7 +195,7 @@ def typical_spread(
     for _ in range(4):
         mean = np.bincount(month_of_day, weights=anomaly, minlength=12) / counts
         realized = np.sqrt(np.bincount(month_of_day, weights=anomaly**2, minlength=12) / counts - mean**2)
-        anomaly = anomaly * _by_day_of_year(target_sd / np.maximum(realized, 1e-9), day_of_year, year)
+        anomaly = anomaly * by_day_of_year(target_sd / np.maximum(realized, 1e-9), day_of_year, year)
     return anomaly
 
 
@@ -184,17 +204,6 @@ def ramp_between_days(daily: FloatArray, position_d: FloatArray, ramp_d: float =
     starts = np.arange(len(daily), dtype=float)
     knots = np.column_stack([starts + ramp_d / 2, starts + 1.0 - ramp_d / 2]).ravel()
     return np.interp(position_d, knots, np.repeat(daily, 2))
-
-
-def sunshine_transmittance(relative_sunshine: FloatArray) -> FloatArray:
-    """Monthly cloud transmittance H/H_clear from relative sunshine S/S0 [-].
-
-    Yang K., Koike T., Ye B. (2006), Agricultural and Forest Meteorology 137, 43-55 (the hybrid
-    model, first in Yang, Huang and Tamai 2001, Solar Energy 70, 13-22): tau = 0.2505 +
-    1.1468 x - 0.3974 x^2, validated on Chinese stations; 1 at full sunshine, so never above clear sky.
-    """
-    x = np.clip(relative_sunshine, 0.0, 1.0)
-    return YANG_TAU[0] + YANG_TAU[1] * x + YANG_TAU[2] * x**2
 
 
 def diurnal_shape(solar_hour: FloatArray, sunrise_hour: FloatArray) -> FloatArray:
@@ -217,32 +226,6 @@ def wind_diurnal_amplitude(height_m: float) -> float:
     return 0.2 * float(np.clip((60.0 - height_m) / 50.0, 0.0, 1.0))
 
 
-def _month_scale(
-    values: FloatArray, month_index: IntArray, target: FloatArray, weights: FloatArray
-) -> FloatArray:
-    """Per-step factor that makes each month's weighted sum of values equal its target."""
-    realized = np.bincount(month_index, weights=values * weights, minlength=12)
-    factor = np.where(realized > 0, target / np.maximum(realized, 1e-12), 1.0)
-    return factor[month_index]
-
-
-def _cloudiness(
-    rng: np.random.Generator,
-    kc_month: FloatArray,
-    day: IntArray,
-    month_of_day: IntArray,
-    n_steps: int,
-    step_h: float,
-) -> tuple[FloatArray, FloatArray]:
-    """Daily clear-sky index (Beta marginal, AR(1) persistence) and the hourly index around it."""
-    mean = kc_month[month_of_day] / KC_MAX
-    alpha, beta = mean * CLOUD_CONCENTRATION, (1.0 - mean) * CLOUD_CONCENTRATION
-    uniform = stats.norm.cdf(_ar1(rng, len(month_of_day), CLOUD_DAILY_PHI))
-    kc_day = KC_MAX * stats.beta.ppf(uniform, alpha, beta)
-    hourly_noise = _ar1(rng, n_steps, 0.7**step_h) * 0.25 * (1.0 - kc_day[day])
-    return kc_day, np.clip(kc_day[day] * np.exp(hourly_noise - 0.5 * hourly_noise.var()), 0.02, 1.1)
-
-
 def _dew_point(
     temp_c: FloatArray,
     daily_mean_c: FloatArray,
@@ -252,7 +235,7 @@ def _dew_point(
     rng: np.random.Generator,
 ) -> FloatArray:
     """Hourly dew point: daily mean temperature minus a monthly depression solved for the mean RH."""
-    wobble_c = 1.0 * _ar1(rng, len(daily_mean_c), 0.6)
+    wobble_c = 1.0 * ar1(rng, len(daily_mean_c), 0.6)
     base = (daily_mean_c + wobble_c)[day]
     low, high = np.full(12, -5.0), np.full(12, 40.0)
     es_air = psy.saturation_vapour_pressure_pa(temp_c)
@@ -267,40 +250,11 @@ def _dew_point(
     return np.minimum(base - (0.5 * (low + high))[month_index], temp_c)
 
 
-def _irradiance(
-    rng: np.random.Generator,
-    climate: ClimateNormals,
-    latitude: float,
-    longitude: float,
-    altitude_m: float,
-    mid: pd.DatetimeIndex,
-    month_index: IntArray,
-    day: IntArray,
-    month_of_day: IntArray,
-    doy_day: FloatArray,
-    step_h: float,
-) -> tuple[FloatArray, FloatArray, FloatArray, pd.DataFrame]:
-    """Daily and monthly clear-sky index, GHI and its DNI/DHI parts: each month at its sunshine's share
-    of the Ineichen-Perez clear sky (pvlib's Linke turbidity climatology), never above clear sky."""
-    place = pvlib.location.Location(latitude, longitude, "UTC", altitude_m)
-    solar = place.get_solarposition(mid)
-    clear_ghi = place.get_clearsky(mid, model="ineichen", solar_position=solar)["ghi"].to_numpy()
-    possible_h = np.bincount(month_of_day, weights=day_length_h(latitude, doy_day), minlength=12)
-    relative = np.asarray(climate.sunshine_h, float) / np.maximum(possible_h, 1e-9)
-    clear_month = np.bincount(month_index, weights=clear_ghi * step_h, minlength=12)
-    kc_month = np.clip(sunshine_transmittance(relative), 0.05, KC_MONTH_MAX)
-    kc_day, kc = _cloudiness(rng, kc_month, day, month_of_day, len(mid), step_h)
-    ghi = clear_ghi * kc
-    hours = np.full_like(ghi, step_h)
-    for _ in range(6):  # rescale to the monthly target; the clip at clear sky loses a little each time
-        ghi = np.minimum(ghi * _month_scale(ghi, month_index, kc_month * clear_month, hours), clear_ghi)
-    return kc_day, kc_month, ghi, pvlib.irradiance.erbs(ghi, solar["zenith"].to_numpy(), mid)
-
-
 def _temperature(
     rng: np.random.Generator,
     climate: ClimateNormals,
     latitude: float,
+    unit_day: FloatArray,
     kc_excess_day: FloatArray,
     position_d: FloatArray,
     solar_hour: FloatArray,
@@ -308,33 +262,56 @@ def _temperature(
     day: IntArray,
     year: int,
 ) -> tuple[FloatArray, FloatArray]:
-    """Hourly temperature and its daily anomaly: the AR(1) anomaly and the diurnal wave, each day's
+    """Hourly temperature and its daily anomaly: the skewed daily driver and the diurnal wave, each day's
     level ramped into the next across midnight, plus a continuous curve putting months on their means."""
-    n_days = int(day.max()) + 1
+    n_days = len(unit_day)
     month_start = pd.date_range(pd.Timestamp(year, 1, 1), periods=13, freq="MS")
     edges_d = ((month_start - month_start[0]) / pd.Timedelta(days=1)).to_numpy()
     knots_d = 0.5 * (edges_d[:-1] + edges_d[1:])
     doy = np.arange(n_days) + 1.0
     temp_mean = np.asarray(climate.temp_mean_c, float)
     month_of_day = np.asarray(pd.date_range(month_start[0], periods=n_days, freq="D").month - 1, np.int64)
-    coldness = _by_day_of_year((temp_mean.max() - temp_mean) / max(np.ptp(temp_mean), 1e-9), doy, year)
-    skewed = cold_skewed(_ar1(rng, n_days, TEMP_DAILY_PHI), coldness)
-    unit = zero_monthly_means(skewed, month_of_day, TEMP_DAILY_PHI)
+    maritime = maritime_weight(temp_mean, latitude)
+    sigma = TEMP_COLD_SIGMA * maritime * by_day_of_year(coldness(temp_mean), doy, year)
+    typical = typical_spread(
+        zero_monthly_means(unit_day, month_of_day, TEMP_DAILY_PHI), month_of_day, np.ones(12), doy, year
+    )
+    unit = cold_skewed(typical, sigma)  # after the conditioning, which would blend the tail away
     given = getattr(climate, "temp_daily_sd_c", None)  # a measured spread, when the normals carry one
     target = daily_temp_sd_c(temp_mean) if given is None else np.asarray(given, float)
     anomaly = typical_spread(unit, month_of_day, target, doy, year)
-    range_c = _by_day_of_year(np.asarray(climate.temp_max_c) - np.asarray(climate.temp_min_c), doy, year)
-    range_c = range_c * np.clip(1.0 + 0.8 * kc_excess_day, 0.4, 1.6)
+    range_month = np.asarray(climate.temp_max_c, float) - np.asarray(climate.temp_min_c, float)
+    range_c = curve_with_monthly_means(range_month, doy - 0.5, month_of_day, knots_d, float(edges_d[-1]))
+    dryness_c = -DEW_ANOMALY_GAIN * maritime * anomaly  # the day's extra dew-point depression
+    range_c = range_c * np.clip(1.0 + RANGE_CLEAR_GAIN * kc_excess_day + RANGE_DRY_GAIN * dryness_c, 0.4, 1.8)
     sunrise = 12.0 - day_length_h(latitude, doy) / 2.0
     wave = diurnal_shape(solar_hour, sunrise[day]) - 0.5
     step_h = 24.0 * float(position_d[1] - position_d[0])
     raw = ramp_between_days(anomaly, position_d) + ramp_between_days(range_c, position_d) * wave
-    raw += 0.5 * _ar1(rng, len(position_d), 0.8**step_h)  # hourly jitter
+    raw += 0.5 * ar1(rng, len(position_d), 0.8**step_h)  # hourly jitter
     counts = np.bincount(month_index, minlength=12)
     residual = temp_mean - np.bincount(month_index, weights=raw, minlength=12) / counts
     return raw + curve_with_monthly_means(
         residual, position_d, month_index, knots_d, float(edges_d[-1])
     ), anomaly
+
+
+def _wind(
+    rng: np.random.Generator,
+    climate: ClimateNormals,
+    solar_hour: FloatArray,
+    month_index: IntArray,
+    step_h: float,
+) -> FloatArray:
+    """Hourly wind: a Weibull Gaussian copula with a diurnal cycle near the ground, months on their means."""
+    k = float(climate.weibull_k)
+    uniform = np.clip(stats.norm.cdf(ar1(rng, len(month_index), WIND_HOURLY_PHI**step_h)), 1e-9, 1 - 1e-9)
+    wind = (-np.log1p(-uniform)) ** (1.0 / k) / special.gamma(1.0 + 1.0 / k)  # unit-mean Weibull
+    wind *= 1.0 + wind_diurnal_amplitude(climate.wind_height_m) * np.cos(
+        2 * np.pi * (solar_hour - 14.0) / 24.0
+    )
+    target = np.asarray(climate.wind_speed_ms, float) * np.bincount(month_index, minlength=12)
+    return wind * month_scale(wind, month_index, target, np.ones_like(wind))
 
 
 def synthetic_year(
@@ -373,42 +350,30 @@ def synthetic_year(
     position_d = ((local.tz_localize(None) - pd.Timestamp(year, 1, 1)) / pd.Timedelta(days=1)).to_numpy() + (
         step_h / 48.0
     )
-    kc_day, kc_month, ghi, parts = _irradiance(
-        rng, climate, latitude, longitude, altitude_m, mid, month_index, day, month_of_day, doy_day, step_h
+    temp_mean = np.asarray(climate.temp_mean_c, float)
+    maritime = maritime_weight(temp_mean, latitude)
+    coldness_day = by_day_of_year(coldness(temp_mean), doy_day, year)
+    unit_day = ar1(rng, len(days), TEMP_DAILY_PHI)
+    rho = cloud_temperature_rho(coldness_day, maritime)
+    cloud_unit = correlated(unit_day, ar1(rng, len(days), CLOUD_DAILY_PHI), rho)
+    place = pvlib.location.Location(latitude, longitude, "UTC", altitude_m)
+    sky = synthetic_sky(
+        rng, place, climate.sunshine_h, mid, month_index, day, month_of_day, doy_day, cloud_unit
     )
+    kc_excess = sky.kc_day - sky.kc_month[month_of_day]
     temp, anomaly = _temperature(
-        rng,
-        climate,
-        latitude,
-        kc_day - kc_month[month_of_day],
-        position_d,
-        solar_hour,
-        month_index,
-        day,
-        year,
+        rng, climate, latitude, unit_day, kc_excess, position_d, solar_hour, month_index, day, year
     )
-    daily_mean = np.bincount(day, weights=temp) / np.bincount(day) + DEW_COLD_GAIN * np.minimum(anomaly, 0.0)
+    daily_mean = np.bincount(day, weights=temp) / np.bincount(day) + DEW_ANOMALY_GAIN * maritime * anomaly
     dew = _dew_point(temp, daily_mean, day, month_index, np.asarray(climate.rh_pct, float), rng)
-
-    # wind
-    k = float(climate.weibull_k)
-    wind_mean = np.asarray(climate.wind_speed_ms, float)
-    uniform = np.clip(stats.norm.cdf(_ar1(rng, len(local), WIND_HOURLY_PHI**step_h)), 1e-9, 1 - 1e-9)
-    wind = (-np.log1p(-uniform)) ** (1.0 / k) / special.gamma(1.0 + 1.0 / k)  # unit-mean Weibull
-    wind *= 1.0 + wind_diurnal_amplitude(climate.wind_height_m) * np.cos(
-        2 * np.pi * (solar_hour - 14.0) / 24.0
-    )
-    wind *= _month_scale(
-        wind, month_index, wind_mean * np.bincount(month_index, minlength=12), np.ones_like(wind)
-    )
-
+    wind = _wind(rng, climate, solar_hour, month_index, step_h)
     frame = pd.DataFrame(
         {
             "temp_air": temp,
             "temp_dew": dew,
-            "ghi": ghi,
-            "dni": np.asarray(parts["dni"], float),
-            "dhi": np.asarray(parts["dhi"], float),
+            "ghi": sky.ghi,
+            "dni": sky.dni,
+            "dhi": sky.dhi,
             "wind_speed": wind,
         },
         index=utc,
