@@ -241,8 +241,11 @@ def _joint_night(context: RunContext, fleet: fleet_file.Fleet, fleet_path: Path,
              wall_limit_s=fleet.joint.wall_limit_s)
         outcome = (launcher or nj.launch_joint)(spec, fleet_path, context.plan_date, fleet.joint.wall_limit_s)
         failure = nj.failure_of(outcome)
+    hubs = nj.hub_outcomes(outcome) if not failure else {}
+    missing = [task.label for task in context.tasks if task.label not in hubs]
+    if not failure and missing:
+        failure = f"no hub plan for {', '.join(missing)}"
     if not failure:
-        hubs = nj.hub_outcomes(outcome)
         for task in context.tasks:
             _finish_site(context, conn, task, hubs[task.label], "")
         try:
