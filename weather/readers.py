@@ -1,4 +1,4 @@
-"""Weather file readers: EPW, TMY3, TMY2 (through pvlib.iotools), NetCDF and CSV with a column map.
+"""Weather file readers: EPW, TMY3, TMY2 (through pvlib.iotools), CSV with a column map; NetCDF in netcdf.py.
 
 Each ``read_*`` returns ``(xarray.Dataset, metadata)`` in the standard names and units of
 docs/architecture.md, as pvlib's iotools return ``(data, metadata)``. Typical-year files (EPW, TMY)
@@ -19,12 +19,13 @@ import pvlib
 import xarray as xr
 from greendc.weather.dataset import (
     VARIABLES,
-    check_coordinate,
-    check_temperature_units,
     numeric_columns,
     weather_dataset,
 )
 from greendc.weather.errors import InputError
+from greendc.weather.files import Metadata, existing_file, file_location, file_metadata
+from greendc.weather.netcdf import read_netcdf as read_netcdf
+from greendc.weather.netcdf import write_netcdf as write_netcdf
 
 #: Calendar year typical-year files are put on when no year is given.
 DEFAULT_YEAR = 2025
@@ -41,16 +42,6 @@ EPW_MISSING = {
 }
 #: Suffixes :func:`read_weather` recognises.
 SUFFIXES = (".epw", ".csv", ".tm2", ".nc", ".nc4", ".netcdf")
-
-Metadata = dict[str, Any]
-
-
-def _existing(path: str | Path) -> Path:
-    """The path if it is a readable file, else an InputError naming it."""
-    file = Path(path)
-    if not file.is_file():
-        raise InputError("no such weather file", file=file)
-    return file
 
 
 def offset_timezone(offset_h: float, file: str | Path | None = None) -> str:
@@ -96,22 +87,9 @@ def _pvlib_call(
         ) from None
 
 
-def _metadata(ds: xr.Dataset, file: Path, fmt: str, raw: Mapping[str, Any]) -> Metadata:
-    """The metadata dict every reader returns."""
-    return {
-        "file": str(file),
-        "format": fmt,
-        "latitude": ds.attrs["latitude"],
-        "longitude": ds.attrs["longitude"],
-        "altitude_m": ds.attrs["altitude_m"],
-        "timezone": ds.attrs["timezone"],
-        "raw": dict(raw),
-    }
-
-
 def read_epw(path: str | Path, *, year: int = DEFAULT_YEAR) -> tuple[xr.Dataset, Metadata]:
     """Read an EnergyPlus weather (EPW) file; missing-value markers become gaps."""
-    file = _existing(path)
+    file = existing_file(path)
     data, meta = _pvlib_call(pvlib.iotools.read_epw, file, coerce_year=year)
     frame = numeric_columns(
         data.rename(columns={"atmospheric_pressure": "pressure"})[list(EPW_MISSING)], file, first_line=9
@@ -129,12 +107,12 @@ def read_epw(path: str | Path, *, year: int = DEFAULT_YEAR) -> tuple[xr.Dataset,
         file=file,
         typical_year=True,
     )
-    return ds, _metadata(ds, file, "epw", meta)
+    return ds, file_metadata(ds, file, "epw", meta)
 
 
 def read_tmy3(path: str | Path, *, year: int = DEFAULT_YEAR) -> tuple[xr.Dataset, Metadata]:
     """Read an NSRDB TMY3 CSV file; hour-ending labels are moved to interval start."""
-    file = _existing(path)
+    file = existing_file(path)
     data, meta = _pvlib_call(pvlib.iotools.read_tmy3, file, coerce_year=year, map_variables=True)
     frame = numeric_columns(
         data[["temp_air", "temp_dew", "relative_humidity", "pressure", "ghi", "dni", "dhi", "wind_speed"]],
@@ -153,12 +131,12 @@ def read_tmy3(path: str | Path, *, year: int = DEFAULT_YEAR) -> tuple[xr.Dataset
         file=file,
         typical_year=True,
     )
-    return ds, _metadata(ds, file, "tmy3", meta)
+    return ds, file_metadata(ds, file, "tmy3", meta)
 
 
 def read_tmy2(path: str | Path, *, year: int = DEFAULT_YEAR) -> tuple[xr.Dataset, Metadata]:
     """Read an NSRDB TMY2 file (tenths of deg C and m/s, mbar) into standard units."""
-    file = _existing(path)
+    file = existing_file(path)
     data, meta = _pvlib_call(pvlib.iotools.read_tmy2, file)
     frame = pd.DataFrame(
         {
@@ -183,107 +161,7 @@ def read_tmy2(path: str | Path, *, year: int = DEFAULT_YEAR) -> tuple[xr.Dataset
         file=file,
         typical_year=True,
     )
-    return ds, _metadata(ds, file, "tmy2", meta)
-
-
-def _location(given: Mapping[str, Any], found: Mapping[str, Any], file: Path) -> dict[str, float]:
-    """Latitude, longitude and altitude from ``given``, else ``found``; altitude else pvlib's map."""
-    out: dict[str, float] = {}
-    for key in ("latitude", "longitude"):
-        value = given.get(key, found.get(key))
-        if value is None:
-            raise InputError(
-                f"the file gives no {key}; pass {key}= (or use --weather with a site)", file=file, key=key
-            )
-        out[key] = check_coordinate(key, value, file)
-    altitude = given.get("altitude_m", found.get("altitude_m"))
-    out["altitude_m"] = (
-        check_coordinate("altitude_m", altitude, file)
-        if altitude is not None
-        else float(pvlib.location.lookup_altitude(out["latitude"], out["longitude"]))
-    )
-    return out
-
-
-def read_netcdf(
-    path: str | Path,
-    *,
-    latitude: float | None = None,
-    longitude: float | None = None,
-    altitude_m: float | None = None,
-    timezone: str | None = None,
-    variables: Mapping[str, str] | None = None,
-) -> tuple[xr.Dataset, Metadata]:
-    """Read a NetCDF file with a ``time`` axis and standard (or mapped) variable names.
-
-    Temperatures whose ``units`` attribute says kelvin are converted; the location comes from
-    global attributes (``latitude``, ``longitude``, ``altitude_m``, ``timezone``), else the arguments.
-    """
-    file = _existing(path)
-    try:
-        raw = xr.load_dataset(file)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot open as NetCDF: {exc}", file=file) from None
-    if "time" not in raw.dims:
-        raise InputError(
-            f"no time axis; need a dimension named 'time' (found dims: "
-            f"{', '.join(map(str, raw.dims)) or 'none'})",
-            file=file,
-            key="time",
-        )
-    renamed = raw.rename({src: std for std, src in (variables or {}).items() if src in raw})
-    extra_dims = [d for d in renamed.dims if d != "time" and renamed.sizes[d] > 1]
-    if extra_dims:
-        raise InputError(
-            f"one location per file; dimensions {extra_dims} have more than one entry",
-            file=file,
-            key=str(extra_dims[0]),
-        )
-    squeezed = renamed.squeeze([d for d in renamed.dims if d != "time"], drop=True)
-    frame = pd.DataFrame(
-        {
-            name: _celsius(squeezed[name], file, name)
-            for name in VARIABLES
-            if name in squeezed and name != "temp_wet_bulb"
-        },
-        index=_netcdf_times(squeezed["time"], file),
-    )
-    given = {"latitude": latitude, "longitude": longitude, "altitude_m": altitude_m}
-    in_file = {k: raw.attrs[k] for k in given if k in raw.attrs}  # the file's own location wins
-    loc = _location(in_file, {k: v for k, v in given.items() if v is not None}, file)
-    height = float(squeezed["wind_speed"].attrs.get("height_m", 10.0)) if "wind_speed" in squeezed else 10.0
-    ds = weather_dataset(
-        frame,
-        **loc,
-        timezone=str(raw.attrs.get("timezone", timezone or "UTC")),
-        source=str(raw.attrs.get("source", f"NetCDF {file.name}")),
-        file=file,
-        wind_height_m=height,
-        typical_year=bool(raw.attrs.get("typical_year", 0)),
-    )
-    return ds, _metadata(ds, file, "netcdf", raw.attrs)
-
-
-def _netcdf_times(time: xr.DataArray, file: Path) -> pd.DatetimeIndex:
-    """The time axis as datetimes; plain numbers (no CF 'units' such as 'hours since ...') are refused."""
-    if not np.issubdtype(time.dtype, np.datetime64):
-        raise InputError(
-            f"time values are {time.dtype} without CF units; give the time variable a units attribute "
-            "such as 'hours since 2025-01-01 00:00:00' (UTC)",
-            file=file,
-            key="time",
-        )
-    return pd.DatetimeIndex(time.to_numpy())
-
-
-def _celsius(var: xr.DataArray, file: Path, name: str) -> np.ndarray:
-    """Values of a variable, kelvin temperatures converted when their units attribute says so."""
-    values = var.to_numpy().astype(float)
-    if name.startswith("temp") and str(var.attrs.get("units", "")).lower() in {"k", "kelvin"}:
-        return values - 273.15
-    if name.startswith("temp"):
-        check_temperature_units(values, file, name)
-    return values
+    return ds, file_metadata(ds, file, "tmy2", meta)
 
 
 def read_csv(
@@ -304,7 +182,7 @@ def read_csv(
     Naive times are in ``timezone``; ``time_label='end'`` moves hour-ending labels to interval start.
     Values must already be in the standard units (deg C, %, W/m2, m/s, Pa).
     """
-    file = _existing(path)
+    file = existing_file(path)
     try:
         table = pd.read_csv(file)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
@@ -338,7 +216,7 @@ def read_csv(
         },
         index=times,
     )
-    loc = _location(
+    loc = file_location(
         {
             k: v
             for k, v in {"latitude": latitude, "longitude": longitude, "altitude_m": altitude_m}.items()
@@ -356,7 +234,7 @@ def read_csv(
         wind_height_m=wind_height_m,
         typical_year=typical_year,
     )
-    return ds, _metadata(ds, file, "csv", {"columns": mapping})
+    return ds, file_metadata(ds, file, "csv", {"columns": mapping})
 
 
 def _is_tmy3(file: Path) -> bool:
@@ -368,7 +246,7 @@ def _is_tmy3(file: Path) -> bool:
 
 def read_weather(path: str | Path, **options: Any) -> tuple[xr.Dataset, Metadata]:
     """Read any supported weather file, choosing the reader by suffix (and content for CSV)."""
-    file = _existing(path)
+    file = existing_file(path)
     suffix = file.suffix.lower()
     year_opts = {k: v for k, v in options.items() if k == "year"}
     if suffix == ".epw":
@@ -384,23 +262,3 @@ def read_weather(path: str | Path, **options: Any) -> tuple[xr.Dataset, Metadata
     raise InputError(
         f"unknown weather file type {suffix or '(none)'}; use one of {', '.join(SUFFIXES)}", file=file
     )
-
-
-def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
-    """Write a weather Dataset as NetCDF (standard names, UTC times), atomically; returns the path."""
-    out = Path(path)
-    if out.suffix.lower() not in {".nc", ".nc4", ".netcdf"}:
-        raise InputError("the output must be a NetCDF file ending in .nc", file=out, key="--out")
-    if not out.parent.is_dir():
-        raise InputError("the output folder does not exist", file=out, key="--out")
-    partial = out.with_name(f".{out.name}.partial")
-    encoding = {
-        "time": {
-            "units": "minutes since 1970-01-01 00:00:00",
-            "calendar": "proleptic_gregorian",
-            "dtype": "int64",
-        }
-    }
-    ds.to_netcdf(partial, encoding=encoding)
-    partial.replace(out)
-    return out
