@@ -18,6 +18,7 @@ The functions here are pure: column indices in, fixed values out. ``day.solve`` 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -66,11 +67,17 @@ class RunJob:
     deadline_step: int
     slot_steps: int = 1
     """Steps per slot. [-]"""
+    resume_slots: float = 0.0
+    """The checkpoint overhead of one resume, in slots. [-]"""
 
     @property
     def slots_needed(self) -> int:
-        """Slots its run takes. [-]"""
+        """Slots its run takes in one piece. [-]"""
         return -(-self.run_steps // self.slot_steps)
+
+    def slots_for(self, runs: int) -> int:
+        """Slots its work takes in ``runs`` pieces: each resume adds the checkpoint overhead. [-]"""
+        return math.ceil(self.run_steps / self.slot_steps + max(0, runs - 1) * self.resume_slots - 1e-9)
 
     def per_step(self, per_slot: np.ndarray) -> np.ndarray:
         """A value per slot spread over the slots' steps (from the window's first step). [-]"""
@@ -241,7 +248,9 @@ def first_run(
     rounded), then by the LP's reduced cost of the slot (what running there costs at the LP's prices),
     ties to the earlier slot; then late ones, the earliest first (its last run's end is its lateness).
     Where fewer slots fit than the run takes, it runs in those (the rest of its
-    work stays unplanned, a feasible and usually cheaper start than leaving the whole job out).
+    work stays unplanned, a feasible and usually cheaper start than leaving the whole job out). With
+    a checkpoint overhead, a pattern of k runs takes ``slots_for(k)`` slots, so the next-ranked
+    slots are added until the work, overheads included, fits (or no slot is left).
     """
     n, width = job.slots_needed, len(shares)
     slot_fits = (free.reshape(width, job.slot_steps) >= job.nodes - 1e-6).all(axis=1)
@@ -251,10 +260,22 @@ def first_run(
     score = np.where(on_time, 10.0 + np.round(np.asarray(shares), 6), -late_by)
     score = np.where(slot_fits, score, -np.inf)
     tie = np.zeros(width) if cost is None else np.asarray(cost, dtype=float)
-    order = np.lexsort((np.arange(width), tie, -score))[: min(n, int(slot_fits.sum()))]
+    ranked = np.lexsort((np.arange(width), tie, -score))[: int(slot_fits.sum())]
     run = np.zeros(width)
-    run[order] = 1.0
+    for _ in range(width):  # with a checkpoint overhead each resume needs more slots: add them
+        run[:] = 0.0
+        run[ranked[:n]] = 1.0
+        need = job.slots_for(runs_of(run))
+        if need <= n or n >= len(ranked):
+            break
+        n = need
     return run
+
+
+def runs_of(pattern: np.ndarray) -> int:
+    """Separate runs (maximal consecutive slots) in a 0/1 slot pattern. [-]"""
+    on = np.asarray(pattern) > 0.5
+    return int(np.count_nonzero(on[1:] & ~on[:-1]) + (1 if len(on) and on[0] else 0))
 
 
 

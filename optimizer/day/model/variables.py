@@ -54,7 +54,8 @@ def add_job_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     pre, blocks = data.preemptible, data.blocks
     m.x = pyo.Var(m.JT, domain=pyo.UnitInterval if data.fluid_work else pyo.Binary)
     m.fluid_work = data.fluid_work
-    m.run_facts = tuple((job.nodes, job.run_steps, job.deadline_step, job.min_run_steps) for job in pre)
+    m.run_facts = tuple((job.nodes, job.run_steps, job.deadline_step, job.min_run_steps,
+                         data.checkpoint_h / (job.min_run_steps * data.step_h)) for job in pre)
     m.u = pyo.Var(m.J, bounds=lambda _m, j: (0.0, pre[j].hours))
     m.n = pyo.Var(m.GS, domain=pyo.NonNegativeIntegers, bounds=lambda _m, g, s: (0, blocks[g].count))
     m.v = pyo.Var(m.G, domain=pyo.NonNegativeIntegers, bounds=lambda _m, g: (0, blocks[g].count))

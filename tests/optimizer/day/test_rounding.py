@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from greendc.optimizer.day.highs_runner import MatrixRunner
 from greendc.optimizer.day.model import build, model_data
-from greendc.optimizer.day.model.rounding import quantile_starts, start_hint
+from greendc.optimizer.day.model.rounding import RunJob, first_run, quantile_starts, runs_of, start_hint
 from greendc.optimizer.day.relax_and_fix import rounding_start
 from greendc.optimizer.day.solve import solve_model
 from greendc.optimizer.types import PlanSettings
@@ -63,8 +63,8 @@ def test_the_optimum_is_the_same_with_and_without_the_rounding_start(checkpoint_
 def _checkpoint_case():  # type: ignore[no-untyped-def]
     """A job that cannot finish by its deadline and a 2-node job that may start before or after it.
 
-    Found by hypothesis (tests/optimizer/day/test_model_properties.py): the LP shares j0 half a node in steps 3-5,
-    so a start that rounded only the block starts left the run binaries at 0.5.
+    Found by hypothesis (tests/optimizer/day/test_model_properties.py): the LP shares j0 half a node in
+    steps 3-5, so a start that rounded only the block starts left the run binaries at 0.5.
     """
     site = tiny_site(nodes=2, idle_kw=1.0, firm_kw=5.0, levels=(21.0, 24.0), demand_per_kw_month=30.0)
     profile = tiny_profile(
@@ -114,3 +114,16 @@ def test_a_start_highs_completes_by_a_sub_mip_is_never_called_optimal_unless_it_
         assert result["objective"] == pytest.approx(reference.objective, rel=1e-9)
     else:
         assert result["status"] == "feasible" and result["objective"] >= reference.objective - 1e-9
+
+
+def test_a_run_split_by_the_start_pays_its_checkpoint_with_one_more_slot() -> None:
+    """Two 1-step slots the LP likes apart (0 and 2) make two runs: with 0.2 slot of overhead per resume
+    the work is 2.2 slots, so the next-ranked slot (3) is added; without overhead two slots do."""
+    shares = np.array([0.9, 0.0, 0.8, 0.1, 0.0, 0.0])
+    free = np.full(6, 4.0)
+    plain = RunJob(tuple(range(6)), 0, 1, 2, 6)
+    priced = RunJob(tuple(range(6)), 0, 1, 2, 6, 1, 0.2)
+    assert first_run(plain, shares, free).tolist() == [1, 0, 1, 0, 0, 0]
+    run = first_run(priced, shares, free)
+    assert run.tolist() == [1, 0, 1, 1, 0, 0]
+    assert run.sum() >= priced.run_steps + (runs_of(run) - 1) * priced.resume_slots
