@@ -120,7 +120,8 @@ def report(
         "",
         "Why highspy's array API and not Pyomo: the year LP has ~80k columns and ~65k rows; building it",
         "from numpy arrays takes under 0.1 s, where Pyomo's build and hand-over of a comparable 8760-hour LP",
-        "took 2.0 s of a 2.9 s total (docs/sources.md, \"Solver performance figures\"). Why Clarabel when a battery",
+        "took 2.0 s of a 2.9 s total (docs/sources.md, \"Solver performance figures\"). "
+        "Why Clarabel when a battery",
         'is sized: see docs/compare.md, "Solver".',
         "",
     ]

@@ -1,8 +1,9 @@
 """Run work in a forked child under a hard wall-clock limit, keeping the last progress it reported.
 
 A solver's own time limit is not enough: HiGHS 1.16 was seen to stay in presolve long past it
-(docs/sources.md, "Solver performance figures": a dense 192-step x 200-job model, 15 minutes). The work runs in a forked
-child that shares the parent's memory copy-on-write (a handed-over model needs no pickling) and
+(docs/sources.md, "Solver performance figures": a dense 192-step x 200-job model, 15 minutes). The work
+runs in a forked child that shares the parent's memory copy-on-write (a handed-over model needs no
+pickling) and
 sends its progress and its answer back through a pipe as length-prefixed pickles. The parent waits
 at most the limit and kills the child if it has not answered: whatever the work does, control
 returns in time.

@@ -24,7 +24,13 @@ from typing import Any, Final
 
 import pandas as pd
 import xarray as xr
-from greendc.optimizer.accounting import JOB_STATUS_COLUMNS, Rates, headline_savings, objective_terms, plan_kpis
+from greendc.optimizer.accounting import (
+    JOB_STATUS_COLUMNS,
+    Rates,
+    headline_savings,
+    objective_terms,
+    plan_kpis,
+)
 from greendc.optimizer.io import publish
 from greendc.optimizer.io.jobs import jobs_to_frame, read_jobs
 from greendc.optimizer.io.planjson import (

@@ -103,7 +103,8 @@ class YearProblem:
     purchases. [-]"""
     storage_export: bool = False
     """The battery's energy may be exported (the site's ``[grid] storage_export``); False: only PV and
-    wind, and no step exports where no PV and wind surplus is possible (year_constraints.export_source). [-]"""
+    wind, and no step exports where no PV and wind surplus is possible
+    (year_constraints.export_source). [-]"""
     green_purchase_price_per_kwh: float = INF
     """Premium on imported energy bought as green power; INF when none can be bought. [currency/kWh]"""
 

@@ -57,7 +57,7 @@ def build_columns(p: YearProblem) -> Layout:
     lay.add(
         "imp", T, 0.0, p.import_limit_kw, dt * (p.price_per_kwh + p.carbon_price_per_kg * p.carbon_kg_per_kwh)
     )
-    if p.export_limit_kw > 0 and (p.has_renewables or p.storage_export and p.has_battery):  # export_source
+    if p.export_limit_kw > 0 and (p.has_renewables or (p.storage_export and p.has_battery)):  # export_source
         lay.add("exp", T, 0.0, p.export_limit_kw, -dt * p.export_price_per_kwh)
     if p.has_renewables and not p.free_disposal:
         lay.add("ren", T, 0.0, INF, -dt * p.green_power_price_per_kwh)
