@@ -28,6 +28,7 @@ processes, or ``scheduler = "tcp://..."``).
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import shutil
@@ -179,6 +180,8 @@ def run_fleet_plan(fleet_path: Path, plan_date: date | None, out: Path | None, *
     summary = write_plan(staged / "plan", result, fleet, say)
     publish.publish_version(staged / "plan", target, day.isoformat())
     shutil.rmtree(staged, ignore_errors=True)
+    with contextlib.suppress(OSError):  # another run's staging may still be there
+        staged.parent.rmdir()
     return target / day.isoformat(), summary
 
 
