@@ -144,3 +144,19 @@ def test_an_unusable_joint_queue_falls_back_at_dry_run(
     assert main(["nightly", "--fleet", str(fleet), "--date", NIGHT, "--dry-run"]) == 1
     out = capsys.readouterr().out
     assert "joint plan unusable" in out and "missing.csv" in out
+
+
+@pytest.mark.slow
+def test_fleet_plan_without_out_publishes_through_the_pointers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`greendc fleet plan` and the joint nightly share fleet/<name>/: versions, <date> and latest."""
+    fleet = write_fleet(tmp_path)
+    assert main(["fleet", "plan", "--fleet", str(fleet), "--date", NIGHT]) == 0
+    out = capsys.readouterr().out
+    folder = tmp_path / "data" / "fleet" / "two-hubs"
+    assert f"fleet plan: {folder / NIGHT}" in out and "chosen: " in out
+    assert (folder / NIGHT).is_symlink() and (folder / "latest").resolve() == (folder / NIGHT).resolve()
+    assert (folder / NIGHT).resolve().parent.name == ".versions"
+    assert {p.name for p in (folder / NIGHT / "hubs").iterdir()} == set(HUBS)
+    assert not (folder / ".staging").exists()
