@@ -1,4 +1,7 @@
-"""The plan's report.html: one self-contained page (plotly.js inlined once, no network) from the plan folder.
+"""The plan's report.html: one page (no network) from the plan folder; plotly.js shared or inlined once.
+
+plotly.js is loaded from the data folder's shared file when the caller gives its ``plotly_src``
+(greendc.dashboard.report_assets), else inlined with the first figure.
 
 Made only from what the plan folder holds (plan.json's dict, the steps and the runs), so a saved plan
 can be re-rendered at any time: KPIs against the baseline, the saving's parts and its waterfall,
@@ -17,6 +20,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 from greendc.dashboard import figures_plan
+from greendc.dashboard.report_assets import script_tag
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5rem auto; max-width: 1200px; color: #1d3557; }
@@ -129,17 +133,19 @@ def action_table_html(runs: pd.DataFrame, meta: Mapping[str, Any]) -> str:
             f"<th>nodes</th></tr>{body}</table>")
 
 
-def _figure_html(fig: go.Figure, index: int) -> str:
-    """A figure as an HTML fragment; plotly.js is inlined with the first one only.
+def _figure_html(fig: go.Figure, index: int, inline_plotly: bool) -> str:
+    """A figure as an HTML fragment; plotly.js is inlined with the first one only, when inlined at all.
 
     A fixed ``div_id`` (plotly draws a random one) keeps the same plan's report byte-identical.
     """
-    return fig.to_html(full_html=False, include_plotlyjs=index == 0, include_mathjax=False,
+    return fig.to_html(full_html=False, include_plotlyjs=inline_plotly and index == 0, include_mathjax=False,
                        div_id=f"plan-figure-{index}", config={"displaylogo": False, "responsive": True})
 
 
-def plan_report_html(meta: dict[str, Any], steps: pd.DataFrame, runs: pd.DataFrame) -> str:
-    """The whole report page as HTML text (the plan folder's report.html)."""
+def plan_report_html(meta: dict[str, Any], steps: pd.DataFrame, runs: pd.DataFrame, *,
+                     plotly_src: str | None = None) -> str:
+    """The whole report page as HTML text (the plan folder's report.html); plotly.js from ``plotly_src``
+    (relative to the folder) when given, else inlined."""
     site = meta.get("site", {})
     tz = site.get("timezone")
     horizon = meta.get("horizon", {})
@@ -152,11 +158,12 @@ def plan_report_html(meta: dict[str, Any], steps: pd.DataFrame, runs: pd.DataFra
         figures_plan.figure_setpoint(steps, tz),
         figures_plan.figure_signals(steps, tz, str(site.get("currency", "CNY"))),
     ]
-    plots = "".join(_figure_html(fig, i) for i, fig in enumerate(figures))
+    plots = "".join(_figure_html(fig, i, plotly_src is None) for i, fig in enumerate(figures))
     title = f"greendc plan: {site.get('name', site.get('id', ''))}, {meta.get('plan_date', '')}"
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{_esc(title)}</title><style>{_STYLE}</style></head><body>"
+        f"<title>{_esc(title)}</title><style>{_STYLE}</style>"
+        f"{script_tag(plotly_src) if plotly_src is not None else ''}</head><body>"
         f"<h1>{_esc(title)}</h1>"
         f"<p class='sub'>{_esc(horizon.get('hours', ''))} h from {_esc(horizon.get('start_local', ''))}, "
         f"{_esc(horizon.get('step_minutes', ''))}-minute steps; times on the site's clock ({_esc(tz)}); "

@@ -1,6 +1,8 @@
-"""The study's report.html: one self-contained page (plotly.js inlined once, the map drawn from shipped data).
+"""The study's report.html: one page (plotly.js shared or inlined once, the map drawn from shipped data).
 
-It opens in a browser with no network: no CDN script, no geo basemap fetch (greendc.dashboard.geo).
+It opens in a browser with no network: no CDN script, no geo basemap fetch (greendc.dashboard.geo);
+plotly.js comes from the data folder's shared file when the caller gives its ``plotly_src``
+(greendc.dashboard.report_assets), else it is inlined with the first figure.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import pandas as pd
 import plotly.io as pio
 import xarray as xr
 from greendc.dashboard.figures_study import study_figures
+from greendc.dashboard.report_assets import script_tag
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 1150px; color: #222; }
@@ -123,8 +126,9 @@ def study_report_html(
     ranking: pd.DataFrame,
     results: Path | xr.Dataset | None,
     notes: list[str] | None = None,
+    plotly_src: str | None = None,
 ) -> str:
-    """The whole report page as a string."""
+    """The whole report page as a string; plotly.js from ``plotly_src`` (relative), else inlined."""
     figures = study_figures(kpis, ranking, results)
     parts = []
     for i, figure in enumerate(figures.values()):
@@ -132,7 +136,7 @@ def study_report_html(
             pio.to_html(
                 figure,
                 full_html=False,
-                include_plotlyjs="inline" if i == 0 else False,
+                include_plotlyjs="inline" if i == 0 and plotly_src is None else False,
                 config={"displaylogo": False},
             )
         )
@@ -141,7 +145,8 @@ def study_report_html(
     currency = str(kpis["currency"].iloc[0]) if "currency" in kpis.columns and len(kpis) else "the sites'"
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
-        f"<title>greendc study {html.escape(name)}</title><style>{_STYLE}</style></head><body>"
+        f"<title>greendc study {html.escape(name)}</title><style>{_STYLE}</style>"
+        f"{script_tag(plotly_src) if plotly_src is not None else ''}</head><body>"
         f"<h1>Site comparison: {html.escape(name)}</h1>"
         f"<p class='note'>Score: {html.escape(basis)}. Costs per year in {html.escape(currency)}. "
         "BAU = business as usual (grid only, no deferral, baseline setpoint). 'at limit' names the "

@@ -14,6 +14,7 @@ import dash
 from dash import Dash, Input, Output, State, dcc, html, no_update
 from greendc.dashboard import data, figures_plan, ids, tables
 from greendc.dashboard.pages._common import date_choice, empty_card, error_card, graph, kpi_card, site_choice
+from greendc.dashboard.report_assets import self_contained
 
 PATH = "/plan"
 #: Id of the savings waterfall (today's practice -> each part of the saving -> the plan).
@@ -111,13 +112,17 @@ def _rendered_plan(data_dir: Path, site: str, date: str, _stamp: tuple[int, ...]
 
 
 def download(data_dir: Path, site: str | None, date: str | None, name: str) -> dict[str, Any] | None:
-    """The dcc.Download payload of one plan file, or None when nothing is selected or it is refused."""
+    """The dcc.Download payload of one plan file, or None when nothing is selected or it is refused; a
+    report that loads the data folder's shared plotly.js is sent with it inlined, to open on its own."""
     if not site or not date:
         return None
     try:
         path = data.plan_file(data_dir, site, date, name)
     except data.DataError:
         return None
+    if name == "report.html":
+        page = self_contained(path.read_text(encoding="utf-8"), path.parent)
+        return dcc.send_string(page, filename=f"{site}-{date}-{name}")
     return dcc.send_file(str(path), filename=f"{site}-{date}-{name}")
 
 

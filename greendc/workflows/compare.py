@@ -17,14 +17,12 @@ dataset. What each task computes, and the tables, live in ``greendc.optimizer.st
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pandas as pd
 import xarray as xr
@@ -270,23 +268,29 @@ def study_client(workers: int | None, scheduler: str | None, n_tasks: int) -> It
         yield client
 
 
+#: NetCDF engine of results.nc, made in memory: netCDF-C reports a failed write to a file (a full disk among
+#: them) as "NetCDF: HDF error", a write of the bytes says what failed (ENOSPC).
+RESULTS_ENGINE: Final = "h5netcdf"
+
+
+def results_bytes(cube: xr.Dataset) -> bytes:
+    """results.nc's bytes: the cube as NetCDF-4, its per-step series (3 dimensions and more) compressed."""
+    encoding = {name: {"zlib": True, "complevel": 4} for name, v in cube.data_vars.items() if v.ndim >= 3}
+    return bytes(cube.to_netcdf(engine=RESULTS_ENGINE, encoding=encoding))
+
+
 def write_study(
     folder: Path, cube: xr.Dataset, kpis: pd.DataFrame, ranking: pd.DataFrame, report_html: str
 ) -> Path:
-    """Write the study folder atomically: build it in a sibling staging folder, then rename it into place."""
+    """Write the study folder through the one atomic publisher (``publish.staged_folder``): a full disk or
+    a permission error is one line naming the folder, nothing half-written is left, an older study stays."""
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.staging-", dir=folder.parent))
-    try:
-        encoding = {name: {"zlib": True, "complevel": 4} for name, v in cube.data_vars.items() if v.ndim >= 3}
-        cube.to_netcdf(staging / "results.nc", engine="netcdf4", encoding=encoding)
+    results = results_bytes(cube)
+    with publish.staged_folder(folder, publish.STUDY_FOLDER) as staging:
+        (staging / "results.nc").write_bytes(results)
         kpis.to_csv(staging / "kpis.csv", index=False, float_format="%.6g")
         ranking.to_csv(staging / "ranking.csv", index=False, float_format="%.6g")
         (staging / "report.html").write_text(report_html, encoding="utf-8")
-        publish.replace_folder(staging, folder, publish.STUDY_FOLDER)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return folder
 
 
@@ -351,11 +355,14 @@ def compare_main(
 
 
 def write_outcome(folder: Path, outcome: StudyOutcome, spec: StudySpec) -> Path:
-    """Assemble the tables and the report from an outcome and write the study folder."""
+    """Assemble the tables and the report from an outcome and write the study folder; the report loads
+    plotly.js from the data folder's shared file, or inlines it for a folder outside a data folder."""
+    from greendc.dashboard.report_assets import plotly_src
     from greendc.dashboard.report_study import study_report_html
 
     cube = assemble_results(outcome, spec)
     kpis = kpi_table(cube, outcome, spec)
     ranking = ranking_table(kpis)
-    report = study_report_html(spec.name, kpis, ranking, cube, report_notes(outcome, spec))
+    report = study_report_html(spec.name, kpis, ranking, cube, report_notes(outcome, spec),
+                               plotly_src=plotly_src(folder, "study"))
     return write_study(folder, cube, kpis, ranking, report)

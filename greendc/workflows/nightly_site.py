@@ -99,7 +99,8 @@ def plan_site_task(task: SiteTask, out: Path, *, heuristic_only: bool = False) -
 
     night = check_inputs(task)
     outcome = plan_with_report(night.plan, out, heuristic_only=heuristic_only, run_times=False,
-                               exports=plan_exports(night.plan, night.slurm))
+                               exports=plan_exports(night.plan, night.slurm),
+                               published_at=Path(task.output_root) / "plans" / task.label / task.plan_date)
     facts = outcome.facts()
     reasons = list(night.fallback_reasons)
     if facts["fallback"]:

@@ -19,14 +19,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from greendc.dashboard.report_assets import plotly_src
 from greendc.dashboard.report_plan import plan_report_html
 from greendc.optimizer.day.inputs import PlanInputs
 from greendc.optimizer.day.plan import Progress
 from greendc.optimizer.day.service import Exports, PlanOutcome, plan_site_day
 from greendc.optimizer.io.exports import SlurmQueue
+from greendc.optimizer.io.planfolder import ReportRenderer
 from greendc.optimizer.types import Plan, PlanSettings
 
 #: Values of ``--jobs-format`` and the fleet file's ``jobs_format``: auto (a Slurm dump recognised by
@@ -47,10 +50,25 @@ class QueueInputs:
 
 def plan_with_report(inputs: PlanInputs, out: Path, *, pareto: int = 0, progress: Progress | None = None,
                      heuristic_only: bool = False, exports: Exports | None = None,
-                     run_times: bool = True) -> PlanOutcome:
-    """The plan service's folder at ``out`` with report.html rendered by the dashboard's report."""
+                     run_times: bool = True, published_at: Path | None = None) -> PlanOutcome:
+    """The plan service's folder at ``out`` with report.html rendered by the dashboard's report.
+
+    ``published_at`` is where the folder will be read from when ``out`` is a staging folder (the
+    nightly's ``<data>/plans/<site>/<date>``): the report's plotly.js is found from there.
+    """
     return plan_site_day(inputs, out, pareto=pareto, progress=progress, heuristic_only=heuristic_only,
-                         render_report=plan_report_html, exports=exports, run_times=run_times)
+                         render_report=report_renderer(published_at or out), exports=exports,
+                         run_times=run_times)
+
+
+def report_renderer(folder: Path) -> ReportRenderer:
+    """report.html's renderer for a plan folder read at ``folder``: plotly.js from its data folder's shared
+    file (written with the report), or inlined in a folder outside a data folder (report_assets)."""
+
+    def render(meta: dict[str, Any], steps: pd.DataFrame, runs: pd.DataFrame) -> str:
+        return plan_report_html(meta, steps, runs, plotly_src=plotly_src(folder, "plan"))
+
+    return render
 
 
 def is_squeue(jobs_path: Path | None, jobs_format: str) -> bool:

@@ -145,13 +145,13 @@ def staged_folder(target: Path, kind: FolderKind, *, key: str = "--out") -> Iter
         yield staging
         replace_folder(staging, target, kind)
     except OSError as exc:
-        raise WriteFailedError(f"could not write the {kind.label} ({_os_reason(exc)}); nothing was "
+        raise WriteFailedError(f"could not write the {kind.label} ({os_reason(exc)}); nothing was "
                                "published and what was there is unchanged", file=target, key=key) from None
     finally:
         remove_tree(staging)
 
 
-def _os_reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
     """An OSError in a few words: its errno name and text ("ENOSPC: No space left on device")."""
     name = errno.errorcode.get(exc.errno or 0, "")
     text = exc.strerror or str(exc)
@@ -177,7 +177,7 @@ def replace_folder(staging: Path, target: Path, kind: FolderKind) -> Path:
         os.rename(target, aside)
         os.rename(staging, target)
         staging = aside
-    _fsync_path(target.parent, os.O_RDONLY | os.O_DIRECTORY)
+    fsync_path(target.parent, os.O_RDONLY | os.O_DIRECTORY)
     remove_tree(staging)  # the old content, after the swap
     return target
 
@@ -231,12 +231,12 @@ def fsync_tree(folder: Path) -> None:
     """Flush every file and directory under folder to disk, so a rename after it publishes durable data."""
     for path in sorted(folder.rglob("*")):
         if path.is_file():
-            _fsync_path(path, os.O_RDONLY)
+            fsync_path(path, os.O_RDONLY)
     for path in [folder, *(p for p in folder.rglob("*") if p.is_dir())]:
-        _fsync_path(path, os.O_RDONLY | os.O_DIRECTORY)
+        fsync_path(path, os.O_RDONLY | os.O_DIRECTORY)
 
 
-def _fsync_path(path: Path, flags: int) -> None:
+def fsync_path(path: Path, flags: int) -> None:
     """fsync one file or directory by path."""
     fd = os.open(path, flags)
     try:
@@ -252,7 +252,7 @@ def switch_symlink(link: Path, target: str) -> None:
         tmp.unlink()
     os.symlink(target, tmp)
     os.replace(tmp, link)
-    _fsync_path(link.parent, os.O_RDONLY | os.O_DIRECTORY)
+    fsync_path(link.parent, os.O_RDONLY | os.O_DIRECTORY)
 
 
 def staging_dir(site_dir: Path, run_id: str) -> Path:
@@ -290,7 +290,7 @@ def publish_version(folder: Path, site_dir: Path, name: str, *, keep_versions: i
     else:
         fsync_tree(folder)
         os.rename(folder, version)
-        _fsync_path(versions, os.O_RDONLY | os.O_DIRECTORY)
+        fsync_path(versions, os.O_RDONLY | os.O_DIRECTORY)
     pointer = site_dir / name
     _adopt_real_folder(pointer, versions)
     switch_symlink(pointer, f"{VERSIONS}/{version.name}")

@@ -110,3 +110,73 @@ def test_the_example_scenarios_parse_with_their_growth_scenario() -> None:
     parsed = load_scenarios(ROOT / "examples" / "scenarios.toml")
     grown = {s.name: s for s in parsed.scenario}["scale-2x"]
     assert (grown.horizon_years, grown.it_growth_per_year, grown.it_mw) == (3, 2.0, 10.0)
+
+
+def _computed_study(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`greendc compare` with its computation replaced by a small made-up outcome (the write is real)."""
+    import contextlib
+
+    import pandas as pd
+    import xarray as xr
+    from greendc.dashboard import report_study
+    from greendc.optimizer.study.assembly import StudyOutcome
+
+    from greendc.workflows import compare
+
+    def outcome(*_args: object, **_kwargs: object) -> StudyOutcome:
+        done = StudyOutcome()
+        done.results[("zhongwei", "grid-only")] = object()
+        return done
+
+    monkeypatch.setattr(compare, "study_client", lambda *_a: contextlib.nullcontext())
+    monkeypatch.setattr(compare, "run_study", outcome)
+    monkeypatch.setattr(compare, "assemble_results", lambda *_a: xr.Dataset({"pue": ("site", [1.2])}))
+    monkeypatch.setattr(compare, "kpi_table", lambda *_a: pd.DataFrame({"site": ["zhongwei"], "pue": [1.2]}))
+    monkeypatch.setattr(compare, "ranking_table", lambda kpis: kpis.assign(rank=1))
+    monkeypatch.setattr(compare, "report_notes", lambda *_a: [])
+    monkeypatch.setattr(report_study, "study_report_html", lambda *_a, **_k: "<html>study</html>")
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    """Every file under a folder with its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+@pytest.mark.parametrize("failing", ["kpis.csv", "results.nc"])
+def test_a_full_disk_while_writing_the_study_is_one_line_and_leaves_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    """issue 13: ENOSPC while writing the study folder printed a traceback; now the plan's one path
+    (publish.staged_folder): one line naming the folder and the error, exit 2, the older study kept.
+    results.nc is made in memory and written as bytes: netCDF-C writing a file on a full disk says
+    only "NetCDF: HDF error" (RuntimeError), which no errno names."""
+    import errno
+
+    import pandas as pd
+
+    _computed_study(monkeypatch)
+    study = tmp_path / "study"
+    assert main(["compare", "--sites", "zhongwei", "--out", str(study)]) == 0
+    before = _tree(study)
+    capsys.readouterr()
+
+    def full(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    if failing == "kpis.csv":
+        monkeypatch.setattr(pd.DataFrame, "to_csv", full)  # the lowest write of kpis.csv
+    else:
+        write_bytes = Path.write_bytes
+        monkeypatch.setattr(Path, "write_bytes", lambda path, data: full() if path.name == failing
+                            else write_bytes(path, data))
+    assert main(["compare", "--sites", "zhongwei", "--out", str(study)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == (f"error: {study}: --out: could not write the greendc study folder (ENOSPC: No space "
+                       "left on device); nothing was published and what was there is unchanged")
+    assert "Traceback" not in "\n".join(err)
+    assert _tree(study) == before and [p.name for p in tmp_path.iterdir()] == ["study"]  # no staging left
+
+    fresh = tmp_path / "new-study"
+    assert main(["compare", "--sites", "zhongwei", "--out", str(fresh)]) == 2
+    assert not fresh.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["study"]

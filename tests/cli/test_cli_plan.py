@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -314,3 +315,36 @@ def test_pareto_points_keep_the_cost_optimal_lateness(tmp_path: Path) -> None:
         assert point["objective"]["lateness_penalty"] == pytest.approx(penalty0, rel=1e-6, abs=1e-6)
         carbon = (steps["grid_import_kw"] * steps["carbon_kg_per_kwh"]).sum() * 0.25
         assert carbon == pytest.approx(point["carbon_kg"], rel=1e-6)
+
+
+def _folder_bytes(folder: Path) -> int:
+    """The size of every file under a folder, in bytes (what the folder costs on disk, give or take)."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def test_a_plan_in_the_data_folder_shares_plotly_js_and_stays_small(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """issue 13: every report.html inlined plotly.js (a 5 MB plan folder). In the data folder, the report
+    loads <data>/assets/plotly-<version>.min.js by a relative path; with --out elsewhere it inlines it,
+    so that folder opens offline on its own and nothing is written beside it."""
+    from plotly.offline import get_plotlyjs
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["plan", "--site", "zhongwei", "--date", "2026-12-01", "--step-min", "60",
+                 "--time-limit", "10"]) in (0, 1)
+    folder = tmp_path / "greendc-data" / "plans" / "zhongwei" / "2026-12-01"
+    assert f"report: {Path('greendc-data/plans/zhongwei/2026-12-01/report.html')}" in capsys.readouterr().out
+    assert _folder_bytes(folder) < 500_000
+    report = (folder / "report.html").read_text(encoding="utf-8")
+    src = re.findall(r'<script src="([^"]+)"', report)[0]  # then the same one folder up, for .versions/
+    shared = Path(os.path.normpath(folder / src))  # as a browser resolves it
+    assert shared.parent == tmp_path / "greendc-data" / "assets"
+    assert shared.read_bytes() == get_plotlyjs().encode("utf-8")
+
+    elsewhere = tmp_path / "mine" / "plan"
+    assert main(["plan", "--site", "zhongwei", "--date", "2026-12-01", "--step-min", "60", "--horizon-h", "6",
+                 "--time-limit", "10", "--out", str(elsewhere)]) in (0, 1)
+    alone = (elsewhere / "report.html").read_text(encoding="utf-8")
+    assert "<script src=" not in alone and get_plotlyjs()[:300] in alone
+    assert [p.name for p in (tmp_path / "mine").iterdir()] == ["plan"]
+    assert [p.name for p in (tmp_path / "greendc-data" / "assets").iterdir()] == [shared.name]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -196,7 +197,8 @@ def test_two_runs_at_once_one_gets_the_lock_message(tmp_path: Path) -> None:
 
 
 def test_same_inputs_give_byte_identical_plans(tmp_path: Path) -> None:
-    """Also: a summary table on stdout, and a plan older than keep_days (15 days before) pruned."""
+    """Also: a summary table on stdout, a plan older than keep_days (15 days before) pruned, and the plan
+    folder small: its report loads the data folder's one plotly.js, which retention leaves (issue 13)."""
     (tmp_path / "queue.csv").write_text(queue_csv(NIGHT))
     fleet = write_fleet(tmp_path, '[[site]]\nid = "wuhu"\njobs = "queue.csv"\n')
     site_dir = tmp_path / "data/plans/wuhu"
@@ -214,6 +216,13 @@ def test_same_inputs_give_byte_identical_plans(tmp_path: Path) -> None:
     (pruned,) = [e for e in events if e["event"] == "pruned"]
     assert len(pruned["removed"]) == 2 and pruned["removed"][0] == "2026-11-16"  # the pointer and its version
     assert not (site_dir / "2026-11-16").is_symlink()
+    assert sum(p.stat().st_size for p in (site_dir / NIGHT).rglob("*") if p.is_file()) < 500_000
+    src = re.findall(r'<script src="([^"]+)"', (site_dir / NIGHT / "report.html").read_text())[0]
+    shared = tmp_path / "data" / "assets" / Path(src).name
+    for opened in (site_dir / NIGHT, site_dir / "latest"):  # a browser resolves src from the path opened
+        assert Path(os.path.normpath(opened / src)) == shared and shared.is_file()
+    version = (site_dir / NIGHT).resolve()  # its report's second tag: the same file, one folder further up
+    assert Path(os.path.normpath(version / ("../" + src))) == shared
     first_version = os.readlink(site_dir / NIGHT)
     first = snapshot(site_dir / NIGHT)
     shutil_copy = {k: bytes(v) for k, v in first.items()}

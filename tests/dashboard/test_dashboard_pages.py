@@ -160,6 +160,11 @@ def test_download_sends_the_file_and_refuses_traversal(data_dir: Path) -> None:
     assert base64.b64decode(sent["content"]) == (data_dir / "plans" / SITE / DATE / "steps.csv").read_bytes()
     assert plan_page.download(data_dir, "..", "..", "steps.csv") is None
     assert plan_page.download(data_dir, SITE, DATE, "../../runs.sqlite") is None
+    folder = data_dir / "plans" / SITE / DATE
+    assert '<script src="../../../assets/plotly-' in (folder / "report.html").read_text()  # shared, issue 13
+    report = plan_page.download(data_dir, SITE, DATE, "report.html")
+    assert report is not None and report["filename"] == f"{SITE}-{DATE}-report.html"
+    assert "<script src=" not in report["content"] and len(report["content"]) > 4_000_000  # opens alone
 
 
 def _drop_column(path: Path) -> None:

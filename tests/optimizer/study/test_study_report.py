@@ -94,3 +94,21 @@ def test_the_dashboard_shows_the_investment_columns(grid_study, tmp_path: Path) 
     expected = kpis[(kpis["site"] == "shanghai") & (kpis["scenario"] == "roof")].iloc[0]
     assert row["NPV vs BAU"] == pytest.approx(round(expected["npv_vs_bau"], 3))
     assert row["at limit"] == "sizing.pv_max_kw"
+
+
+def test_a_study_in_a_data_folder_loads_the_shared_plotly_js(grid_study, tmp_path: Path) -> None:
+    """issue 13: the study's report loads <data>/assets/plotly-<version>.min.js (written once, shared with
+    the plans); a study elsewhere (test above) keeps plotly.js inline and writes nothing beside it."""
+    import os
+    import re
+
+    outcome, spec = grid_study
+    folder = write_outcome(tmp_path / "data" / "studies" / "t16", outcome, spec)
+    report = (folder / "report.html").read_text()
+    src = re.findall(r'<script src="([^"]+)"', report)[0]
+    shared = Path(os.path.normpath(folder / src))
+    assert shared.parent == tmp_path / "data" / "assets" and shared.is_file()
+    assert len(report.encode()) < 1_000_000  # the figures' data, not 4.8 MB of plotly.js
+    alone = write_outcome(tmp_path / "elsewhere" / "study", outcome, spec)
+    assert "<script src=" not in (alone / "report.html").read_text()
+    assert [p.name for p in (tmp_path / "elsewhere").iterdir()] == ["study"]
