@@ -123,7 +123,7 @@ def zero_monthly_means(series: FloatArray, month_of_day: IntArray, phi: float) -
     month-trend rows: the correction is a sum of smooth covariance bumps, so the series stays
     continuous. A typical month's days scatter about the season, they do not drift across the month
     (the Sandia TMY method picks months by their distribution of daily means); a drifting anomaly
-    adds to the month's seasonal trend and inflates its spread (Sand Point's June by half at lag-one 0.8).
+    adds to the month's seasonal trend and inflates its spread (Sand Point's summer by up to 41 %).
     """
     n = len(series)
     covariance = phi ** np.abs(np.subtract.outer(np.arange(n), np.arange(n)))
