@@ -21,6 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from greendc.dashboard import figures_plan
 from greendc.dashboard.report_assets import script_tag
+from greendc.optimizer.accounting import gap_words
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5rem auto; max-width: 1200px; color: #1d3557; }
@@ -90,11 +91,13 @@ def savings_html(meta: Mapping[str, Any]) -> str:
 def solver_html(meta: Mapping[str, Any]) -> str:
     """Solver status, gap, times and the fallback flag; a warning box when the plan is a fallback."""
     solver = meta.get("solver", {})
-    gap = solver.get("gap")
-    gap_text = "-" if gap is None else f"{100.0 * float(gap):.3f} %"
+    gap = None if solver.get("fallback") or solver.get("gap") is None else float(solver["gap"])
+    total = meta.get("objective", {}).get("total")
+    currency = meta.get("site", {}).get("currency", "")
+    gap_text = gap_words(gap, None if total is None else float(total), currency)
     times = (f"build {float(solver['build_s']):.2f} s, solve {float(solver['solve_s']):.2f} s"
              if solver.get("build_s") is not None else "times in the nightly run history")
-    text = f"<p>Solver: <b>{_esc(solver.get('status', '?'))}</b>, gap {gap_text}, {times}.</p>"
+    text = f"<p>Solver: <b>{_esc(solver.get('status', '?'))}</b>, {_esc(gap_text)}, {times}.</p>"
     if solver.get("fallback"):
         text = (f"<p class='flag'>Fallback plan (today's practice): "
                 f"{_esc(solver.get('fallback_reason', ''))}</p>") + text

@@ -103,6 +103,16 @@ def test_report_flags_a_fallback(folder: dict[str, object]) -> None:
     assert "Fallback plan" in html and "no answer from HiGHS within 5 s" in html
     assert html.index("Fallback plan") < html.index("Against today")
     assert DAY.isoformat() in html
+    assert "no proven gap" in html  # the solver's gap belonged to the plan it rejected
+
+
+def test_report_states_the_gap_in_money(folder: dict[str, object]) -> None:
+    """A 1 % gap on the plan's objective reads as what a better plan could at most save."""
+    meta = json.loads(json.dumps(folder["meta"]))
+    meta["solver"].update(gap=0.01, fallback=False)
+    worth = 0.01 * abs(meta["objective"]["total"])
+    html = plan_report_html(meta, folder["steps"], folder["runs"])  # type: ignore[arg-type]
+    assert f"gap 1.00 %: no plan can cost more than {worth:,.0f} {meta['site']['currency']} less" in html
 
 
 def _many_runs(jobs: int, start: str = "2026-01-14T16:00:00Z") -> pd.DataFrame:
