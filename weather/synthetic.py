@@ -231,14 +231,15 @@ def wind_diurnal_amplitude(height_m: float) -> float:
 def _dew_point(
     temp_c: FloatArray,
     daily_mean_c: FloatArray,
-    day: IntArray,
+    position_d: FloatArray,
     month_index: IntArray,
     rh_target_pct: FloatArray,
     rng: np.random.Generator,
 ) -> FloatArray:
-    """Hourly dew point: daily mean temperature minus a monthly depression solved for the mean RH."""
+    """Hourly dew point: daily mean temperature minus a monthly depression solved for the mean RH, ramped
+    from day to day across midnight as the temperature is (air masses change over hours, not at 00:00)."""
     wobble_c = 1.0 * ar1(rng, len(daily_mean_c), 0.6)
-    base = (daily_mean_c + wobble_c)[day]
+    base = ramp_between_days(daily_mean_c + wobble_c, position_d)
     low, high = np.full(12, -5.0), np.full(12, 40.0)
     es_air = psy.saturation_vapour_pressure_pa(temp_c)
     counts = np.bincount(month_index, minlength=12)
@@ -367,7 +368,7 @@ def synthetic_year(
         rng, climate, latitude, unit_day, kc_excess, position_d, solar_hour, month_index, day, year
     )
     daily_mean = np.bincount(day, weights=temp) / np.bincount(day) + DEW_ANOMALY_GAIN * maritime * anomaly
-    dew = _dew_point(temp, daily_mean, day, month_index, np.asarray(climate.rh_pct, float), rng)
+    dew = _dew_point(temp, daily_mean, position_d, month_index, np.asarray(climate.rh_pct, float), rng)
     wind = _wind(rng, climate, solar_hour, month_index, step_h)
     frame = pd.DataFrame(
         {

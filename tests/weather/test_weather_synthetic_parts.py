@@ -145,3 +145,11 @@ def test_no_step_at_month_boundaries_in_any_twin(miami_twin: xr.Dataset) -> None
     jumps = daily.diff().abs()
     first = pd.DatetimeIndex(daily.index).day == 1
     assert float(jumps[first].mean()) < 2.0 * float(jumps[~first].mean())
+
+
+def test_dew_point_ramps_from_day_to_day_across_midnight(miami_twin: xr.Dataset) -> None:
+    # each day's dew point ramps into the next over 6 h (it used to step at 00:00 by the whole change)
+    frame = local_frame(miami_twin)
+    midnight_steps = frame["temp_dew"].diff().abs()[pd.DatetimeIndex(frame.index).hour == 0]
+    daily_changes = frame["temp_dew"].resample("D").mean().diff().abs()
+    assert float(midnight_steps.max()) < 0.4 * float(daily_changes.max())
