@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +104,8 @@ class FleetPlanData:
     """transfers.csv: GB per link direction and step. [-]"""
     assignments: pd.DataFrame
     """assignments.csv: one row per job, where it runs and whether it moved. [-]"""
+    hub_it_mw: dict[str, float] = field(default_factory=dict)
+    """Each hub's mean IT load over the plan (its hubs/<hub>/steps.csv), where the folder has one. [MW]"""
 
 
 def safe_path(data_dir: Path | str, *parts: str) -> Path:
@@ -272,8 +274,22 @@ def latest_fleet_plan(data_dir: Path | str) -> FleetPlanData | None:
     plan_date, name, summary_file = max(found)
     folder = summary_file.parent
     tables = {file: _read_csv(folder / file, columns) for file, columns in FLEET_TABLES.items()}
-    return FleetPlanData(name=name, date=str(plan_date), folder=folder, summary=_fleet_summary(summary_file),
-                         transfers=tables["transfers.csv"], assignments=tables["assignments.csv"])
+    summary = _fleet_summary(summary_file)
+    return FleetPlanData(name=name, date=str(plan_date), folder=folder, summary=summary,
+                         transfers=tables["transfers.csv"], assignments=tables["assignments.csv"],
+                         hub_it_mw=hub_loads_mw(root, folder, summary.get("hubs", []), str(plan_date)))
+
+
+def hub_loads_mw(root: Path, folder: Path, hubs: list[str], plan_date: str) -> dict[str, float]:
+    """Mean IT load of each hub: its folder under the fleet plan (``hubs/<hub>/steps.csv``, ``greendc fleet
+    plan``) or, published by a joint night, its plan ``plans/<hub>/<date>/steps.csv``. [MW]"""
+    out: dict[str, float] = {}
+    for hub in map(str, hubs):
+        inside = folder / "hubs" / hub / "steps.csv"
+        steps_file = inside if inside.is_file() else safe_path(root, PLANS, hub, plan_date, "steps.csv")
+        if steps_file.is_file():
+            out[hub] = float(_read_csv(steps_file, ("it_kw",))["it_kw"].mean()) / 1000.0
+    return out
 
 
 def _fleet_summary(path: Path) -> dict[str, Any]:

@@ -85,7 +85,8 @@ def fleet_flows(data_dir: Path, frame: pd.DataFrame) -> list[Any]:
     hubs = frame[frame["site"].isin(plan.summary.get("hubs", []))]
     flows = figures_fleet.flow_frame(plan.transfers, plan.assignments)
     title = f"Data moved between hubs: fleet plan {plan.name}, {plan.date}"
-    return [graph(ids.SITES_FLOWS, figures_fleet.figure_fleet_flows(hubs, flows, title=title))]
+    figure = figures_fleet.figure_fleet_flows(hubs, flows, title=title, load_mw=plan.hub_it_mw)
+    return [graph(ids.SITES_FLOWS, figure)]
 
 
 def _map_colour(frame: pd.DataFrame) -> str | None:

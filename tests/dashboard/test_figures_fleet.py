@@ -61,9 +61,25 @@ def test_a_flow_to_a_hub_without_a_place_is_left_out_and_small_flows_stay_visibl
     assert figures_fleet.line_width_px(0.001, 100.0) == figures_fleet.MIN_WIDTH_PX
 
 
+def test_each_hubs_marker_area_follows_its_mean_it_load() -> None:
+    """Zhongwei at 20 MW has the largest marker; Wuhu at 5 MW a quarter of its area (half its diameter)."""
+    flows = figures_fleet.flow_frame(TRANSFERS, ASSIGNMENTS)
+    figure = figures_fleet.figure_fleet_flows(HUBS, flows, load_mw={"wuhu": 5.0, "zhongwei": 20.0})
+    hubs = next(t for t in figure.data if t.name == "hubs")
+    sizes = dict(zip(hubs.text, hubs.marker.size, strict=True))
+    assert sizes["zhongwei"] == figures_fleet.MAX_MARKER_PX
+    assert sizes["wuhu"] == pytest.approx(figures_fleet.MAX_MARKER_PX / 2)
+    assert sizes["guian"] == figures_fleet.MIN_MARKER_PX  # no load known
+    assert "wuhu: 7.5 TB sent, 0.0 TB received, mean IT load 5.0 MW" in hubs.hovertext
+    assert "marker area by mean IT load" in figure.layout.title.text
+
+
 def _publish_fleet_plan(root: Path, name: str, day: str) -> None:
     staged = root / "staging" / name
     staged.mkdir(parents=True)
+    (staged / "hubs" / "wuhu").mkdir(parents=True)
+    pd.DataFrame({"time": ["t0", "t1"], "it_kw": [4000.0, 6000.0]}).to_csv(
+        staged / "hubs" / "wuhu" / "steps.csv", index=False)
     (staged / "fleet.json").write_text(json.dumps({"plan_date": day, "hubs": ["wuhu", "zhongwei", "guian"]}))
     TRANSFERS.to_csv(staged / "transfers.csv", index=False)
     ASSIGNMENTS.to_csv(staged / "assignments.csv", index=False)
@@ -78,6 +94,12 @@ def test_the_sites_page_draws_the_newest_fleet_plans_moves(tmp_path: Path) -> No
     plan = data.latest_fleet_plan(tmp_path)
     assert plan is not None and (plan.name, plan.date) == ("hubs", "2026-12-01")
     assert plan.transfers["gb"].sum() == pytest.approx(7500.0)
+    assert plan.hub_it_mw == {"wuhu": pytest.approx(5.0)}  # zhongwei and guian have no plan here
+    night = tmp_path / "plans" / "zhongwei" / "2026-12-01"  # a joint night publishes hubs as plans
+    night.mkdir(parents=True)
+    pd.DataFrame({"time": ["t0"], "it_kw": [20000.0]}).to_csv(night / "steps.csv", index=False)
+    assert data.latest_fleet_plan(tmp_path).hub_it_mw == {"wuhu": pytest.approx(5.0),  # type: ignore[union-attr]
+                                                          "zhongwei": pytest.approx(20.0)}
     (graph,) = fleet_flows(tmp_path, HUBS)
     assert graph.id == ids.SITES_FLOWS
 
