@@ -1,6 +1,6 @@
 """plotly.js for the reports: one shared file per data folder (optimizer.io.assets), inlined elsewhere.
 
-A plan or study folder in a data folder's layout gets a report whose ``<head>`` loads
+A plan, study or fleet folder in a data folder's layout gets a report whose ``<head>`` loads
 ``<data>/assets/plotly-<version>.min.js`` by a relative path: about 4.8 MB written once per data folder
 and plotly.js version instead of once per plan. A folder anywhere else gets plotly.js inlined in its
 report.html, so it opens offline on its own and nothing is written beside it. ``self_contained`` turns

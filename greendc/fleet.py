@@ -154,7 +154,7 @@ class JointSection(_Model):
     candidates: list[Candidate] = Field(default_factory=lambda: list(CANDIDATES), min_length=1)
     """Plans compared; the fleet plan is the cheapest. [-]"""
     hub_reports: bool = False
-    """Write each hub folder's report.html (plotly inlined in each: about 4 MB a hub). [-]"""
+    """Write each hub folder's report.html (plotly.js shared in a data folder, else inlined). [-]"""
 
 
 class LinkEntry(_Model):

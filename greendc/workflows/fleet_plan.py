@@ -177,7 +177,7 @@ def run_fleet_plan(fleet_path: Path, plan_date: date | None, out: Path | None, *
         return out, write_plan(out, result, fleet, say)
     target = fleet_folder(fleet, fleet_path)
     staged = publish.staging_dir(target, f"plan-{os.getpid()}")
-    summary = write_plan(staged / "plan", result, fleet, say)
+    summary = write_plan(staged / "plan", result, fleet, say, published_at=target / day.isoformat())
     publish.publish_version(staged / "plan", target, day.isoformat())
     shutil.rmtree(staged, ignore_errors=True)
     with contextlib.suppress(OSError):  # another run's staging may still be there
@@ -191,31 +191,47 @@ def fleet_folder(fleet: Fleet, fleet_path: Path) -> Path:
 
 
 def write_plan(folder: Path, result: FleetResult, fleet: Fleet, say: Callable[[str], None], *,
-               nightly: bool = False) -> dict[str, Any]:
+               nightly: bool = False, published_at: Path | None = None,
+               hub_plans: Path | None = None) -> dict[str, Any]:
     """Check the fleet plan independently and write its folder; fleet.json's content.
 
     ``nightly``: each hub folder also gets setpoints.csv (for the BMS), as the nightly's plans do, and
-    fleet.json leaves out run times (equal inputs, equal bytes).
+    fleet.json leaves out run times (equal inputs, equal bytes). The reports load plotly.js from where
+    they will be read (greendc.dashboard.report_assets): the fleet's from ``published_at`` (when ``folder``
+    is a staging folder), each hub's from ``<hub_plans>/<hub>/<date>`` (the nightly publishes them there)
+    or else from the fleet folder's ``hubs/<hub>``.
     """
+    from greendc.dashboard.report_assets import plotly_src
     from greendc.optimizer.fleet.check import check_fleet_plan
     from greendc.optimizer.fleet.folder import fleet_summary, write_fleet_folder
+    from greendc.optimizer.io.planfolder import ReportRenderer
 
     say("checking the fleet plan")
     facts = check_fleet_plan(result.problem, result.best)
-    render = None
-    if fleet.joint.hub_reports:
+    at, day = published_at or folder, result.problem.plan_date.isoformat()
+
+    def hub_report(hub: str) -> ReportRenderer:
         from greendc.dashboard.report_plan import plan_report_html
 
-        render = plan_report_html
-    write_fleet_folder(folder, result, facts, render_report=render, fleet_report=fleet_report_html,
-                       exports=nightly, run_times=not nightly)
+        src = (plotly_src(at / "hubs" / hub, "fleet_hub") if hub_plans is None
+               else plotly_src(hub_plans / hub / day, "plan"))
+        return lambda meta, steps, runs: plan_report_html(meta, steps, runs, plotly_src=src)
+
+    def report(summary: dict[str, Any], written: Path) -> str:
+        return fleet_report_html(summary, written, plotly_src=plotly_src(at, "fleet"))
+
+    write_fleet_folder(folder, result, facts, hub_report=hub_report if fleet.joint.hub_reports else None,
+                       fleet_report=report, exports=nightly, run_times=not nightly)
     return fleet_summary(result, facts, run_times=not nightly)
 
 
-def fleet_report_html(summary: dict[str, Any], folder: Path) -> str:
-    """The fleet report: comparisons, flows between hubs, each hub's load (plotly, inlined once)."""
+def fleet_report_html(summary: dict[str, Any], folder: Path, *, plotly_src: str | None = None) -> str:
+    """The fleet report: comparisons, flows between hubs, each hub's load; plotly.js from ``plotly_src``
+    (relative, the data folder's shared file: report_assets), else inlined once."""
     import pandas as pd
     import plotly.graph_objects as go
+
+    from greendc.dashboard.report_assets import script_tag
 
     comp = summary["comparisons"]
     names = list(comp)
@@ -254,13 +270,13 @@ def fleet_report_html(summary: dict[str, Any], folder: Path) -> str:
     heads = ("plan", "cost", "tCO2", "MWh", "GB moved", "jobs moved", "lateness penalty",
              "latency violations")
     table = f"<table><tr>{''.join(f'<th>{h}</th>' for h in heads)}</tr>{rows}</table>"
-    plots = "".join(f.to_html(full_html=False, include_plotlyjs=i == 0, div_id=f"fleet-figure-{i}")
-                    for i, f in enumerate(figs))
+    plots = "".join(f.to_html(full_html=False, include_plotlyjs=i == 0 and plotly_src is None,
+                              div_id=f"fleet-figure-{i}") for i, f in enumerate(figs))
     checks = "".join(f"<li>{esc(c)}</li>" for c in summary["checks"])
     style = "body{font-family:sans-serif;margin:2em}td,th{padding:2px 8px;text-align:right}"
     gap = f"proven gap {100 * summary['gap']:.2f} %"
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>greendc fleet plan</title>"
-            f"<style>{style}</style></head>"
+            f"<style>{style}</style>{script_tag(plotly_src) if plotly_src is not None else ''}</head>"
             f"<body><h1>greendc fleet plan, {esc(summary['plan_date'])}</h1>"
             f"<p>{len(summary['hubs'])} hubs, {summary['jobs']} jobs, {summary['steps']} steps. Chosen plan: "
             f"<b>{esc(summary['chosen'])}</b>, objective {summary['objective']:,.0f}; lower bound "

@@ -133,7 +133,8 @@ def joint_main(spec_dir: Path) -> int:
     """
     import pandas as pd
 
-    from greendc.workflows.fleet_plan import build_problem, solve_fleet, write_plan
+    from greendc.fleet import output_root
+    from greendc.workflows.fleet_plan import build_problem, fleet_folder, solve_fleet, write_plan
 
     exit_when_orphaned()
     spec = json.loads((spec_dir / "spec.json").read_text())
@@ -147,7 +148,9 @@ def joint_main(spec_dir: Path) -> int:
         problem, settings = build_problem(fleet, fleet_path, night, say)
         result = solve_fleet(fleet, problem, settings, say)
         out = spec_dir / "fleet"
-        summary = write_plan(out, result, fleet, say, nightly=True)
+        summary = write_plan(out, result, fleet, say, nightly=True,  # reports: plotly.js from where published
+                             published_at=fleet_folder(fleet, fleet_path) / night.isoformat(),
+                             hub_plans=output_root(fleet, fleet_path) / "plans")
     except InputError as exc:
         write_result(spec_dir, {"kind": "unusable", "error": str(exc)})
         return 0

@@ -87,12 +87,13 @@ def fleet_summary(result: FleetResult, facts: list[str], *, run_times: bool = Tr
 
 
 def write_fleet_folder(out: Path, result: FleetResult, facts: list[str], *,
-                       render_report: ReportRenderer | None = None,
+                       hub_report: Callable[[str], ReportRenderer] | None = None,
                        fleet_report: Callable[[dict[str, Any], Path], str] | None = None,
                        exports: bool = False, run_times: bool = True) -> Path:
     """Write the fleet plan folder (module docstring); hub folders through the day contract's writer.
 
-    ``exports``: each hub folder also gets the BMS setpoints (setpoints.csv), as a nightly plan does.
+    ``hub_report`` gives each hub's report.html renderer by hub id (each hub's report is read from its own
+    path); ``exports``: each hub folder also gets the BMS setpoints (setpoints.csv), as a nightly plan does.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -107,7 +108,8 @@ def write_fleet_folder(out: Path, result: FleetResult, facts: list[str], *,
         meta = meta.model_copy(update={"input_files": input_digests(files)}).without_run_times()
         extra = plan_files(o.plan, timezone=hub.site.site.timezone,
                            step_minutes=p.settings.step_minutes) if exports else None
-        write_folder(out / "hubs" / hub.id, meta.to_json(), o.plan.steps, o.plan.runs, render_report,
+        render = hub_report(hub.id) if hub_report is not None else None
+        write_folder(out / "hubs" / hub.id, meta.to_json(), o.plan.steps, o.plan.runs, render,
                      inputs=files, exports=extra)
     assignments_table(result, cand).to_csv(out / "assignments.csv", index=False,
                                            date_format="%Y-%m-%dT%H:%M:%S.%fZ")

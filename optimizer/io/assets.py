@@ -1,8 +1,9 @@
 """Files the reports of a data folder share (plotly.js), kept once in ``<data>/assets/``, not once per plan.
 
 A data folder (DESIGN.md) holds ``plans/<site>/<date>/`` (the nightly's dates and ``latest`` are links to
-``plans/<site>/.versions/<version>/``), ``studies/<name>/`` and ``assets/``. A report in a folder of
-that layout refers to ``<data>/assets/<file>`` by a path relative to where it is published (the date);
+``plans/<site>/.versions/<version>/``), ``fleet/<name>/<date>/`` (the same pointers, each hub's plan in
+``hubs/<hub>/``), ``studies/<name>/`` and ``assets/``. A report in a folder of that layout refers to
+``<data>/assets/<file>`` by a path relative to where it is published (the date, or a hub under it);
 the report itself also tries one folder further up, for a reader who opens the version folder
 (greendc.dashboard.report_assets.script_tag). A folder anywhere else (``--out`` of the user's choosing)
 gets no shared file: nothing is written outside it, and its report carries what it needs itself.
@@ -22,20 +23,27 @@ from greendc.optimizer.io.publish import WriteFailedError, fsync_path, os_reason
 
 #: The shared folder of a data folder.
 ASSETS_DIR = "assets"
-#: Kinds of folder that may share assets, with the folder above them and how many levels below the
-#: data folder they sit: ``<data>/plans/<site>/<date>`` and ``<data>/studies/<name>``.
-LAYOUT: dict[str, tuple[str, int]] = {"plan": ("plans", 2), "study": ("studies", 1)}
-FolderKindName = Literal["plan", "study"]
+#: Kinds of folder that may share assets, by the path from the data folder down to them (``*``: any
+#: name): a plan ``plans/<site>/<date>``, a study ``studies/<name>``, a fleet plan
+#: ``fleet/<name>/<date>`` and a hub's plan inside it ``fleet/<name>/<date>/hubs/<hub>``.
+LAYOUT: dict[str, tuple[str, ...]] = {
+    "plan": ("plans", "*", "*"), "study": ("studies", "*"),
+    "fleet": ("fleet", "*", "*"), "fleet_hub": ("fleet", "*", "*", "hubs", "*"),
+}
+FolderKindName = Literal["plan", "study", "fleet", "fleet_hub"]
 
 
 def data_folder_of(folder: str | Path, kind: FolderKindName) -> Path | None:
-    """The data folder a plan or study folder sits in by greendc's layout, or None for one elsewhere."""
-    above, depth = LAYOUT[kind]
+    """The data folder a plan, study or fleet folder sits in by greendc's layout, or None for one elsewhere
+    (a report there inlines plotly.js: nothing is written outside a folder of the user's choosing)."""
+    pattern = LAYOUT[kind]
     path = Path(os.path.abspath(folder))
-    parents = path.parents
-    if len(parents) > depth and parents[depth - 1].name == above:
-        return parents[depth]
-    return None
+    if len(path.parts) <= len(pattern):
+        return None
+    below = path.parts[len(path.parts) - len(pattern):]
+    if any(want not in ("*", got) for want, got in zip(pattern, below, strict=True)):
+        return None
+    return path.parents[len(pattern) - 1]
 
 
 def shared_path(data_folder: Path, name: str) -> Path:

@@ -4,6 +4,8 @@ fleet's transfers beside them; a joint plan that fails or runs out of time falls
 from __future__ import annotations
 
 import json
+import os
+import re
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -44,6 +46,17 @@ def history_rows(data: Path) -> list[sqlite3.Row]:
         return conn.execute("SELECT site, status, reason, plan_path FROM site_runs ORDER BY site").fetchall()
 
 
+def plotly_found(folder: Path) -> list[str]:
+    """The paths by which ``folder``/report.html, opened at this path, finds plotly.js: its script src and
+    the one folder further up it falls back to (report_assets.script_tag), resolved as a browser does,
+    from the path opened and not through links; empty for a report with plotly.js inline."""
+    found = re.search(r'<script src="([^"]+)" charset="utf-8">', (folder / "report.html").read_text())
+    if found is None:
+        return []
+    return [src for src in (found.group(1), "../" + found.group(1))
+            if Path(os.path.normpath(folder / src)).is_file()]
+
+
 def queue_ids(plan: Path) -> set[str]:
     """The job ids a hub's published plan was made from (its inputs/jobs.csv)."""
     return set(pd.read_csv(plan / "inputs" / "jobs.csv")["job_id"].astype(str))
@@ -53,7 +66,7 @@ def queue_ids(plan: Path) -> set[str]:
 def test_a_joint_night_publishes_each_hub_and_the_fleet_transfers(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fleet = write_fleet(tmp_path, "wall_limit_s = 600\n")
+    fleet = write_fleet(tmp_path, "wall_limit_s = 600\nhub_reports = true\n")
     assert main(["nightly", "--fleet", str(fleet), "--date", NIGHT]) == 0
     err = capsys.readouterr().err
     data = tmp_path / "data"
@@ -78,6 +91,12 @@ def test_a_joint_night_publishes_each_hub_and_the_fleet_transfers(
     assert [(r["site"], r["status"]) for r in rows] == [(hub, "optimal") for hub in HUBS]
     assert any(e["event"] == "joint_done" for e in events(err))
     assert "timings_s" not in json.loads((latest / "fleet.json").read_text())  # no run times: equal bytes
+    for folder in (data / "fleet" / "two-hubs", *(data / "plans" / hub for hub in HUBS)):  # one plotly.js
+        src = plotly_found(folder / NIGHT)
+        assert len(src) == 1 and (folder / NIGHT / "report.html").stat().st_size < 500_000
+        assert plotly_found(folder / "latest") == src
+        assert plotly_found((folder / NIGHT).resolve()) == ["../" + src[0]]  # the version folder
+    assert len(list((data / "assets").iterdir())) == 1
 
     versions = {hub: (data / "plans" / hub / NIGHT).resolve() for hub in HUBS}
     assert main(["nightly", "--fleet", str(fleet), "--date", NIGHT]) == 0  # same inputs, same bytes
@@ -160,3 +179,29 @@ def test_fleet_plan_without_out_publishes_through_the_pointers(
     assert (folder / NIGHT).resolve().parent.name == ".versions"
     assert {p.name for p in (folder / NIGHT / "hubs").iterdir()} == set(HUBS)
     assert not (folder / ".staging").exists()
+
+
+@pytest.mark.slow
+def test_fleet_reports_share_the_data_folders_plotly_js_and_inline_it_elsewhere(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Published in a data folder, the fleet's and each hub's report.html load <data>/assets/plotly-*.js
+    from the date, latest and version paths; with --out elsewhere they carry plotly.js themselves."""
+    fleet = write_fleet(tmp_path, "hub_reports = true\n")
+    assert main(["fleet", "plan", "--fleet", str(fleet), "--date", NIGHT]) == 0
+    folder = tmp_path / "data" / "fleet" / "two-hubs"
+    version = (folder / NIGHT).resolve()
+    for below in (Path(), *(Path("hubs") / hub for hub in HUBS)):
+        src = plotly_found(folder / NIGHT / below)
+        assert len(src) == 1 and (folder / NIGHT / below / "report.html").stat().st_size < 500_000
+        assert plotly_found(folder / "latest" / below) == src
+        assert plotly_found(version / below) == ["../" + src[0]]
+    assert [p.name for p in (tmp_path / "data" / "assets").iterdir()] == [Path(src[0]).name]
+
+    out = tmp_path / "elsewhere" / "my-fleet-plan"
+    assert main(["fleet", "plan", "--fleet", str(fleet), "--date", NIGHT, "--out", str(out)]) == 0
+    capsys.readouterr()
+    for below in (Path(), *(Path("hubs") / hub for hub in HUBS)):
+        page = (out / below / "report.html").read_text()
+        assert "<script src=" not in page and len(page) > 3_000_000  # plotly.js inline
+    assert sorted(p.name for p in (tmp_path / "elsewhere").iterdir()) == ["my-fleet-plan"]

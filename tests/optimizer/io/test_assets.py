@@ -23,6 +23,18 @@ def test_the_data_folder_is_found_from_greendcs_own_layout_only(tmp_path: Path) 
     assert assets.data_folder_of(Path("plans/x/y"), "plan") == Path.cwd()  # relative: from here
 
 
+def test_a_fleet_plan_and_its_hubs_are_found_in_the_data_folder_layout(tmp_path: Path) -> None:
+    data = tmp_path / "greendc-data"
+    day = data / "fleet" / "two-hubs" / "2026-12-01"
+    assert assets.data_folder_of(day, "fleet") == data
+    assert assets.data_folder_of(day / "hubs" / "wuhu", "fleet_hub") == data
+    assert assets.data_folder_of(day / "other" / "wuhu", "fleet_hub") is None  # only hubs/<hub>
+    assert assets.data_folder_of(day, "plan") is None
+    assert assets.data_folder_of(data / "plans" / "wuhu" / "2026-12-01", "fleet") is None
+    assert assets.data_folder_of(tmp_path / "my-fleet-plan", "fleet") is None  # --out of the user's choosing
+    assert assets.data_folder_of(tmp_path / "my-fleet-plan" / "hubs" / "wuhu", "fleet_hub") is None
+
+
 def test_the_report_src_resolves_from_the_date_the_latest_pointer_and_the_version(tmp_path: Path) -> None:
     data = tmp_path / "data"
     target = assets.shared_path(data, "plotly-3.7.0.min.js")
