@@ -225,6 +225,22 @@ def size_limit_kpis(problem: YearProblem, result: YearResult) -> dict[str, float
     return out
 
 
+def no_room_kpis(kpis: dict[str, float], site: Site, scenario: Scenario) -> dict[str, float]:
+    """Sizes the scenario would build but the site has no room for (``sizing.<key> = 0``): at that limit.
+
+    Its shadow value is NaN: at a bound of zero the LP's dual is degenerate (any value between 0 and
+    the unit's worth prices the same vertex), so it says nothing about what one unit would save. [-]
+    """
+    if not scenario.renewables:
+        return dict(kpis)
+    out = {}
+    for size, (_low, high, name) in binding_limits(scenario, site).items():
+        if name.startswith("sizing.") and high == 0 and getattr(scenario.limits, name[len("sizing."):]) > 0:
+            out[f"{size}_at_limit"] = 1.0
+            out[f"{size}_shadow_per_year"] = float("nan")
+    return {**kpis, **out}
+
+
 def at_limit_text(kpis: dict[str, float], site: Site, scenario: Scenario) -> str:
     """The limits sizes sit at, by their keys ("pv_max_kw; sizing.wind_max_kw"), or "". [-]"""
     names = binding_limits(scenario, site)
@@ -271,7 +287,7 @@ def year_dataset(
     kpis.update(cost_kpis(problem, result, scenario))
     kpis.update(carbon_and_renewable_kpis(problem, result, kpis["it_energy_mwh"]))
     kpis.update(result.sizes)
-    kpis.update(size_limit_kpis(problem, result))
+    kpis.update(no_room_kpis(size_limit_kpis(problem, result), site, scenario))
     kpis["pv_yield_kwh_per_kwp"] = float(
         problem.pv_kw_per_kw.sum() * problem.step_h * 8760.0 / (problem.steps * problem.step_h)
     )

@@ -247,6 +247,29 @@ def test_a_size_at_its_limit_is_flagged_with_its_shadow_value(solver: str) -> No
         assert kpis["pv_kw_shadow_per_year"] == pytest.approx(shadow, abs=1e-2)
 
 
+def test_a_site_with_no_room_for_a_size_the_scenario_builds_is_at_that_limit() -> None:
+    """A city site's sizing.wind_max_kw = 0 under an on-site scenario: wind at its limit, named the site's,
+    with no shadow value (degenerate at zero); a grid-only scenario flags nothing."""
+    import math
+
+    from greendc.optimizer.study.kpis import at_limit_text, no_room_kpis
+    from greendc.optimizer.study.scenarios import Scenario
+    from greendc.sites.loader import load_site
+    from greendc.sites.model import SizingLimits
+
+    site = load_site("zhongwei")
+    city = site.model_copy(update={"sizing": SizingLimits(wind_max_kw=0.0)})
+    flags = {"pv_kw_at_limit": 0.0, "wind_kw_at_limit": 0.0, "battery_kwh_at_limit": 0.0,
+             "wind_kw_shadow_per_year": 0.0}
+    onsite = Scenario(name="onsite")
+    kpis = no_room_kpis(flags, city, onsite)
+    assert kpis["wind_kw_at_limit"] == 1.0 and math.isnan(kpis["wind_kw_shadow_per_year"])
+    assert kpis["pv_kw_at_limit"] == 0.0
+    assert at_limit_text(kpis, city, onsite) == "sizing.wind_max_kw"
+    assert no_room_kpis(flags, city, Scenario(name="grid", renewables=False)) == flags
+    assert no_room_kpis(flags, site, onsite) == flags  # room for wind: nothing to flag
+
+
 def test_the_limit_is_named_by_whose_it_is() -> None:
     from greendc.optimizer.study.kpis import at_limit_text
     from greendc.optimizer.study.scenarios import Limits, Scenario

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from greendc.optimizer.study.assembly import (
@@ -69,8 +70,9 @@ def test_the_roof_holds_shanghai_and_not_zhongwei(grid_study) -> None:
     shanghai, zhongwei = outcome.results[("shanghai", "roof")], outcome.results[("zhongwei", "roof")]
     assert float(shanghai["pv_kw"]) == pytest.approx(1800.0, rel=0.005)  # 12,000 m2 x 150 W/m2
     assert float(shanghai["wind_kw"]) == 0.0  # no turbines in the city
-    assert shanghai.attrs["at_limit"] == "sizing.pv_max_kw"
+    assert shanghai.attrs["at_limit"] == "sizing.pv_max_kw; sizing.wind_max_kw"  # roof full, no room for wind
     assert float(shanghai["pv_kw_shadow_per_year"]) > 0  # one more kWp of roof would pay
+    assert np.isnan(float(shanghai["wind_kw_shadow_per_year"]))  # at a zero limit the dual says nothing
     assert "sizing." not in zhongwei.attrs["at_limit"]  # the desert sets no limit of its own
 
 
@@ -93,7 +95,7 @@ def test_the_dashboard_shows_the_investment_columns(grid_study, tmp_path: Path) 
     row = frame[(frame["site"] == "shanghai") & (frame["scenario"] == "roof")].iloc[0]
     expected = kpis[(kpis["site"] == "shanghai") & (kpis["scenario"] == "roof")].iloc[0]
     assert row["NPV vs BAU"] == pytest.approx(round(expected["npv_vs_bau"], 3))
-    assert row["at limit"] == "sizing.pv_max_kw"
+    assert row["at limit"] == "sizing.pv_max_kw; sizing.wind_max_kw"
 
 
 def test_a_study_in_a_data_folder_loads_the_shared_plotly_js(grid_study, tmp_path: Path) -> None:
