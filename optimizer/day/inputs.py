@@ -24,7 +24,7 @@ from greendc.optimizer.types import Job, PlanSettings
 from greendc.sites.model import Site
 from greendc.weather.errors import InputError
 
-#: The data folder of DESIGN.md; plans go to ``plans/<site>/<date>/`` under it.
+#: The data folder (docs/file-formats.md, "Data folder"); plans go to ``plans/<site>/<date>/`` under it.
 DEFAULT_DATA_DIR = publish.DEFAULT_DATA_DIR
 #: Plan dates greendc accepts: inside pandas' nanosecond timestamps (1677-2262) with a horizon to spare.
 FIRST_PLAN_DATE, LAST_PLAN_DATE = date(1900, 1, 1), date(2200, 12, 31)

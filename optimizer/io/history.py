@@ -127,7 +127,7 @@ class CorruptHistoryError(InputError):
 
 
 def default_path(data_dir: Path) -> Path:
-    """Where the history lives in a data folder (DESIGN.md: ``<data>/runs.sqlite``)."""
+    """Where the history lives in a data folder (docs/file-formats.md: ``<data>/runs.sqlite``)."""
     return data_dir / "runs.sqlite"
 
 

@@ -1,6 +1,6 @@
 """The plan folder: plan.json, steps.csv, jobs.csv and report.html, written atomically and read back checked.
 
-Contract (DESIGN.md, docs/file-formats.md "Plan folder"): ``plan.json`` holds the schema version,
+Contract (docs/file-formats.md, "Plan folder"): ``plan.json`` holds the schema version,
 the site, the horizon, every objective term and every rate needed to recompute it from ``steps.csv``
 (including the demand charge's share of the month), the KPIs of the plan and of the baseline and the
 savings, per-job status, solver facts and input digests. ``steps.csv`` has STEP_COLUMNS with ``time``

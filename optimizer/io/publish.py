@@ -40,7 +40,7 @@ from pathlib import Path
 
 from greendc.weather.errors import InputError
 
-#: The data folder of DESIGN.md (plans/, studies/, runs.sqlite) when no --data / --out is given.
+#: The data folder (docs/file-formats.md: plans/, studies/, runs.sqlite) when no --data / --out is given.
 DEFAULT_DATA_DIR = Path("greendc-data")
 VERSIONS = ".versions"
 STAGING = ".staging"

@@ -205,7 +205,7 @@ def cooling_levels(m: pyo.ConcreteModel, data: ModelData) -> None:
 
     sum_k y[t,k] = 1; sum_k z[t,k] = it_nominal[t]; z[t,k] <= M_t y[t,k] with M_t the largest nominal
     IT load possible at t. Cooling = sum_k c[t,k] z[t,k] is then exact (disaggregated convex-hull
-    formulation of a choice among linear functions: Balas 1985; DESIGN.md "cooling physics").
+    formulation of a choice among linear functions: Balas 1985; docs/model.md, "Cooling level").
     """
     big_m = data.max_nominal_it_kw()
     allowed = data.allowed_levels()
