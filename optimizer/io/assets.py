@@ -2,8 +2,9 @@
 
 A data folder (docs/file-formats.md, "Data folder") holds ``plans/<site>/<date>/`` (the nightly's
 dates and ``latest`` are links to ``plans/<site>/.versions/<version>/``), ``fleet/<name>/<date>/``
-(the same pointers, each hub's plan in ``hubs/<hub>/``), ``studies/<name>/`` and ``assets/``. A report in a folder of that layout refers to
-``<data>/assets/<file>`` by a path relative to where it is published (the date, or a hub under it);
+(the same pointers, each hub's plan in ``hubs/<hub>/``), ``studies/<name>/`` and ``assets/``. A
+report in a folder of that layout refers to ``<data>/assets/<file>`` by a path relative to where it
+is published (the date, or a hub under it);
 the report itself also tries one folder further up, for a reader who opens the version folder
 (greendc.dashboard.report_assets.script_tag). A folder anywhere else (``--out`` of the user's choosing)
 gets no shared file: nothing is written outside it, and its report carries what it needs itself.
