@@ -153,8 +153,9 @@ class JointSection(_Model):
     """The nightly's hard limit on the whole joint plan; killed after it, each hub then planned alone. [s]"""
     candidates: list[Candidate] = Field(default_factory=lambda: list(CANDIDATES), min_length=1)
     """Plans compared; the fleet plan is the cheapest. [-]"""
-    hub_reports: bool = False
-    """Write each hub folder's report.html (plotly.js shared in a data folder, else inlined). [-]"""
+    hub_reports: bool = True
+    """Write each hub folder's report.html, as a plan folder has one (plotly.js shared: the data folder's,
+    or the fleet folder's own ``assets/`` outside one); false saves the seconds it takes. [-]"""
 
 
 class LinkEntry(_Model):
