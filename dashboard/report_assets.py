@@ -30,9 +30,13 @@ def plotly_src(folder: str | Path, kind: assets.FolderKindName) -> str | None:
     """How the report of a folder to be published at ``folder`` loads plotly.js (the shared file written
     first, atomically), or None for a folder outside a data folder: its report inlines plotly.js."""
     data_folder = assets.data_folder_of(folder, kind)
-    if data_folder is None:
-        return None
-    target = assets.shared_path(data_folder, plotly_js_name())
+    return None if data_folder is None else shared_plotly_src(data_folder, folder)
+
+
+def shared_plotly_src(root: str | Path, folder: str | Path) -> str:
+    """Put plotly.js once in ``<root>/assets/`` (atomically, unchanged if there) and give the ``src`` by
+    which a report in ``folder`` loads it: the data folder's copy, or a fleet folder's own."""
+    target = assets.shared_path(Path(root), plotly_js_name())
     assets.publish_shared_file(target, get_plotlyjs().encode("utf-8"))
     return assets.relative_src(target, folder)
 

@@ -200,9 +200,9 @@ def write_plan(folder: Path, result: FleetResult, fleet: Fleet, say: Callable[[s
     they will be read (greendc.dashboard.report_assets): the fleet's from ``published_at`` (when ``folder``
     is a staging folder), each hub's from ``<hub_plans>/<hub>/<date>`` (the nightly publishes them there)
     or else from the fleet folder's ``hubs/<hub>``; outside a data folder, from the fleet folder's own
-    ``assets/`` (``folder_plotly_src``).
+    ``assets/`` (13 hub reports would otherwise inline 4.9 MB each).
     """
-    from greendc.dashboard.report_assets import plotly_src
+    from greendc.dashboard.report_assets import plotly_src, shared_plotly_src
     from greendc.optimizer.fleet.check import check_fleet_plan
     from greendc.optimizer.fleet.folder import fleet_summary, write_fleet_folder
     from greendc.optimizer.io.planfolder import ReportRenderer
@@ -210,7 +210,7 @@ def write_plan(folder: Path, result: FleetResult, fleet: Fleet, say: Callable[[s
     say("checking the fleet plan")
     facts = check_fleet_plan(result.problem, result.best)
     at, day = published_at or folder, result.problem.plan_date.isoformat()
-    fleet_src = plotly_src(at, "fleet") or folder_plotly_src(folder)
+    fleet_src = plotly_src(at, "fleet") or shared_plotly_src(folder, folder)  # --out elsewhere: its own
 
     def hub_report(hub: str) -> ReportRenderer:
         from greendc.dashboard.report_plan import plan_report_html
@@ -227,19 +227,6 @@ def write_plan(folder: Path, result: FleetResult, fleet: Fleet, say: Callable[[s
     write_fleet_folder(folder, result, facts, hub_report=hub_report if fleet.joint.hub_reports else None,
                        fleet_report=report, exports=nightly, run_times=not nightly)
     return fleet_summary(result, facts, run_times=not nightly)
-
-
-def folder_plotly_src(folder: Path) -> str:
-    """A fleet folder outside a data folder keeps one plotly.js of its own, ``assets/`` inside it, for its
-    report and every hub's (13 hubs would otherwise inline 4.9 MB each); the ``src`` from the folder."""
-    from plotly.offline import get_plotlyjs
-
-    from greendc.dashboard.report_assets import plotly_js_name
-    from greendc.optimizer.io import assets
-
-    target = assets.shared_path(folder, plotly_js_name())
-    assets.publish_shared_file(target, get_plotlyjs().encode("utf-8"))
-    return assets.relative_src(target, folder)
 
 
 def fleet_report_html(summary: dict[str, Any], folder: Path, *, plotly_src: str | None = None) -> str:
