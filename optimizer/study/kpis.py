@@ -61,6 +61,7 @@ KPI_UNITS: dict[str, str] = {
     "wind_kw_shadow_per_year": "currency/kW/yr",
     "battery_kwh_shadow_per_year": "currency/kWh/yr",
     "battery_kw_shadow_per_year": "currency/kW/yr",
+    "one_meter_gap": "currency",
 }
 
 #: Units of the series kept per step in results.nc.
@@ -285,6 +286,8 @@ def year_dataset(
     )
     kpis["wue_l_per_kwh"] = kpis["water_m3"] / kpis["it_energy_mwh"] if kpis["it_energy_mwh"] > 0 else 0.0
     kpis.update(cost_kpis(problem, result, scenario))
+    # the most the one-meter repair may have given away, a year (year_solve.solve_year)
+    kpis["one_meter_gap"] = (result.objective - result.meter_bound) / problem.year_share
     kpis.update(carbon_and_renewable_kpis(problem, result, kpis["it_energy_mwh"]))
     kpis.update(result.sizes)
     kpis.update(no_room_kpis(size_limit_kpis(problem, result), site, scenario))
@@ -301,6 +304,9 @@ def year_dataset(
     for name, unit in {**SERIES_UNITS, **KPI_UNITS, "monthly_pue": "1"}.items():
         ds[name].attrs["units"] = unit
     ds.attrs.update(
-        solve_s=result.solve_s, build_s=result.build_s, at_limit=at_limit_text(kpis, site, scenario)
+        solve_s=result.solve_s,
+        build_s=result.build_s,
+        at_limit=at_limit_text(kpis, site, scenario),
+        lp_solves=result.lp_solves,
     )
     return ds

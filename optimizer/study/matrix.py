@@ -76,22 +76,31 @@ def per_step_block(
     )
 
 
+def stacked(blocks: list[RowBlock]) -> RowBlock:
+    """One block of the given blocks' rows, one after another (each block's rows count from 0)."""
+    offsets = np.cumsum([0] + [len(b.lower) for b in blocks])
+    return RowBlock(
+        lower=np.concatenate([b.lower for b in blocks]),
+        upper=np.concatenate([b.upper for b in blocks]),
+        rows=np.concatenate([b.rows + o for b, o in zip(blocks, offsets, strict=False)]),
+        cols=np.concatenate([b.cols for b in blocks]),
+        vals=np.concatenate([b.vals for b in blocks]),
+    )
+
+
 def highs_lp(lay: Layout, blocks: list[RowBlock]) -> highspy.HighsLp:
     """The columns and the stacked row blocks as a HiGHS column-wise model."""
-    offsets = np.cumsum([0] + [len(b.lower) for b in blocks])
-    rows = np.concatenate([b.rows + o for b, o in zip(blocks, offsets, strict=False)])
-    cols = np.concatenate([b.cols for b in blocks])
-    vals = np.concatenate([b.vals for b in blocks])
-    n_rows = int(offsets[-1])
-    matrix = sp.csc_matrix((vals, (rows, cols)), shape=(n_rows, lay.size))
+    whole = stacked(blocks)
+    n_rows = len(whole.lower)
+    matrix = sp.csc_matrix((whole.vals, (whole.rows, whole.cols)), shape=(n_rows, lay.size))
     lp = highspy.HighsLp()
     lp.num_col_ = lay.size
     lp.num_row_ = n_rows
     lp.col_cost_ = np.concatenate(lay.cost)
     lp.col_lower_ = np.concatenate(lay.lower)
     lp.col_upper_ = np.concatenate(lay.upper)
-    lp.row_lower_ = np.concatenate([b.lower for b in blocks])
-    lp.row_upper_ = np.concatenate([b.upper for b in blocks])
+    lp.row_lower_ = whole.lower
+    lp.row_upper_ = whole.upper
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
     lp.a_matrix_.index_ = matrix.indices.astype(np.int32)

@@ -181,6 +181,31 @@ class CoolingChoice:
     """Cooling-plant kW at that level. [kW/kW]"""
 
 
+@dataclass(frozen=True)
+class MeterFix:
+    """Steps whose meter direction the one-meter repair fixed (``year_solve.solve_year``): at an
+    exporting step the site buys nothing it does not store, at an importing step it exports nothing."""
+
+    exporting: np.ndarray
+    """Per step: fixed to export only PV and wind surplus (and, with storage export, the battery). [bool]"""
+    importing: np.ndarray
+    """Per step: fixed to export nothing. [bool]"""
+
+    @classmethod
+    def free(cls, steps: int) -> MeterFix:
+        """No step fixed: the LP's own relaxation of the one-meter rule."""
+        return cls(np.zeros(steps, dtype=bool), np.zeros(steps, dtype=bool))
+
+    def fixing(self, steps: np.ndarray, exporting: np.ndarray) -> MeterFix:
+        """This fix with ``steps`` (bool) fixed as well, exporting where ``exporting`` else importing."""
+        return MeterFix(self.exporting | (steps & exporting), self.importing | (steps & ~exporting))
+
+    @property
+    def any(self) -> bool:
+        """True when some step's direction is fixed."""
+        return bool(self.exporting.any() or self.importing.any())
+
+
 @dataclass
 class YearResult:
     """The solved year (results stage): status, sizes, series, objective terms and timings."""
@@ -205,6 +230,13 @@ class YearResult:
     size_shadow_per_year: dict[str, float] = field(default_factory=dict)
     """Per size: what one more unit of its upper bound would save a year, net of its own cost (the
     bound's dual); 0 when the size is below its bound. [currency/unit/yr]"""
+    lp_solves: int = 1
+    """LPs solved: 1 when the first held the one-meter rule, 2 or 3 with the repair (year_solve). [-]"""
+    meter_resold_kwh: float = 0.0
+    """Energy the first LP sold beyond the surplus over the horizon, before the repair. [kWh]"""
+    meter_bound: float = float("nan")
+    """Objective of the first LP, which may resell through the meter: no plan that keeps the rule costs
+    less, so objective - meter_bound bounds what the repair may have given away. [currency]"""
 
 
 def fixed_sizes(sizes: dict[str, float]) -> SizeBounds:

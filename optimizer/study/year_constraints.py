@@ -35,8 +35,8 @@ from __future__ import annotations
 
 import highspy
 import numpy as np
-from greendc.optimizer.study.matrix import INF, Layout, RowBlock, highs_lp, per_step_block
-from greendc.optimizer.study.problem import YearProblem
+from greendc.optimizer.study.matrix import INF, Layout, RowBlock, highs_lp, per_step_block, stacked
+from greendc.optimizer.study.problem import MeterFix, YearProblem
 
 #: Column family of each size variable, by its name in SizeBounds and YearResult.sizes. [-]
 SIZE_COLUMNS = {"pv_kw": "S_pv", "wind_kw": "S_w", "battery_kwh": "E", "battery_kw": "P"}
@@ -176,10 +176,30 @@ def export_source(p: YearProblem, lay: Layout) -> RowBlock:
             parts.append((lay.index("dis"), -np.ones(T)))
         return per_step_block(t, parts, np.full(T, -INF), np.zeros(T))
     source = per_step_block(t, parts, np.full(T, -INF), np.zeros(T))
-    cap = per_step_block(T + t, [(lay.index("exp"), np.ones(T))], np.full(T, -INF), surplus_bound_kw(p))
-    return RowBlock(np.concatenate([source.lower, cap.lower]), np.concatenate([source.upper, cap.upper]),
-                    np.concatenate([source.rows, cap.rows]), np.concatenate([source.cols, cap.cols]),
-                    np.concatenate([source.vals, cap.vals]))
+    cap = per_step_block(t, [(lay.index("exp"), np.ones(T))], np.full(T, -INF), surplus_bound_kw(p))
+    return stacked([source, cap])
+
+
+def meter_direction(p: YearProblem, lay: Layout, fix: MeterFix) -> RowBlock:
+    """The meter's direction at the steps the one-meter repair fixed (``year_solve.solve_year``).
+
+    Exporting step: imp_t + dis_t - ch_t <= 0 (storage export on: imp_t - ch_t <= 0): grid power
+    goes only into the battery, so the load is met by PV, wind (and the battery) and what is exported
+    is their surplus. Importing step: exp_t <= 0. Either row alone is linear; the choice between them
+    (a binary per step) is what the LP cannot make, so the repair makes it from the LP's solution.
+    """
+    send, shut = np.flatnonzero(fix.exporting), np.flatnonzero(fix.importing)
+    parts = [(lay.index("imp")[send], np.ones(len(send)))]
+    if p.has_battery:
+        parts.append((lay.index("ch")[send], -np.ones(len(send))))
+        if not p.storage_export:
+            parts.append((lay.index("dis")[send], np.ones(len(send))))
+    exporting = per_step_block(np.arange(len(send)), parts, np.full(len(send), -INF), np.zeros(len(send)))
+    importing = per_step_block(
+        np.arange(len(shut)), [(lay.index("exp")[shut], np.ones(len(shut)))], np.full(len(shut), -INF),
+        np.zeros(len(shut)),
+    )
+    return stacked([exporting, importing])
 
 
 def surplus_bound_kw(p: YearProblem) -> np.ndarray:
@@ -329,13 +349,15 @@ def size_copies(p: YearProblem, lay: Layout) -> RowBlock:
     return RowBlock(zero, zero, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals))
 
 
-def constraint_blocks(p: YearProblem, lay: Layout) -> list[RowBlock]:
+def constraint_blocks(p: YearProblem, lay: Layout, fix: MeterFix | None = None) -> list[RowBlock]:
     """The constraint families that apply to this problem, in a fixed order."""
     blocks = [energy_balance(p, lay), size_copies(p, lay)]
     if "ren" in lay.slices:
         blocks.append(renewable_availability(p, lay))
     if "exp" in lay.slices:
         blocks.append(export_source(p, lay))
+        if fix is not None and fix.any:
+            blocks.append(meter_direction(p, lay, fix))
     if p.has_battery:
         blocks += [battery_state(p, lay), battery_energy_limit(p, lay), battery_power_limit(p, lay)]
     if p.has_flex:
@@ -349,7 +371,7 @@ def constraint_blocks(p: YearProblem, lay: Layout) -> list[RowBlock]:
     return blocks
 
 
-def build_lp(p: YearProblem) -> tuple[highspy.HighsLp, Layout]:
+def build_lp(p: YearProblem, fix: MeterFix | None = None) -> tuple[highspy.HighsLp, Layout]:
     """The whole LP as a HiGHS column-wise model, and the column layout to read the solution."""
     lay = build_columns(p)
-    return highs_lp(lay, constraint_blocks(p, lay)), lay
+    return highs_lp(lay, constraint_blocks(p, lay, fix)), lay

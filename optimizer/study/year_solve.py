@@ -14,10 +14,12 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 from greendc.optimizer.study.matrix import INF, Layout, family_values
-from greendc.optimizer.study.problem import YearProblem, YearResult
-from greendc.optimizer.study.year_constraints import SIZE_COLUMNS, build_lp
+from greendc.optimizer.study.problem import MeterFix, YearProblem, YearResult
+from greendc.optimizer.study.year_constraints import SIZE_COLUMNS, build_lp, surplus_bound_kw
 
 Solver = Literal["auto", "highs", "clarabel"]
+#: Resale below this is solver tolerance, not a plan. [kW]
+RESALE_TOL_KW = 1e-3
 
 
 def choose_solver(p: YearProblem) -> str:
@@ -32,11 +34,81 @@ def choose_solver(p: YearProblem) -> str:
 
 
 def solve_year(p: YearProblem, *, solver: Solver = "auto", time_limit_s: float = 120.0) -> YearResult:
-    """Build and solve the year LP (one thread) and read the solution back by family."""
-    t0 = time.perf_counter()
-    lp, lay = build_lp(p)
-    t1 = time.perf_counter()
+    """Build and solve the year LP (one thread), repair any resale through the meter, read it back.
+
+    The site's one meter (docs/model.md, "Meter rules") exports only surplus: at each step either the
+    grid supplies nothing but battery charge, or nothing is exported, a binary choice the LP relaxes
+    (it buys for the load, or runs the battery into it, while it sells PV and wind). When the LP's
+    solution resells at some step, every step where export is possible (:func:`export_possible`) is
+    fixed to a direction read from that solution, by each of two rules (:func:`meter_directions`),
+    and the LP is solved once per rule; no fixed LP can resell, and the cheaper is kept. Should both
+    leave the flexible training no room, every such step is fixed importing (always feasible). The
+    first LP's objective is kept as a bound (``YearResult.meter_bound``); sizes, series and duals are
+    the kept LP's.
+    """
+    started = time.perf_counter()
     backend = choose_solver(p) if solver == "auto" else solver
+    first = _solve_once(p, MeterFix.free(p.steps), backend, time_limit_s)
+    solves = [first]
+    resold_kw = resale_kw(p, first.series) if first.status == "optimal" else np.zeros(0)
+    result = first
+    if (resold_kw > RESALE_TOL_KW).any():
+        possible = export_possible(p)
+        for exporting in meter_directions(p, first.series):
+            left_s = max(time_limit_s - (time.perf_counter() - started), 1.0)
+            solves.append(_solve_once(p, MeterFix.free(p.steps).fixing(possible, exporting), backend, left_s))
+        repaired = [r for r in solves[1:] if r.status == "optimal"]
+        if not repaired:  # every step importing: the LP can always meet it
+            left_s = max(time_limit_s - (time.perf_counter() - started), 1.0)
+            importing = MeterFix.free(p.steps).fixing(possible, np.zeros(p.steps, dtype=bool))
+            solves.append(_solve_once(p, importing, backend, left_s))
+            repaired = [solves[-1]]
+        result = min(repaired, key=lambda r: r.objective)
+    result.lp_solves, result.meter_bound = len(solves), first.objective
+    result.meter_resold_kwh = float(resold_kw.sum() * p.step_h)
+    result.build_s, result.solve_s = sum(r.build_s for r in solves), sum(r.solve_s for r in solves)
+    return result
+
+
+def resale_kw(p: YearProblem, series: dict[str, np.ndarray]) -> np.ndarray:
+    """Power sold beyond the surplus at each step: min(exp, imp + dis - ch) (storage export on:
+    min(exp, imp - ch)), at least 0: grid (or, with storage export off, battery) energy exported. [kW]"""
+    return np.clip(np.minimum(series["export_kw"], _supplied_kw(p, series)), 0.0, None)
+
+
+def export_possible(p: YearProblem) -> np.ndarray:
+    """Per step, True where the LP may export: a PV and wind surplus is possible there, or the battery
+    may export (storage export on). Elsewhere export_source caps the export at 0. [bool]"""
+    if p.storage_export and p.has_battery:
+        return np.ones(p.steps, dtype=bool)
+    return surplus_bound_kw(p) > 0
+
+
+def meter_directions(p: YearProblem, series: dict[str, np.ndarray]) -> list[np.ndarray]:
+    """The repair's two readings of a solution's meter direction, per step True for exporting [bool]:
+
+    net flow outward (export above what the grid, and with storage export off the battery, supplies
+    beyond charging: PV and wind taken exceed the load as the LP placed it), and exporting with PV
+    and wind taken above the least load (the load without flexible training: the LP may have moved
+    training there only to resell). The second is left out when it equals the first.
+    """
+    outward = series["export_kw"] > _supplied_kw(p, series)
+    least_kw = p.facility_kw_per_it_kw * (p.firm_it_kw + p.rigid_training_kw)
+    over_least = (series["export_kw"] > RESALE_TOL_KW) & (series["renewable_kw"] > least_kw)
+    return [outward] if np.array_equal(outward, over_least) else [outward, over_least]
+
+
+def _supplied_kw(p: YearProblem, series: dict[str, np.ndarray]) -> np.ndarray:
+    """What the grid (and the battery, unless it may export) supplies beyond battery charge. [kW]"""
+    supplied = series["import_kw"] - series["charge_kw"]
+    return supplied if p.storage_export else supplied + series["discharge_kw"]
+
+
+def _solve_once(p: YearProblem, fix: MeterFix, backend: str, time_limit_s: float) -> YearResult:
+    """Build and solve the LP with the given meter directions fixed, and read the solution back."""
+    t0 = time.perf_counter()
+    lp, lay = build_lp(p, fix)
+    t1 = time.perf_counter()
     run = _solve_clarabel if backend == "clarabel" else _solve_highs
     status, objective, x, upper_dual = run(lp, time_limit_s)
     t2 = time.perf_counter()

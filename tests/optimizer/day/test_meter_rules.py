@@ -63,13 +63,12 @@ def test_year_lp_exports_no_more_than_the_surplus_when_storage_export_is_off(
         seed: int, export_price: float, pv: float, wind: float, battery_kwh: float) -> None:
     """Dispatch (sizes fixed, training load fixed), any export price, even one that beats every import
     price: the year LP exports no kWh beyond the PV and wind surplus, so neither the battery nor the
-    grid is sold. (With flexible training the LP can still buy grid power for the training while it
-    sells the surplus: test_year_lp_with_flexible_training_can_still_resell below.)"""
+    grid is sold: the first LP already holds the rule (sizes and load fixed, the cap U_t is exact)."""
     sizes = fixed_sizes({"pv_kw": pv, "wind_kw": wind, "battery_kwh": battery_kwh,
                          "battery_kw": battery_kwh / 4})
     p = random_problem(seed, 48, export_price=export_price, sizes=sizes, flexible_share=0.0)
     result = solve_year(p)
-    assert result.status == "optimal"
+    assert result.status == "optimal" and result.lp_solves == 1
     s = result.series
     assert (s["export_kw"] <= surplus_kw(s) + KW_TOL).all()
 
@@ -165,13 +164,60 @@ def test_the_day_plan_and_the_year_lp_hold_the_same_rule_on_the_same_day() -> No
     assert (s["export_kw"] <= surplus_kw(s) + KW_TOL).all()
 
 
-@pytest.mark.xfail(strict=True, reason="open: the year LP cannot hold the one-meter rule where flexible "
-                   "training moves (it buys grid power for the training at the midday valley while it "
-                   "sells the PV surplus at the export price); the day plan's binary can")
-def test_year_lp_with_flexible_training_can_still_resell() -> None:
-    """The same day with 30 % of the training flexible: where a surplus is possible the LP holds only
-    export <= renewables taken, and it resells (about 37 MWh beyond the surplus on this day)."""
+def test_year_lp_with_flexible_training_holds_the_rule_by_its_repair() -> None:
+    """The same day with 30 % of the training flexible: the first LP buys grid power for the moved
+    training while it sells the PV and wind surplus; the repair's second LP exports nothing beyond the
+    surplus, and costs at least the first (its bound), since it only forbids."""
     _inputs, _profile, year = zhongwei_day(flexible_share=0.3)
-    s = solve_year(year).series
-    assert (s["export_kw"] <= s["renewable_kw"] + KW_TOL).all()  # the form it holds
-    assert (s["export_kw"] <= surplus_kw(s) + KW_TOL).all()  # the rule it does not (yet)
+    result = solve_year(year)
+    assert result.status == "optimal" and result.lp_solves >= 2 and result.meter_resold_kwh > 0
+    s = result.series
+    assert (s["export_kw"] <= surplus_kw(s) + KW_TOL).all()
+    assert s["export_kw"].sum() > 0  # it still sells the surplus it has
+    assert result.objective >= result.meter_bound - 1e-6 * abs(result.meter_bound)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), export_price=st.sampled_from([0.1, 0.35, 0.6, 1.5]),
+       flexible=st.sampled_from([0.3, 0.8]), storage_export=st.booleans())
+def test_sized_year_lp_with_flexible_training_never_resells(
+        seed: int, export_price: float, flexible: float, storage_export: bool) -> None:
+    """Sizes to choose and flexible training, any export price: no step exports bought energy (with
+    storage export off, nor stored energy): export <= renewables taken (+ discharge) - facility load."""
+    sizes = SizeBounds((0, 3000), (0, 1500), (0, 8000), (0, 2000))
+    p = random_problem(seed, 48, export_price=export_price, sizes=sizes, storage_export=storage_export,
+                       flexible_share=flexible)
+    result = solve_year(p)
+    assert result.status == "optimal"
+    s = result.series
+    stored = s["discharge_kw"] if storage_export else 0.0
+    surplus = np.clip(s["renewable_kw"] + stored - s["facility_kw"], 0.0, None)
+    assert (s["export_kw"] <= surplus + 1e-2).all()
+    assert result.objective >= result.meter_bound - 1e-6 * abs(result.meter_bound)
+
+
+def two_step_problem(*, pv_step0_kw: float = 100.0) -> YearProblem:
+    """Worked by hand: 100 kWh of training to run in two 1-h steps (at most 100 kW a step, facility =
+    IT), PV only in step 0, import 0.1 then 0.3, export 0.5 in both, no battery, no carbon price."""
+    return YearProblem(
+        price_per_kwh=np.array([0.1, 0.3]), export_price_per_kwh=np.array([0.5, 0.5]),
+        carbon_kg_per_kwh=np.zeros(2), pv_kw_per_kw=np.array([pv_step0_kw, 0.0]),
+        wind_kw_per_kw=np.zeros(2), firm_it_kw=np.zeros(2), facility_kw_per_it_kw=np.ones(2),
+        month=np.zeros(2, dtype=int), training_kw=50.0, training_capacity_kw=100.0, flexible_share=1.0,
+        flex_windows_h=(2.0,), flex_shares=(1.0,), export_limit_kw=1000.0,
+        sizes=fixed_sizes({"pv_kw": 1.0, "wind_kw": 0.0, "battery_kwh": 0.0, "battery_kw": 0.0}),
+    )
+
+
+def test_repair_reaches_the_hand_worked_optimum_of_a_two_step_day() -> None:
+    """The LP relaxes the meter: it runs the training in step 0 on grid power at 0.1 and sells the
+    100 kWh of PV at 0.5, -50 + 10 = -40 (the bound). One meter allows either selling the PV in step 0
+    and running the training in step 1 at 0.3 (-50 + 30 = -20), or running it on the PV in step 0
+    (0): the optimum is -20, which the repair finds (its second rule: PV above the least load)."""
+    result = solve_year(two_step_problem())
+    assert result.meter_bound == pytest.approx(-40.0)
+    assert result.meter_resold_kwh == pytest.approx(100.0)
+    assert result.objective == pytest.approx(-20.0)
+    s = result.series
+    assert s["export_kw"] == pytest.approx([100.0, 0.0]) and s["import_kw"] == pytest.approx([0.0, 100.0])
+    assert result.lp_solves == 3
