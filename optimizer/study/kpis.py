@@ -160,7 +160,7 @@ def cost_kpis(problem: YearProblem, result: YearResult, scenario: Scenario) -> d
         "om_cost": float(om),
         "subsidy": float(
             scenario.subsidies.capex_share * capex_annual
-            + problem.green_power_price_per_kwh * s["renewable_kw"].sum() * dt
+            + problem.green_power_price_per_kwh * (s["renewable_kw"] - s["export_kw"]).sum() * dt
         ),
         "export_revenue": float(np.sum(problem.export_price_per_kwh * s["export_kw"]) * dt),
         "green_purchase_cost": (

@@ -48,7 +48,7 @@ def build_columns(p: YearProblem) -> Layout:
     """All variable families with their bounds and objective coefficients.
 
     Objective (currency over the horizon):
-    sum_t dt [(price_t + cp carbon_t) imp_t - eprice_t exp_t - g ren_t]
+    sum_t dt [(price_t + cp carbon_t) imp_t - eprice_t exp_t - g (ren_t - exp_t)]
     + dc sum_m peak_m + (H / 8760) (c_pv S_pv + c_w S_w + c_E E + c_P P) + gp G.
     """
     T, dt = p.steps, p.step_h
@@ -58,7 +58,8 @@ def build_columns(p: YearProblem) -> Layout:
         "imp", T, 0.0, p.import_limit_kw, dt * (p.price_per_kwh + p.carbon_price_per_kg * p.carbon_kg_per_kwh)
     )
     if p.export_limit_kw > 0 and (p.has_renewables or (p.storage_export and p.has_battery)):  # export_source
-        lay.add("exp", T, 0.0, p.export_limit_kw, -dt * p.export_price_per_kwh)
+        # the green-power premium is paid on renewables used on site, ren - exp: an exported kWh forgoes it
+        lay.add("exp", T, 0.0, p.export_limit_kw, -dt * (p.export_price_per_kwh - p.green_power_price_per_kwh))
     if p.has_renewables and not p.free_disposal:
         lay.add("ren", T, 0.0, INF, -dt * p.green_power_price_per_kwh)
     if p.has_battery:

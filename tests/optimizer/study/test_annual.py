@@ -227,6 +227,17 @@ def test_only_renewables_export_even_when_exporting_pays_more_than_importing(siz
         assert s["export_kw"].max() == pytest.approx(0.0, abs=1e-6)
 
 
+def test_the_green_power_premium_is_paid_on_renewables_used_on_site_only() -> None:
+    # 300 kW of PV for two hours against a 100 kW load: 100 kW used on site earns the premium 0.05 and
+    # saves nothing to import; 200 kW exported earns the export price 0.2 and no premium:
+    # objective = -(100 x 0.05 + 200 x 0.2) x 2 h = -90 (-110 if the exported kWh earned the premium)
+    p = toy(2, pv_kw_per_kw=np.ones(2), export_price_per_kwh=np.full(2, 0.2), export_limit_kw=1000.0,
+            green_power_price_per_kwh=0.05, sizes=SizeBounds(pv_kw=(300.0, 300.0)))
+    result = solve_year(p)
+    assert result.series["export_kw"] == pytest.approx([200.0, 200.0])
+    assert result.objective == pytest.approx(-90.0)
+
+
 @pytest.mark.parametrize("solver", ["highs", "clarabel"])
 def test_a_size_at_its_limit_is_flagged_with_its_shadow_value(solver: str) -> None:
     # The PV toy: each kWp is worth 12 and costs 6 over the 2 days until 200 kWp. Capped at 100 kWp,
