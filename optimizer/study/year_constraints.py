@@ -59,7 +59,8 @@ def build_columns(p: YearProblem) -> Layout:
     )
     if p.export_limit_kw > 0 and (p.has_renewables or (p.storage_export and p.has_battery)):  # export_source
         # the green-power premium is paid on renewables used on site, ren - exp: an exported kWh forgoes it
-        lay.add("exp", T, 0.0, p.export_limit_kw, -dt * (p.export_price_per_kwh - p.green_power_price_per_kwh))
+        earned = p.export_price_per_kwh - p.green_power_price_per_kwh
+        lay.add("exp", T, 0.0, p.export_limit_kw, -dt * earned)
     if p.has_renewables and not p.free_disposal:
         lay.add("ren", T, 0.0, INF, -dt * p.green_power_price_per_kwh)
     if p.has_battery:
