@@ -1,8 +1,9 @@
 """Re-make the figure tables of docs/sites.md from the catalogue: ``python -m greendc.sites.tables``.
 
 Updates, in place, every computed cell of the catalogue table (annual PUE at the baseline and at the
-best level from the monthly normals, the monthly range) and its monthly-PUE table, and of the
-"Weather year" section (synthetic year, seed 0: GHI, PV and wind yield, PUE, free cooling, monthly
+best level from the monthly normals, the monthly range) and its monthly-PUE table, of "Annual PUE
+against published figures and caps" (synthetic year, seed 0, with the direct-liquid variants), and of
+the "Weather year" section (synthetic year, seed 0: GHI, PV and wind yield, PUE, free cooling, monthly
 PUE, the reference-system resource table). Text cells (province, climate, plant, assets) are left as
 they are, so hand-written columns survive. ``--check`` changes nothing and exits 1 when a figure is
 stale. tests/sites/test_catalogue.py and tests/sites/test_profile.py check the same figures.
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 from greendc.sites import builtin_ids, load_site
 from greendc.sites.cooling import annual_pue, pue_from_normals
+from greendc.sites.model import CoolingPlant
 from greendc.sites.profile import annual_summary, default_weather
 from greendc.sites.renewables import DAYS_IN_MONTH, reference_pv
 
@@ -73,6 +75,29 @@ def weather_year_cells(site_id: str) -> tuple[Rows, list[str], list[str]]:
     return cells, monthly, resource
 
 
+def pue_cap_cells(name: str) -> Rows:
+    """'Annual PUE against published figures and caps' cells of a row 'id' or 'id + DLC'."""
+    site_id, _, variant = name.partition(" + ")
+    site = load_site(site_id)
+    if variant == "DLC":
+        plant = CoolingPlant.model_validate({**site.cooling.model_dump(), "plant": "direct_liquid"})
+        site = site.model_copy(update={"cooling": plant})
+    year = default_weather(site)
+    temp_c, wet_c = year["temp_air"].to_numpy(), year["temp_wet_bulb"].to_numpy()
+    loss, plant = site.it.electrical_loss_frac, site.cooling
+    best = annual_pue(temp_c, wet_c, plant, loss)
+    baseline = annual_pue(temp_c, wet_c, plant, loss, plant.baseline_c)
+    within = "yes" if best <= site.site.pue_target else "no"
+    return {"4": f"{baseline:.3f}", "5": f"{best:.3f}", "7": within}
+
+
+def _subsection(lines: list[str], heading: str) -> range:
+    """Line numbers of a '### ' subsection, to the next heading."""
+    start = next(i for i, line in enumerate(lines) if line.startswith(heading))
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("#")), len(lines))
+    return range(start, end)
+
+
 def _section(lines: list[str], heading: str) -> range:
     """Line numbers of a '## ' section of the document."""
     start = next(i for i, line in enumerate(lines) if line.startswith(heading))
@@ -113,6 +138,11 @@ def update(text: str, weather_year: bool = True) -> str:
     if weather_year:
         year = {site_id: weather_year_cells(site_id) for site_id in ids}
         _rewrite(lines, _section(lines, "## Weather year"), ids, lambda s, k: year[s][k])
+        caps = _subsection(lines, "### Annual PUE against published figures")
+        names = [line.strip().strip("|").split("|")[0].strip() for line in (lines[i] for i in caps)
+                 if line.startswith("| ") and line.count("|") == 9]
+        rows = [n for n in names if n.partition(" + ")[0] in ids]
+        _rewrite(lines, caps, rows, lambda s, k: pue_cap_cells(s))
     return "\n".join(lines) + ("\n" if text.endswith("\n") else "")
 
 
