@@ -87,16 +87,24 @@ class PlanOutcome:
 
 
 def no_worse_than_baseline(plan: Plan, baseline: Plan) -> Plan:
-    """The plan, or today's practice flagged as a fallback when the solver's incumbent costs more.
+    """The plan, or today's practice when the solver's plan costs more, with the reason.
 
     A solve stopped by its time limit can return an incumbent dearer than the baseline (seen at 8 s on
-    large sites); the baseline is then the better plan, and the reason says so.
+    large sites): today's practice is kept, flagged as a fallback. A proven optimum can cost more too,
+    by a few currency units, since today's practice is not bound by the step grid (a job ends when its
+    work is done, between steps): today's practice is then the best plan known, kept as kind
+    "baseline", not a fallback, with the solver's status and a warning that says why.
     """
     if plan.solver.fallback or plan.objective["total"] <= baseline.objective["total"] + 1e-6:
         return plan
     solver = plan.solver
     gap = "" if solver.gap is None else f", gap {100 * solver.gap:.1f} %"
     cost, base_cost = plan.objective["total"], baseline.objective["total"]
+    if solver.status == "optimal":
+        note = (f"today's practice ({base_cost:,.2f}) costs less than the best plan on the step grid "
+                f"({cost:,.2f}, optimal{gap}): today's practice kept")
+        return replace(baseline, kind="baseline", solver=solver, warnings=[*baseline.warnings, note],
+                       rejected_objective=dict(plan.objective))
     reason = (f"the solver's best plan ({solver.status}{gap}) costs "
               f"{cost:,.0f}, more than today's practice ({base_cost:,.0f}); today's practice kept")
     return as_fallback(baseline, reason, solver=solver, objective=dict(baseline.objective),

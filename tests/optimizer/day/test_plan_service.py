@@ -90,13 +90,27 @@ def test_one_problem_object_for_baseline_plan_and_pareto_points(monkeypatch: pyt
     assert len(calls) == 1 and len(day.front) == 3 and [p.rank for p in day.front] == [0, 1, 2]
 
 
-def test_a_dearer_plan_falls_back_to_the_baseline_with_its_reason() -> None:
-    """The baseline guard keeps today's practice, flagged, and records the rejected objective."""
+def test_a_dearer_incumbent_falls_back_to_the_baseline_with_its_reason() -> None:
+    """A time-limited incumbent dearer than today's practice: the guard keeps today's practice,
+    flagged as a fallback, and records the rejected objective."""
     _site, _profile, made, base = _plans()
-    dear = dataclasses.replace(made, objective={**made.objective, "total": base.objective["total"] + 10})
+    dear = dataclasses.replace(made, objective={**made.objective, "total": base.objective["total"] + 10},
+                               solver=dataclasses.replace(made.solver, status="time_limit", gap=0.2))
     kept = service.no_worse_than_baseline(dear, base)
     assert kept.kind == "fallback" and kept.solver.fallback and kept.rejected_objective == dear.objective
     assert "today's practice kept" in kept.solver.fallback_reason and kept.objective == base.objective
+
+
+def test_a_dearer_proven_optimum_keeps_the_baseline_without_calling_it_a_fallback() -> None:
+    """Today's practice is not bound by the step grid, so a proven optimum can cost a little more:
+    today's practice is kept as kind "baseline", the solver's status stays, a warning says why."""
+    _site, _profile, made, base = _plans()
+    assert made.solver.status == "optimal"
+    dear = dataclasses.replace(made, objective={**made.objective, "total": base.objective["total"] + 4})
+    kept = service.no_worse_than_baseline(dear, base)
+    assert kept.kind == "baseline" and not kept.solver.fallback and kept.solver.status == "optimal"
+    assert kept.objective == base.objective and kept.rejected_objective == dear.objective
+    assert any("costs less than the best plan on the step grid" in w for w in kept.warnings)
 
 
 def _spy(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[Any]:
