@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from greendc.sites import load_site
+from greendc.sites import builtin_ids, load_site
 from greendc.sites.climate_sources import ANCHORED, annual_mean, derived_temperatures
 from greendc.sites.model import Site
 
@@ -70,7 +70,6 @@ SHAPOTOU = {"temp_max_c": [0.2, 4.6, 10.8, 17.6, 22.5, 26.5, 28.1, 26.5, 21.5, 1
             "temp_mean_c": [-8.4, -3.7, 2.9, 10.0, 15.5, 19.9, 21.5, 19.9, 14.7, 7.8, 0.1, -6.6]}
 #: Published annual sunshine hours (docs/sources.md) [h].
 SUNSHINE_H = {"horinger": 2862, "guian": 1148, "tianfu": 1073, "beijing": 2671, "chongqing": 1055}
-WESTERN = ("zhangjiakou", "horinger", "qingyang", "zhongwei")
 
 
 def _entry(site: Site, fact: str) -> tuple[str, str, str]:
@@ -141,17 +140,18 @@ def test_derived_cycles_are_the_donor_mapped_onto_published_anchors(site_id: str
     assert np.all(np.array(site.climate.temp_min_c) < mean)
 
 
-def test_continental_western_sites_carry_the_published_day_to_day_spread() -> None:
-    """2.4 K (cold half-year) and 2.9 K (warm) from China's 1.5 / 1.8 K day-to-day variability (2022)."""
-    for site_id in LOCATIONS:
+def test_every_site_carries_the_published_day_to_day_spread() -> None:
+    """2.6 K (October-March) and 3.1 K (April-September) from China's 1.5 / 1.8 K day-to-day variability
+    (cooling / warming half-year, 2022), converted with the lag-1 (0.74) the generator's years realise:
+    sd = DTD / sqrt(4 (1 - 0.74) / pi)."""
+    factor = np.sqrt(4 * (1 - 0.74) / np.pi)
+    cold, warm = round(1.5 / factor, 1), round(1.8 / factor, 1)
+    assert (cold, warm) == (2.6, 3.1)
+    for site_id in builtin_ids():  # the legacy halls too: no site keeps the generator's default
         site = load_site(site_id)
-        spread = site.climate.temp_daily_sd_c
-        if site_id not in WESTERN:
-            assert spread is None, site_id  # the generator's default, as docs/sources.md says
-            continue
-        assert spread is not None and all(2.0 <= v <= 3.5 for v in spread), site_id
+        assert site.climate.temp_daily_sd_c == [cold] * 3 + [warm] * 6 + [cold] * 3, site_id
         status, source, _ = _entry(site, "climate.temp_daily_sd_c")
-        assert status == "estimate" and "10.1029/2022EA002587" in source
+        assert status == "estimate" and "10.1029/2022EA002587" in source, site_id
 
 
 @pytest.mark.parametrize("site_id", sorted(SUNSHINE_H))
