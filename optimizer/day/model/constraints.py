@@ -353,33 +353,51 @@ def grid_exchange(m: pyo.ConcreteModel, data: ModelData) -> None:
 
 
 def meter_cuts(m: pyo.ConcreteModel, data: ModelData) -> None:
-    """Two valid inequalities that tighten the one-meter disjunction where the battery is in the bounds.
+    """The one-meter disjunction's convex hull in import, export and facility power (Balas 1979).
 
-    import[t] <= (F^max_t - R_t) e_t + charge[t] + curtail[t] and
-    export[t] <= (R_t - F^min_t) (1 - e_t) + discharge[t], with F^min_t, F^max_t the facility power
-    range and R_t = pv + wind. Valid: importing, the site draws at most F^max - R for its own load
-    and the rest goes to the battery or replaces curtailed output; exporting, imports are zero and
-    the export is the renewable surplus over at least F^min plus any discharge. I_t and E_t above
-    include the battery's full power in both modes, so with e_t fractional the relaxation could
-    import and export at once by up to the battery power more than these allow. At 96 x 200 seed 1
-    the LP bound rises from 100 735 to 101 255 (optimum 102 184; ``benchmarks.root_bounds``).
-    Disjunctive cuts in the sense of Balas 1979 (Ann. Discrete Math. 5:3).
+    The facility power splits into its import-mode and export-mode parts, facility[t] = fa + fx[t]
+    with fa = facility[t] - fx[t]: F^min_t e_t <= fa <= F^max_t e_t and F^min_t (1 - e_t) <= fx[t] <=
+    F^max_t (1 - e_t), F^min_t, F^max_t the facility power range and R_t = pv + wind. Then
+    import[t] <= fa - R_t e_t + charge[t] + curtail[t]: importing, the site draws its own load less
+    every renewable kW (curtailing while importing only adds to the import), and charges the battery;
+    export[t] + fx[t] <= R_t (1 - e_t) (+ discharge[t] with storage export): exporting, nothing is
+    imported, so the export and the load together are at most the renewables (and the battery). At
+    e_t in {0, 1} they follow from the balance; fractional, they stop the relaxation from running the
+    load on grid power while it sells the renewables: with the load at F^max_t half of it sits in fx
+    and leaves the export R_t (1 - e_t) - fx[t]. Held out (zhongwei, 15 Apr, 200 jobs, 40 % load):
+    the LP as built sat 96 % below the best plan, 80 % of it the export revenue the relaxation sold.
     """
     if not len(m.T_grid_excl):
         return
     renewable = data.pv_kw + data.wind_kw
     fac_min, fac_max = data.facility_range_kw()
     has_bat = data.battery is not None
+    m.fac_export = pyo.Var(m.T_grid_excl, domain=pyo.NonNegativeReals)
+
+    def export_least(_m: pyo.ConcreteModel, t: int) -> pyo.Expression:
+        return _m.fac_export[t] >= float(fac_min[t]) * (1 - _m.grid_mode[t])
+
+    def export_most(_m: pyo.ConcreteModel, t: int) -> pyo.Expression:
+        return _m.fac_export[t] <= float(fac_max[t]) * (1 - _m.grid_mode[t])
+
+    def import_least(_m: pyo.ConcreteModel, t: int) -> pyo.Expression:
+        return _m.facility[t] - _m.fac_export[t] >= float(fac_min[t]) * _m.grid_mode[t]
+
+    def import_most(_m: pyo.ConcreteModel, t: int) -> pyo.Expression:
+        return _m.facility[t] - _m.fac_export[t] <= float(fac_max[t]) * _m.grid_mode[t]
 
     def import_rule(_m: pyo.ConcreteModel, t: int) -> pyo.Expression:
         charge = _m.charge[t] if has_bat else 0.0
-        room = float(max(0.0, fac_max[t] - renewable[t]))
-        return _m.grid_import[t] <= room * _m.grid_mode[t] + charge + _m.curtail[t]
+        drawn = _m.facility[t] - _m.fac_export[t] - float(renewable[t]) * _m.grid_mode[t]
+        return _m.grid_import[t] <= drawn + charge + _m.curtail[t]
 
     def export_rule(_m: pyo.ConcreteModel, t: int) -> pyo.Expression:
         discharge = _m.discharge[t] if has_bat and data.storage_export else 0.0
-        surplus = float(max(0.0, renewable[t] - fac_min[t]))
-        return _m.grid_export[t] <= surplus * (1 - _m.grid_mode[t]) + discharge
+        return _m.grid_export[t] + _m.fac_export[t] <= float(renewable[t]) * (1 - _m.grid_mode[t]) + discharge
 
+    for name, rule in (("least", export_least), ("most", export_most)):
+        setattr(m, f"c_fac_export_{name}", pyo.Constraint(m.T_grid_excl, rule=rule))
+    for name, rule in (("least", import_least), ("most", import_most)):
+        setattr(m, f"c_fac_import_{name}", pyo.Constraint(m.T_grid_excl, rule=rule))
     m.c_import_cut = pyo.Constraint(m.T_grid_excl, rule=import_rule)
     m.c_export_cut = pyo.Constraint(m.T_grid_excl, rule=export_rule)
