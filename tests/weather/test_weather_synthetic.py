@@ -12,11 +12,12 @@ import xarray as xr
 from greendc.sites.model import Climate
 from greendc.weather import psychrometrics as psy
 from greendc.weather.dataset import VARIABLES
+from greendc.weather.diurnal import diurnal_shape
 from greendc.weather.errors import InputError
 from greendc.weather.irradiance import day_length_h, sunshine_transmittance
 from greendc.weather.normals import MonthlyNormals, local_frame, normals_from_weather, weibull_shape
 from greendc.weather.readers import read_tmy3
-from greendc.weather.synthetic import diurnal_shape, synthetic_year
+from greendc.weather.synthetic import synthetic_year
 from greendc.weather.validation import compare_years, synthetic_twin
 
 GREENSBORO = Path(pvlib.__file__).parent / "data" / "723170TYA.CSV"

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from greendc.weather.diurnal import daily_range
 from greendc.weather.irradiance import capped_to_monthly_target
 from greendc.weather.normals import local_frame, monthly_normals
 from greendc.weather.readers import read_weather
@@ -18,7 +19,6 @@ from greendc.weather.synthetic import (
     cloud_temperature_rho,
     cold_skewed,
     conrad_continentality,
-    daily_range,
     maritime_weight,
     typical_spread,
     zero_monthly_means,
