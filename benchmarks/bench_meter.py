@@ -49,7 +49,7 @@ def exact_objective(p: YearProblem, time_limit_s: float) -> tuple[float, float]:
     h.setOptionValue("time_limit", float(time_limit_s))
     h.passModel(lp)
     steps = np.flatnonzero(export_possible(p))
-    big = min(p.import_limit_kw, 1e7) + p.sizes.battery_kw[1] + p.export_limit_kw
+    big_kw = min(p.import_limit_kw, 1e7) + p.sizes.battery_kw[1] + p.export_limit_kw
     first = lay.size
     h.addVars(len(steps), np.zeros(len(steps)), np.ones(len(steps)))
     h.changeColsIntegrality(
@@ -58,12 +58,12 @@ def exact_objective(p: YearProblem, time_limit_s: float) -> tuple[float, float]:
     )
     for k, t in enumerate(steps):
         z = first + k
-        h.addRow(-INF, 0.0, 2, np.array([lay.index("exp")[t], z], dtype=np.int32), np.array([1.0, -big]))
-        cols, vals = [lay.index("imp")[t], z], [1.0, big]
+        h.addRow(-INF, 0.0, 2, np.array([lay.index("exp")[t], z], dtype=np.int32), np.array([1.0, -big_kw]))
+        cols, vals = [lay.index("imp")[t], z], [1.0, big_kw]
         if p.has_battery:
             cols += [lay.index("ch")[t]] + ([] if p.storage_export else [lay.index("dis")[t]])
             vals += [-1.0] + ([] if p.storage_export else [1.0])
-        h.addRow(-INF, big, len(cols), np.array(cols, dtype=np.int32), np.array(vals))
+        h.addRow(-INF, big_kw, len(cols), np.array(cols, dtype=np.int32), np.array(vals))
     h.run()
     info = h.getInfo()
     return float(info.objective_function_value), float(info.mip_gap)

@@ -124,6 +124,11 @@ class YearProblem:
         return (1.0 - self.flexible_share) * self.training_kw
 
     @property
+    def fixed_facility_kw(self) -> np.ndarray:
+        """Facility power of the load that cannot move (firm IT, rigid training): the least it can be. [kW]"""
+        return self.facility_kw_per_it_kw * (self.firm_it_kw + self.rigid_training_kw)
+
+    @property
     def has_renewables(self) -> bool:
         """True when PV or wind may be built. [-]"""
         return self.sizes.pv_kw[1] > 0 or self.sizes.wind_kw[1] > 0

@@ -113,7 +113,7 @@ def energy_balance(p: YearProblem, lay: Layout) -> RowBlock:
     T = p.steps
     t = np.arange(T)
     f = p.facility_kw_per_it_kw
-    rhs = f * (p.firm_it_kw + p.rigid_training_kw)
+    rhs = p.fixed_facility_kw
     parts = [(lay.index("imp"), np.ones(T))]
     if "exp" in lay.slices:
         parts.append((lay.index("exp"), -np.ones(T)))
@@ -211,8 +211,7 @@ def surplus_bound_kw(p: YearProblem) -> np.ndarray:
     with no flexible training running (the least it can be).
     """
     most = p.pv_kw_per_kw * p.sizes.pv_kw[1] + p.wind_kw_per_kw * p.sizes.wind_kw[1]
-    least = p.facility_kw_per_it_kw * (p.firm_it_kw + p.rigid_training_kw)
-    return np.maximum(0.0, most - least)
+    return np.maximum(0.0, most - p.fixed_facility_kw)
 
 
 def battery_state(p: YearProblem, lay: Layout) -> RowBlock:
@@ -317,7 +316,7 @@ def green_share(p: YearProblem, lay: Layout) -> RowBlock:
         parts += [(lay.index(f"x{j}"), -g * dt * f) for j in range(len(p.flex_windows_h))]
     if "G" in lay.slices:
         parts.append((lay.index("G"), np.ones(1)))
-    rhs = g * dt * float(np.sum(f * (p.firm_it_kw + p.rigid_training_kw)))
+    rhs = g * dt * float(np.sum(p.fixed_facility_kw))
     cols = np.concatenate([c for c, _ in parts]) if parts else np.zeros(0, dtype=int)
     vals = np.concatenate([v for _, v in parts]) if parts else np.zeros(0)
     return RowBlock(np.array([rhs]), np.array([INF]), np.zeros(len(cols), dtype=int), cols, vals)

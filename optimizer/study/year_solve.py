@@ -48,20 +48,21 @@ def solve_year(p: YearProblem, *, solver: Solver = "auto", time_limit_s: float =
     """
     started = time.perf_counter()
     backend = choose_solver(p) if solver == "auto" else solver
+
+    def fixed_at(exporting: np.ndarray) -> YearResult:
+        """The LP with every step where export is possible fixed, exporting where ``exporting``."""
+        left_s = max(time_limit_s - (time.perf_counter() - started), 1.0)
+        return _solve_once(p, MeterFix.free(p.steps).fixing(export_possible(p), exporting), backend, left_s)
+
     first = _solve_once(p, MeterFix.free(p.steps), backend, time_limit_s)
     solves = [first]
     resold_kw = resale_kw(p, first.series) if first.status == "optimal" else np.zeros(0)
     result = first
     if (resold_kw > RESALE_TOL_KW).any():
-        possible = export_possible(p)
-        for exporting in meter_directions(p, first.series):
-            left_s = max(time_limit_s - (time.perf_counter() - started), 1.0)
-            solves.append(_solve_once(p, MeterFix.free(p.steps).fixing(possible, exporting), backend, left_s))
+        solves += [fixed_at(exporting) for exporting in meter_directions(p, first.series)]
         repaired = [r for r in solves[1:] if r.status == "optimal"]
         if not repaired:  # every step importing: the LP can always meet it
-            left_s = max(time_limit_s - (time.perf_counter() - started), 1.0)
-            importing = MeterFix.free(p.steps).fixing(possible, np.zeros(p.steps, dtype=bool))
-            solves.append(_solve_once(p, importing, backend, left_s))
+            solves.append(fixed_at(np.zeros(p.steps, dtype=bool)))
             repaired = [solves[-1]]
         result = min(repaired, key=lambda r: r.objective)
     result.lp_solves, result.meter_bound = len(solves), first.objective
@@ -93,8 +94,7 @@ def meter_directions(p: YearProblem, series: dict[str, np.ndarray]) -> list[np.n
     training there only to resell). The second is left out when it equals the first.
     """
     outward = series["export_kw"] > _supplied_kw(p, series)
-    least_kw = p.facility_kw_per_it_kw * (p.firm_it_kw + p.rigid_training_kw)
-    over_least = (series["export_kw"] > RESALE_TOL_KW) & (series["renewable_kw"] > least_kw)
+    over_least = (series["export_kw"] > RESALE_TOL_KW) & (series["renewable_kw"] > p.fixed_facility_kw)
     return [outward] if np.array_equal(outward, over_least) else [outward, over_least]
 
 

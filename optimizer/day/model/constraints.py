@@ -7,6 +7,7 @@ electrical loss share. Each function adds indexed components over whole sets (fa
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 
@@ -374,17 +375,19 @@ def meter_cuts(m: pyo.ConcreteModel, data: ModelData) -> None:
     has_bat = data.battery is not None
     m.fac_export = pyo.Var(m.T_grid_excl, domain=pyo.NonNegativeReals)
 
-    def export_least(_m: pyo.ConcreteModel, t: int) -> pyo.Expression:
-        return _m.fac_export[t] >= float(fac_min[t]) * (1 - _m.grid_mode[t])
+    def part(_m: pyo.ConcreteModel, t: int, exporting: bool) -> tuple[pyo.Expression, pyo.Expression]:
+        """The facility power of one mode (fx or fa) and that mode's indicator (1 - e_t or e_t)."""
+        if exporting:
+            return _m.fac_export[t], 1 - _m.grid_mode[t]
+        return _m.facility[t] - _m.fac_export[t], _m.grid_mode[t]
 
-    def export_most(_m: pyo.ConcreteModel, t: int) -> pyo.Expression:
-        return _m.fac_export[t] <= float(fac_max[t]) * (1 - _m.grid_mode[t])
+    def least(_m: pyo.ConcreteModel, t: int, exporting: bool) -> pyo.Expression:
+        power, on = part(_m, t, exporting)
+        return power >= float(fac_min[t]) * on
 
-    def import_least(_m: pyo.ConcreteModel, t: int) -> pyo.Expression:
-        return _m.facility[t] - _m.fac_export[t] >= float(fac_min[t]) * _m.grid_mode[t]
-
-    def import_most(_m: pyo.ConcreteModel, t: int) -> pyo.Expression:
-        return _m.facility[t] - _m.fac_export[t] <= float(fac_max[t]) * _m.grid_mode[t]
+    def most(_m: pyo.ConcreteModel, t: int, exporting: bool) -> pyo.Expression:
+        power, on = part(_m, t, exporting)
+        return power <= float(fac_max[t]) * on
 
     def import_rule(_m: pyo.ConcreteModel, t: int) -> pyo.Expression:
         charge = _m.charge[t] if has_bat else 0.0
@@ -395,9 +398,9 @@ def meter_cuts(m: pyo.ConcreteModel, data: ModelData) -> None:
         discharge = _m.discharge[t] if has_bat and data.storage_export else 0.0
         return _m.grid_export[t] + _m.fac_export[t] <= float(renewable[t]) * (1 - _m.grid_mode[t]) + discharge
 
-    for name, rule in (("least", export_least), ("most", export_most)):
-        setattr(m, f"c_fac_export_{name}", pyo.Constraint(m.T_grid_excl, rule=rule))
-    for name, rule in (("least", import_least), ("most", import_most)):
-        setattr(m, f"c_fac_import_{name}", pyo.Constraint(m.T_grid_excl, rule=rule))
+    for mode, exporting in (("export", True), ("import", False)):
+        for name, bound in (("least", least), ("most", most)):
+            rule = functools.partial(bound, exporting=exporting)
+            setattr(m, f"c_fac_{mode}_{name}", pyo.Constraint(m.T_grid_excl, rule=rule))
     m.c_import_cut = pyo.Constraint(m.T_grid_excl, rule=import_rule)
     m.c_export_cut = pyo.Constraint(m.T_grid_excl, rule=export_rule)
