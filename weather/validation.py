@@ -43,6 +43,11 @@ COLD_HOURS_LIMIT, COLD_HOURS_FLOOR_H = 0.15, 30.0
 ANNUAL_GHI_LIMIT = 0.05
 MONTHLY_GHI_LIMIT = 0.10
 PV_LIMIT = 0.05
+#: The limits by name, in the order Comparison.failures lists them.
+LIMIT_NAMES = (
+    "monthly mean", "daily sd", "lag-1", "percentiles", "cold hours", "cold wet-bulb hours",
+    "annual GHI", "monthly GHI", "PV",
+)  # fmt: skip
 #: Hourly temperature percentiles compared [%]; cold-hour thresholds, dry-bulb and wet-bulb [deg C].
 PERCENTILES = (1, 5, 95, 99)
 COLD_DRY_C, COLD_WET_C = 10.0, 8.0
@@ -135,7 +140,7 @@ class Comparison:
 
     @property
     def failures(self) -> list[str]:
-        """The names of the limits this year misses (empty when it passes)."""
+        """The names of the limits this year misses (empty when it passes), in LIMIT_NAMES order."""
         checks = {
             "monthly mean": self.monthly_mean_error_c > MONTHLY_MEAN_LIMIT_C,
             "daily sd": self.daily_sd_error > DAILY_SD_LIMIT,
@@ -147,7 +152,7 @@ class Comparison:
             "monthly GHI": self.monthly_ghi_error > MONTHLY_GHI_LIMIT,
             "PV": abs(self.pv_error) > PV_LIMIT,
         }
-        return [name for name, missed in checks.items() if missed]
+        return [name for name in LIMIT_NAMES if checks[name]]
 
     @property
     def accepted(self) -> bool:
@@ -203,6 +208,30 @@ def figures(ds: xr.Dataset) -> Figures:
     )
 
 
+def within_day_dew_share(ds: xr.Dataset) -> dict[str, float]:
+    """The dew point's hourly wander about its daily level, over the spread of daily dew points, DJF and JJA.
+
+    The daily level is the daily means interpolated from noon to noon; the mean diurnal cycle of each
+    month is taken out too, so what is left is weather within the day (fronts, sea breezes, mixing) [-].
+    """
+    frame = local_frame(ds)
+    dew = frame["temp_dew"]
+    daily = dew.resample("D").mean()
+    position_d = (frame.index - frame.index[0]) / pd.Timedelta(days=1)
+    level = np.interp(position_d, np.arange(len(daily)) + 0.5, daily.to_numpy())
+    index = pd.DatetimeIndex(frame.index)
+    left = pd.Series(dew.to_numpy() - level, index=index)
+    left -= left.groupby([index.month, index.hour]).transform("mean")
+    day_month = pd.DatetimeIndex(daily.index).month
+    anomaly = daily - daily.groupby(day_month).transform("mean")
+    return {
+        season: float(
+            left[index.month.isin(SEASONS[season])].std() / anomaly[day_month.isin(SEASONS[season])].std()
+        )
+        for season in ("DJF", "JJA")
+    }
+
+
 def compare_years(real: xr.Dataset, synthetic: xr.Dataset) -> Comparison:
     """The acceptance figures of a synthetic year against the real one."""
     return Comparison(figures(real), figures(synthetic))
@@ -221,6 +250,13 @@ def synthetic_twin(real: xr.Dataset, seed: int = 0) -> xr.Dataset:
         seed=seed,
         step_minutes=int(real.attrs["step_minutes"]),
     )
+
+
+def mean_figures(many: list[Figures]) -> Figures:
+    """The figures of several synthetic years averaged field by field: what the generator gives on average."""
+    fields = Figures.__dataclass_fields__
+    mean = {name: np.mean([getattr(f, name) for f in many], axis=0) for name in fields}
+    return Figures(**{name: tuple(v) if np.ndim(v) else float(v) for name, v in mean.items()})  # type: ignore[arg-type]
 
 
 def _pair(real: float, synthetic: float, digits: int = 1) -> str:
@@ -245,6 +281,29 @@ def summary_rows(name: str, comparisons: dict[int, Comparison]) -> list[str]:
         )
     return rows
 
+
+def ensemble_rows(name: str, comparisons: dict[int, Comparison]) -> list[str]:
+    """One row per file: the limits the seeds' mean figures miss, and how many seeds meet each limit."""
+    seeds = list(comparisons.values())
+    mean = Comparison(seeds[0].real, mean_figures([c.synthetic for c in seeds]))
+    missed_by_any = sorted({name for c in seeds for name in c.failures}, key=list(LIMIT_NAMES).index)
+    counts = ", ".join(
+        f"{limit} {sum(limit not in c.failures for c in seeds)}/{len(seeds)}" for limit in missed_by_any
+    )
+    wet = [c.synthetic.cold_wet_h for c in seeds]
+    p1 = [c.synthetic.percentiles_c[0] - c.real.percentiles_c[0] for c in seeds]
+    return [
+        f"| {name} | {len(seeds)} | {', '.join(mean.failures) or 'pass'} | {counts or 'all'} | "
+        f"{mean.real.cold_wet_h:.0f} / {np.mean(wet):.0f} ({min(wet):.0f}-{max(wet):.0f}) | "
+        f"{np.mean(p1):+.1f} ({min(p1):+.1f} to {max(p1):+.1f}) | {mean.monthly_ghi_error:.1%} |"
+    ]
+
+
+ENSEMBLE_HEADER = [
+    "| file | seeds | limits the seeds' mean misses | seeds within each limit some seed misses "
+    "| h wet-bulb <= 8 C file / mean (range) | p1 error mean (range) (K) | worst month GHI, mean |",
+    "|---|---|---|---|---|---|---|",
+]
 
 SUMMARY_HEADER = [
     "| file | seed | worst monthly mean error (K) | daily-mean sd error DJF MAM JJA SON | lag-1 file / synth "
@@ -273,9 +332,16 @@ def monthly_table(real: xr.Dataset, synthetic: xr.Dataset) -> pd.DataFrame:
 
 def markdown(reals: dict[str, xr.Dataset], twins: dict[str, dict[int, xr.Dataset]]) -> str:
     """The validation tables of docs/weather.md: every file and seed, then each file's months (first seed)."""
+    comparisons = {
+        name: {seed: compare_years(real, twin) for seed, twin in twins[name].items()}
+        for name, real in reals.items()
+    }
     lines = list(SUMMARY_HEADER)
-    for name, real in reals.items():
-        lines += summary_rows(name, {seed: compare_years(real, twin) for seed, twin in twins[name].items()})
+    for name in reals:
+        lines += summary_rows(name, comparisons[name])
+    lines += ["", *ENSEMBLE_HEADER]
+    for name in reals:
+        lines += ensemble_rows(name, comparisons[name])
     for name, real in reals.items():
         first = next(iter(twins[name]))
         lines += [
@@ -299,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     """Print the validation tables; exit 1 when a seed misses an acceptance limit."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path, default=list(REFERENCE_YEARS))
-    parser.add_argument("--seeds", default="0,1,2,3,4", help="comma-separated seeds")
+    parser.add_argument("--seeds", default="0,1,2,3,4,5,6,7,8,9", help="comma-separated seeds")
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
     reals = {path.name: read_weather(path)[0] for path in args.files}

@@ -16,14 +16,22 @@ from greendc.weather.normals import local_frame, monthly_normals
 from greendc.weather.readers import read_weather
 from greendc.weather.series import ar1, correlated
 from greendc.weather.synthetic import (
+    DEW_WITHIN_DAY_SHARE,
     cloud_temperature_rho,
     cold_skewed,
     conrad_continentality,
     maritime_weight,
     typical_spread,
+    within_day_dew_sd_c,
     zero_monthly_means,
 )
-from greendc.weather.validation import REFERENCE_YEARS, compare_years, monthly_table, synthetic_twin
+from greendc.weather.validation import (
+    REFERENCE_YEARS,
+    compare_years,
+    monthly_table,
+    synthetic_twin,
+    within_day_dew_share,
+)
 from scipy import stats
 
 GREENSBORO, SAND_POINT, MIAMI = REFERENCE_YEARS
@@ -198,3 +206,23 @@ def test_dew_point_ramps_from_day_to_day_across_midnight(miami_twin: xr.Dataset)
     midnight_steps = frame["temp_dew"].diff().abs()[pd.DatetimeIndex(frame.index).hour == 0]
     daily_changes = frame["temp_dew"].resample("D").mean().diff().abs()
     assert float(midnight_steps.max()) < 0.4 * float(daily_changes.max())
+
+
+def test_within_day_dew_spread_is_a_share_of_the_months_day_to_day_spread() -> None:
+    days = pd.date_range("2025-01-01", "2025-12-31", freq="D")
+    month_of_day = (days.month.to_numpy() - 1).astype(np.int64)
+    doy = days.dayofyear.to_numpy(float)
+    flat = within_day_dew_sd_c(np.full(len(days), 12.0), month_of_day, doy, 2025)
+    np.testing.assert_allclose(flat, 0.0, atol=1e-12)  # no day-to-day weather, no wander
+    alternating = 15.0 + np.where(np.arange(len(days)) % 2 == 0, 2.0, -2.0)  # about +-2 K in every month
+    spread = within_day_dew_sd_c(alternating, month_of_day, doy, 2025)
+    np.testing.assert_allclose(spread, DEW_WITHIN_DAY_SHARE * 2.0, rtol=0.01)
+
+
+@pytest.mark.parametrize("path", REFERENCE_YEARS, ids=lambda p: p.name)
+def test_twins_dew_point_wanders_within_the_day_as_the_files_do(path: Path) -> None:
+    # the three files: 0.24-0.74 of the day-to-day spread (winter and summer); one dew point a day ramped
+    # across midnight gave the twins 0.14-0.21 (Miami's winter: 0.4-0.6 K within a day against 2.1 K)
+    real = read_weather(path)[0]
+    shares = within_day_dew_share(synthetic_twin(real, seed=0))
+    assert all(0.30 < share < 0.74 for share in shares.values()), shares

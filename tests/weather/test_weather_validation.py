@@ -8,7 +8,17 @@ import numpy as np
 import pytest
 import xarray as xr
 from greendc.weather.readers import read_weather
-from greendc.weather.validation import REFERENCE_YEARS, compare_years, main, markdown, synthetic_twin
+from greendc.weather.validation import (
+    REFERENCE_YEARS,
+    Comparison,
+    compare_years,
+    ensemble_rows,
+    figures,
+    main,
+    markdown,
+    mean_figures,
+    synthetic_twin,
+)
 from locations import ROOT
 
 #: Limits a file's seed-0 twin misses, as docs/weather.md reports them.
@@ -66,11 +76,24 @@ def test_docs_weather_md_shows_the_current_validation_tables() -> None:
     # docs/weather.md, "Validation": the tables exactly as `python -m greendc.weather.validation` prints them
     docs = (ROOT / "docs" / "weather.md").read_text()
     reals = {path.name: read_weather(path)[0] for path in REFERENCE_YEARS}
-    twins = {name: {seed: synthetic_twin(real, seed) for seed in range(5)} for name, real in reals.items()}
+    twins = {name: {seed: synthetic_twin(real, seed) for seed in range(10)} for name, real in reals.items()}
     tables = [block for block in markdown(reals, twins).split("\n\n") if block.startswith("|")]
-    assert len(tables) == 4 and all(table in docs for table in tables)
+    assert len(tables) == 5 and all(table in docs for table in tables)
 
 
 def test_command_exits_one_when_a_limit_is_missed(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([str(REFERENCE_YEARS[0]), "--seeds", "0"]) == 1  # Greensboro's worst month GHI, 11 %
     assert "monthly GHI" in capsys.readouterr().out
+
+
+def test_mean_of_the_seeds_figures_and_the_ensemble_row(real: xr.Dataset) -> None:
+    one = figures(real)
+    warm = figures(real.assign(temp_air=real["temp_air"] + 2.0))
+    mean = mean_figures([one, warm])
+    np.testing.assert_allclose(mean.monthly_mean_c, np.add(one.monthly_mean_c, 1.0), atol=1e-9)
+    assert mean.cold_wet_h == pytest.approx(0.5 * (one.cold_wet_h + warm.cold_wet_h))
+    # two seeds, one the real year and one 2 K warm: the mean misses the monthly means by 1 K and
+    # the warm seed alone misses them, so the row says 1 of 2 seeds meets that limit
+    row = ensemble_rows("x", {0: Comparison(one, one), 1: Comparison(one, warm)})[0]
+    assert "| x | 2 | monthly mean" in row and "monthly mean 1/2" in row
+    assert ensemble_rows("x", {0: Comparison(one, one)})[0].startswith("| x | 1 | pass | all |")
