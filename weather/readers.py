@@ -9,6 +9,7 @@ the file and the problem; repairs (short gaps) warn with :class:`~greendc.weathe
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -77,9 +78,18 @@ def _put_on_year(index: pd.DatetimeIndex, year: int) -> pd.DatetimeIndex:
 def _pvlib_call(
     reader: Callable[..., tuple[pd.DataFrame, dict[str, Any]]], file: Path, **kwargs: Any
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Run a pvlib reader, turning its parse failures into one InputError naming the file."""
+    """Run a pvlib reader, turning its parse failures into one InputError naming the file.
+
+    A header that is not UTF-8 (SolarAnywhere's TMY3 files carry a Latin-1 registered sign) is read
+    as Latin-1 where the reader takes an encoding; the data lines are ASCII either way.
+    """
     try:
-        return reader(str(file), **kwargs)
+        try:
+            return reader(str(file), **kwargs)
+        except UnicodeDecodeError:
+            if "encoding" not in inspect.signature(reader).parameters:
+                raise
+            return reader(str(file), **kwargs, encoding="latin-1")
     except (ValueError, KeyError, IndexError, TypeError, OverflowError, pd.errors.ParserError) as exc:
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]  # pandas adds advice lines
         raise InputError(
@@ -110,16 +120,22 @@ def read_epw(path: str | Path, *, year: int = DEFAULT_YEAR) -> tuple[xr.Dataset,
     return ds, file_metadata(ds, file, "epw", meta)
 
 
+#: TMY3 column headers pvlib does not map, as some vendors write them (SolarAnywhere: "DNI (W/m^2))").
+TMY3_HEADER_VARIANTS = {"DNI (W/m^2))": "dni"}
+
+
 def read_tmy3(path: str | Path, *, year: int = DEFAULT_YEAR) -> tuple[xr.Dataset, Metadata]:
     """Read an NSRDB TMY3 CSV file; hour-ending labels are moved to interval start."""
     file = existing_file(path)
     data, meta = _pvlib_call(pvlib.iotools.read_tmy3, file, coerce_year=year, map_variables=True)
-    frame = numeric_columns(
-        data[["temp_air", "temp_dew", "relative_humidity", "pressure", "ghi", "dni", "dhi", "wind_speed"]],
-        file,
-        first_line=3,  # after the station line and the column header
-    )
-    frame["pressure"] = frame["pressure"] * 100.0  # mbar -> Pa
+    data = data.rename(columns=TMY3_HEADER_VARIANTS)
+    wanted = ["temp_air", "temp_dew", "relative_humidity", "pressure", "ghi", "dni", "dhi", "wind_speed"]
+    # a column the file lacks or leaves empty (SolarAnywhere: dew point, pressure) is derived where it
+    # can be (weather_dataset) or named in one error line; data start after the 2 header lines
+    present = [c for c in wanted if c in data]
+    frame = numeric_columns(data[present], file, first_line=3).dropna(axis=1, how="all")
+    if "pressure" in frame:
+        frame["pressure"] = frame["pressure"] * 100.0  # mbar -> Pa
     frame.index = pd.DatetimeIndex(frame.index) - pd.Timedelta(hours=1)  # TMY3 hour 01:00 is 00:00-01:00
     ds = weather_dataset(
         frame,

@@ -273,3 +273,28 @@ def test_importing_the_error_type_stays_cheap() -> None:
     code = ("import sys, greendc.weather as weather, greendc.weather.errors; "
             "assert 'pvlib' not in sys.modules; weather.read_weather")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_tmy3_as_a_vendor_writes_it_latin1_header_misnamed_dni_empty_columns(tmp_path: Path) -> None:
+    # SolarAnywhere's TMY3 files: a registered sign in Latin-1 in the station line, "DNI (W/m^2))" as the
+    # DNI header, no dew point and no pressure (RH given); they used to fail on the encoding, then on a
+    # KeyError traceback. Now: DNI kept, dew point from RH, pressure from the altitude.
+    lines = GREENSBORO.read_text().splitlines()
+    header = lines[1].split(",")
+    dew, pressure = header.index("Dew-point (C)"), header.index("Pressure (mbar)")
+    rows = []
+    for line in lines[2:]:
+        cells = line.split(",")
+        cells[dew] = cells[pressure] = ""
+        rows.append(",".join(cells))
+    station = lines[0].replace("GREENSBORO PIEDMONT TRIAD INT", "Greensboro Clean Power Research\u00ae")
+    text = "\n".join([station, lines[1].replace("DNI (W/m^2)", "DNI (W/m^2))", 1), *rows]) + "\n"
+    path = tmp_path / "vendor.csv"
+    path.write_bytes(text.encode("latin-1"))
+    ds, _ = read_weather(path)
+    reference = read_tmy3(GREENSBORO)[0]
+    np.testing.assert_allclose(ds["dni"], reference["dni"])
+    # from RH in whole per cent; the file's own RH and dew point disagree by up to 6 K in a few hours
+    dew_error = (ds["temp_dew"] - reference["temp_dew"]).to_numpy()
+    assert np.median(np.abs(dew_error)) < 0.15 and abs(dew_error.mean()) < 0.2
+    assert float(ds["pressure"].mean()) == pytest.approx(98093, abs=5)  # standard atmosphere at 273 m
