@@ -59,6 +59,20 @@ def default_weather(
     )
 
 
+def spread_basis(site: Site) -> str:
+    """What the synthetic year's day-to-day spread of daily means rests on, in one sentence (sites show).
+
+    Without ``[climate] temp_daily_sd_c`` the generator's default rule sets it; that rule was fitted to
+    one North American typical year and missed badly on held-out years elsewhere (docs/weather.md).
+    """
+    given = site.climate.temp_daily_sd_c
+    if given is not None:
+        return f"given by [climate] temp_daily_sd_c ({min(given):.1f}-{max(given):.1f} K by month)"
+    return ("the generator's default rule, fitted to one North American typical year: on held-out "
+            "European and US years it put winter's spread of daily means 34-181 % too high and summer's "
+            "25-58 % too low; give [climate] temp_daily_sd_c (docs/weather.md)")
+
+
 def firm_it_kw(site: Site, times_utc: pd.DatetimeIndex) -> FloatArray:
     """Firm IT load at each step from the hourly multiplier of its local clock hour [kW]."""
     local_hour = times_utc.tz_convert(site.site.timezone).hour.to_numpy()

@@ -81,15 +81,42 @@ def weibull_shape(mean_ms: float, std_ms: float) -> float:
     return float(np.clip((std_ms / mean_ms) ** -1.086, 0.6, 5.0)) if mean_ms > 0 and std_ms > 0 else 2.0
 
 
-def monthly_normals(ds: xr.Dataset) -> MonthlyNormals:
+def monthly_normals(ds: xr.Dataset, spread: bool = False) -> MonthlyNormals:
     """The normals of a weather year as a typed record the synthetic generator accepts."""
-    return MonthlyNormals(**normals_from_weather(ds))  # type: ignore[arg-type]
+    return MonthlyNormals(**normals_from_weather(ds, spread=spread))  # type: ignore[arg-type]
 
 
-def normals_from_weather(ds: xr.Dataset) -> dict[str, object]:
+def daily_mean_spread_c(ds: xr.Dataset) -> list[float]:
+    """The day-to-day weather's spread of daily means, month by month, as `temp_daily_sd_c` means it [K].
+
+    The generator sets a month's spread of daily means about its mean to sqrt(target^2 + trend^2),
+    the trend being its seasonal curve's course through the month
+    (greendc.weather.synthetic.typical_spread); the file's spread about each month's mean counts the
+    season's course too, so the target is sqrt(spread^2 - trend^2), and a twin given it has the
+    file's spread (given the spread itself, Greensboro's August twin measured 2.2 K against 1.8 K).
+    """
+    from greendc.weather.synthetic import curve_with_monthly_means  # the generator's own seasonal curve
+
+    daily = local_frame(ds)["temp_air"].resample("D").mean()
+    index = pd.DatetimeIndex(daily.index)
+    month = index.month.to_numpy() - 1
+    starts = pd.date_range(pd.Timestamp(index[0].year, 1, 1), periods=13, freq="MS")
+    edges_d = ((starts - starts[0]) / pd.Timedelta(days=1)).to_numpy()
+    knots_d = 0.5 * (edges_d[:-1] + edges_d[1:])
+    position_d = ((index.tz_localize(None) - starts[0]) / pd.Timedelta(days=1)).to_numpy() + 0.5
+    means = daily.groupby(month).mean().reindex(range(12)).to_numpy()
+    season = pd.Series(curve_with_monthly_means(means, position_d, month, knots_d, edges_d[-1]), index=index)
+    spread = daily.groupby(month).std(ddof=0).reindex(range(12)).to_numpy()
+    trend = season.groupby(month).std(ddof=0).reindex(range(12)).to_numpy()
+    return [round(float(v), 2) for v in np.sqrt(np.maximum(spread**2 - trend**2, 0.0))]
+
+
+def normals_from_weather(ds: xr.Dataset, spread: bool = False) -> dict[str, object]:
     """Monthly normals in the fields of greendc.sites.model.Climate, from a (typical-year) weather Dataset.
 
     Sunshine hours estimate the time with DNI at or above the WMO threshold of 120 W/m2 (sunshine_share).
+    With `spread`, also the month's standard deviation of daily means (`temp_daily_sd_c`), which the
+    generator otherwise takes from its default rule.
     """
     frame = local_frame(ds)
     step_h = float(ds.attrs.get("step_minutes", 60)) / 60.0
@@ -113,4 +140,5 @@ def normals_from_weather(ds: xr.Dataset) -> dict[str, object]:
         "wind_speed_ms": by_month(wind),
         "wind_height_m": float(ds["wind_speed"].attrs.get("height_m", 10.0)),
         "weibull_k": round(weibull_shape(float(wind.mean()), float(wind.std())), 2),
+        **({"temp_daily_sd_c": daily_mean_spread_c(ds)} if spread else {}),
     }

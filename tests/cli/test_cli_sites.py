@@ -58,6 +58,18 @@ def test_show_by_id_and_by_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Test site" in capsys.readouterr().out
 
 
+def test_show_says_what_the_day_to_day_spread_rests_on(capsys: pytest.CaptureFixture[str]) -> None:
+    # every catalogue site carries a spread; a file without one runs on the default rule, which missed
+    # on held-out years (docs/weather.md), and says so
+    assert main(["sites", "show", "zhongwei"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "day-to-day spread: given by [climate] temp_daily_sd_c (2.6-3.1 K by month)" in out
+    assert main(["sites", "show", str(DATA / "good.toml")]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "day-to-day spread: the generator's default rule" in out
+    assert "give [climate] temp_daily_sd_c" in out
+
+
 def test_validate_good_file(capsys: pytest.CaptureFixture[str]) -> None:
     path = str(DATA / "good.toml")
     assert main(["sites", "validate", path]) == 0
