@@ -47,7 +47,8 @@ def held_out_files(cache: Path) -> list[Path]:
     archives = sorted(cache.glob("pvlib-*.tar.gz"))
     if not archives:
         command = [sys.executable, "-m", "pip", "download", PVLIB_SDIST, "--no-deps", "--no-binary", ":all:"]
-        subprocess.run([*command, "--quiet", "--dest", str(cache)], check=True)
+        if subprocess.run([*command, "--quiet", "--dest", str(cache)]).returncode != 0:
+            raise SystemExit(f"error: pip download {PVLIB_SDIST} failed (see pip's message); needs the index")
         archives = sorted(cache.glob("pvlib-*.tar.gz"))
     with tarfile.open(archives[-1]) as archive:
         for member in archive.getmembers():

@@ -13,6 +13,7 @@ import numpy.typing as npt
 import pandas as pd
 import pvlib
 import xarray as xr
+from greendc.weather.synthetic import curve_with_monthly_means
 
 #: WMO threshold of direct normal irradiance that counts as bright sunshine (WMO CIMO Guide, ch. 8) [W/m2].
 SUNSHINE_DNI_W_M2 = 120.0
@@ -95,8 +96,6 @@ def daily_mean_spread_c(ds: xr.Dataset) -> list[float]:
     season's course too, so the target is sqrt(spread^2 - trend^2), and a twin given it has the
     file's spread (given the spread itself, Greensboro's August twin measured 2.2 K against 1.8 K).
     """
-    from greendc.weather.synthetic import curve_with_monthly_means  # the generator's own seasonal curve
-
     daily = local_frame(ds)["temp_air"].resample("D").mean()
     index = pd.DatetimeIndex(daily.index)
     month = index.month.to_numpy() - 1
