@@ -215,10 +215,19 @@ class Climate(StrictModel):
     """Monthly standard deviation of daily mean temperature (day-to-day weather) for the synthetic
     year; none uses greendc.weather.synthetic.daily_temp_sd_c, the generator's default. [K]"""
 
+    ghi_kwh_m2: list[float] | None = Field(default=None, min_length=12, max_length=12)
+    """Monthly global horizontal irradiation from a measured or published normal (a radiation station,
+    PVGIS, NASA POWER); none derives it from sunshine_h by the sunshine model. [kWh/m2]"""
+
     @field_validator("temp_daily_sd_c")
     @classmethod
     def _daily_sd_range(cls, values: list[float] | None) -> list[float] | None:
         return None if values is None else _check_items(values, 0.0, 15.0, "K", label="month", first=1)
+
+    @field_validator("ghi_kwh_m2")
+    @classmethod
+    def _irradiation_range(cls, values: list[float] | None) -> list[float] | None:
+        return None if values is None else _check_items(values, 0.0, 350.0, "kWh/m2", label="month", first=1)
 
     @field_validator("temp_mean_c", "temp_max_c", "temp_min_c")
     @classmethod

@@ -4,12 +4,14 @@ and the Erbs split into DNI and DHI."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pvlib
+from greendc.weather.dataset import WeatherWarning
 from greendc.weather.series import FloatArray, IntArray, ar1
 from scipy import stats
 
@@ -99,6 +101,26 @@ def capped_to_monthly_target(
     return np.minimum(ghi * np.exp(0.5 * (low + high))[month_index], clear_ghi)
 
 
+def given_clear_sky_index(ghi_kwh_m2: Sequence[float], clear_month_wh_m2: FloatArray) -> FloatArray:
+    """Each month's clear-sky index from a given monthly irradiation, at most KC_MONTH_MAX [-].
+
+    A month given brighter than that share of pvlib's clear sky (whose Linke turbidity climatology can
+    be hazier than a site's clearest air) is held there, and a warning names the months.
+    """
+    kc = 1000.0 * np.asarray(ghi_kwh_m2, float) / np.maximum(clear_month_wh_m2, 1e-9)
+    bright = np.flatnonzero(kc > KC_MONTH_MAX) + 1
+    if len(bright):
+        months = ", ".join(str(m) for m in bright)
+        warnings.warn(
+            WeatherWarning(
+                f"climate: ghi_kwh_m2: month(s) {months} exceed {KC_MONTH_MAX:g} of the clear-sky "
+                "irradiation there; held at that share"
+            ),
+            stacklevel=2,
+        )
+    return np.clip(kc, 0.0, KC_MONTH_MAX)
+
+
 def synthetic_sky(
     rng: np.random.Generator,
     place: pvlib.location.Location,
@@ -109,14 +131,19 @@ def synthetic_sky(
     month_of_day: IntArray,
     doy_day: FloatArray,
     cloud_unit: FloatArray,
+    ghi_kwh_m2: Sequence[float] | None = None,
 ) -> Sky:
-    """A year of irradiance: each month at its sunshine's share of the Ineichen-Perez clear sky (pvlib's
-    Linke turbidity climatology), days from the cloud driver, never above clear sky."""
+    """A year of irradiance: each month at its given irradiation or, without one, at its sunshine's share of
+    the Ineichen-Perez clear sky (pvlib's Linke turbidity climatology), days from the cloud driver,
+    never above clear sky."""
     step_h = float((mid[1] - mid[0]) / pd.Timedelta(hours=1))
     solar = place.get_solarposition(mid)
     clear_ghi = place.get_clearsky(mid, model="ineichen", solar_position=solar)["ghi"].to_numpy()
     clear_month = np.bincount(month_index, weights=clear_ghi * step_h, minlength=12)
-    kc_month = monthly_clear_sky_index(sunshine_h, place.latitude, doy_day, month_of_day)
+    if ghi_kwh_m2 is None:
+        kc_month = monthly_clear_sky_index(sunshine_h, place.latitude, doy_day, month_of_day)
+    else:
+        kc_month = given_clear_sky_index(ghi_kwh_m2, clear_month)
     kc_day = daily_clear_sky_index(kc_month, month_of_day, cloud_unit)
     ghi = clear_ghi * hourly_clear_sky_index(rng, kc_day, day, step_h)
     ghi = capped_to_monthly_target(ghi, clear_ghi, month_index, kc_month * clear_month / step_h)

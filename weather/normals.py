@@ -43,6 +43,8 @@ class MonthlyNormals:
     """Weibull shape of the hourly wind speed. [-]"""
     temp_daily_sd_c: list[float] | None = None
     """Standard deviation of daily means within each month; None: the generator's default. [K]"""
+    ghi_kwh_m2: list[float] | None = None
+    """Monthly irradiation; None: the generator derives it from sunshine_h. [kWh/m2]"""
 
 
 def local_frame(ds: xr.Dataset) -> pd.DataFrame:
@@ -82,9 +84,9 @@ def weibull_shape(mean_ms: float, std_ms: float) -> float:
     return float(np.clip((std_ms / mean_ms) ** -1.086, 0.6, 5.0)) if mean_ms > 0 and std_ms > 0 else 2.0
 
 
-def monthly_normals(ds: xr.Dataset, spread: bool = False) -> MonthlyNormals:
+def monthly_normals(ds: xr.Dataset, spread: bool = False, ghi: bool = False) -> MonthlyNormals:
     """The normals of a weather year as a typed record the synthetic generator accepts."""
-    return MonthlyNormals(**normals_from_weather(ds, spread=spread))  # type: ignore[arg-type]
+    return MonthlyNormals(**normals_from_weather(ds, spread=spread, ghi=ghi))  # type: ignore[arg-type]
 
 
 def daily_mean_spread_c(ds: xr.Dataset) -> list[float]:
@@ -110,12 +112,13 @@ def daily_mean_spread_c(ds: xr.Dataset) -> list[float]:
     return [round(float(v), 2) for v in np.sqrt(np.maximum(spread**2 - trend**2, 0.0))]
 
 
-def normals_from_weather(ds: xr.Dataset, spread: bool = False) -> dict[str, object]:
+def normals_from_weather(ds: xr.Dataset, spread: bool = False, ghi: bool = False) -> dict[str, object]:
     """Monthly normals in the fields of greendc.sites.model.Climate, from a (typical-year) weather Dataset.
 
     Sunshine hours estimate the time with DNI at or above the WMO threshold of 120 W/m2 (sunshine_share).
     With `spread`, also the month's standard deviation of daily means (`temp_daily_sd_c`), which the
-    generator otherwise takes from its default rule.
+    generator otherwise takes from its default rule; with `ghi`, the month's irradiation (`ghi_kwh_m2`),
+    which it otherwise derives from the sunshine hours.
     """
     frame = local_frame(ds)
     step_h = float(ds.attrs.get("step_minutes", 60)) / 60.0
@@ -125,6 +128,10 @@ def normals_from_weather(ds: xr.Dataset, spread: bool = False) -> dict[str, obje
     share = sunshine_share(frame["dni"].to_numpy(), clear_sky_dni_w_m2(ds))
     sunshine = pd.Series(share, index=frame.index).groupby(month).sum() * step_h
     wind = frame["wind_speed"]
+
+    def by_month_sum(series: pd.Series) -> list[float]:
+        values = series.groupby(pd.DatetimeIndex(series.index).month).sum()
+        return [round(float(v), 2) for v in values.reindex(range(1, 13)).to_numpy()]
 
     def by_month(series: pd.Series) -> list[float]:
         values = series.groupby(pd.DatetimeIndex(series.index).month).mean()
@@ -140,4 +147,5 @@ def normals_from_weather(ds: xr.Dataset, spread: bool = False) -> dict[str, obje
         "wind_height_m": float(ds["wind_speed"].attrs.get("height_m", 10.0)),
         "weibull_k": round(weibull_shape(float(wind.mean()), float(wind.std())), 2),
         **({"temp_daily_sd_c": daily_mean_spread_c(ds)} if spread else {}),
+        **({"ghi_kwh_m2": by_month_sum(frame["ghi"] * step_h / 1000.0)} if ghi else {}),
     }

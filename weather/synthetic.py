@@ -377,8 +377,9 @@ def synthetic_year(
     rho = cloud_temperature_rho(coldness_day, maritime)
     cloud_unit = correlated(unit_day, ar1(rng, len(days), CLOUD_DAILY_PHI), rho)
     place = pvlib.location.Location(latitude, longitude, "UTC", altitude_m)
+    given_ghi = getattr(climate, "ghi_kwh_m2", None)  # measured irradiation, when the normals carry it
     sky = synthetic_sky(
-        rng, place, climate.sunshine_h, mid, month_index, day, month_of_day, doy_day, cloud_unit
+        rng, place, climate.sunshine_h, mid, month_index, day, month_of_day, doy_day, cloud_unit, given_ghi
     )
     kc_excess = sky.kc_day - sky.kc_month[month_of_day]
     temp, anomaly = _temperature(

@@ -237,16 +237,18 @@ def compare_years(real: xr.Dataset, synthetic: xr.Dataset) -> Comparison:
     return Comparison(figures(real), figures(synthetic))
 
 
-def synthetic_twin(real: xr.Dataset, seed: int = 0, spread: bool = False) -> xr.Dataset:
+def synthetic_twin(real: xr.Dataset, seed: int = 0, spread: bool = False, ghi: bool = False) -> xr.Dataset:
     """A synthetic year built only from the monthly normals of a real typical year, at its place.
 
     With `spread` the normals carry the file's monthly spread of daily means, as every catalogue site
     carries one (then the spread limit only checks that the generator holds it); without, the
-    generator's default rule sets it.
+    generator's default rule sets it. With `ghi` they carry the file's monthly irradiation (then the
+    irradiation limits only check that the generator holds it, and PV tests its days, hours and
+    beam-diffuse split); without, it comes from the sunshine hours.
     """
     local_start = local_frame(real.isel(time=slice(0, 1))).index[0]
     return synthetic_year(
-        monthly_normals(real, spread=spread),
+        monthly_normals(real, spread=spread, ghi=ghi),
         float(real.attrs["latitude"]),
         float(real.attrs["longitude"]),
         float(real.attrs["altitude_m"]),
@@ -374,11 +376,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--spread-given", action="store_true", help="normals carry the file's monthly spread of daily means"
     )
+    parser.add_argument(
+        "--ghi-given", action="store_true", help="normals carry the file's monthly irradiation"
+    )
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
     reals = {path.name: read_weather(path)[0] for path in args.files}
     twins = {
-        name: {seed: synthetic_twin(real, seed, spread=args.spread_given) for seed in seeds}
+        name: {
+            seed: synthetic_twin(real, seed, spread=args.spread_given, ghi=args.ghi_given) for seed in seeds
+        }
         for name, real in reals.items()
     }
     print(markdown(reals, twins))

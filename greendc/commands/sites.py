@@ -14,7 +14,7 @@ from greendc.sites.cooling import pue_from_normals
 from greendc.sites.grid import peak_valley_ratio
 from greendc.sites.loader import resolve_site_path
 from greendc.sites.model import Site
-from greendc.sites.profile import spread_basis
+from greendc.sites.profile import irradiation_basis, spread_basis
 from greendc.sites.renewables import wind_data_basis
 
 app = typer.Typer(help="The site catalogue: list, show and validate site files.", no_args_is_help=True)
@@ -62,6 +62,7 @@ def show(site: Annotated[str, typer.Argument(help="A built-in site id or the pat
     console.print(_climate_table(loaded))
     console.print(f"wind data: {escape(wind_data_basis(loaded))}")
     console.print(f"day-to-day spread: {escape(spread_basis(loaded))}")
+    console.print(f"irradiation: {escape(irradiation_basis(loaded))}")
     console.print(_provenance_table(loaded))
 
 

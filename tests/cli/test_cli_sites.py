@@ -58,7 +58,7 @@ def test_show_by_id_and_by_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Test site" in capsys.readouterr().out
 
 
-def test_show_says_what_the_day_to_day_spread_rests_on(capsys: pytest.CaptureFixture[str]) -> None:
+def test_show_says_what_the_spread_and_the_irradiation_rest_on(capsys: pytest.CaptureFixture[str]) -> None:
     # every catalogue site carries a spread; a file without one runs on the default rule, which missed
     # on held-out years (docs/weather.md), and says so
     assert main(["sites", "show", "zhongwei"]) == 0
@@ -68,6 +68,16 @@ def test_show_says_what_the_day_to_day_spread_rests_on(capsys: pytest.CaptureFix
     out = " ".join(capsys.readouterr().out.split())
     assert "day-to-day spread: the generator's default rule" in out
     assert "give [climate] temp_daily_sd_c" in out
+    assert "irradiation: the sunshine hours through Yang et al.'s sunshine model" in out
+
+
+def test_show_names_a_given_irradiation(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ghi = "ghi_kwh_m2 = [100.0, 110, 120, 130, 140, 150, 150, 140, 130, 120, 110, 100]\n"
+    text = (DATA / "good.toml").read_text().replace("rh_pct = [", ghi + "rh_pct = [", 1)
+    (tmp_path / "ghi.toml").write_text(text)
+    assert main(["sites", "show", str(tmp_path / "ghi.toml")]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "irradiation: given by [climate] ghi_kwh_m2 (1,500 kWh/m2 a year)" in out
 
 
 def test_validate_good_file(capsys: pytest.CaptureFixture[str]) -> None:

@@ -109,6 +109,8 @@ def test_month_specific_periods_must_also_cover_each_month() -> None:
     ("longitude = 110.0", "longitude = 190.0", "site.longitude", "allowed: -180 <= longitude <= 180 [deg]"),
     ("rh_pct = [50.0,", "rh_pct = [150.0,", "climate.rh_pct", "month 1"),
     ("temp_min_c = [-11.0,", "temp_min_c = [-1.0,", "climate.temp_min_c", "month 1"),
+    ("rh_pct = [50.0,", "ghi_kwh_m2 = [80, 90, 400, 1, 1, 1, 1, 1, 1, 1, 1, 1]\nrh_pct = [50.0,",
+     "climate.ghi_kwh_m2", "month 3"),
     ('fact = "climate.temp_mean_c"', 'fact = "climate.temperature"', "provenance", "names no field"),
     ('status = "illustrative"', 'status = "guessed"', "provenance.0.status", "measured"),
     ("node_idle_kw = 1.5", "node_idle_kw = 9.0", "it.node_idle_kw", "node_busy_kw"),

@@ -11,7 +11,7 @@ import pytest
 import xarray as xr
 from greendc.sites.model import Climate
 from greendc.weather import psychrometrics as psy
-from greendc.weather.dataset import VARIABLES
+from greendc.weather.dataset import VARIABLES, WeatherWarning
 from greendc.weather.diurnal import diurnal_shape
 from greendc.weather.errors import InputError
 from greendc.weather.irradiance import day_length_h, sunshine_transmittance
@@ -173,6 +173,23 @@ def test_a_given_daily_spread_is_used(normals: Climate) -> None:
     # the measured spread adds the month's seasonal curve (about 1.5 K in January's trough) to the given 2 K;
     # the default rule would give 6.4 K in January
     assert float(spread.loc[[1, 7]].max()) < 2.8 and float(spread.loc[[1, 7]].min()) > 1.6
+
+
+def test_a_given_monthly_irradiation_is_held_and_one_above_clear_sky_is_capped_with_a_warning(
+    normals: Climate,
+) -> None:
+    # ghi_kwh_m2 bypasses the sunshine model: each month's irradiation is the given one (Greensboro's)
+    target = [75.0, 86.0, 132.0, 162.0, 175.0, 188.0, 189.0, 174.0, 133.0, 111.0, 73.0, 70.0]
+    given = Climate(**{**normals.model_dump(), "ghi_kwh_m2": target})
+    frame = local_frame(generate(given))
+    monthly = frame["ghi"].groupby(pd.DatetimeIndex(frame.index).month).sum() / 1000.0
+    np.testing.assert_allclose(monthly.to_numpy(), target, rtol=1e-3)
+    # a July of 300 kWh/m2 is brighter than the clear sky allows: held at 0.97 of it, and said so
+    bright = Climate(**{**normals.model_dump(), "ghi_kwh_m2": [*target[:6], 300.0, *target[7:]]})
+    with pytest.warns(WeatherWarning, match=r"ghi_kwh_m2: month\(s\) 7 exceed 0.97 of the clear-sky"):
+        frame = local_frame(generate(bright))
+    july = float(frame["ghi"][pd.DatetimeIndex(frame.index).month == 7].sum()) / 1000.0
+    assert 189.0 < july < 300.0
 
 
 def test_day_length_equator_and_equinox() -> None:
