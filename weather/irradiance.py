@@ -1,6 +1,6 @@
-"""Sunshine to irradiance for the synthetic year: each month's clear-sky index from its relative sunshine
-(Yang et al.'s hybrid model) on pvlib's Ineichen-Perez clear sky, daily and hourly cloudiness around it,
-and the Erbs split into DNI and DHI."""
+"""Irradiance for the synthetic year: each month's clear-sky index from a given monthly irradiation or
+else from its relative sunshine (Yang et al.'s hybrid model) on pvlib's Ineichen-Perez clear sky, daily
+and hourly cloudiness around it, and the Erbs split into DNI and DHI."""
 
 from __future__ import annotations
 

@@ -5,8 +5,8 @@ The pieces, each a small function below or in weather/irradiance.py and weather/
 - the day's weather: one daily AR(1) driver for temperature; the cloud driver correlated with it
   (sunny summer days are warm; in a maritime winter the cold days are the clear, dry, continental
   outbreaks), the correlation set by the season and by Conrad's continentality index;
-- sky (weather/irradiance.py): each month's clear-sky index from its relative sunshine by Yang et
-  al.'s hybrid model on pvlib's Ineichen-Perez clear sky, daily Beta-distributed clear-sky indices
+- sky (weather/irradiance.py): each month's clear-sky index from its given irradiation or else from
+  its relative sunshine by Yang et al.'s hybrid model on pvlib's Ineichen-Perez clear sky, daily Beta-distributed clear-sky indices
   from the cloud driver, hourly noise, DNI and DHI by the Erbs et al. (1982) decomposition;
 - temperature: a continuous hourly series, a smooth curve with the normals' monthly means (no step
   at month boundaries) plus the day's anomaly, skewed to the cold side in a maritime winter, whose
@@ -14,7 +14,8 @@ The pieces, each a small function below or in weather/irradiance.py and weather/
   at sunrise, maximum at 15:00 solar time, cosine halves as in the WAVE method of the crop-model
   literature) whose range follows Tmax - Tmin and widens on clear days;
 - humidity: a daily dew point a month-specific depression below the daily mean temperature, deeper
-  on cold days, the depression solved so the month's mean relative humidity equals the normal;
+  on cold days, wandering within the day by a share of the month's day-to-day spread, the depression
+  solved so the month's mean relative humidity equals the normal;
 - wind: hourly AR(1) Gaussian mapped to a Weibull distribution (Gaussian copula) with a diurnal
   cycle near the ground, each month scaled to its mean speed at the normals' height.
 """
