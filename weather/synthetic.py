@@ -6,8 +6,9 @@ The pieces, each a small function below or in weather/irradiance.py and weather/
   (sunny summer days are warm; in a maritime winter the cold days are the clear, dry, continental
   outbreaks), the correlation set by the season and by Conrad's continentality index;
 - sky (weather/irradiance.py): each month's clear-sky index from its given irradiation or else from
-  its relative sunshine by Yang et al.'s hybrid model on pvlib's Ineichen-Perez clear sky, daily Beta-distributed clear-sky indices
-  from the cloud driver, hourly noise, DNI and DHI by the Erbs et al. (1982) decomposition;
+  its relative sunshine by Yang et al.'s hybrid model on pvlib's Ineichen-Perez clear sky, daily
+  Beta-distributed clear-sky indices from the cloud driver, hourly noise, DNI and DHI by the Erbs et
+  al. (1982) decomposition;
 - temperature: a continuous hourly series, a smooth curve with the normals' monthly means (no step
   at month boundaries) plus the day's anomaly, skewed to the cold side in a maritime winter, whose
   spread follows the climate's annual range and the season, and an asymmetric diurnal wave (minimum
