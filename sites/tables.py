@@ -91,18 +91,12 @@ def pue_cap_cells(name: str) -> Rows:
     return {"4": f"{baseline:.3f}", "5": f"{best:.3f}", "7": within}
 
 
-def _subsection(lines: list[str], heading: str) -> range:
-    """Line numbers of a '### ' subsection, to the next heading."""
-    start = next(i for i, line in enumerate(lines) if line.startswith(heading))
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("#")), len(lines))
-    return range(start, end)
-
-
 def _section(lines: list[str], heading: str) -> range:
-    """Line numbers of a '## ' section of the document."""
+    """Line numbers of a section ('## ' or '### '), to the next heading of its level or above."""
     start = next(i for i, line in enumerate(lines) if line.startswith(heading))
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    return range(start, end)
+    level = len(heading) - len(heading.lstrip("#"))
+    ends = (i for i in range(start + 1, len(lines)) if 0 < len(lines[i]) - len(lines[i].lstrip("#")) <= level)
+    return range(start, next(ends, len(lines)))
 
 
 def _rewrite(lines: list[str], section: range, ids: list[str],
@@ -138,7 +132,7 @@ def update(text: str, weather_year: bool = True) -> str:
     if weather_year:
         year = {site_id: weather_year_cells(site_id) for site_id in ids}
         _rewrite(lines, _section(lines, "## Weather year"), ids, lambda s, k: year[s][k])
-        caps = _subsection(lines, "### Annual PUE against published figures")
+        caps = _section(lines, "### Annual PUE against published figures")
         names = [line.strip().strip("|").split("|")[0].strip() for line in (lines[i] for i in caps)
                  if line.startswith("| ") and line.count("|") == 9]
         rows = [n for n in names if n.partition(" + ")[0] in ids]

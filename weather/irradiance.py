@@ -139,13 +139,13 @@ def synthetic_sky(
     step_h = float((mid[1] - mid[0]) / pd.Timedelta(hours=1))
     solar = place.get_solarposition(mid)
     clear_ghi = place.get_clearsky(mid, model="ineichen", solar_position=solar)["ghi"].to_numpy()
-    clear_month = np.bincount(month_index, weights=clear_ghi * step_h, minlength=12)
+    clear_month_wh_m2 = np.bincount(month_index, weights=clear_ghi * step_h, minlength=12)
     if ghi_kwh_m2 is None:
         kc_month = monthly_clear_sky_index(sunshine_h, place.latitude, doy_day, month_of_day)
     else:
-        kc_month = given_clear_sky_index(ghi_kwh_m2, clear_month)
+        kc_month = given_clear_sky_index(ghi_kwh_m2, clear_month_wh_m2)
     kc_day = daily_clear_sky_index(kc_month, month_of_day, cloud_unit)
     ghi = clear_ghi * hourly_clear_sky_index(rng, kc_day, day, step_h)
-    ghi = capped_to_monthly_target(ghi, clear_ghi, month_index, kc_month * clear_month / step_h)
+    ghi = capped_to_monthly_target(ghi, clear_ghi, month_index, kc_month * clear_month_wh_m2 / step_h)
     parts = pvlib.irradiance.erbs(ghi, solar["zenith"].to_numpy(), mid)
     return Sky(kc_day, kc_month, ghi, np.asarray(parts["dni"], float), np.asarray(parts["dhi"], float))

@@ -13,7 +13,7 @@ import numpy.typing as npt
 import pandas as pd
 import pvlib
 import xarray as xr
-from greendc.weather.synthetic import curve_with_monthly_means
+from greendc.weather.synthetic import seasonal_curve
 
 #: WMO threshold of direct normal irradiance that counts as bright sunshine (WMO CIMO Guide, ch. 8) [W/m2].
 SUNSHINE_DNI_W_M2 = 120.0
@@ -93,23 +93,22 @@ def daily_mean_spread_c(ds: xr.Dataset) -> list[float]:
     """The day-to-day weather's spread of daily means, month by month, as `temp_daily_sd_c` means it [K].
 
     The generator sets a month's spread of daily means about its mean to sqrt(target^2 + trend^2),
-    the trend being its seasonal curve's course through the month
-    (greendc.weather.synthetic.typical_spread); the file's spread about each month's mean counts the
-    season's course too, so the target is sqrt(spread^2 - trend^2), and a twin given it has the
+    the trend being its seasonal curve's course through the month (greendc.weather.synthetic:
+    typical_spread, seasonal_curve); the file's spread about each month's mean counts the season's
+    course too, so the target is sqrt(spread^2 - trend^2), and a twin given it has the
     file's spread (given the spread itself, Greensboro's August twin measured 2.2 K against 1.8 K).
     """
     daily = local_frame(ds)["temp_air"].resample("D").mean()
     index = pd.DatetimeIndex(daily.index)
     month = index.month.to_numpy() - 1
-    starts = pd.date_range(pd.Timestamp(index[0].year, 1, 1), periods=13, freq="MS")
-    edges_d = ((starts - starts[0]) / pd.Timedelta(days=1)).to_numpy()
-    knots_d = 0.5 * (edges_d[:-1] + edges_d[1:])
-    position_d = ((index.tz_localize(None) - starts[0]) / pd.Timedelta(days=1)).to_numpy() + 0.5
-    means = daily.groupby(month).mean().reindex(range(12)).to_numpy()
-    season = pd.Series(curve_with_monthly_means(means, position_d, month, knots_d, edges_d[-1]), index=index)
-    spread = daily.groupby(month).std(ddof=0).reindex(range(12)).to_numpy()
-    trend = season.groupby(month).std(ddof=0).reindex(range(12)).to_numpy()
-    return [round(float(v), 2) for v in np.sqrt(np.maximum(spread**2 - trend**2, 0.0))]
+    position_d = (
+        (index.tz_localize(None) - pd.Timestamp(index[0].year, 1, 1)) / pd.Timedelta(days=1)
+    ).to_numpy()
+    means_c = daily.groupby(month).mean().reindex(range(12)).to_numpy()
+    season = pd.Series(seasonal_curve(means_c, position_d + 0.5, month, index[0].year), index=index)
+    spread_c = daily.groupby(month).std(ddof=0).reindex(range(12)).to_numpy()
+    trend_c = season.groupby(month).std(ddof=0).reindex(range(12)).to_numpy()
+    return [round(float(v), 2) for v in np.sqrt(np.maximum(spread_c**2 - trend_c**2, 0.0))]
 
 
 def normals_from_weather(ds: xr.Dataset, spread: bool = False, ghi: bool = False) -> dict[str, object]:

@@ -150,6 +150,16 @@ def curve_with_monthly_means(
     return basis @ np.linalg.solve(means / counts[:, None], np.asarray(target, float))
 
 
+def seasonal_curve(
+    target: FloatArray, position_d: FloatArray, month_index: IntArray, year: int
+) -> FloatArray:
+    """curve_with_monthly_means on `year`'s calendar: knots at mid-month, periodic over the year."""
+    starts = pd.date_range(pd.Timestamp(year, 1, 1), periods=13, freq="MS")
+    edges_d = ((starts - starts[0]) / pd.Timedelta(days=1)).to_numpy()
+    knots_d = 0.5 * (edges_d[:-1] + edges_d[1:])
+    return curve_with_monthly_means(target, position_d, month_index, knots_d, float(edges_d[-1]))
+
+
 def conrad_continentality(temp_mean_c: FloatArray, latitude: float) -> float:
     """Conrad's (1946) index K = 1.7 A / sin(lat + 10 deg) - 14, A the annual range of monthly means [-].
 
@@ -286,12 +296,11 @@ def _temperature(
     """Hourly temperature and its daily anomaly: the skewed daily driver and the diurnal wave, each day's
     level ramped into the next across midnight, plus a continuous curve putting months on their means."""
     n_days = len(unit_day)
-    month_start = pd.date_range(pd.Timestamp(year, 1, 1), periods=13, freq="MS")
-    edges_d = ((month_start - month_start[0]) / pd.Timedelta(days=1)).to_numpy()
-    knots_d = 0.5 * (edges_d[:-1] + edges_d[1:])
     doy = np.arange(n_days) + 1.0
     temp_mean = np.asarray(climate.temp_mean_c, float)
-    month_of_day = np.asarray(pd.date_range(month_start[0], periods=n_days, freq="D").month - 1, np.int64)
+    month_of_day = np.asarray(
+        pd.date_range(pd.Timestamp(year, 1, 1), periods=n_days, freq="D").month - 1, np.int64
+    )
     maritime = maritime_weight(temp_mean, latitude)
     sigma = TEMP_COLD_SIGMA * maritime * by_day_of_year(coldness(temp_mean), doy, year)
     typical = typical_spread(
@@ -300,10 +309,10 @@ def _temperature(
     unit = cold_skewed(typical, sigma)  # after the conditioning, which would blend the tail away
     given = getattr(climate, "temp_daily_sd_c", None)  # a measured spread, when the normals carry one
     target = daily_temp_sd_c(temp_mean) if given is None else np.asarray(given, float)
-    season_c = curve_with_monthly_means(temp_mean, doy - 0.5, month_of_day, knots_d, float(edges_d[-1]))
+    season_c = seasonal_curve(temp_mean, doy - 0.5, month_of_day, year)
     anomaly = typical_spread(unit, month_of_day, target, doy, year, trend=season_c)
     range_month = np.asarray(climate.temp_max_c, float) - np.asarray(climate.temp_min_c, float)
-    range_c = curve_with_monthly_means(range_month, doy - 0.5, month_of_day, knots_d, float(edges_d[-1]))
+    range_c = seasonal_curve(range_month, doy - 0.5, month_of_day, year)
     dryness_c = -DEW_ANOMALY_GAIN * maritime * anomaly  # the day's extra dew-point depression
     range_c = range_c * np.clip(1.0 + RANGE_CLEAR_GAIN * kc_excess_day + RANGE_DRY_GAIN * dryness_c, 0.4, 1.8)
     sunrise = 12.0 - day_length_h(latitude, doy) / 2.0
@@ -313,9 +322,7 @@ def _temperature(
     raw = rest + wave * diurnal_wave_scale(rest, wave, day, month_of_day, range_month, doy, year)[day]
     counts = np.bincount(month_index, minlength=12)
     residual = temp_mean - np.bincount(month_index, weights=raw, minlength=12) / counts
-    return raw + curve_with_monthly_means(
-        residual, position_d, month_index, knots_d, float(edges_d[-1])
-    ), anomaly
+    return raw + seasonal_curve(residual, position_d, month_index, year), anomaly
 
 
 def _wind(
@@ -379,9 +386,18 @@ def synthetic_year(
     rho = cloud_temperature_rho(coldness_day, maritime)
     cloud_unit = correlated(unit_day, ar1(rng, len(days), CLOUD_DAILY_PHI), rho)
     place = pvlib.location.Location(latitude, longitude, "UTC", altitude_m)
-    given_ghi = getattr(climate, "ghi_kwh_m2", None)  # measured irradiation, when the normals carry it
+    given_ghi_kwh_m2 = getattr(climate, "ghi_kwh_m2", None)  # measured irradiation, when the normals carry it
     sky = synthetic_sky(
-        rng, place, climate.sunshine_h, mid, month_index, day, month_of_day, doy_day, cloud_unit, given_ghi
+        rng,
+        place,
+        climate.sunshine_h,
+        mid,
+        month_index,
+        day,
+        month_of_day,
+        doy_day,
+        cloud_unit,
+        given_ghi_kwh_m2,
     )
     kc_excess = sky.kc_day - sky.kc_month[month_of_day]
     temp, anomaly = _temperature(
